@@ -1,0 +1,62 @@
+// swift-tools-version:5.10
+// Loupe: a report on what an image classifier learned.
+// This manifest is the table of contents: system shims first, then the layers bottom-up.
+import PackageDescription
+
+#if arch(x86_64)
+/// Numeric targets are compiled for the AVX2+FMA baseline (Haswell, 2013 and later); see README "CPU".
+let numericFlags: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-target-cpu", "haswell"], .when(configuration: .release)),
+                                     .unsafeFlags(["-target-cpu", "haswell"], .when(configuration: .debug))]
+#else
+let numericFlags: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+#endif
+
+let package = Package(
+    name: "Loupe",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "loupe", targets: ["loupe"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-protobuf", exact: "1.39.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", exact: "2.1.1"),
+    ],
+    targets: [
+        // System-library shims: a modulemap and a header each, nothing else.
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CCairo", pkgConfig: "pangocairo", providers: [.apt(["libcairo2-dev", "libpango1.0-dev", "libpng-dev"])]),
+        .systemLibrary(name: "CJPEG", providers: [.apt(["libturbojpeg0-dev"])]),
+
+        // Tensors and kernels; NPY/NPZ.
+        .target(name: "LoupeTensor", dependencies: ["CBLAS"], swiftSettings: numericFlags),
+        // ONNX schema (generated), graph IR, loader, writer.
+        .target(name: "LoupeONNX", dependencies: ["LoupeTensor", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+                swiftSettings: numericFlags),
+        // Op registry (one file per op: forward + backward), executor with taps, reverse mode.
+        .target(name: "LoupeEngine", dependencies: ["LoupeTensor", "LoupeONNX", "CBLAS"], swiftSettings: numericFlags),
+        // Datasets and image codecs.
+        .target(name: "LoupeData", dependencies: ["LoupeTensor", "CCairo", "CJPEG"], swiftSettings: numericFlags),
+        // The 19 common corruptions.
+        .target(name: "LoupeCorruptions", dependencies: ["LoupeTensor", "CJPEG"], swiftSettings: numericFlags),
+        // Attribution, statistics, robustness metrics, embeddings: numbers only.
+        .target(name: "LoupeAnalysis", dependencies: ["LoupeTensor", "LoupeEngine", "LoupeCorruptions", "CBLAS"],
+                swiftSettings: numericFlags),
+        // Document model, layout, charts, templates; draws through the Canvas protocol only.
+        .target(name: "LoupeReport", dependencies: [.product(name: "Mustache", package: "swift-mustache")]),
+        // The Cairo/Pango canvas: the only target that draws.
+        .target(name: "LoupeReportCairo", dependencies: ["LoupeReport", "CCairo"]),
+        // Config, jobs, sections, run folders.
+        .target(name: "LoupePipeline", dependencies: ["LoupeTensor", "LoupeONNX", "LoupeEngine", "LoupeData",
+                                                       "LoupeCorruptions", "LoupeAnalysis", "LoupeReport", "LoupeReportCairo"]),
+        // The command line: argument parsing only.
+        .executableTarget(name: "loupe", dependencies: ["LoupePipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+
+        // Test helpers: tolerances, finite differences, fixture lookup.
+        .target(name: "LoupeTestSupport", dependencies: ["LoupeTensor", "LoupeONNX", "LoupeEngine"], path: "Tests/LoupeTestSupport"),
+        .testTarget(name: "LoupeTensorTests", dependencies: ["LoupeTensor", "LoupeTestSupport"]),
+        .testTarget(name: "LoupeONNXTests", dependencies: ["LoupeONNX", "LoupeEngine", "LoupeTestSupport"]),
+        .testTarget(name: "LoupeEngineTests", dependencies: ["LoupeEngine", "LoupeONNX", "LoupeTestSupport"]),
+        .testTarget(name: "LoupeReportTests", dependencies: ["LoupeReport", "LoupeReportCairo"]),
+    ]
+)

@@ -1,0 +1,1 @@
+// LoupeData module.

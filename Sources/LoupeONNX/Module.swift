@@ -1,0 +1,1 @@
+// LoupeONNX module.

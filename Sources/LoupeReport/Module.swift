@@ -1,0 +1,1 @@
+// LoupeReport module.

@@ -1,0 +1,1 @@
+// LoupeReportCairo module.

@@ -1,0 +1,2 @@
+import LoupePipeline
+print("loupe")
