@@ -1,0 +1,111 @@
+import LoupeONNX
+import LoupeTensor
+
+/// What the planner knows about a value before running: its shape, element kind, and value when constant.
+public struct ValueFacts: Sendable, Equatable {
+    public var shape: [Int]
+    public var element: ElementKind
+    /// The value itself when it does not depend on the graph inputs (folded at plan time).
+    public var constant: TensorValue?
+
+    public init(shape: [Int], element: ElementKind = .float, constant: TensorValue? = nil) {
+        self.shape = shape
+        self.element = element
+        self.constant = constant
+    }
+
+    /// Facts for a known constant value.
+    public init(constant value: TensorValue) {
+        self.init(shape: value.shape, element: value.isInt ? .integer : .float, constant: value)
+    }
+}
+
+/// How ReLU routes gradients backwards: the rule distinguishes saliency, Guided Backprop and Deconvnet.
+public enum ReluRule: Sendable, Equatable {
+    /// The true derivative: pass where the forward input was positive.
+    case standard
+    /// Springenberg et al.: pass where the forward input was positive AND the incoming gradient is positive.
+    case guided
+    /// Zeiler & Fergus: pass where the incoming gradient is positive, ignoring the forward input.
+    case deconvnet
+}
+
+/// Which forward values an operator's backward reads (the rest can be freed early).
+public struct BackwardNeeds: OptionSet, Sendable {
+    public let rawValue: Int
+    public init(rawValue: Int) { self.rawValue = rawValue }
+    public static let inputs = BackwardNeeds(rawValue: 1)
+    public static let outputs = BackwardNeeds(rawValue: 2)
+    public static let none: BackwardNeeds = []
+    public static let all: BackwardNeeds = [.inputs, .outputs]
+}
+
+/// Everything an operator's backward pass receives.
+public struct BackwardContext {
+    /// Forward inputs (nil where omitted, or not kept because `backwardNeeds` excludes inputs).
+    public let inputs: [TensorValue?]
+    /// Forward outputs (nil where not kept).
+    public let outputs: [TensorValue?]
+    /// Gradient of the objective with respect to each output; nil means zero.
+    public let outputGradients: [Tensor?]
+    /// Whether the caller wants a gradient for each input (false for constants nobody asked about).
+    public let wantsInputGradient: [Bool]
+    /// The ReLU rule in force for this pass.
+    public let reluRule: ReluRule
+
+    public init(inputs: [TensorValue?], outputs: [TensorValue?], outputGradients: [Tensor?],
+                wantsInputGradient: [Bool], reluRule: ReluRule = .standard) {
+        self.inputs = inputs
+        self.outputs = outputs
+        self.outputGradients = outputGradients
+        self.wantsInputGradient = wantsInputGradient
+        self.reluRule = reluRule
+    }
+
+    /// The float forward input at `index`, or an error naming what is missing.
+    public func floatInput(_ index: Int) throws -> Tensor {
+        guard index < inputs.count, let value = inputs[index] else {
+            throw LoupeError(.computation, "backward needs forward input \(index), which was not kept")
+        }
+        return value.asFloat
+    }
+
+    /// The float forward output at `index`, or an error naming what is missing.
+    public func floatOutput(_ index: Int) throws -> Tensor {
+        guard index < outputs.count, let value = outputs[index] else {
+            throw LoupeError(.computation, "backward needs forward output \(index), which was not kept")
+        }
+        return value.asFloat
+    }
+
+    /// The gradient of output `index`, or zeros shaped like that output when no gradient arrived.
+    public func gradient(_ index: Int = 0, shape: [Int]) -> Tensor {
+        if index < outputGradients.count, let g = outputGradients[index] { return g }
+        return Tensor(shape: shape)
+    }
+}
+
+/// One ONNX operator: attribute parsing, shape inference, forward and backward in one place.
+///
+/// To add an op: create `Ops/<OpType>.swift` with a type conforming to `Operator`, write
+/// `forward` and, right under it, `backward` (the vector-Jacobian product for each input),
+/// then add one line to `OperatorTable.all`. Its gradient test (finite differences) goes in
+/// `Tests/LoupeEngineTests/GradientCheckTests.swift`.
+public protocol Operator: Sendable {
+    /// The ONNX operator type this implements, e.g. `"Conv"`.
+    static var opType: String { get }
+    /// Parses and validates the node's attributes.
+    init(node: Node, opset: Int) throws
+    /// Output facts from input facts (nil for omitted optional inputs). May return constants.
+    func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts]
+    /// Computes the outputs from the inputs (nil for omitted optional inputs).
+    func forward(_ inputs: [TensorValue?]) throws -> [TensorValue]
+    /// Which forward values `backward` reads.
+    var backwardNeeds: BackwardNeeds { get }
+    /// Gradients with respect to each input (nil for non-differentiable or unwanted inputs).
+    func backward(_ context: BackwardContext) throws -> [Tensor?]
+}
+
+extension Operator {
+    public var backwardNeeds: BackwardNeeds { .all }
+}

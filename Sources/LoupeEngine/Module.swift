@@ -1,1 +1,0 @@
-// LoupeEngine module.

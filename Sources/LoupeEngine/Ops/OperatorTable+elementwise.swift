@@ -1,0 +1,4 @@
+extension OperatorTable {
+    /// Placeholder until the elementwise family lands.
+    static let elementwiseOperators: [any Operator.Type] = []
+}

@@ -1,0 +1,4 @@
+extension OperatorTable {
+    /// Placeholder until the shape family lands.
+    static let shapeOperators: [any Operator.Type] = []
+}

@@ -1,1 +1,0 @@
-// LoupeONNX module.
