@@ -26,6 +26,7 @@ Regenerate (from the repository root):
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import math
 import os
@@ -256,6 +257,7 @@ def externalize_with_generator(model: onnx.ModelProto, onnx_path: str, weights_n
     with open(os.path.join(directory, weights_name), "rb") as f:
         on_disk = f.read()
     assert FL.generate_weights_bytes(recipe) == on_disk, "recipe does not reproduce weights"
+    recipe["sha256"] = hashlib.sha256(on_disk).hexdigest()
     return recipe
 
 
@@ -392,6 +394,14 @@ def make_models() -> None:
         f.write("# Regenerated from manifest.json 'weights' recipes (loupe-xorshift)\n")
         f.write("resnet18.weights\nmobilenetv3_small.weights\n*.weights.tmp\n")
     write_json(os.path.join(MODELS, "manifest.json"), cases)
+
+    # Re-check from the manifest as written (JSON round trip of scales etc.).
+    for c in FL.load_manifest(MODELS):
+        if c["weights"]:
+            data = FL.generate_weights_bytes(c["weights"])
+            with open(os.path.join(MODELS, c["weights"]["file"]), "rb") as f:
+                assert f.read() == data, c["name"]
+            assert hashlib.sha256(data).hexdigest() == c["weights"]["sha256"], c["name"]
 
 
 # ----------------------------------------------------------------------------
