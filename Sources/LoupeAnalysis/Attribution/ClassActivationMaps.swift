@@ -1,0 +1,177 @@
+import Foundation
+import LoupeEngine
+import LoupeTensor
+
+/// The activation-map methods of methods.md §4.
+public enum CAMMethod: String, Sendable, CaseIterable {
+    case gradCAM = "grad-cam"
+    case gradCAMPlusPlus = "grad-cam-plus-plus"
+    case layerCAM = "layer-cam"
+    case scoreCAM = "score-cam"
+    case eigenCAM = "eigen-cam"
+}
+
+/// A class activation map at the layer's resolution and at the input's.
+public struct CAMResult: Sendable {
+    /// The value the map was computed on.
+    public var layer: String
+    /// Σ_k w_k A^k (or the element-wise / eigen variant) before ReLU, N x 1 x h x w, unnormalised.
+    public var raw: Tensor
+    /// ReLU → per-image min–max (ε = 1e-7) → bilinear resize to the input: N x 1 x H x W in [0, 1].
+    public var map: Tensor
+}
+
+/// Grad-CAM and kin (pytorch-grad-cam's pipeline order: weights → sum → ReLU → normalise → resize).
+public enum ClassActivationMaps {
+    /// The last value of rank 4 with more than one spatial position (the last conv block's output).
+    public static func defaultLayer(_ classifier: Classifier, sampleShape: [Int]) throws -> String {
+        let plan = try classifier.model.plan(inputShapes: [classifier.inputName: [1] + sampleShape])
+        let graph = classifier.model.graph
+        for index in plan.runningNodeIndices.reversed() {
+            for name in graph.nodes[index].outputs where !name.isEmpty {
+                if let shape = plan.shape(of: name), shape.count == 4, shape[2] * shape[3] > 1 { return name }
+            }
+        }
+        throw LoupeError(.invalidModel, file: graph.sourcePath, location: "graph",
+                         "no value with spatial extent (rank 4, h·w > 1) for a class activation map")
+    }
+
+    /// Computes a CAM of `method` for each image on `layer` (nil: the default layer).
+    public static func attribute(_ classifier: Classifier, images: Tensor, targets: [Int], method: CAMMethod,
+                                 layer: String? = nil, scoreBatchSize: Int = 32) throws -> CAMResult {
+        let layerName = try layer ?? defaultLayer(classifier, sampleShape: Array(images.shape.dropFirst()))
+        let raw: Tensor
+        switch method {
+        case .gradCAM, .gradCAMPlusPlus, .layerCAM:
+            let result = try classifier.gradients(images, targets: targets, wrt: [layerName], taps: [layerName])
+            guard let activation = result.forward.taps[layerName]?.asFloat, let gradient = result.gradients[layerName] else {
+                throw LoupeError(.computation, location: layerName, "layer activation was not captured")
+            }
+            try requireSpatial(activation, layerName)
+            raw = weightedSum(activation: activation, gradient: gradient, method: method)
+        case .scoreCAM:
+            raw = try scoreCAM(classifier, images: images, targets: targets, layer: layerName, batchSize: scoreBatchSize)
+        case .eigenCAM:
+            let result = try classifier.model.run([classifier.inputName: images], taps: [layerName])
+            guard let activation = result.taps[layerName]?.asFloat else {
+                throw LoupeError(.computation, location: layerName, "layer activation was not captured")
+            }
+            try requireSpatial(activation, layerName)
+            raw = try EigenProjection.firstComponentMaps(activation)
+        }
+        return CAMResult(layer: layerName, raw: raw, map: finish(raw, height: images.shape[2], width: images.shape[3]))
+    }
+
+    /// Guided Grad-CAM as Captum computes it: Guided Backprop × nearest-upsampled ReLU(raw Grad-CAM).
+    public static func guidedGradCAM(_ classifier: Classifier, images: Tensor, targets: [Int], layer: String? = nil) throws -> Tensor {
+        let cam = try attribute(classifier, images: images, targets: targets, method: .gradCAM, layer: layer)
+        let guided = try GradientAttribution.guidedBackprop(classifier, images: images, targets: targets)
+        let (n, c, h, w) = (images.shape[0], images.shape[1], images.shape[2], images.shape[3])
+        let (ch, cw) = (cam.raw.shape[2], cam.raw.shape[3])
+        var out = guided
+        for image in 0..<n {
+            for y in 0..<h {
+                let sy = min(ch - 1, y * ch / h)
+                for x in 0..<w {
+                    let sx = min(cw - 1, x * cw / w)
+                    let weight = max(0, cam.raw.scalars[(image * ch + sy) * cw + sx])
+                    for channel in 0..<c { out.scalars[((image * c + channel) * h + y) * w + x] *= weight }
+                }
+            }
+        }
+        return out
+    }
+
+    /// ReLU, normalise per image, then bilinear resize (align_corners = false) to the input size.
+    static func finish(_ raw: Tensor, height: Int, width: Int) -> Tensor {
+        var relu = raw
+        for i in 0..<relu.count { relu.scalars[i] = max(0, relu.scalars[i]) }
+        return ImageFilters.resizeBilinear(ImageFilters.normaliseCAM(relu), height: height, width: width)
+    }
+
+    static func requireSpatial(_ activation: Tensor, _ layer: String) throws {
+        guard activation.rank == 4 else {
+            throw LoupeError(.invalidConfig, location: "--layer '\(layer)'", "needs a rank-4 N x K x h x w value, got \(activation.shape)")
+        }
+    }
+
+    /// Per-channel (Grad-CAM, Grad-CAM++) or per-position (LayerCAM) weights applied to the activations.
+    static func weightedSum(activation a: Tensor, gradient g: Tensor, method: CAMMethod) -> Tensor {
+        let (n, k, h, w) = (a.shape[0], a.shape[1], a.shape[2], a.shape[3])
+        let z = h * w
+        var out = Tensor(shape: [n, 1, h, w])
+        for image in 0..<n {
+            for channel in 0..<k {
+                let base = (image * k + channel) * z
+                switch method {
+                case .layerCAM:
+                    for p in 0..<z { out.scalars[image * z + p] += max(0, g.scalars[base + p]) * a.scalars[base + p] }
+                    continue
+                case .gradCAMPlusPlus:
+                    var activationSum: Float = 0
+                    for p in 0..<z { activationSum += a.scalars[base + p] }
+                    var weight: Float = 0
+                    for p in 0..<z {
+                        let gp = g.scalars[base + p]
+                        guard gp != 0 else { continue }
+                        let g2 = gp * gp
+                        let alpha = g2 / (2 * g2 + activationSum * g2 * gp + 1e-6)
+                        weight += alpha * max(gp, 0)
+                    }
+                    for p in 0..<z { out.scalars[image * z + p] += weight * a.scalars[base + p] }
+                default:
+                    var mean: Float = 0
+                    for p in 0..<z { mean += g.scalars[base + p] }
+                    mean /= Float(z)
+                    for p in 0..<z { out.scalars[image * z + p] += mean * a.scalars[base + p] }
+                }
+            }
+        }
+        return out
+    }
+
+    /// Score-CAM: softmax over channels of the target score of the input masked by each upsampled channel.
+    static func scoreCAM(_ classifier: Classifier, images: Tensor, targets: [Int], layer: String, batchSize: Int) throws -> Tensor {
+        let result = try classifier.model.run([classifier.inputName: images], taps: [layer])
+        guard let activation = result.taps[layer]?.asFloat else {
+            throw LoupeError(.computation, location: layer, "layer activation was not captured")
+        }
+        try requireSpatial(activation, layer)
+        let (n, k, h, w) = (activation.shape[0], activation.shape[1], activation.shape[2], activation.shape[3])
+        let (c, height, width) = (images.shape[1], images.shape[2], images.shape[3])
+        var out = Tensor(shape: [n, 1, h, w])
+        for image in 0..<n {
+            let maps = ImageFilters.resizeBilinear(activation.slice(batch: image..<(image + 1)).reshaped([k, 1, h, w]),
+                                                   height: height, width: width, alignCorners: true)
+            let x = images.slice(batch: image..<(image + 1))
+            let plane = height * width
+            var scores = [Float]()
+            var start = 0
+            while start < k {
+                let chunk = min(max(1, batchSize), k - start)
+                var masked = Tensor(shape: [chunk, c, height, width])
+                for m in 0..<chunk {
+                    let range = ((start + m) * plane)..<((start + m + 1) * plane)
+                    let low = maps.scalars[range].min() ?? 0, high = maps.scalars[range].max() ?? 0
+                    for p in 0..<plane {
+                        let mask = (maps.scalars[range.lowerBound + p] - low) / (high - low + 1e-8)
+                        for channel in 0..<c {
+                            masked.scalars[(m * c + channel) * plane + p] = x.scalars[channel * plane + p] * mask
+                        }
+                    }
+                }
+                let logits = try classifier.scores(masked)
+                scores += Classifier.targetScores(logits, targets: [Int](repeating: targets[image], count: chunk))
+                start += chunk
+            }
+            let top = scores.max() ?? 0
+            let exps = scores.map { exp($0 - top) }
+            let total = exps.reduce(0, +)
+            for channel in 0..<k {
+                let weight = exps[channel] / total
+                for p in 0..<(h * w) { out.scalars[image * h * w + p] += weight * activation.scalars[(image * k + channel) * h * w + p] }
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,114 @@
+import LoupeEngine
+import LoupeTensor
+
+/// Gradient attributions: saliency, input × gradient, Guided Backprop, Deconvnet (methods.md §2.1, §2.2, §2.5, §2.6).
+public enum GradientAttribution {
+    /// Signed gradient of the target score with respect to the input (Simonyan et al. 2013).
+    public static func saliency(_ classifier: Classifier, images: Tensor, targets: [Int]) throws -> Tensor {
+        try inputGradient(classifier, images: images, targets: targets, rule: .standard)
+    }
+
+    /// Input times gradient, signed.
+    public static func inputTimesGradient(_ classifier: Classifier, images: Tensor, targets: [Int]) throws -> Tensor {
+        let gradient = try saliency(classifier, images: images, targets: targets)
+        return multiply(images, gradient)
+    }
+
+    /// Guided Backpropagation: ReLU passes only positive signals where its input was positive.
+    public static func guidedBackprop(_ classifier: Classifier, images: Tensor, targets: [Int]) throws -> Tensor {
+        try inputGradient(classifier, images: images, targets: targets, rule: .guided)
+    }
+
+    /// Deconvnet: ReLU passes positive signals regardless of its forward input.
+    public static func deconvnet(_ classifier: Classifier, images: Tensor, targets: [Int]) throws -> Tensor {
+        try inputGradient(classifier, images: images, targets: targets, rule: .deconvnet)
+    }
+
+    /// The input gradient under a ReLU rule.
+    static func inputGradient(_ classifier: Classifier, images: Tensor, targets: [Int], rule: ReluRule) throws -> Tensor {
+        let result = try classifier.gradients(images, targets: targets, reluRule: rule)
+        return result.gradients[classifier.inputName] ?? Tensor(shape: images.shape)
+    }
+
+    /// Simonyan's display map: max over channels of |gradient|, shape N x 1 x H x W.
+    public static func channelMaxMagnitude(_ attribution: Tensor) -> Tensor {
+        guard attribution.rank == 4 else { return attribution }
+        let (n, c, h, w) = (attribution.shape[0], attribution.shape[1], attribution.shape[2], attribution.shape[3])
+        var out = Tensor(shape: [n, 1, h, w])
+        for image in 0..<n {
+            for p in 0..<(h * w) {
+                var best: Float = 0
+                for channel in 0..<c { best = max(best, abs(attribution.scalars[(image * c + channel) * h * w + p])) }
+                out.scalars[image * h * w + p] = best
+            }
+        }
+        return out
+    }
+
+    /// Elementwise product of two same-shaped tensors.
+    static func multiply(_ a: Tensor, _ b: Tensor) -> Tensor {
+        var out = a
+        for i in 0..<out.count { out.scalars[i] *= b.scalars[i] }
+        return out
+    }
+}
+
+/// Which statistic NoiseTunnel takes over the noisy samples (methods.md §2.4).
+public enum NoiseTunnelKind: String, Sendable, CaseIterable {
+    case smoothGrad = "smoothgrad"
+    case smoothGradSquared = "smoothgrad_sq"
+    case varGrad = "vargrad"
+}
+
+/// SmoothGrad, SmoothGrad² and VarGrad over signed saliency, with seeded Gaussian noise.
+public enum NoiseTunnel {
+    /// Averages (or squares, or takes the variance of) gradients at `samples` noisy copies of each image.
+    ///
+    /// `standardDeviation` is absolute, in input units; nil means 0.15 × (max − min) of each image
+    /// (the report default). Noisy copies are evaluated in batches of at most `batchSize` rows.
+    public static func attribute(_ classifier: Classifier, images: Tensor, targets: [Int], kind: NoiseTunnelKind,
+                                 samples: Int = 50, standardDeviation: Float? = nil, seed: UInt64 = 0,
+                                 batchSize: Int = 32) throws -> Tensor {
+        guard samples > 0 else { throw LoupeError(.invalidConfig, location: "--samples", "must be positive, got \(samples)") }
+        let n = images.shape[0]
+        let rowSize = images.count / max(n, 1)
+        var generator = SeededGenerator(seed: seed)
+        var result = Tensor(shape: images.shape)
+        for image in 0..<n {
+            let row = images.slice(batch: image..<(image + 1))
+            let sigma = standardDeviation ?? 0.15 * ((row.scalars.max() ?? 0) - (row.scalars.min() ?? 0))
+            var sum = [Double](repeating: 0, count: rowSize)
+            var sumSquares = [Double](repeating: 0, count: rowSize)
+            var done = 0
+            while done < samples {
+                let chunk = min(batchSize, samples - done)
+                var noisy = Tensor(shape: [chunk] + Array(images.shape.dropFirst()))
+                for s in 0..<chunk {
+                    for i in 0..<rowSize { noisy.scalars[s * rowSize + i] = row.scalars[i] + Float(generator.normal()) * sigma }
+                }
+                let gradient = try GradientAttribution.saliency(classifier, images: noisy,
+                                                                 targets: [Int](repeating: targets[image], count: chunk))
+                for s in 0..<chunk {
+                    for i in 0..<rowSize {
+                        let g = Double(gradient.scalars[s * rowSize + i])
+                        sum[i] += g
+                        sumSquares[i] += g * g
+                    }
+                }
+                done += chunk
+            }
+            for i in 0..<rowSize {
+                let mean = sum[i] / Double(samples)
+                let meanSquare = sumSquares[i] / Double(samples)
+                let value: Double
+                switch kind {
+                case .smoothGrad: value = mean
+                case .smoothGradSquared: value = meanSquare
+                case .varGrad: value = max(0, meanSquare - mean * mean)
+                }
+                result.scalars[image * rowSize + i] = Float(value)
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import LoupeTensor
+
+/// Small image operations the attribution methods need: blur and bilinear resizing of NCHW maps.
+public enum ImageFilters {
+    /// Separable Gaussian blur of every channel plane (kernel radius ⌈3σ⌉, edges replicated).
+    public static func gaussianBlur(_ x: Tensor, sigma: Float) -> Tensor {
+        guard sigma > 0, x.rank == 4 else { return x }
+        let radius = max(1, Int((3 * sigma).rounded(.up)))
+        var kernel = (-radius...radius).map { Float(exp(-Double($0 * $0) / (2 * Double(sigma * sigma)))) }
+        let total = kernel.reduce(0, +)
+        kernel = kernel.map { $0 / total }
+        let (planes, h, w) = (x.shape[0] * x.shape[1], x.shape[2], x.shape[3])
+        var temp = x, out = x
+        for plane in 0..<planes {
+            let base = plane * h * w
+            for row in 0..<h {
+                for col in 0..<w {
+                    var sum: Float = 0
+                    for k in -radius...radius {
+                        let c = min(max(col + k, 0), w - 1)
+                        sum += kernel[k + radius] * x.scalars[base + row * w + c]
+                    }
+                    temp.scalars[base + row * w + col] = sum
+                }
+            }
+            for row in 0..<h {
+                for col in 0..<w {
+                    var sum: Float = 0
+                    for k in -radius...radius {
+                        let r = min(max(row + k, 0), h - 1)
+                        sum += kernel[k + radius] * temp.scalars[base + r * w + col]
+                    }
+                    out.scalars[base + row * w + col] = sum
+                }
+            }
+        }
+        return out
+    }
+
+    /// Bilinear resize of every plane of an N x C x h x w tensor to `height` x `width`.
+    ///
+    /// `alignCorners == false` is OpenCV INTER_LINEAR / PyTorch `align_corners=False`
+    /// (src = (u + 0.5)·in/out − 0.5, clamped); `true` maps corners onto corners
+    /// (src = u·(in − 1)/(out − 1)), as Score-CAM's upsampler does.
+    public static func resizeBilinear(_ x: Tensor, height: Int, width: Int, alignCorners: Bool = false) -> Tensor {
+        guard x.rank == 4 else { return x }
+        let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        func taps(_ outSize: Int, _ inSize: Int) -> [(Int, Int, Float)] {
+            (0..<outSize).map { u in
+                var src: Double
+                if alignCorners {
+                    src = outSize > 1 ? Double(u) * Double(inSize - 1) / Double(outSize - 1) : 0
+                } else {
+                    src = (Double(u) + 0.5) * Double(inSize) / Double(outSize) - 0.5
+                    src = min(max(src, 0), Double(inSize - 1))
+                }
+                let low = min(Int(src.rounded(.down)), inSize - 1)
+                let high = min(low + 1, inSize - 1)
+                return (low, high, Float(src - Double(low)))
+            }
+        }
+        let rows = taps(height, h), cols = taps(width, w)
+        var out = Tensor(shape: [n, c, height, width])
+        for plane in 0..<(n * c) {
+            let inBase = plane * h * w, outBase = plane * height * width
+            for (y, (r0, r1, fy)) in rows.enumerated() {
+                for (xIndex, (c0, c1, fx)) in cols.enumerated() {
+                    let top = x.scalars[inBase + r0 * w + c0] * (1 - fx) + x.scalars[inBase + r0 * w + c1] * fx
+                    let bottom = x.scalars[inBase + r1 * w + c0] * (1 - fx) + x.scalars[inBase + r1 * w + c1] * fx
+                    out.scalars[outBase + y * width + xIndex] = top * (1 - fy) + bottom * fy
+                }
+            }
+        }
+        return out
+    }
+
+    /// Min–max normalisation of each plane as pytorch-grad-cam does: (c − min) / (1e-7 + max(c − min)).
+    public static func normaliseCAM(_ x: Tensor) -> Tensor {
+        guard x.rank == 4 else { return x }
+        let planeSize = x.shape[2] * x.shape[3]
+        var out = x
+        for plane in 0..<(x.shape[0] * x.shape[1]) {
+            let range = (plane * planeSize)..<((plane + 1) * planeSize)
+            let low = x.scalars[range].min() ?? 0
+            let high = (x.scalars[range].max() ?? 0) - low
+            for i in range { out.scalars[i] = (x.scalars[i] - low) / (1e-7 + high) }
+        }
+        return out
+    }
+}

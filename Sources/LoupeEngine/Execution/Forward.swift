@@ -1,0 +1,123 @@
+import LoupeONNX
+import LoupeTensor
+
+/// Values a run returns: the graph outputs and every tapped intermediate value.
+public struct ForwardResult: Sendable {
+    /// Graph outputs by name.
+    public var outputs: [String: TensorValue]
+    /// Captured intermediate values by name.
+    public var taps: [String: TensorValue]
+
+    /// The first graph output as floats (the logits or probabilities of a classifier).
+    public func firstOutput(of model: Model) throws -> Tensor {
+        guard let name = model.graph.outputs.first?.name, let value = outputs[name] else {
+            throw LoupeError(.invalidModel, file: model.graph.sourcePath, location: "graph", "the graph has no outputs")
+        }
+        return value.asFloat
+    }
+}
+
+extension Model {
+    /// Runs the graph on a batch; values named in `taps` are captured as they are produced.
+    ///
+    /// Intermediate buffers are released as soon as their last consumer ran, unless tapped.
+    public func run(_ inputs: [String: Tensor], taps: Set<String> = []) throws -> ForwardResult {
+        let plan = try self.plan(inputShapes: inputs.mapValues(\.shape))
+        let state = try ExecutionState(model: self, plan: plan, inputs: inputs, taps: taps)
+        try state.forward(keep: { _ in false })
+        return state.result()
+    }
+
+    /// Runs the graph with one input tensor bound to the first graph input.
+    public func run(_ input: Tensor, taps: Set<String> = []) throws -> ForwardResult {
+        try run([primaryInputName: input], taps: taps)
+    }
+
+    /// Checks that every name in `names` is a value of the graph, listing candidates otherwise.
+    public func validateValueNames(_ names: Set<String>, plan: Plan, role: String) throws {
+        for name in names.sorted() where plan.facts[name] == nil {
+            let candidates = plan.valueOrder.suffix(from: 0).filter { !(plan.facts[$0]?.constant != nil) }
+            throw LoupeError(.invalidConfig, file: graph.sourcePath, location: "\(role) '\(name)'",
+                             "no value with this name; candidates: " + candidates.prefix(60).joined(separator: ", "))
+        }
+    }
+}
+
+/// Mutable slot storage for one run of a plan.
+final class ExecutionState {
+    let model: Model
+    let plan: Plan
+    var slots: [TensorValue?]
+    let tapSlots: Set<Int>
+    let tapNames: Set<String>
+    let pinned: [Bool]
+
+    init(model: Model, plan: Plan, inputs: [String: Tensor], taps: Set<String>) throws {
+        self.model = model
+        self.plan = plan
+        try model.validateValueNames(taps, plan: plan, role: "tap")
+        slots = [TensorValue?](repeating: nil, count: plan.slotCount)
+        for (slot, value) in plan.constantSlots { slots[slot] = value }
+        for declaration in model.graph.inputs {
+            guard let tensor = inputs[declaration.name], let slot = plan.slotOf[declaration.name] else {
+                throw LoupeError(.invalidInput, file: model.graph.sourcePath, location: "input '\(declaration.name)'",
+                                 "missing input")
+            }
+            slots[slot] = declaration.element == .integer
+                ? .int(TensorValue.float(tensor).asInt) : .float(tensor)
+        }
+        tapNames = taps
+        tapSlots = Set(taps.compactMap { plan.slotOf[$0] })
+        var pinned = [Bool](repeating: false, count: plan.slotCount)
+        for output in model.graph.outputs { if let s = plan.slotOf[output.name] { pinned[s] = true } }
+        for s in tapSlots { pinned[s] = true }
+        self.pinned = pinned
+    }
+
+    /// Runs every step; `keep(slot)` says which otherwise-dead values must survive (for backward).
+    func forward(keep: (Int) -> Bool) throws {
+        for (stepIndex, step) in plan.steps.enumerated() {
+            let node = model.graph.nodes[step.nodeIndex]
+            let op = model.operators[step.nodeIndex]
+            let inputs = step.inputSlots.map { $0.flatMap { slots[$0] } }
+            let outputs: [TensorValue]
+            do {
+                outputs = try op.forward(inputs)
+            } catch let error as LoupeError {
+                throw error.inFile(model.graph.sourcePath)
+            }
+            for (position, slot) in step.outputSlots.enumerated() {
+                guard let slot else { continue }
+                guard position < outputs.count else {
+                    throw LoupeError(.computation, file: model.graph.sourcePath, location: "node '\(node.name)'",
+                                     "operator produced \(outputs.count) outputs, expected \(position + 1)")
+                }
+                let expected = plan.facts[node.outputs[position]]?.shape
+                if outputs[position].shape != expected {
+                    throw LoupeError(.computation, file: model.graph.sourcePath, location: "node '\(node.name)' (\(node.opType))",
+                                     "produced shape \(outputs[position].shape), planned \(expected ?? [])")
+                }
+                slots[slot] = outputs[position]
+            }
+            for case let slot? in step.inputSlots where plan.lastUse[slot] == stepIndex && !pinned[slot] && !keep(slot)
+                && plan.producer[slot] >= 0 {
+                slots[slot] = nil
+            }
+        }
+    }
+
+    /// The graph outputs and taps of a finished forward pass.
+    func result() -> ForwardResult {
+        var outputs = [String: TensorValue]()
+        for output in model.graph.outputs {
+            if let s = plan.slotOf[output.name], let v = slots[s] { outputs[output.name] = v }
+            else if let c = plan.facts[output.name]?.constant { outputs[output.name] = c }
+        }
+        var taps = [String: TensorValue]()
+        for name in tapNames {
+            if let s = plan.slotOf[name], let v = slots[s] { taps[name] = v }
+            else if let c = plan.facts[name]?.constant { taps[name] = c }
+        }
+        return ForwardResult(outputs: outputs, taps: taps)
+    }
+}

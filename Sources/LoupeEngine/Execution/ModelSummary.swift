@@ -1,0 +1,84 @@
+import LoupeONNX
+import LoupeTensor
+
+/// A per-layer account of a model: output shapes, parameters and multiply-adds (like torchinfo).
+public struct ModelSummary: Codable, Sendable {
+    /// One running node of the plan.
+    public struct Layer: Codable, Sendable {
+        public var name: String
+        public var op: String
+        public var outputShape: [Int]
+        /// Float parameters this node reads that no earlier node read.
+        public var parameters: Int
+        /// Multiply-accumulate operations for the whole batch (Conv, ConvTranspose, Gemm, MatMul).
+        public var multiplyAdds: Int
+    }
+
+    public var model: String
+    public var producer: String
+    public var opset: Int
+    public var batchSize: Int
+    public var inputs: [String: [Int]]
+    public var outputs: [String: [Int]]
+    public var layers: [Layer]
+    /// Number of nodes folded into constants at load time.
+    public var foldedNodes: Int
+    /// Sum of the sizes of all float initializers.
+    public var totalParameters: Int
+    public var totalMultiplyAdds: Int
+
+    /// Summarises a model at a batch size.
+    public init(model: Model, batchSize: Int = 1) throws {
+        let plan = try model.plan(batchSize: batchSize)
+        let graph = model.graph
+        self.model = graph.sourcePath
+        producer = graph.producer
+        opset = graph.opsetVersion
+        self.batchSize = batchSize
+        inputs = Dictionary(uniqueKeysWithValues: graph.inputs.map { ($0.name, plan.shape(of: $0.name) ?? []) })
+        outputs = Dictionary(uniqueKeysWithValues: graph.outputs.map { ($0.name, plan.shape(of: $0.name) ?? []) })
+        var counted = Set<String>()
+        var layers = [Layer]()
+        for index in plan.runningNodeIndices {
+            let node = graph.nodes[index]
+            var parameters = 0
+            for name in node.inputs where !name.isEmpty && !counted.contains(name) {
+                if case .float(let t)? = graph.initializers[name] {
+                    parameters += t.count
+                    counted.insert(name)
+                }
+            }
+            let outputShape = node.outputs.first.flatMap { plan.shape(of: $0) } ?? []
+            let inputShapes = node.inputs.map { $0.isEmpty ? [] : (plan.shape(of: $0) ?? []) }
+            layers.append(Layer(name: node.name, op: node.opType, outputShape: outputShape, parameters: parameters,
+                                multiplyAdds: ModelSummary.multiplyAdds(node: node, inputShapes: inputShapes, outputShape: outputShape)))
+        }
+        self.layers = layers
+        foldedNodes = graph.nodes.count - plan.stepCount
+        totalParameters = graph.parameterCount
+        totalMultiplyAdds = layers.reduce(0) { $0 + $1.multiplyAdds }
+    }
+
+    /// Multiply-adds of one node from its shapes (0 for ops without a dot product).
+    static func multiplyAdds(node: Node, inputShapes: [[Int]], outputShape: [Int]) -> Int {
+        let out = outputShape.reduce(1, *)
+        switch node.opType {
+        case "Conv":
+            guard inputShapes.count > 1, inputShapes[1].count >= 3 else { return 0 }
+            return out * inputShapes[1].dropFirst().reduce(1, *)
+        case "ConvTranspose":
+            guard inputShapes.count > 1, inputShapes[0].count >= 3, inputShapes[1].count >= 3 else { return 0 }
+            // Every input element is multiplied by one kernel slice of (C_out/groups) x kH x kW.
+            return inputShapes[0].reduce(1, *) * inputShapes[1].dropFirst().reduce(1, *)
+        case "Gemm":
+            guard let a = inputShapes.first, a.count == 2 else { return 0 }
+            let transA = (try? node.int("transA", default: 0)) ?? 0
+            return out * (transA == 0 ? a[1] : a[0])
+        case "MatMul":
+            guard let a = inputShapes.first, let k = a.last else { return 0 }
+            return out * k
+        default:
+            return 0
+        }
+    }
+}

@@ -1,0 +1,145 @@
+import LoupeONNX
+import LoupeTensor
+
+/// A schedule for one set of input shapes: every value's facts, folded constants, and the steps to run.
+///
+/// Planning walks the nodes in topological order, asks each operator for its output facts
+/// (shape inference), and folds every node whose inputs are all constants (the
+/// Shape→Gather→Unsqueeze→Concat→Reshape chains of PyTorch exports become constants here).
+public struct Plan: @unchecked Sendable {
+    /// One node to run: its index in `graph.nodes` and where its inputs and outputs live.
+    struct Step {
+        let nodeIndex: Int
+        let inputSlots: [Int?]
+        let outputSlots: [Int?]
+    }
+
+    /// The input shapes this plan was made for.
+    public let inputShapes: [String: [Int]]
+    /// Facts for every value of the graph (inputs, initializers, node outputs).
+    public let facts: [String: ValueFacts]
+    /// Names of values in the order nodes produce them (for listings).
+    public let valueOrder: [String]
+    let slotOf: [String: Int]
+    let slotCount: Int
+    let constantSlots: [(slot: Int, value: TensorValue)]
+    let steps: [Step]
+    /// For each slot, the index of the last step that reads it (-1 when none).
+    let lastUse: [Int]
+    /// For each slot, the step that writes it (-1 for inputs and constants).
+    let producer: [Int]
+
+    init(model: Model, inputShapes: [String: [Int]]) throws {
+        let graph = model.graph
+        let file = graph.sourcePath
+        self.inputShapes = inputShapes
+        var facts = [String: ValueFacts]()
+        var order = [String]()
+        for (name, value) in graph.initializers { facts[name] = ValueFacts(constant: value) }
+        for input in graph.inputs {
+            guard let shape = inputShapes[input.name] else {
+                throw LoupeError(.invalidInput, file: file, location: "input '\(input.name)'", "no shape given for this graph input")
+            }
+            if let dims = input.dimensions {
+                guard dims.count == shape.count else {
+                    throw LoupeError(.invalidInput, file: file, location: "input '\(input.name)'",
+                                     "expected rank \(dims.count), got shape \(shape)")
+                }
+                for (axis, dim) in dims.enumerated() where axis > 0 {
+                    if case .fixed(let extent) = dim, extent > 0, extent != shape[axis] {
+                        throw LoupeError(.invalidInput, file: file, location: "input '\(input.name)'",
+                                         "expected extent \(extent) on axis \(axis), got shape \(shape)")
+                    }
+                }
+            }
+            facts[input.name] = ValueFacts(shape: shape, element: input.element)
+            order.append(input.name)
+        }
+        var pendingSteps = [(nodeIndex: Int, inputs: [String?], outputs: [String?])]()
+        for (index, node) in graph.nodes.enumerated() {
+            let op = model.operators[index]
+            var inputFacts = [ValueFacts?]()
+            for name in node.inputs {
+                if name.isEmpty { inputFacts.append(nil); continue }
+                guard let fact = facts[name] else {
+                    throw LoupeError(.invalidModel, file: file, location: "node '\(node.name)' (\(node.opType))",
+                                     "input '\(name)' is not defined before this node")
+                }
+                inputFacts.append(fact)
+            }
+            var outputFacts: [ValueFacts]
+            do {
+                outputFacts = try op.inferFacts(inputFacts)
+            } catch let error as LoupeError {
+                throw error.inFile(file)
+            }
+            let wantedOutputs = node.outputs.enumerated().filter { !$0.element.isEmpty }
+            guard outputFacts.count >= (wantedOutputs.last.map { $0.offset + 1 } ?? 0) else {
+                throw LoupeError(.invalidModel, file: file, location: "node '\(node.name)' (\(node.opType))",
+                                 "declares \(node.outputs.count) outputs but the operator produces \(outputFacts.count)")
+            }
+            let allInputsConstant = inputFacts.allSatisfy { $0 == nil || $0?.constant != nil }
+            if !outputFacts.prefix(node.outputs.count).allSatisfy({ $0.constant != nil }) && allInputsConstant {
+                do {
+                    let values = try op.forward(inputFacts.map { $0?.constant })
+                    outputFacts = values.map { ValueFacts(constant: $0) }
+                } catch let error as LoupeError {
+                    throw error.inFile(file)
+                }
+            }
+            for (position, name) in wantedOutputs {
+                facts[name] = outputFacts[position]
+                order.append(name)
+            }
+            if !wantedOutputs.allSatisfy({ outputFacts[$0.offset].constant != nil }) {
+                pendingSteps.append((index, node.inputs.map { $0.isEmpty ? nil : $0 }, node.outputs.map { $0.isEmpty ? nil : $0 }))
+            }
+        }
+        for output in graph.outputs where facts[output.name] == nil {
+            throw LoupeError(.invalidModel, file: file, location: "output '\(output.name)'", "no node produces this graph output")
+        }
+        // Slots: every value a step reads or writes, plus inputs and outputs.
+        var slotOf = [String: Int]()
+        func slot(_ name: String) -> Int {
+            if let s = slotOf[name] { return s }
+            let s = slotOf.count
+            slotOf[name] = s
+            return s
+        }
+        for input in graph.inputs { _ = slot(input.name) }
+        var steps = [Step]()
+        for pending in pendingSteps {
+            steps.append(Step(nodeIndex: pending.nodeIndex,
+                              inputSlots: pending.inputs.map { $0.map(slot) },
+                              outputSlots: pending.outputs.map { $0.map(slot) }))
+        }
+        for output in graph.outputs { _ = slot(output.name) }
+        var lastUse = [Int](repeating: -1, count: slotOf.count)
+        var producer = [Int](repeating: -1, count: slotOf.count)
+        for (stepIndex, step) in steps.enumerated() {
+            for case let s? in step.inputSlots { lastUse[s] = stepIndex }
+            for case let s? in step.outputSlots { producer[s] = stepIndex }
+        }
+        var constants = [(slot: Int, value: TensorValue)]()
+        for (name, s) in slotOf {
+            if let value = facts[name]?.constant, producer[s] < 0 { constants.append((s, value)) }
+        }
+        self.facts = facts
+        self.valueOrder = order
+        self.slotOf = slotOf
+        self.slotCount = slotOf.count
+        self.constantSlots = constants
+        self.steps = steps
+        self.lastUse = lastUse
+        self.producer = producer
+    }
+
+    /// The inferred shape of a named value, or nil when the graph has no such value.
+    public func shape(of name: String) -> [Int]? { facts[name]?.shape }
+
+    /// Number of nodes that run (nodes folded to constants excluded).
+    public var stepCount: Int { steps.count }
+
+    /// Indices into `graph.nodes` of the nodes that run, in order.
+    public var runningNodeIndices: [Int] { steps.map(\.nodeIndex) }
+}

@@ -1,0 +1,136 @@
+import LoupeONNX
+import LoupeTensor
+
+/// A forward pass and the gradients a reverse pass computed from one seeded value.
+public struct GradientResult: Sendable {
+    /// Graph outputs and taps of the forward pass.
+    public var forward: ForwardResult
+    /// The forward value of the seeded target.
+    public var target: Tensor
+    /// Gradients of the objective with respect to each requested value (zeros when unreachable).
+    public var gradients: [String: Tensor]
+}
+
+extension Model {
+    /// Runs forward, then reverse mode from `target`, returning gradients for the values in `wrt`.
+    ///
+    /// - Parameters:
+    ///   - inputs: graph inputs by name.
+    ///   - target: the value the objective reads (e.g. the logits feeding a final Softmax).
+    ///   - seed: maps the target's forward value to dObjective/dTarget (same shape), e.g. a
+    ///     one-hot row per image for a class score.
+    ///   - wrt: value names to return gradients for: graph inputs, intermediate values
+    ///     (Grad-CAM layers) or initializers (parameter gradients).
+    ///   - taps: intermediate values to capture, as in `run`.
+    ///   - reluRule: how ReLU routes gradients (saliency, Guided Backprop, Deconvnet).
+    /// Saved forward values are released as soon as the last backward step that reads them ran.
+    public func gradients(_ inputs: [String: Tensor], target: String, seed: (Tensor) throws -> Tensor,
+                          wrt: Set<String>, taps: Set<String> = [], reluRule: ReluRule = .standard) throws -> GradientResult {
+        let plan = try self.plan(inputShapes: inputs.mapValues(\.shape))
+        try validateValueNames(wrt.union([target]), plan: plan, role: "gradient value")
+        guard let targetSlot = plan.slotOf[target] else {
+            throw LoupeError(.invalidConfig, file: graph.sourcePath, location: "target '\(target)'",
+                             "this value is a constant of the graph; it has no gradient")
+        }
+        var wrtSlots = [String: Int]()
+        for name in wrt {
+            guard let s = plan.slotOf[name] else {
+                throw LoupeError(.invalidConfig, file: graph.sourcePath, location: "gradient value '\(name)'",
+                                 "this value is folded into a constant at load time; no gradient is available for it")
+            }
+            wrtSlots[name] = s
+        }
+        // Which slots depend on a requested value (their gradients must flow).
+        var influenced = [Bool](repeating: false, count: plan.slotCount)
+        for s in wrtSlots.values { influenced[s] = true }
+        var activeStep = [Bool](repeating: false, count: plan.steps.count)
+        for (index, step) in plan.steps.enumerated() where step.inputSlots.contains(where: { $0.map { influenced[$0] } ?? false }) {
+            activeStep[index] = true
+            for case let s? in step.outputSlots { influenced[s] = true }
+        }
+        // Which steps lead to the target (only they get a gradient).
+        var leadsToTarget = [Bool](repeating: false, count: plan.slotCount)
+        leadsToTarget[targetSlot] = true
+        for index in plan.steps.indices.reversed() {
+            let step = plan.steps[index]
+            let reaches = step.outputSlots.contains { $0.map { leadsToTarget[$0] } ?? false }
+            if reaches { for case let s? in step.inputSlots { leadsToTarget[s] = true } } else { activeStep[index] = false }
+        }
+        // Saved values: what each active step's backward reads; freed after the earliest such step.
+        var releaseAfter = [Int](repeating: Int.max, count: plan.slotCount)
+        for (index, step) in plan.steps.enumerated() where activeStep[index] {
+            let needs = operators[step.nodeIndex].backwardNeeds
+            var saved = [Int]()
+            if needs.contains(.inputs) { saved += step.inputSlots.compactMap { $0 } }
+            if needs.contains(.outputs) { saved += step.outputSlots.compactMap { $0 } }
+            for s in saved { releaseAfter[s] = min(releaseAfter[s], index) }
+        }
+        let state = try ExecutionState(model: self, plan: plan, inputs: inputs, taps: taps)
+        try state.forward(keep: { releaseAfter[$0] != Int.max || $0 == targetSlot })
+        let forwardResult = state.result()
+        guard let targetValue = state.slots[targetSlot]?.asFloat else {
+            throw LoupeError(.computation, file: graph.sourcePath, location: "target '\(target)'", "target value was not computed")
+        }
+        let seedGradient = try seed(targetValue)
+        guard seedGradient.shape == targetValue.shape else {
+            throw LoupeError(.computation, location: "target '\(target)'",
+                             "seed gradient shape \(seedGradient.shape) differs from the value's \(targetValue.shape)")
+        }
+        var grads = [Tensor?](repeating: nil, count: plan.slotCount)
+        grads[targetSlot] = seedGradient
+        let keepGradient = Set(wrtSlots.values)
+        for index in plan.steps.indices.reversed() {
+            let step = plan.steps[index]
+            defer {
+                for s in (step.inputSlots + step.outputSlots).compactMap({ $0 }) where releaseAfter[s] == index
+                    && !state.pinned[s] && plan.producer[s] >= 0 {
+                    state.slots[s] = nil
+                }
+            }
+            guard activeStep[index] else { continue }
+            let outputGradients = step.outputSlots.map { $0.flatMap { grads[$0] } }
+            guard outputGradients.contains(where: { $0 != nil }) else { continue }
+            let node = graph.nodes[step.nodeIndex]
+            let context = BackwardContext(
+                inputs: step.inputSlots.map { $0.flatMap { state.slots[$0] } },
+                outputs: step.outputSlots.map { $0.flatMap { state.slots[$0] } },
+                outputGradients: outputGradients,
+                wantsInputGradient: step.inputSlots.map { $0.map { influenced[$0] } ?? false },
+                reluRule: reluRule)
+            let inputGradients: [Tensor?]
+            do {
+                inputGradients = try operators[step.nodeIndex].backward(context)
+            } catch let error as LoupeError {
+                throw LoupeError(error.kind, file: graph.sourcePath, location: "node '\(node.name)' (\(node.opType)) backward",
+                                 error.reason)
+            }
+            for case let s? in step.outputSlots where !keepGradient.contains(s) { grads[s] = nil }
+            for (position, slot) in step.inputSlots.enumerated() {
+                guard let slot, influenced[slot], position < inputGradients.count, let g = inputGradients[position] else { continue }
+                guard let shape = plan.facts[node.inputs[position]]?.shape, g.shape == shape else {
+                    throw LoupeError(.computation, file: graph.sourcePath, location: "node '\(node.name)' (\(node.opType)) backward",
+                                     "gradient for input \(position) has shape \(g.shape)")
+                }
+                if let existing = grads[slot] { grads[slot] = existing.adding(g) } else { grads[slot] = g }
+            }
+        }
+        var result = [String: Tensor]()
+        for (name, s) in wrtSlots {
+            result[name] = grads[s] ?? Tensor(shape: plan.facts[name]?.shape ?? [])
+        }
+        return GradientResult(forward: forwardResult, target: targetValue, gradients: result)
+    }
+}
+
+extension Tensor {
+    /// Elementwise sum of two tensors of the same shape.
+    func adding(_ other: Tensor) -> Tensor {
+        var result = self
+        result.scalars.withUnsafeMutableBufferPointer { r in
+            other.scalars.withUnsafeBufferPointer { o in
+                for i in 0..<r.count { r[i] += o[i] }
+            }
+        }
+        return result
+    }
+}

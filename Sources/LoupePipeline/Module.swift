@@ -1,1 +1,0 @@
-// LoupePipeline module.

@@ -1,2 +1,0 @@
-import XCTest
-final class LoupeEngineTestsPlaceholder: XCTestCase { func testBuilds() {} }
