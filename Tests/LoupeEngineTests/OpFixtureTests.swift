@@ -15,11 +15,18 @@ final class OpFixtureTests: XCTestCase {
             do {
                 let model = try Model(path: Fixtures.path("ops", fixture.model))
                 var inputs = [String: Tensor]()
-                for (name, npy) in fixture.inputs ?? [:] { inputs[name] = try Fixtures.array("ops", npy) }
+                for (name, npy) in fixture.inputs ?? [:] {
+                    var array = try Fixtures.array("ops", npy)
+                    // np.save stored the fixture's scalars with shape (1,): give them the declared rank 0.
+                    let declared = model.graph.inputs.first { $0.name == name }?.dimensions
+                    if declared?.isEmpty == true && array.count == 1 { array = array.reshaped([]) }
+                    inputs[name] = array
+                }
                 let result = try model.run(inputs)
                 for (name, npy) in fixture.outputs ?? [:] {
-                    let expected = try Fixtures.array("ops", npy)
+                    var expected = try Fixtures.array("ops", npy)
                     guard let actual = result.outputs[name]?.asFloat else { failures.append("\(fixture.name): no output \(name)"); continue }
+                    if actual.shape == [] && expected.shape == [1] { expected = expected.reshaped([]) }
                     guard actual.shape == expected.shape else {
                         failures.append("\(fixture.name): shape \(actual.shape) vs \(expected.shape)"); continue
                     }

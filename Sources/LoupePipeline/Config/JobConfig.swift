@@ -1,0 +1,224 @@
+import Foundation
+import LoupeTensor
+
+/// How images are turned into the model's input tensor.
+public struct PreprocessingConfig: Sendable, Equatable, Codable {
+    /// Resize so the shorter side has this length (or to exactly `[height, width]`), before cropping.
+    public var resize: [Int]?
+    /// Centre crop to `[height, width]`.
+    public var centerCrop: [Int]?
+    /// `rgb` (default) or `bgr`.
+    public var channelOrder = "rgb"
+    /// Pixel values are first scaled to this range (default `[0, 1]`).
+    public var valueRange: [Double] = [0, 1]
+    /// Per-channel mean subtracted after scaling (default none).
+    public var mean: [Double]?
+    /// Per-channel standard deviation divided by after the mean (default none).
+    public var std: [Double]?
+}
+
+/// Where the images come from.
+public struct DatasetConfig: Sendable, Equatable, Codable {
+    /// One of `DatasetConfig.kinds`.
+    public var kind: String
+    /// File or folder (resolved against the config's folder); not used by `synthetic-shapes`.
+    public var path: String?
+    /// Labels file for `mnist-idx` and `npy` datasets.
+    public var labels: String?
+    /// Number of images to generate for `synthetic-shapes` (default 2,000).
+    public var count: Int?
+    /// Use at most this many images (after sampling).
+    public var limit: Int?
+    /// Stratified sample: at most this many images per class.
+    public var perClass: Int?
+    /// Seed for sampling and generation.
+    public var seed: Int = 0
+
+    /// Every dataset kind Loupe reads.
+    public static let kinds = ["image-folder", "npy", "npz", "mnist-idx", "cifar10", "cifar100", "synthetic-shapes"]
+}
+
+/// One job of a config file: a model, a dataset, the sections wanted, where to write.
+public struct JobConfig: Sendable, Equatable, Codable {
+    public var name: String
+    public var modelPath: String
+    public var inputName: String?
+    public var preprocessing: PreprocessingConfig
+    public var classNames: [String]?
+    public var dataset: DatasetConfig
+    /// Section name → its options (raw JSON, validated by the section).
+    public var sections: [String]
+    public var seed: Int
+    public var outputFolder: String
+    public var templatesFolder: String?
+    public var pageSize: String
+    public var batchSize: Int
+    public var writeArrays: Bool
+    public var writeFigures: Bool
+}
+
+/// A validated config file: one or more jobs, paths already resolved.
+public struct LoupeConfig: Sendable {
+    public var path: String
+    public var jobs: [JobConfig]
+    /// The config's raw JSON, kept for the report's appendix.
+    public var rawText: String
+
+    /// Section names a job may ask for.
+    public static let sectionNames = ["summary", "weights", "activations", "gradients"]
+    static let jobKeys = ["name", "model", "classes", "dataset", "sections", "seed", "output", "templates", "page_size",
+                          "batch_size", "arrays", "figures"]
+    static let modelKeys = ["path", "input", "preprocessing"]
+    static let preprocessingKeys = ["resize", "center_crop", "channel_order", "value_range", "mean", "std"]
+    static let datasetKeys = ["kind", "path", "labels", "count", "limit", "per_class", "seed"]
+
+    /// Reads and validates a config file; every problem is reported with its JSON path in one error.
+    public static func load(path: String, outputOverride: String? = nil) throws -> LoupeConfig {
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw LoupeError(.invalidConfig, file: path, "cannot read the file")
+        }
+        let json: JSONValue
+        do { json = try JSONValue.parse(data) } catch {
+            throw LoupeError(.invalidConfig, file: path, location: "json", "invalid JSON: " + jsonErrorSummary(error))
+        }
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        let reader = ConfigReader(file: path)
+        let top = reader.object(json, "", allowed: ["jobs", "$schema"])
+        var jobs = [JobConfig]()
+        if let list = reader.array(top, "jobs", "") {
+            if list.isEmpty { reader.problem("jobs", "expected at least one job") }
+            for (index, item) in list.enumerated() {
+                if let job = readJob(item, "jobs[\(index)]", reader: reader, folder: folder, outputOverride: outputOverride) {
+                    jobs.append(job)
+                }
+            }
+        } else if top != nil {
+            reader.problem("jobs", "missing (required)")
+        }
+        var seen = Set<String>()
+        for (index, job) in jobs.enumerated() where !seen.insert(job.name).inserted {
+            reader.problem("jobs[\(index)].name", "duplicate job name '\(job.name)'")
+        }
+        if let first = reader.problems.first {
+            let more = reader.problems.count > 1 ? " (and \(reader.problems.count - 1) more: \(reader.problems.dropFirst().joined(separator: "; ")))" : ""
+            throw LoupeError(.invalidConfig, file: path, first + more)
+        }
+        return LoupeConfig(path: path, jobs: jobs, rawText: String(decoding: data, as: UTF8.self))
+    }
+
+    static func jsonErrorSummary(_ error: Error) -> String {
+        let text = String(describing: error)
+        if let range = text.range(of: "line \\d+, column \\d+", options: .regularExpression) { return "near " + text[range] }
+        if let range = text.range(of: "character \\d+", options: .regularExpression) { return "at " + text[range] }
+        return "the text is not valid JSON"
+    }
+
+    static func resolve(_ path: String, in folder: String) -> String {
+        path.hasPrefix("/") ? path : URL(fileURLWithPath: folder).appendingPathComponent(path).standardized.path
+    }
+
+    static func readJob(_ value: JSONValue, _ path: String, reader: ConfigReader, folder: String, outputOverride: String?) -> JobConfig? {
+        guard let job = reader.object(value, path, allowed: jobKeys) else { return nil }
+        let name = reader.string(job, "name", path, required: true) ?? ""
+        if !name.isEmpty && name.range(of: "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", options: .regularExpression) == nil {
+            reader.problem("\(path).name", "use 1-64 letters, digits, '.', '_' or '-' (it names the output folder)")
+        }
+        let model = reader.object(job["model"], "\(path).model", allowed: modelKeys)
+        if job["model"] == nil { reader.problem("\(path).model", "missing (required)") }
+        var modelPath = reader.string(model, "path", "\(path).model", required: model != nil) ?? ""
+        if !modelPath.isEmpty {
+            modelPath = resolve(modelPath, in: folder)
+            if !FileManager.default.fileExists(atPath: modelPath) {
+                reader.problem("\(path).model.path", "file not found: \(modelPath)")
+            }
+        }
+        let preprocessing = readPreprocessing(model?["preprocessing"], "\(path).model.preprocessing", reader: reader)
+        let classes = readClasses(job["classes"], "\(path).classes", reader: reader, folder: folder)
+        let dataset = readDataset(job["dataset"], "\(path).dataset", reader: reader, folder: folder)
+        if job["dataset"] == nil { reader.problem("\(path).dataset", "missing (required)") }
+        var sections = LoupeConfig.sectionNames
+        if let sectionObject = reader.object(job["sections"], "\(path).sections", allowed: sectionNames) {
+            sections = sectionNames.filter { name in
+                guard let option = sectionObject[name] else { return false }
+                if case .bool(let on) = option { return on }
+                _ = reader.object(option, "\(path).sections.\(name)", allowed: [])
+                return true
+            }
+            if !sections.contains("summary") { sections.insert("summary", at: 0) }
+        }
+        let output = outputOverride ?? resolve(reader.string(job, "output", path) ?? "reports", in: folder)
+        let templates = reader.string(job, "templates", path).map { resolve($0, in: folder) }
+        if let templates, !FileManager.default.fileExists(atPath: templates) {
+            reader.problem("\(path).templates", "folder not found: \(templates)")
+        }
+        return JobConfig(name: name, modelPath: modelPath, inputName: reader.string(model, "input", "\(path).model"),
+                         preprocessing: preprocessing, classNames: classes,
+                         dataset: dataset ?? DatasetConfig(kind: "synthetic-shapes"), sections: sections,
+                         seed: reader.int(job, "seed", path, range: 0...Int(UInt32.max)) ?? 0, outputFolder: output,
+                         templatesFolder: templates,
+                         pageSize: reader.choice(job, "page_size", path, among: ["a4", "letter"]) ?? "a4",
+                         batchSize: reader.int(job, "batch_size", path, range: 1...4096) ?? 32,
+                         writeArrays: reader.bool(job, "arrays", path) ?? false,
+                         writeFigures: reader.bool(job, "figures", path) ?? false)
+    }
+
+    static func readPreprocessing(_ value: JSONValue?, _ path: String, reader: ConfigReader) -> PreprocessingConfig {
+        var config = PreprocessingConfig()
+        guard let object = reader.object(value, path, allowed: preprocessingKeys) else { return config }
+        config.resize = reader.ints(object, "resize", path, range: 1...8192)
+        config.centerCrop = reader.ints(object, "center_crop", path, range: 1...8192)
+        for (key, value) in [("resize", config.resize), ("center_crop", config.centerCrop)] where value != nil {
+            if let count = value?.count, count != 1 && count != 2 { reader.problem("\(path).\(key)", "expected 1 or 2 integers") }
+        }
+        config.channelOrder = reader.choice(object, "channel_order", path, among: ["rgb", "bgr"]) ?? "rgb"
+        config.valueRange = reader.doubles(object, "value_range", path, count: 2) ?? [0, 1]
+        config.mean = reader.doubles(object, "mean", path)
+        config.std = reader.doubles(object, "std", path)
+        if let std = config.std, std.contains(where: { $0 <= 0 }) { reader.problem("\(path).std", "every value must be positive") }
+        if let mean = config.mean, let std = config.std, mean.count != std.count {
+            reader.problem("\(path).std", "has \(std.count) values but mean has \(mean.count)")
+        }
+        return config
+    }
+
+    static func readClasses(_ value: JSONValue?, _ path: String, reader: ConfigReader, folder: String) -> [String]? {
+        guard let value else { return nil }
+        if case .array = value { return reader.strings(["classes": value], "classes", String(path.dropLast(".classes".count))) }
+        guard let object = reader.object(value, path, allowed: ["file"]),
+              let file = reader.string(object, "file", path, required: true) else { return nil }
+        let resolved = resolve(file, in: folder)
+        guard let text = try? String(contentsOfFile: resolved, encoding: .utf8) else {
+            reader.problem("\(path).file", "cannot read \(resolved)")
+            return nil
+        }
+        return text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    static func readDataset(_ value: JSONValue?, _ path: String, reader: ConfigReader, folder: String) -> DatasetConfig? {
+        guard let object = reader.object(value, path, allowed: datasetKeys) else { return nil }
+        guard let kind = reader.choice(object, "kind", path, among: DatasetConfig.kinds) else {
+            if object["kind"] == nil { reader.problem("\(path).kind", "missing (required)") }
+            return nil
+        }
+        var config = DatasetConfig(kind: kind)
+        if var file = reader.string(object, "path", path, required: kind != "synthetic-shapes") {
+            file = resolve(file, in: folder)
+            if !FileManager.default.fileExists(atPath: file) { reader.problem("\(path).path", "file not found: \(file)") }
+            config.path = file
+        }
+        if var labels = reader.string(object, "labels", path) {
+            labels = resolve(labels, in: folder)
+            if !FileManager.default.fileExists(atPath: labels) { reader.problem("\(path).labels", "file not found: \(labels)") }
+            config.labels = labels
+        }
+        if kind == "mnist-idx" && config.labels == nil && object["labels"] == nil {
+            reader.problem("\(path).labels", "missing (required for mnist-idx)")
+        }
+        config.count = reader.int(object, "count", path, range: 1...1_000_000)
+        config.limit = reader.int(object, "limit", path, range: 1...100_000_000)
+        config.perClass = reader.int(object, "per_class", path, range: 1...100_000_000)
+        config.seed = reader.int(object, "seed", path, range: 0...Int(UInt32.max)) ?? 0
+        return config
+    }
+}

@@ -1,0 +1,24 @@
+import ArgumentParser
+import LoupePipeline
+
+/// `loupe bench MODEL --batch N`: engine throughput, printed as one JSON line.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench", abstract: "Measure inference images/s and peak memory on one model (see Benchmarks/run.sh).")
+
+    @Argument(help: "The ONNX model file.") var model: String
+    @Option(name: .long, help: "Rows per batch.") var batch: Int = 1
+    @Option(name: .long, help: "Seconds to measure after warm-up.") var seconds: Double = 5
+    @Option(name: .long, help: "Untimed warm-up runs.") var warmup: Int = 3
+
+    func validate() throws {
+        guard batch > 0, seconds > 0 else { throw ValidationError("--batch and --seconds must be positive") }
+    }
+
+    func run() throws {
+        try runReportingErrors {
+            print(try EngineBenchmark.jsonLine(try EngineBenchmark.measure(modelPath: model, batch: batch, seconds: seconds,
+                                                                            warmup: warmup)))
+        }
+    }
+}
