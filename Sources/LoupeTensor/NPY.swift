@@ -87,7 +87,11 @@ public enum NPY {
         var out = Data(NPYHeader.encode(descr: dtype.rawValue, shape: value.shape))
         switch (dtype, value) {
         case (.float32, .float(let t)):
-            t.scalars.withUnsafeBufferPointer { appendLittleEndian($0.map { $0.bitPattern }, to: &out) }
+            #if _endian(little)
+            t.scalars.withUnsafeBytes { out.append(contentsOf: $0) }
+            #else
+            appendLittleEndian(t.scalars.map { $0.bitPattern }, to: &out)
+            #endif
         case (.float32, .int(let t)):
             appendLittleEndian(t.values.map { Float($0).bitPattern }, to: &out)
         case (.float64, .float(let t)):
