@@ -137,6 +137,34 @@ final class ModelRefusalTests: XCTestCase {
         assertModelError(try loadModel(badTensor, path: "a.onnx"), contains: ["node 'k' (Constant) attribute 'value'", "raw_data has 1 bytes"])
     }
 
+    func testRandomByteMutationsNeverCrash() {
+        var model = Build.relu()
+        model.graph.initializer = [Build.floatTensor("w", [2, 3], [1, 2, 3, 4, 5, 6]), Build.int64Tensor("s", [2], [3, 2])]
+        model.graph.node.append(Build.node("k", "Constant", [], ["c"], attributes: [
+            Build.attribute("value") { $0.type = .tensor; $0.t = Build.rawTensor("", .float16, [2], [0, 0x3C, 0, 0x40]) },
+        ]))
+        let original = model.bytes()
+        var random = TestBytes(seed: 99)
+        var refused = 0
+        for _ in 0..<400 {
+            var data = original
+            let noise = random.next(count: 3)
+            let position = Int(noise[0]) * data.count / 256
+            data[position] = noise[1]
+            if noise[2] < 64 { data[(position + 1) % data.count] = noise[2] }
+            do {
+                _ = try ModelLoader.load(data: data, path: "fuzz.onnx")
+            } catch let error as LoupeError {
+                refused += 1
+                XCTAssertTrue(error.description.hasPrefix("fuzz.onnx: "), error.description)
+                XCTAssertFalse(error.description.contains("\n"))
+            } catch {
+                XCTFail("unexpected error \(error)")
+            }
+        }
+        XCTAssertGreaterThan(refused, 0)
+    }
+
     func testMissingOpsetIsRefused() {
         let model = Build.relu { $0.opsetImport = [] }
         assertModelError(try loadModel(model, path: "o.onnx"), contains: ["o.onnx", "opset_import", "default"])

@@ -86,6 +86,39 @@ final class NPZTests: XCTestCase {
         assertLoupeError(try NPZ.read(data: Data(repeating: 7, count: 100), name: "g.npz"), contains: ["g.npz", "zip"])
     }
 
+    func testRefusesZip64AndUnknownMethods() throws {
+        let path = fixturesDirectory.appendingPathComponent("npz/sample.npz").path
+        let original = try Data(contentsOf: URL(fileURLWithPath: path))
+        var data = original
+        // EOCD entry counts of 0xFFFF mean "see the ZIP64 record".
+        let end = data.count - 22
+        for offset in [8, 9, 10, 11] { data[end + offset] = 0xFF }
+        assertLoupeError(try NPZ.read(data: data, name: "z64.npz"), contains: ["z64.npz", "zip", "ZIP64"])
+        data = original
+        let directory = try XCTUnwrap(data.range(of: Data([0x50, 0x4B, 0x01, 0x02]))).lowerBound
+        data[directory + 10] = 12  // bzip2
+        assertLoupeError(try NPZ.read(data: data, name: "m.npz"), contains: ["m.npz", "entry 'weights.npy'", "method 12"])
+    }
+
+    func testRandomByteMutationsNeverCrash() throws {
+        let path = fixturesDirectory.appendingPathComponent("npz/sample_compressed.npz").path
+        let original = try Data(contentsOf: URL(fileURLWithPath: path))
+        var state: UInt64 = 12345
+        var refused = 0
+        for _ in 0..<400 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            var data = original
+            data[Int(state >> 33) % data.count] = UInt8(truncatingIfNeeded: state >> 8)
+            do {
+                _ = try NPZ.read(data: data, name: "fuzz.npz")
+            } catch let error as LoupeError {
+                refused += 1
+                XCTAssertTrue(error.description.hasPrefix("fuzz.npz: "), error.description)
+            }
+        }
+        XCTAssertGreaterThan(refused, 100)
+    }
+
     func testRefusesBadArrayInsideArchive() throws {
         let bad = NPY.encode(.float(Tensor(shape: [2], scalars: [1, 2]))).dropLast(2)
         let archive = try NPZ.encode([("ok", .float(Tensor(scalar: 1)))])
