@@ -1,18 +1,19 @@
 /// 2-D NCHW convolution through im2col and one `sgemm` per (chunk of images, group).
 ///
 /// Threading: images are unfolded into one im2col matrix per chunk (up to `chunkBudget`
-/// floats), so each GEMM is large and OpenBLAS threads it; the copies around it (im2col,
+/// floats; a chunk of one image GEMMs straight into the output, and a 1x1 stride-1 convolution
+/// then needs no im2col at all), so each GEMM is large and OpenBLAS threads it; the copies around it (im2col,
 /// col2im, gathers) run on `Parallel.forEachChunk`. BLAS is never called from inside our own
 /// parallel loops here, so the two thread pools do not oversubscribe the cores.
 /// Depthwise convolutions skip GEMM entirely (`ConvolutionDepthwise.swift`).
 public enum ConvolutionKernel {
-    /// Largest im2col scratch matrix (floats) built for a chunk of images.
-    public static let chunkBudget = 1 << 21
+    /// Default largest im2col scratch matrix (floats, 8 MB) built for a chunk of images.
+    public static let defaultChunkBudget = 1 << 21
 
-    /// Images unfolded together into one im2col matrix.
-    public static func imagesPerChunk(_ g: ConvolutionGeometry) -> Int {
+    /// Images unfolded together into one im2col matrix of at most `budget` floats (at least one image).
+    public static func imagesPerChunk(_ g: ConvolutionGeometry, budget: Int = defaultChunkBudget) -> Int {
         let perImage = max(1, g.patchSize * g.outPlane)
-        return max(1, min(g.batch, chunkBudget / perImage))
+        return max(1, min(g.batch, budget / perImage))
     }
 
     /// Writes the convolution of `input` by `weight` (plus `bias`) into `output`.
@@ -20,13 +21,14 @@ public enum ConvolutionKernel {
     /// Shapes follow `geometry`: input `inputShape`, weight `weightShape`, bias `[outChannels]`,
     /// output `outputShape` (fully overwritten).
     public static func forward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                               geometry g: ConvolutionGeometry, output: UnsafeMutablePointer<Float>) {
+                               geometry g: ConvolutionGeometry, output: UnsafeMutablePointer<Float>,
+                               chunkBudget: Int = defaultChunkBudget) {
         if g.batch == 0 || g.outChannels == 0 || g.outPlane == 0 { return }
         if g.isDepthwise {
             DepthwiseConvolution.forward(input: input, weight: weight, bias: bias, geometry: g, output: output)
             return
         }
-        let chunk = imagesPerChunk(g)
+        let chunk = imagesPerChunk(g, budget: chunkBudget)
         let (mg, k, p) = (g.outChannelsPerGroup, g.patchSize, g.outPlane)
         let needsCol = !(g.isPointwise && chunk == 1)
         var col = [Float](repeating: 0, count: needsCol ? k * chunk * p : 0)
@@ -63,7 +65,8 @@ public enum ConvolutionKernel {
     /// this function with `input: nil` and its own input as `gradOutput`).
     public static func backward(input: UnsafePointer<Float>?, weight: UnsafePointer<Float>,
                                 gradOutput: UnsafePointer<Float>, geometry g: ConvolutionGeometry,
-                                gradInput: UnsafeMutablePointer<Float>?, gradWeight: UnsafeMutablePointer<Float>?) {
+                                gradInput: UnsafeMutablePointer<Float>?, gradWeight: UnsafeMutablePointer<Float>?,
+                                chunkBudget: Int = defaultChunkBudget) {
         if let gradInput { gradInput.update(repeating: 0, count: g.batch * g.inChannels * g.inPlane) }
         if let gradWeight { gradWeight.update(repeating: 0, count: g.outChannels * g.patchSize) }
         let gradWeight = input == nil ? nil : gradWeight
@@ -73,7 +76,7 @@ public enum ConvolutionKernel {
                                           gradInput: gradInput, gradWeight: gradWeight)
             return
         }
-        let chunk = imagesPerChunk(g)
+        let chunk = imagesPerChunk(g, budget: chunkBudget)
         let (mg, cg, k, p) = (g.outChannelsPerGroup, g.inChannelsPerGroup, g.patchSize, g.outPlane)
         let direct = g.isPointwise && chunk == 1
         var col = [Float](repeating: 0, count: direct ? 0 : k * chunk * p)
