@@ -31,32 +31,30 @@ public enum ConvolutionKernel {
         let chunk = imagesPerChunk(g, budget: chunkBudget)
         let (mg, k, p) = (g.outChannelsPerGroup, g.patchSize, g.outPlane)
         let needsCol = !(g.isPointwise && chunk == 1)
-        var col = [Float](repeating: 0, count: needsCol ? k * chunk * p : 0)
-        var staging = [Float](repeating: 0, count: chunk > 1 ? mg * chunk * p : 0)
-        col.withUnsafeMutableBufferPointer { colBuffer in
-            staging.withUnsafeMutableBufferPointer { stageBuffer in
+        ConvolutionScratch.with(needsCol ? k * chunk * p : 0) { col in
+            ConvolutionScratch.with(chunk > 1 ? mg * chunk * p : 0) { stage in
                 for first in stride(from: 0, to: g.batch, by: chunk) {
                     let count = min(chunk, g.batch - first)
                     for group in 0..<g.groups {
                         var b = input + (first * g.inChannels + group * g.inChannelsPerGroup) * g.inPlane
-                        if let colBase = colBuffer.baseAddress, needsCol {
-                            im2colBatch(input, geometry: g, group: group, first: first, count: count, col: colBase)
-                            b = UnsafePointer(colBase)
+                        if needsCol {
+                            im2colBatch(input, geometry: g, group: group, first: first, count: count, col: col)
+                            b = UnsafePointer(col)
                         }
                         let a = weight + group * mg * k
                         if count == 1 {
-                            sgemm(m: mg, n: p, k: k, a: a, lda: k, b: b, ldb: p,
-                                  c: output + (first * g.outChannels + group * mg) * p, ldc: p)
-                        } else if let stage = stageBuffer.baseAddress {
+                            let target = output + (first * g.outChannels + group * mg) * p
+                            sgemm(m: mg, n: p, k: k, a: a, lda: k, b: b, ldb: p, c: target, ldc: p)
+                            if let bias { addBias(bias + group * mg, to: target, batch: 1, channels: mg, plane: p) }
+                        } else {
                             sgemm(m: mg, n: count * p, k: k, a: a, lda: k, b: b, ldb: count * p, c: stage, ldc: count * p)
                             gatherGroupRows(output, geometry: g, group: group, first: first, count: count,
-                                            matrix: stage, toMatrix: false)
+                                            matrix: stage, toMatrix: false, bias: bias)
                         }
                     }
                 }
             }
         }
-        if let bias { addBias(bias, to: output, batch: g.batch, channels: g.outChannels, plane: p) }
     }
 
     /// Gradients of a convolution: w.r.t. its input (overwritten) and/or its weight (overwritten).
@@ -79,17 +77,15 @@ public enum ConvolutionKernel {
         let chunk = imagesPerChunk(g, budget: chunkBudget)
         let (mg, cg, k, p) = (g.outChannelsPerGroup, g.inChannelsPerGroup, g.patchSize, g.outPlane)
         let direct = g.isPointwise && chunk == 1
-        var col = [Float](repeating: 0, count: direct ? 0 : k * chunk * p)
-        var staging = [Float](repeating: 0, count: chunk > 1 ? mg * chunk * p : 0)
         let mutableGrad = UnsafeMutablePointer(mutating: gradOutput)
-        col.withUnsafeMutableBufferPointer { colBuffer in
-            staging.withUnsafeMutableBufferPointer { stageBuffer in
+        ConvolutionScratch.with(direct ? 0 : k * chunk * p) { col in
+            ConvolutionScratch.with(chunk > 1 ? mg * chunk * p : 0) { stage in
                 for first in stride(from: 0, to: g.batch, by: chunk) {
                     let count = min(chunk, g.batch - first)
                     let ld = count * p
                     for group in 0..<g.groups {
                         var dy = gradOutput + (first * g.outChannels + group * mg) * p
-                        if count > 1, let stage = stageBuffer.baseAddress {
+                        if count > 1 {
                             gatherGroupRows(mutableGrad, geometry: g, group: group, first: first, count: count,
                                             matrix: stage, toMatrix: true)
                             dy = UnsafePointer(stage)
@@ -97,9 +93,9 @@ public enum ConvolutionKernel {
                         let w = weight + group * mg * k
                         if let gradWeight, let input {
                             var b = input + (first * g.inChannels + group * cg) * g.inPlane
-                            if let colBase = colBuffer.baseAddress, !direct {
-                                im2colBatch(input, geometry: g, group: group, first: first, count: count, col: colBase)
-                                b = UnsafePointer(colBase)
+                            if !direct {
+                                im2colBatch(input, geometry: g, group: group, first: first, count: count, col: col)
+                                b = UnsafePointer(col)
                             }
                             sgemm(transposeB: true, m: mg, n: k, k: ld, a: dy, lda: ld, b: b, ldb: ld,
                                   beta: 1, c: gradWeight + group * mg * k, ldc: k)
@@ -108,9 +104,9 @@ public enum ConvolutionKernel {
                             let target = gradInput + (first * g.inChannels + group * cg) * g.inPlane
                             if direct {
                                 sgemm(transposeA: true, m: k, n: p, k: mg, a: w, lda: k, b: dy, ldb: p, c: target, ldc: p)
-                            } else if let colBase = colBuffer.baseAddress {
-                                sgemm(transposeA: true, m: k, n: ld, k: mg, a: w, lda: k, b: dy, ldb: ld, c: colBase, ldc: ld)
-                                col2imBatch(colBase, geometry: g, group: group, first: first, count: count, output: gradInput)
+                            } else {
+                                sgemm(transposeA: true, m: k, n: ld, k: mg, a: w, lda: k, b: dy, ldb: ld, c: col, ldc: ld)
+                                col2imBatch(col, geometry: g, group: group, first: first, count: count, output: gradInput)
                             }
                         }
                     }

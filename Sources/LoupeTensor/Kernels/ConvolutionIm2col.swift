@@ -99,17 +99,26 @@ public func col2imBatch(_ col: UnsafePointer<Float>, geometry g: ConvolutionGeom
 }
 
 /// Copies the output channels of `group` for images `first..<first+count` into a
-/// `outChannelsPerGroup x (count * outPlane)` matrix (image-major columns), or back.
+/// `outChannelsPerGroup x (count * outPlane)` matrix (image-major columns), or back (adding
+/// `bias[channel]` on the way back when given).
 public func gatherGroupRows(_ tensor: UnsafeMutablePointer<Float>, geometry g: ConvolutionGeometry, group: Int,
-                            first: Int, count: Int, matrix: UnsafeMutablePointer<Float>, toMatrix: Bool) {
+                            first: Int, count: Int, matrix: UnsafeMutablePointer<Float>, toMatrix: Bool,
+                            bias: UnsafePointer<Float>? = nil) {
     let mg = g.outChannelsPerGroup, plane = g.outPlane, ld = count * plane
-    let t = SendablePointer(tensor), mat = SendablePointer(matrix)
+    let t = SendablePointer(tensor), mat = SendablePointer(matrix), b = UncheckedBox(bias)
     Parallel.forEachChunk(count * mg, grain: max(1, (1 << 15) / max(1, plane))) { range in
         for item in range {
             let (n, m) = item.quotientAndRemainder(dividingBy: mg)
             let tp = t.base + ((first + n) * g.outChannels + group * mg + m) * plane
             let mp = mat.base + m * ld + n * plane
-            if toMatrix { mp.update(from: tp, count: plane) } else { tp.update(from: mp, count: plane) }
+            if toMatrix {
+                mp.update(from: tp, count: plane)
+            } else if let bias = b.value {
+                let value = bias[group * mg + m]
+                for i in 0..<plane { tp[i] = mp[i] + value }
+            } else {
+                tp.update(from: mp, count: plane)
+            }
         }
     }
 }
