@@ -7,8 +7,8 @@
 /// parallel loops here, so the two thread pools do not oversubscribe the cores.
 /// Depthwise convolutions skip GEMM entirely (`ConvolutionDepthwise.swift`).
 public enum ConvolutionKernel {
-    /// Default largest im2col scratch matrix (floats, 8 MB) built for a chunk of images.
-    public static let defaultChunkBudget = 1 << 21
+    /// Default largest im2col scratch matrix (floats, 1 MB: about one core's L2) built for a chunk of images.
+    public static let defaultChunkBudget = 1 << 18
 
     /// Images unfolded together into one im2col matrix of at most `budget` floats (at least one image).
     public static func imagesPerChunk(_ g: ConvolutionGeometry, budget: Int = defaultChunkBudget) -> Int {

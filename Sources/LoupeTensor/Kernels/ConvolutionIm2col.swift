@@ -18,16 +18,25 @@ public func im2colPlane(_ plane: UnsafePointer<Float>, geometry g: ConvolutionGe
             if rows.upperBound < g.outHeight {
                 (row + rows.upperBound * outW).update(repeating: 0, count: (g.outHeight - rows.upperBound) * outW)
             }
+            let (lo, hi) = (cols.lowerBound, cols.upperBound)
+            if sh == 1 && sw == 1 && colOffset == 0 && lo == 0 && hi == outW && inW == outW {
+                // Whole rows line up with the input: one contiguous block.
+                (row + rows.lowerBound * outW).update(from: plane + (rows.lowerBound + rowOffset) * inW,
+                                                      count: rows.count * outW)
+                continue
+            }
             for oh in rows {
+                // Short rows: plain loops beat memcpy/memset calls per row.
                 let dst = row + oh * outW
-                if cols.lowerBound > 0 { dst.update(repeating: 0, count: cols.lowerBound) }
-                if cols.upperBound < outW { (dst + cols.upperBound).update(repeating: 0, count: outW - cols.upperBound) }
                 let src = plane + (oh * sh + rowOffset) * inW + colOffset
+                var ow = 0
+                while ow < lo { dst[ow] = 0; ow += 1 }
                 if sw == 1 {
-                    (dst + cols.lowerBound).update(from: src + cols.lowerBound, count: cols.count)
+                    while ow < hi { dst[ow] = src[ow]; ow += 1 }
                 } else {
-                    for ow in cols { dst[ow] = src[ow * sw] }
+                    while ow < hi { dst[ow] = src[ow * sw]; ow += 1 }
                 }
+                while ow < outW { dst[ow] = 0; ow += 1 }
             }
         }
     }
