@@ -31,10 +31,13 @@ public struct PoolingAxisBounds: Sendable {
 ///
 /// The geometry's channels are the planes (`inChannels == outChannels`); `padTop`/`padLeft`
 /// are the leading pads, `padBottom`/`padRight` the trailing ones (for `count_include_pad`).
+/// Window bounds are precomputed into one flat table read through raw pointers in the loops.
 public struct PoolingKernel: Sendable {
     public var geometry: ConvolutionGeometry
     public var rows: PoolingAxisBounds
     public var columns: PoolingAxisBounds
+    /// Per output row, then per output column: (start, lo, hi, padded count); never empty.
+    private let table: [Int]
 
     public init(geometry g: ConvolutionGeometry, padBottom: Int, padRight: Int) {
         geometry = g
@@ -42,21 +45,33 @@ public struct PoolingKernel: Sendable {
                                  stride: g.strideHeight, dilation: g.dilationHeight, padBegin: g.padTop, padEnd: padBottom)
         columns = PoolingAxisBounds(outCount: g.outWidth, inExtent: g.inWidth, kernel: g.kernelWidth,
                                     stride: g.strideWidth, dilation: g.dilationWidth, padBegin: g.padLeft, padEnd: padRight)
+        var flat = [Int]()
+        for axis in [rows, columns] {
+            for o in axis.start.indices { flat += [axis.start[o], axis.lo[o], axis.hi[o], axis.paddedCount[o]] }
+        }
+        table = flat + [0, 0, 0, 0]
     }
 
     private var planes: Int { geometry.batch * geometry.inChannels }
     private var grain: Int { max(1, (1 << 14) / max(1, geometry.outPlane * geometry.kernelHeight * geometry.kernelWidth)) }
 
-    /// Index (within the plane) of the first maximum of window (oh, ow), or -1 when it covers no input.
+    /// Runs `body(rowTable, columnTable)` with raw views of the bounds (4 Ints per output index).
+    private func withTables(_ body: (UnsafePointer<Int>, UnsafePointer<Int>) -> Void) {
+        table.withUnsafeBufferPointer { t in
+            guard let base = t.baseAddress else { return }
+            body(base, base + 4 * geometry.outHeight)
+        }
+    }
+
+    /// Index (within the plane) of the first maximum of a window, or -1 when it covers no input.
     @inline(__always)
-    func argmax(_ plane: UnsafePointer<Float>, _ oh: Int, _ ow: Int) -> Int {
-        let g = geometry
+    private static func argmax(_ plane: UnsafePointer<Float>, _ r: UnsafePointer<Int>, _ c: UnsafePointer<Int>,
+                               _ g: ConvolutionGeometry) -> Int {
         var best = -Float.infinity
         var index = -1
-        let hs = rows.start[oh], ws = columns.start[ow]
-        for i in rows.lo[oh]..<rows.hi[oh] {
-            let rowBase = (hs + i * g.dilationHeight) * g.inWidth + ws
-            for j in columns.lo[ow]..<columns.hi[ow] {
+        for i in r[1]..<r[2] {
+            let rowBase = (r[0] + i * g.dilationHeight) * g.inWidth + c[0]
+            for j in c[1]..<c[2] {
                 let at = rowBase + j * g.dilationWidth
                 let v = plane[at]
                 if v > best || index < 0 { best = v; index = at }
@@ -69,14 +84,26 @@ public struct PoolingKernel: Sendable {
     public func maxForward(_ input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
         let g = geometry
         let x = UncheckedBox(input), y = SendablePointer(output)
-        Parallel.forEachChunk(planes, grain: grain) { range in
-            for p in range {
-                let plane = x.value + p * g.inPlane
-                let dst = y.base + p * g.outPlane
-                for oh in 0..<g.outHeight {
-                    for ow in 0..<g.outWidth {
-                        let index = argmax(plane, oh, ow)
-                        dst[oh * g.outWidth + ow] = index >= 0 ? plane[index] : -Float.greatestFiniteMagnitude
+        withTables { rowTable, columnTable in
+            Parallel.forEachChunk(planes, grain: grain) { range in
+                for p in range {
+                    let plane = x.value + p * g.inPlane
+                    let dst = y.base + p * g.outPlane
+                    for oh in 0..<g.outHeight {
+                        let r = rowTable + 4 * oh
+                        for ow in 0..<g.outWidth {
+                            let c = columnTable + 4 * ow
+                            var best = -Float.infinity
+                            for i in r[1]..<r[2] {
+                                let rowBase = plane + (r[0] + i * g.dilationHeight) * g.inWidth + c[0]
+                                for j in c[1]..<c[2] {
+                                    let v = rowBase[j * g.dilationWidth]
+                                    best = v > best ? v : best
+                                }
+                            }
+                            let empty = r[1] == r[2] || c[1] == c[2]
+                            dst[oh * g.outWidth + ow] = empty ? -Float.greatestFiniteMagnitude : best
+                        }
                     }
                 }
             }
@@ -88,26 +115,28 @@ public struct PoolingKernel: Sendable {
                             gradInput: UnsafeMutablePointer<Float>) {
         let g = geometry
         let x = UncheckedBox(input), dy = UncheckedBox(gradOutput), dx = SendablePointer(gradInput)
-        Parallel.forEachChunk(planes, grain: grain) { range in
-            for p in range {
-                let plane = x.value + p * g.inPlane
-                let grad = dy.value + p * g.outPlane
-                let dst = dx.base + p * g.inPlane
-                dst.update(repeating: 0, count: g.inPlane)
-                for oh in 0..<g.outHeight {
-                    for ow in 0..<g.outWidth {
-                        let index = argmax(plane, oh, ow)
-                        if index >= 0 { dst[index] += grad[oh * g.outWidth + ow] }
+        withTables { rowTable, columnTable in
+            Parallel.forEachChunk(planes, grain: grain) { range in
+                for p in range {
+                    let plane = x.value + p * g.inPlane
+                    let grad = dy.value + p * g.outPlane
+                    let dst = dx.base + p * g.inPlane
+                    dst.update(repeating: 0, count: g.inPlane)
+                    for oh in 0..<g.outHeight {
+                        for ow in 0..<g.outWidth {
+                            let index = PoolingKernel.argmax(plane, rowTable + 4 * oh, columnTable + 4 * ow, g)
+                            if index >= 0 { dst[index] += grad[oh * g.outWidth + ow] }
+                        }
                     }
                 }
             }
         }
     }
 
+    /// 1 / (number of taps averaged) for a window.
     @inline(__always)
-    func divisor(_ oh: Int, _ ow: Int, includePad: Bool) -> Float {
-        let taps = includePad ? rows.paddedCount[oh] * columns.paddedCount[ow]
-            : (rows.hi[oh] - rows.lo[oh]) * (columns.hi[ow] - columns.lo[ow])
+    private static func divisor(_ r: UnsafePointer<Int>, _ c: UnsafePointer<Int>, includePad: Bool) -> Float {
+        let taps = includePad ? r[3] * c[3] : (r[2] - r[1]) * (c[2] - c[1])
         return taps > 0 ? 1 / Float(taps) : 0
     }
 
@@ -115,20 +144,22 @@ public struct PoolingKernel: Sendable {
     public func averageForward(_ input: UnsafePointer<Float>, includePad: Bool, output: UnsafeMutablePointer<Float>) {
         let g = geometry
         let x = UncheckedBox(input), y = SendablePointer(output)
-        Parallel.forEachChunk(planes, grain: grain) { range in
-            for p in range {
-                let plane = x.value + p * g.inPlane
-                let dst = y.base + p * g.outPlane
-                for oh in 0..<g.outHeight {
-                    let hs = rows.start[oh]
-                    for ow in 0..<g.outWidth {
-                        let ws = columns.start[ow]
-                        var total: Float = 0
-                        for i in rows.lo[oh]..<rows.hi[oh] {
-                            let rowBase = plane + (hs + i * g.dilationHeight) * g.inWidth + ws
-                            for j in columns.lo[ow]..<columns.hi[ow] { total += rowBase[j * g.dilationWidth] }
+        withTables { rowTable, columnTable in
+            Parallel.forEachChunk(planes, grain: grain) { range in
+                for p in range {
+                    let plane = x.value + p * g.inPlane
+                    let dst = y.base + p * g.outPlane
+                    for oh in 0..<g.outHeight {
+                        let r = rowTable + 4 * oh
+                        for ow in 0..<g.outWidth {
+                            let c = columnTable + 4 * ow
+                            var total: Float = 0
+                            for i in r[1]..<r[2] {
+                                let rowBase = plane + (r[0] + i * g.dilationHeight) * g.inWidth + c[0]
+                                for j in c[1]..<c[2] { total += rowBase[j * g.dilationWidth] }
+                            }
+                            dst[oh * g.outWidth + ow] = total * PoolingKernel.divisor(r, c, includePad: includePad)
                         }
-                        dst[oh * g.outWidth + ow] = total * divisor(oh, ow, includePad: includePad)
                     }
                 }
             }
@@ -140,19 +171,21 @@ public struct PoolingKernel: Sendable {
                                 gradInput: UnsafeMutablePointer<Float>) {
         let g = geometry
         let dy = UncheckedBox(gradOutput), dx = SendablePointer(gradInput)
-        Parallel.forEachChunk(planes, grain: grain) { range in
-            for p in range {
-                let grad = dy.value + p * g.outPlane
-                let dst = dx.base + p * g.inPlane
-                dst.update(repeating: 0, count: g.inPlane)
-                for oh in 0..<g.outHeight {
-                    let hs = rows.start[oh]
-                    for ow in 0..<g.outWidth {
-                        let ws = columns.start[ow]
-                        let share = grad[oh * g.outWidth + ow] * divisor(oh, ow, includePad: includePad)
-                        for i in rows.lo[oh]..<rows.hi[oh] {
-                            let rowBase = dst + (hs + i * g.dilationHeight) * g.inWidth + ws
-                            for j in columns.lo[ow]..<columns.hi[ow] { rowBase[j * g.dilationWidth] += share }
+        withTables { rowTable, columnTable in
+            Parallel.forEachChunk(planes, grain: grain) { range in
+                for p in range {
+                    let grad = dy.value + p * g.outPlane
+                    let dst = dx.base + p * g.inPlane
+                    dst.update(repeating: 0, count: g.inPlane)
+                    for oh in 0..<g.outHeight {
+                        let r = rowTable + 4 * oh
+                        for ow in 0..<g.outWidth {
+                            let c = columnTable + 4 * ow
+                            let share = grad[oh * g.outWidth + ow] * PoolingKernel.divisor(r, c, includePad: includePad)
+                            for i in r[1]..<r[2] {
+                                let rowBase = dst + (r[0] + i * g.dilationHeight) * g.inWidth + c[0]
+                                for j in c[1]..<c[2] { rowBase[j * g.dilationWidth] += share }
+                            }
                         }
                     }
                 }
