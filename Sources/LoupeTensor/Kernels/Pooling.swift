@@ -82,27 +82,75 @@ public struct PoolingKernel: Sendable {
 
     /// Max pooling; windows covering no input give the lowest finite float.
     public func maxForward(_ input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
+        separableForward(input, max: true, includePad: false, output: output)
+    }
+
+    /// Separable window reduction: each input row is reduced over the column windows into a
+    /// `[inHeight][outWidth]` buffer, then the rows of each window are combined with loops
+    /// that run along whole output rows (vectorised).
+    private func separableForward(_ input: UnsafePointer<Float>, max useMax: Bool, includePad: Bool,
+                                  output: UnsafeMutablePointer<Float>) {
         let g = geometry
         let x = UncheckedBox(input), y = SendablePointer(output)
+        let (outW, inW) = (g.outWidth, g.inWidth)
+        let identity: Float = useMax ? -Float.infinity : 0
+        let full = (0..<outW).filter { columns.lo[$0] == 0 && columns.hi[$0] == g.kernelWidth }
+        let interior = full.isEmpty ? 0..<0 : (full[0]..<(full[full.count - 1] + 1))
         withTables { rowTable, columnTable in
             Parallel.forEachChunk(planes, grain: grain) { range in
+                let partial = UnsafeMutablePointer<Float>.allocate(capacity: max(1, g.inHeight * outW))
+                let scale = UnsafeMutablePointer<Float>.allocate(capacity: max(1, outW))
+                defer { partial.deallocate(); scale.deallocate() }
                 for p in range {
                     let plane = x.value + p * g.inPlane
-                    let dst = y.base + p * g.outPlane
-                    for oh in 0..<g.outHeight {
-                        let r = rowTable + 4 * oh
-                        for ow in 0..<g.outWidth {
-                            let c = columnTable + 4 * ow
-                            var best = -Float.infinity
-                            for i in r[1]..<r[2] {
-                                let rowBase = plane + (r[0] + i * g.dilationHeight) * g.inWidth + c[0]
-                                for j in c[1]..<c[2] {
-                                    let v = rowBase[j * g.dilationWidth]
-                                    best = v > best ? v : best
+                    for h in 0..<g.inHeight {
+                        let src = plane + h * inW
+                        let dst = partial + h * outW
+                        // Interior windows (all taps inside): tap-major loops along the row.
+                        if interior.count > 0 {
+                            let base = src - g.padLeft
+                            for ow in interior { dst[ow] = base[ow * g.strideWidth] }
+                            for j in 1..<max(1, g.kernelWidth) {
+                                let tap = base + j * g.dilationWidth
+                                if useMax {
+                                    for ow in interior { let v = tap[ow * g.strideWidth]; dst[ow] = v > dst[ow] ? v : dst[ow] }
+                                } else {
+                                    for ow in interior { dst[ow] += tap[ow * g.strideWidth] }
                                 }
                             }
-                            let empty = r[1] == r[2] || c[1] == c[2]
-                            dst[oh * g.outWidth + ow] = empty ? -Float.greatestFiniteMagnitude : best
+                        }
+                        for ow in 0..<outW where !interior.contains(ow) {
+                            let c = columnTable + 4 * ow
+                            var acc = identity
+                            if useMax {
+                                for j in c[1]..<c[2] { let v = src[c[0] + j * g.dilationWidth]; acc = v > acc ? v : acc }
+                            } else {
+                                for j in c[1]..<c[2] { acc += src[c[0] + j * g.dilationWidth] }
+                            }
+                            dst[ow] = acc
+                        }
+                    }
+                    let out = y.base + p * g.outPlane
+                    for oh in 0..<g.outHeight {
+                        let r = rowTable + 4 * oh
+                        let dst = out + oh * outW
+                        for ow in 0..<outW { dst[ow] = identity }
+                        for i in r[1]..<r[2] {
+                            let src = partial + (r[0] + i * g.dilationHeight) * outW
+                            if useMax {
+                                for ow in 0..<outW { dst[ow] = src[ow] > dst[ow] ? src[ow] : dst[ow] }
+                            } else {
+                                for ow in 0..<outW { dst[ow] += src[ow] }
+                            }
+                        }
+                        if useMax {
+                            if r[1] == r[2] { for ow in 0..<outW { dst[ow] = -Float.greatestFiniteMagnitude } }
+                            for ow in 0..<outW where columnTable[4 * ow + 1] == columnTable[4 * ow + 2] {
+                                dst[ow] = -Float.greatestFiniteMagnitude
+                            }
+                        } else {
+                            for ow in 0..<outW { scale[ow] = PoolingKernel.divisor(r, columnTable + 4 * ow, includePad: includePad) }
+                            for ow in 0..<outW { dst[ow] *= scale[ow] }
                         }
                     }
                 }
@@ -142,28 +190,7 @@ public struct PoolingKernel: Sendable {
 
     /// Average pooling; the divisor counts in-input taps, or in-padded-input taps with `includePad`.
     public func averageForward(_ input: UnsafePointer<Float>, includePad: Bool, output: UnsafeMutablePointer<Float>) {
-        let g = geometry
-        let x = UncheckedBox(input), y = SendablePointer(output)
-        withTables { rowTable, columnTable in
-            Parallel.forEachChunk(planes, grain: grain) { range in
-                for p in range {
-                    let plane = x.value + p * g.inPlane
-                    let dst = y.base + p * g.outPlane
-                    for oh in 0..<g.outHeight {
-                        let r = rowTable + 4 * oh
-                        for ow in 0..<g.outWidth {
-                            let c = columnTable + 4 * ow
-                            var total: Float = 0
-                            for i in r[1]..<r[2] {
-                                let rowBase = plane + (r[0] + i * g.dilationHeight) * g.inWidth + c[0]
-                                for j in c[1]..<c[2] { total += rowBase[j * g.dilationWidth] }
-                            }
-                            dst[oh * g.outWidth + ow] = total * PoolingKernel.divisor(r, c, includePad: includePad)
-                        }
-                    }
-                }
-            }
-        }
+        separableForward(input, max: false, includePad: includePad, output: output)
     }
 
     /// Spreads each output gradient uniformly over its window (gradInput overwritten).
