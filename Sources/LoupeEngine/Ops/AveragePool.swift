@@ -28,7 +28,7 @@ public struct AveragePoolOperator: Operator {
     public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] {
         let x = try LinearSupport.input(inputs, 0, node)
         let (loops, shape) = try window.poolPlan(input: x.shape, ceilMode: ceilMode, node: node)
-        var y = [Float](repeating: 0, count: try LinearSupport.count(shape, node))
+        var y = LinearSupport.uninitialized(try LinearSupport.count(shape, node))
         LinearSupport.read(x.scalars) { xp in
             LinearSupport.write(&y) { yp in loops.averageForward(xp, includePad: includePad, output: yp) }
         }

@@ -96,7 +96,7 @@ public struct ConvTransposeOperator: Operator {
         let x = try LinearSupport.input(inputs, 0, node), w = try LinearSupport.input(inputs, 1, node)
         let b = LinearSupport.optionalInput(inputs, 2)
         let (geometry, shape) = try plan(input: x.shape, weight: w.shape, bias: b?.shape)
-        var y = [Float](repeating: 0, count: try LinearSupport.count(shape, node))
+        var y = LinearSupport.uninitialized(try LinearSupport.count(shape, node))
         LinearSupport.read(x.scalars) { xp in
             LinearSupport.read(w.scalars) { wp in
                 LinearSupport.write(&y) { yp in

@@ -27,6 +27,11 @@ enum LinearSupport {
         }
     }
 
+    /// An output buffer whose every element the kernel is about to overwrite (not zero-filled).
+    static func uninitialized(_ count: Int) -> [Float] {
+        [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+    }
+
     /// The float input at `index`, or an error naming the missing input.
     static func input(_ inputs: [TensorValue?], _ index: Int, _ node: Node) throws -> Tensor {
         guard index < inputs.count, let value = inputs[index] else {
