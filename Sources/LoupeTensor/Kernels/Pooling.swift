@@ -67,14 +67,17 @@ public struct PoolingKernel: Sendable {
     @inline(__always)
     private static func argmax(_ plane: UnsafePointer<Float>, _ r: UnsafePointer<Int>, _ c: UnsafePointer<Int>,
                                _ g: ConvolutionGeometry) -> Int {
-        var best = -Float.infinity
-        var index = -1
+        guard r[1] < r[2], c[1] < c[2] else { return -1 }
+        var index = (r[0] + r[1] * g.dilationHeight) * g.inWidth + c[0] + c[1] * g.dilationWidth
+        var best = plane[index]
         for i in r[1]..<r[2] {
             let rowBase = (r[0] + i * g.dilationHeight) * g.inWidth + c[0]
             for j in c[1]..<c[2] {
                 let at = rowBase + j * g.dilationWidth
                 let v = plane[at]
-                if v > best || index < 0 { best = v; index = at }
+                let better = v > best // strict: ties keep the earlier tap
+                best = better ? v : best
+                index = better ? at : index
             }
         }
         return index
