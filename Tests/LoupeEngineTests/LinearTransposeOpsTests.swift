@@ -61,11 +61,11 @@ final class LinearTransposeOpsTests: XCTestCase {
     func testOutputShapeSetsPads() throws {
         var random = TestRandom(seed: 23)
         let x = random.tensor([1, 2, 3, 3]), w = random.tensor([2, 2, 3, 3])
-        // Natural size 2*(3-1)+3 = 7; asking for 6 crops one pixel, at the end (onnxruntime's split).
+        // Natural size 2*(3-1)+3 = 7; asking for 6 crops one pixel, at the start (ONNX spec, onnxruntime 1.32).
         let op = try makeOperator(ConvTransposeOperator.self, inputs: 2,
                                   attributes: ["strides": .ints([2, 2]), "output_shape": .ints([6, 6])])
         let out = try op.forward([.float(x), .float(w)])[0].asFloat
-        assertClose(out, LinearReference.convTranspose(x, w, nil, strides: [2, 2], pads: [0, 0, 1, 1]), relativeTo: 1e-5)
+        assertClose(out, LinearReference.convTranspose(x, w, nil, strides: [2, 2], pads: [1, 1, 0, 0]), relativeTo: 1e-5)
         // Asking for 9 (more than natural): no padding, the extra border is zero.
         let wide = try makeOperator(ConvTransposeOperator.self, inputs: 2,
                                     attributes: ["strides": .ints([2, 2]), "output_shape": .ints([1, 2, 9, 8])])
@@ -73,11 +73,13 @@ final class LinearTransposeOpsTests: XCTestCase {
         assertClose(wideOut, LinearReference.convTranspose(x, w, nil, strides: [2, 2], outputSize: [9, 8]), relativeTo: 1e-5)
         XCTAssertEqual(wideOut.scalars[wideOut.count - 1], 0)
         try checkGradients(of: op, inputs: [.float(x), .float(w)], tolerance: 1e-2)
-        // SAME_UPPER: output = input * stride = 6, total pad 1 at the start (onnxruntime).
-        let same = try makeOperator(ConvTransposeOperator.self, inputs: 2,
-                                    attributes: ["strides": .ints([2, 2]), "auto_pad": .string("SAME_UPPER")])
-        assertClose(try same.forward([.float(x), .float(w)])[0].asFloat,
-                    LinearReference.convTranspose(x, w, nil, strides: [2, 2], pads: [1, 1, 0, 0]), relativeTo: 1e-5)
+        // SAME_UPPER: output = input * stride = 6, the odd pixel cropped at the end; SAME_LOWER at the start.
+        for (mode, pads) in [("SAME_UPPER", [0, 0, 1, 1]), ("SAME_LOWER", [1, 1, 0, 0])] {
+            let same = try makeOperator(ConvTransposeOperator.self, inputs: 2,
+                                        attributes: ["strides": .ints([2, 2]), "auto_pad": .string(mode)])
+            assertClose(try same.forward([.float(x), .float(w)])[0].asFloat,
+                        LinearReference.convTranspose(x, w, nil, strides: [2, 2], pads: pads), relativeTo: 1e-5, mode)
+        }
     }
 
     func testOneDimensionalAndHandComputed() throws {

@@ -6,8 +6,8 @@ import LoupeTensor
 /// Inputs: X `[N, C, H, W]`, W `[C, M/group, kH, kW]`, optional B `[M]`. Internally this is
 /// a convolution geometry whose *input* is our output: forward is that convolution's input
 /// gradient, the input gradient is that convolution's forward. With `output_shape` (or
-/// SAME auto_pad) the total padding is split as onnxruntime does: SAME_UPPER puts the odd
-/// pixel at the start, anything else at the end.
+/// SAME auto_pad) the total padding is split as the ONNX spec (and onnxruntime 1.32) says:
+/// SAME_UPPER crops the odd pixel at the end, anything else at the start.
 public struct ConvTransposeOperator: Operator {
     public static let opType = "ConvTranspose"
     let node: Node
@@ -69,7 +69,7 @@ public struct ConvTransposeOperator: Operator {
                 axis.padBegin = 0; axis.padEnd = 0
             } else if let target {
                 let total = max(0, natural - target)
-                axis.padBegin = window.autoPad == .sameUpper ? total - total / 2 : total / 2
+                axis.padBegin = window.autoPad == .sameUpper ? total / 2 : total - total / 2
                 axis.padEnd = total - axis.padBegin
             }
             let extent = target ?? natural - axis.padBegin - axis.padEnd
