@@ -66,12 +66,16 @@ final class LinearTransposeOpsTests: XCTestCase {
                                   attributes: ["strides": .ints([2, 2]), "output_shape": .ints([6, 6])])
         let out = try op.forward([.float(x), .float(w)])[0].asFloat
         assertClose(out, LinearReference.convTranspose(x, w, nil, strides: [2, 2], pads: [1, 1, 0, 0]), relativeTo: 1e-5)
-        // Asking for 9 (more than natural): no padding, the extra border is zero.
+        // Asking for 8 (one more than natural): no padding, the extra border is zero.
         let wide = try makeOperator(ConvTransposeOperator.self, inputs: 2,
-                                    attributes: ["strides": .ints([2, 2]), "output_shape": .ints([1, 2, 9, 8])])
+                                    attributes: ["strides": .ints([2, 2]), "output_shape": .ints([1, 2, 8, 8])])
         let wideOut = try wide.forward([.float(x), .float(w)])[0].asFloat
-        assertClose(wideOut, LinearReference.convTranspose(x, w, nil, strides: [2, 2], outputSize: [9, 8]), relativeTo: 1e-5)
+        assertClose(wideOut, LinearReference.convTranspose(x, w, nil, strides: [2, 2], outputSize: [8, 8]), relativeTo: 1e-5)
         XCTAssertEqual(wideOut.scalars[wideOut.count - 1], 0)
+        // 9 would be the transpose of a 4-pixel input: refused, as onnxruntime does.
+        let tooWide = try makeOperator(ConvTransposeOperator.self, inputs: 2,
+                                       attributes: ["strides": .ints([2, 2]), "output_shape": .ints([9, 8])])
+        XCTAssertThrowsError(try tooWide.inferFacts([ValueFacts(shape: x.shape), ValueFacts(shape: w.shape)]))
         try checkGradients(of: op, inputs: [.float(x), .float(w)], tolerance: 1e-2)
         // SAME_UPPER: output = input * stride = 6, the odd pixel cropped at the end; SAME_LOWER at the start.
         for (mode, pads) in [("SAME_UPPER", [0, 0, 1, 1]), ("SAME_LOWER", [1, 1, 0, 0])] {

@@ -76,6 +76,12 @@ public struct ConvTransposeOperator: Operator {
             guard extent >= 1 else {
                 throw node.error("output size \(extent) along spatial axis \(i) is not positive (pads too large)")
             }
+            // The convolution this transposes must map the output back onto the input's extent.
+            let roundTrip = (extent + axis.padBegin + axis.padEnd - axis.span) / axis.stride + 1
+            guard target == nil || roundTrip == spatial[i] else {
+                throw node.error("output_shape \(extent) along spatial axis \(i) is inconsistent with input size "
+                                 + "\(spatial[i]) (it would correspond to input size \(roundTrip))")
+            }
             axes[i] = axis
             outSpatial.append(extent)
         }
