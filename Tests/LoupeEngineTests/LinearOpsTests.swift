@@ -175,6 +175,7 @@ final class LinearOpsTests: XCTestCase {
         let badStrides = try makeOperator(ConvOperator.self, inputs: 2, attributes: ["strides": .ints([1, 1, 1])])
         XCTAssertThrowsError(try badStrides.inferFacts([ValueFacts(shape: [1, 2, 5, 5]), ValueFacts(shape: [4, 2, 3, 3])]))
         XCTAssertThrowsError(try makeOperator(ConvOperator.self, inputs: 2, attributes: ["strides": .ints([0, 1])]))
+        XCTAssertThrowsError(try makeOperator(ConvOperator.self, inputs: 2, attributes: ["dilations": .ints([1, Int.max])]))
         XCTAssertThrowsError(try makeOperator(ConvOperator.self, inputs: 2, attributes: ["auto_pad": .string("SOMETIMES")]))
         let kernelShape = try makeOperator(ConvOperator.self, inputs: 2, attributes: ["kernel_shape": .ints([2, 2])])
         XCTAssertThrowsError(try kernelShape.inferFacts([ValueFacts(shape: [1, 2, 5, 5]), ValueFacts(shape: [4, 2, 3, 3])]))

@@ -24,7 +24,12 @@ public struct ConvTransposeOperator: Operator {
         outputPadding = try node.ints("output_padding")
         outputShape = try node.ints("output_shape")
         if let p = outputPadding, p.contains(where: { $0 < 0 }) { throw node.error("output_padding \(p) must not be negative") }
-        if let s = outputShape, s.contains(where: { $0 < 1 }) { throw node.error("output_shape \(s) must be positive") }
+        if let s = outputShape, s.contains(where: { $0 < 1 || $0 > 1 << 30 }) {
+            throw node.error("output_shape \(s) must be positive and below 2^30")
+        }
+        if let p = outputPadding, p.contains(where: { $0 > SlidingWindowAttributes.limit }) {
+            throw node.error("output_padding \(p) exceeds \(SlidingWindowAttributes.limit)")
+        }
     }
 
     /// The (convolution-view) geometry and our output shape for these input shapes.

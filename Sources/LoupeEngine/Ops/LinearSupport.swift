@@ -88,7 +88,16 @@ struct SlidingWindowAttributes: Sendable {
         if let s = strides, s.contains(where: { $0 < 1 }) { throw node.error("strides \(s) must be positive") }
         if let d = dilations, d.contains(where: { $0 < 1 }) { throw node.error("dilations \(d) must be positive") }
         if let p = pads, p.contains(where: { $0 < 0 }) { throw node.error("pads \(p) must not be negative") }
+        // Bounds that keep every window computation far from integer overflow.
+        for (name, values) in [("kernel_shape", kernelShape), ("strides", strides), ("pads", pads), ("dilations", dilations)] {
+            if let values, values.contains(where: { $0 > SlidingWindowAttributes.limit }) {
+                throw node.error("\(name) \(values) exceeds \(SlidingWindowAttributes.limit)")
+            }
+        }
     }
+
+    /// Largest accepted kernel, stride, pad or dilation.
+    static let limit = 1 << 20
 
     /// Per-axis windows for the given kernel extents, with the explicit pads (auto_pad not yet applied).
     func axes(kernel: [Int], node: Node) throws -> [WindowAxis] {
