@@ -148,6 +148,25 @@ final class ShapeOpsReduceResizeTests: XCTestCase {
         try checkGradients(of: corners, inputs: [.float(D.distinct([1, 1, 3, 2])), nil, nil, D.ints([1, 1, 4, 5])], checked: [0])
     }
 
+    func testResizeAxesAndOpset10() throws {
+        let axes = try makeOperator(ResizeOperator.self, inputs: 3, attributes: [
+            "axes": .ints([-1]), "coordinate_transformation_mode": .string("asymmetric"), "nearest_mode": .string("floor"),
+        ], opset: 18)
+        let x = D.float([1, 1, 2, 2], [1, 2, 3, 4])
+        XCTAssertEqual(shapeOpFloat(try axes.forward([x, nil, D.floats([2])])[0]),
+                       Tensor(shape: [1, 1, 2, 4], scalars: [1, 1, 2, 2, 3, 3, 4, 4]))
+        XCTAssertEqual(try axes.inferFacts([D.facts([1, 1, 2, 2]), nil, D.constant(D.floats([3]))])[0].shape, [1, 1, 2, 6])
+        assertShapeOpThrows("for 1 axes") { try axes.forward([x, nil, D.floats([1, 2])]) }
+        // Opset 10: inputs X, scales; asymmetric coordinates, floor when enlarging.
+        let v10 = try makeOperator(ResizeOperator.self, inputs: 2, opset: 10)
+        XCTAssertEqual(shapeOpFloat(try v10.forward([D.float([1, 3], [1, 2, 3]), D.floats([1, 2])])[0]),
+                       Tensor(shape: [1, 6], scalars: [1, 1, 2, 2, 3, 3]))
+        XCTAssertEqual(try v10.inferFacts([D.facts([1, 3]), D.constant(D.floats([2, 2]))])[0].shape, [2, 6])
+        assertShapeOpThrows("antialias") {
+            try makeOperator(ResizeOperator.self, inputs: 3, attributes: ["antialias": .int(1)], opset: 18)
+        }
+    }
+
     func testResizeRefusals() throws {
         assertShapeOpThrows("'cubic' is not supported") {
             try makeOperator(ResizeOperator.self, inputs: 3, attributes: ["mode": .string("cubic")], opset: 13)

@@ -57,16 +57,39 @@ public enum LayoutKernels {
 
     /// Copies `shape`-many elements from `source` (strides `sourceStrides`) to `destination`.
     ///
-    /// Pointers point at the element with all-zero coordinates. Destinations must not overlap.
+    /// Pointers point at the element with all-zero coordinates. Destinations must not overlap
+    /// (large copies are split over the outermost merged axis and run in parallel).
     @inlinable
     public static func stridedCopy<T>(from source: UnsafePointer<T>, strides sourceStrides: [Int],
                                       to destination: UnsafeMutablePointer<T>, strides destinationStrides: [Int],
                                       shape: [Int]) {
         if shape.contains(0) { return }
         let merged = mergedAxes(shape: shape, strides: sourceStrides, destinationStrides)
-        let run = merged.shape.last ?? 1
-        let sa = merged.a.last ?? 1, sb = merged.b.last ?? 1
-        forEachRun(shape: merged.shape, strides: merged.a, merged.b) { offA, offB in
+        let total = merged.shape.reduce(1, *)
+        let src = SendablePointer(UnsafeMutablePointer(mutating: source)), dst = SendablePointer(destination)
+        if total < parallelThreshold || merged.shape.isEmpty {
+            copyRuns(src.base, dst.base, shape: merged.shape, merged.a, merged.b)
+            return
+        }
+        let first = merged.shape[0]
+        Parallel.forEachChunk(first, grain: max(1, first * parallelThreshold / (2 * total))) { range in
+            var sub = merged.shape
+            sub[0] = range.count
+            copyRuns(src.base + range.lowerBound * merged.a[0], dst.base + range.lowerBound * merged.b[0],
+                     shape: sub, merged.a, merged.b)
+        }
+    }
+
+    /// Element count above which layout copies run on several threads.
+    public static let parallelThreshold = 1 << 16
+
+    /// The serial body of `stridedCopy` on already merged axes.
+    @inlinable
+    public static func copyRuns<T>(_ source: UnsafeMutablePointer<T>, _ destination: UnsafeMutablePointer<T>,
+                                   shape: [Int], _ a: [Int], _ b: [Int]) {
+        let run = shape.last ?? 1
+        let sa = a.last ?? 1, sb = b.last ?? 1
+        forEachRun(shape: shape, strides: a, b) { offA, offB in
             let src = source + offA, dst = destination + offB
             if sa == 1 && sb == 1 {
                 dst.update(from: src, count: run)
@@ -117,7 +140,7 @@ public enum LayoutKernels {
                                       outer: Int, inner: Int, into destination: UnsafeMutableBufferPointer<T>) {
         guard let src = source.baseAddress, let dst = destination.baseAddress, extent > 0 else { return }
         let block = extent * inner, total = axisExtent * inner
-        for o in 0..<outer { (dst + o * total + start * inner).update(from: src + o * block, count: block) }
+        stridedCopy(from: src, strides: [block, 1], to: dst + start * inner, strides: [total, 1], shape: [outer, block])
     }
 
     /// Extracts the block `[start, start+extent)` along an axis (the Split / Concat-backward layout).
@@ -126,7 +149,7 @@ public enum LayoutKernels {
                                        outer: Int, inner: Int, into destination: UnsafeMutableBufferPointer<T>) {
         guard let src = source.baseAddress, let dst = destination.baseAddress, extent > 0 else { return }
         let block = extent * inner, total = axisExtent * inner
-        for o in 0..<outer { (dst + o * block).update(from: src + o * total + start * inner, count: block) }
+        stridedCopy(from: src + start * inner, strides: [total, 1], to: dst, strides: [block, 1], shape: [outer, block])
     }
 
     /// Row-major strides for a shape.
