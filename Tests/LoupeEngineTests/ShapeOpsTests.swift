@@ -79,6 +79,12 @@ final class ShapeOpsTests: XCTestCase {
             XCTAssertEqual(shapeOpFloat(try op.forward([.float(x)])[0]), naiveTranspose(x, perm), "perm \(perm)")
             XCTAssertEqual(try op.inferFacts([D.facts([2, 3, 4, 5])])[0].shape, perm.map { x.shape[$0] })
         }
+        // Ragged 16×16 tiles of the transpose path.
+        let y = D.iota([2, 9, 17])
+        for perm in [[0, 2, 1], [2, 1, 0], [1, 2, 0]] {
+            let op = try makeOperator(TransposeOperator.self, attributes: ["perm": .ints(perm)])
+            XCTAssertEqual(shapeOpFloat(try op.forward([.float(y)])[0]), naiveTranspose(y, perm), "perm \(perm)")
+        }
         let op = try makeOperator(TransposeOperator.self, attributes: ["perm": .ints([1, 0])])
         XCTAssertEqual(shapeOpInt(try op.forward([D.int([2, 2], [1, 2, 3, 4])])[0]),
                        IntTensor(shape: [2, 2], values: [1, 3, 2, 4]))

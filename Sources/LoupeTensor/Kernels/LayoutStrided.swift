@@ -87,6 +87,36 @@ public enum LayoutKernels {
     @inlinable
     public static func copyRuns<T>(_ source: UnsafeMutablePointer<T>, _ destination: UnsafeMutablePointer<T>,
                                    shape: [Int], _ a: [Int], _ b: [Int]) {
+        let rank = shape.count
+        // A transpose-like copy (destination contiguous on the last axis, source contiguous on
+        // another): copy in 16×16 tiles so both sides stay in cache.
+        if rank >= 2, b[rank - 1] == 1, a[rank - 1] != 1, let k = a.firstIndex(of: 1), k != rank - 1,
+           shape[k] >= 8, shape[rank - 1] >= 8 {
+            var outerShape = [Int](), outerA = [Int](), outerB = [Int]()
+            for d in 0..<(rank - 1) where d != k {
+                outerShape.append(shape[d]); outerA.append(a[d]); outerB.append(b[d])
+            }
+            outerShape.append(1); outerA.append(0); outerB.append(0)
+            let rows = shape[k], cols = shape[rank - 1], rowStride = b[k], colStride = a[rank - 1]
+            forEachRun(shape: outerShape, strides: outerA, outerB) { offA, offB in
+                let src = source + offA, dst = destination + offB
+                var i0 = 0
+                while i0 < rows {
+                    let i1 = min(i0 + 16, rows)
+                    var j0 = 0
+                    while j0 < cols {
+                        let j1 = min(j0 + 16, cols)
+                        for i in i0..<i1 {
+                            let d = dst + i * rowStride, s = src + i
+                            for j in j0..<j1 { d[j] = s[j * colStride] }
+                        }
+                        j0 = j1
+                    }
+                    i0 = i1
+                }
+            }
+            return
+        }
         let run = shape.last ?? 1
         let sa = a.last ?? 1, sb = b.last ?? 1
         forEachRun(shape: shape, strides: a, b) { offA, offB in

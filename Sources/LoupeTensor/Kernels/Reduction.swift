@@ -49,15 +49,28 @@ public enum ReductionKernels {
             LayoutKernels.forEachRun(shape: runShape, strides: strideA, strideB) { a, b in
                 let s = src.base + inOff + a, d = dst.base + outOff + b
                 if sb == 0 {
-                    var acc: Float = 0
-                    for i in 0..<run { acc += s[i] }
-                    d[0] += acc
+                    d[0] += contiguousSum(s, run)
                 } else {
                     for i in 0..<run { d[i * sb] += s[i] }
                 }
             }
         }
         if scale != 1 { for i in 0..<destination.count { dstBase[i] *= scale } }
+    }
+
+    /// Sum of `count` contiguous floats with eight-lane accumulators (vectorizes; pairwise-ish rounding).
+    @inline(__always)
+    static func contiguousSum(_ p: UnsafePointer<Float>, _ count: Int) -> Float {
+        var lanes = SIMD8<Float>(repeating: 0)
+        var i = 0
+        let raw = UnsafeRawPointer(p)
+        while i + 8 <= count {
+            lanes += raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            i += 8
+        }
+        var total = lanes.sum()
+        while i < count { total += p[i]; i += 1 }
+        return total
     }
 
     /// Maximum of `source` over the `reduced` axes; `argmax` (same count as `destination`) receives
