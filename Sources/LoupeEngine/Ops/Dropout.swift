@@ -28,9 +28,7 @@ public struct DropoutOperator: Operator {
         try checkTrainingMode(label.optional(inputs, 2)?.constant)
         var result = [x]
         if outputCount > 1 {
-            let mask = integerMask ? TensorValue.int(IntTensor(shape: x.shape, values: [Int](repeating: 1, count: try label.count(x.shape))))
-                : TensorValue.float(Tensor(shape: x.shape, repeating: 1))
-            result.append(ValueFacts(shape: x.shape, element: integerMask ? .integer : .float, constant: mask))
+            result.append(ValueFacts(shape: x.shape, element: integerMask ? .integer : .float))
         }
         return result
     }

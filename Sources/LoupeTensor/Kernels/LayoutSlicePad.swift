@@ -80,18 +80,53 @@ extension LayoutKernels {
         let outStrides = rowMajorStrides(outShape)
         var interior = 0
         for axis in shape.indices { interior += before[axis] * outStrides[axis] }
-        if mode == .constant || shape.contains(0) {
+        guard let src = source.baseAddress, !shape.contains(0) else {
             dst.update(repeating: value, count: destination.count)
+            return
         }
-        guard let src = source.baseAddress, !shape.contains(0) else { return }
         stridedCopy(from: src, strides: rowMajorStrides(shape), to: dst + interior, strides: outStrides, shape: shape)
-        guard mode != .constant else { return }
+        if mode == .constant {
+            // The border, as disjoint slabs: for each axis, interior on earlier axes and everything on later ones.
+            for axis in shape.indices where before[axis] + after[axis] > 0 {
+                var region = [Int](), base = 0
+                for d in shape.indices {
+                    if d < axis {
+                        region.append(shape[d])
+                        base += before[d] * outStrides[d]
+                    } else {
+                        region.append(outShape[d])
+                    }
+                }
+                region[axis] = before[axis]
+                stridedFill(dst + base, strides: outStrides, shape: region, value: value)
+                region[axis] = after[axis]
+                stridedFill(dst + base + (before[axis] + shape[axis]) * outStrides[axis], strides: outStrides,
+                            shape: region, value: value)
+            }
+            return
+        }
         for axis in shape.indices where before[axis] + after[axis] > 0 {
             let plan = padBorderPlan(axis: axis, shape: shape, outShape: outShape, before: before,
                                      outStrides: outStrides, mode: mode)
             for (p, q) in plan.pairs {
                 stridedCopy(from: UnsafePointer(dst + plan.base + q * outStrides[axis]), strides: outStrides,
                             to: dst + plan.base + p * outStrides[axis], strides: outStrides, shape: plan.region)
+            }
+        }
+    }
+
+    /// Sets `shape`-many strided elements of `destination` to `value`.
+    @inlinable
+    public static func stridedFill<T>(_ destination: UnsafeMutablePointer<T>, strides: [Int], shape: [Int], value: T) {
+        if shape.contains(0) { return }
+        let merged = mergedAxes(shape: shape, strides: strides, strides)
+        let run = merged.shape.last ?? 1, step = merged.a.last ?? 1
+        forEachRun(shape: merged.shape, strides: merged.a, merged.b) { offset, _ in
+            let dst = destination + offset
+            if step == 1 {
+                dst.update(repeating: value, count: run)
+            } else {
+                for i in 0..<run { dst[i * step] = value }
             }
         }
     }
