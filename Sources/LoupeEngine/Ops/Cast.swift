@@ -49,6 +49,6 @@ public struct CastOperator: Operator {
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {
         guard target == .float, context.wantsInputGradient.first == true,
               let x = context.inputs.first ?? nil, !x.isInt else { return context.inputs.map { _ in nil } }
-        return [context.gradient(0, shape: x.shape)]
+        return [try ShapeOps.gradient(context, 0, x.shape)]
     }
 }

@@ -78,7 +78,7 @@ public struct ConcatOperator: Operator {
         let shapes = context.inputs.compactMap { $0?.shape }
         let (shape, a) = try plan(shapes)
         let outer = ShapeOps.product(shape, 0..<a), inner = ShapeOps.product(shape, (a + 1)..<shape.count)
-        let g = context.gradient(0, shape: shape)
+        let g = try ShapeOps.gradient(context, 0, shape)
         var start = 0
         var result = [Tensor?]()
         for (i, input) in context.inputs.enumerated() {

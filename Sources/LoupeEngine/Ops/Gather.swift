@@ -77,7 +77,7 @@ public struct GatherOperator: Operator {
         let dim = data.shape[a]
         let indices = try normalized(indexValue.asInt.values, dim: dim)
         let outer = ShapeOps.product(data.shape, 0..<a), inner = ShapeOps.product(data.shape, (a + 1)..<data.shape.count)
-        let g = context.gradient(0, shape: shape)
+        let g = try ShapeOps.gradient(context, 0, shape)
         var grad = Tensor(shape: data.shape)
         g.scalars.withUnsafeBufferPointer { src in
             grad.scalars.withUnsafeMutableBufferPointer { dst in

@@ -119,7 +119,7 @@ public struct PadOperator: Operator {
         var result = [Tensor?](repeating: nil, count: context.inputs.count)
         guard context.wantsInputGradient.first == true, let x = context.inputs.first ?? nil, !x.isInt else { return result }
         let p = try plan(context.inputs, shape: x.shape)
-        let g = context.gradient(0, shape: p.output)
+        let g = try ShapeOps.gradient(context, 0, p.output)
         var grad = ShapeOps.produce(g.scalars, count: p.cropped.reduce(1, *)) {
             LayoutKernels.padBackward($0, inputShape: p.cropped, before: p.before, after: p.after, mode: mode, into: $1)
         }

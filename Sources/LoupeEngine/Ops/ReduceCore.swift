@@ -77,10 +77,10 @@ struct ReduceCore: Sendable {
         guard context.wantsInputGradient.first == true, let value = context.inputs.first ?? nil, !value.isInt else { return result }
         let x = value.asFloat
         guard let mask = try reducedMask(x.shape, axes: axes(context.inputs)) else {
-            result[0] = context.gradient(0, shape: x.shape).reshaped(x.shape)
+            result[0] = try ShapeOps.gradient(context, 0, x.shape).reshaped(x.shape)
             return result
         }
-        let g = context.gradient(0, shape: outputShape(x.shape, mask))
+        let g = try ShapeOps.gradient(context, 0, outputShape(x.shape, mask))
         var grad = [Float](repeating: 0, count: x.count)
         g.scalars.withUnsafeBufferPointer { gp in
             grad.withUnsafeMutableBufferPointer { dst in

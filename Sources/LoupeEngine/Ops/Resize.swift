@@ -73,7 +73,7 @@ public struct ResizeOperator: Operator {
         var result = [Tensor?](repeating: nil, count: context.inputs.count)
         guard context.wantsInputGradient.first == true, let x = context.inputs.first ?? nil, !x.isInt else { return result }
         let p = try plan(context.inputs, shape: x.shape)
-        result[0] = core.backward(context.gradient(0, shape: p.output), p)
+        result[0] = core.backward(try ShapeOps.gradient(context, 0, p.output), p)
         return result
     }
 }

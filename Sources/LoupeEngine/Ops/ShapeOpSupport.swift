@@ -125,6 +125,15 @@ enum ShapeOps {
         return result
     }
 
+    /// The gradient of output `index` (zeros when none arrived), checked against the expected shape.
+    static func gradient(_ context: BackwardContext, _ index: Int, _ shape: [Int]) throws -> Tensor {
+        let g = context.gradient(index, shape: shape)
+        guard g.shape == shape else {
+            throw LoupeError(.computation, "gradient of shape \(g.shape) does not match output shape \(shape)")
+        }
+        return g
+    }
+
     /// Product of `shape[range]`.
     static func product(_ shape: [Int], _ range: Range<Int>) -> Int { shape[range].reduce(1, *) }
 }

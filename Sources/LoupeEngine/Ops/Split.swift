@@ -94,6 +94,11 @@ public struct SplitOperator: Operator {
         let split = splitFromInput ? (context.inputs.count > 1 ? context.inputs[1]?.asInt.values : nil) : attributeSplit
         let (a, sizes) = try pieces(x.shape, split)
         let outer = ShapeOps.product(x.shape, 0..<a), inner = ShapeOps.product(x.shape, (a + 1)..<x.shape.count)
+        for (k, size) in sizes.enumerated() where k < context.outputGradients.count {
+            if let g = context.outputGradients[k], g.count != outer * size * inner {
+                throw LoupeError(.computation, "gradient of shape \(g.shape) does not match split output \(k)")
+            }
+        }
         var grad = Tensor(shape: x.shape)
         var start = 0
         grad.scalars.withUnsafeMutableBufferPointer { dst in

@@ -53,7 +53,7 @@ public struct TransposeOperator: Operator {
         let p = try permutation(rank: x.shape.count)
         var inverse = p
         for (i, a) in p.enumerated() { inverse[a] = i }
-        let g = context.gradient(0, shape: p.map { x.shape[$0] })
+        let g = try ShapeOps.gradient(context, 0, p.map { x.shape[$0] })
         return [Self.permuted(.float(g), inverse).asFloat]
     }
 }
