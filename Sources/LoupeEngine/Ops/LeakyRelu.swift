@@ -1,0 +1,26 @@
+import LoupeONNX
+import LoupeTensor
+
+/// LeakyRelu: `x > 0 ? x : alpha x` (alpha default 0.01). Gradient 1 for x > 0, alpha otherwise.
+public struct LeakyReluOperator: UnaryElementwiseOperator {
+    public static let opType = "LeakyRelu"
+    let node: Node
+    let alpha: Float
+    var function: UnaryFunction { .leakyRelu(alpha: alpha) }
+
+    public init(node: Node, opset: Int) throws {
+        self.node = node
+        alpha = try node.float("alpha", default: 0.01)
+    }
+
+    public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] { try unaryInferFacts(inputs) }
+
+    public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] { try unaryForward(inputs) }
+
+    public var backwardNeeds: BackwardNeeds { .inputs }
+
+    public func backward(_ context: BackwardContext) throws -> [Tensor?] {
+        let alpha = self.alpha
+        return try unaryBackward(context) { g, x in x > 0 ? g : alpha * g }
+    }
+}

@@ -1,0 +1,23 @@
+import LoupeONNX
+import LoupeTensor
+
+/// Softplus: `log(1 + exp(x))`. Gradient `sigmoid(x)`.
+public struct SoftplusOperator: UnaryElementwiseOperator {
+    public static let opType = "Softplus"
+    let node: Node
+    var function: UnaryFunction { .softplus }
+
+    public init(node: Node, opset: Int) throws {
+        self.node = node
+    }
+
+    public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] { try unaryInferFacts(inputs) }
+
+    public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] { try unaryForward(inputs) }
+
+    public var backwardNeeds: BackwardNeeds { .inputs }
+
+    public func backward(_ context: BackwardContext) throws -> [Tensor?] {
+        try unaryBackward(context) { g, x in g * sigmoidScalar(x) }
+    }
+}
