@@ -168,10 +168,12 @@ func broadcastLoop<T>(_ a: UnsafeBufferPointer<T>, _ aShape: [Int], _ b: UnsafeB
 /// Applies a binary float operation with numpy broadcasting.
 public func broadcastBinary(_ a: Tensor, _ b: Tensor, _ op: FloatBinaryOp) throws -> Tensor {
     let shape = try broadcastShape(a.shape, b.shape)
-    var out = [Float](repeating: 0, count: shape.reduce(1, *))
-    a.scalars.withUnsafeBufferPointer { pa in
-        b.scalars.withUnsafeBufferPointer { pb in
-            out.withUnsafeMutableBufferPointer { po in
+    let count = shape.reduce(1, *)
+    // Every plan writes every output element, so the buffer starts uninitialised.
+    let out = [Float](unsafeUninitializedCapacity: count) { po, initialized in
+        initialized = count
+        a.scalars.withUnsafeBufferPointer { pa in
+            b.scalars.withUnsafeBufferPointer { pb in
                 switch op {
                 case .add: broadcastLoop(pa, a.shape, pb, b.shape, into: po, outShape: shape) { $0 + $1 }
                 case .sub: broadcastLoop(pa, a.shape, pb, b.shape, into: po, outShape: shape) { $0 - $1 }
@@ -197,10 +199,12 @@ public func broadcastBinary(_ a: IntTensor, _ b: IntTensor, _ op: IntBinaryOp) t
     if op == .div, b.values.contains(0), shape.reduce(1, *) > 0 {
         throw LoupeError(.computation, "integer division by zero")
     }
-    var out = [Int](repeating: 0, count: shape.reduce(1, *))
-    a.values.withUnsafeBufferPointer { pa in
-        b.values.withUnsafeBufferPointer { pb in
-            out.withUnsafeMutableBufferPointer { po in
+    let count = shape.reduce(1, *)
+    // Every plan writes every output element, so the buffer starts uninitialised.
+    let out = [Int](unsafeUninitializedCapacity: count) { po, initialized in
+        initialized = count
+        a.values.withUnsafeBufferPointer { pa in
+            b.values.withUnsafeBufferPointer { pb in
                 switch op {
                 case .add: broadcastLoop(pa, a.shape, pb, b.shape, into: po, outShape: shape) { $0 &+ $1 }
                 case .sub: broadcastLoop(pa, a.shape, pb, b.shape, into: po, outShape: shape) { $0 &- $1 }
@@ -219,10 +223,12 @@ public func broadcastBinary(_ a: IntTensor, _ b: IntTensor, _ op: IntBinaryOp) t
 /// Applies any float function of two broadcast operands (a closure call per element; for cold paths).
 public func broadcastMap(_ a: Tensor, _ b: Tensor, _ f: (Float, Float) -> Float) throws -> Tensor {
     let shape = try broadcastShape(a.shape, b.shape)
-    var out = [Float](repeating: 0, count: shape.reduce(1, *))
-    a.scalars.withUnsafeBufferPointer { pa in
-        b.scalars.withUnsafeBufferPointer { pb in
-            out.withUnsafeMutableBufferPointer { po in
+    let count = shape.reduce(1, *)
+    // Every plan writes every output element, so the buffer starts uninitialised.
+    let out = [Float](unsafeUninitializedCapacity: count) { po, initialized in
+        initialized = count
+        a.scalars.withUnsafeBufferPointer { pa in
+            b.scalars.withUnsafeBufferPointer { pb in
                 broadcastLoop(pa, a.shape, pb, b.shape, into: po, outShape: shape, f)
             }
         }

@@ -41,33 +41,35 @@ public let geluTanhScale: Float = 0.797_884_56
 
 /// Maps `body` over `x` in parallel chunks; inlined at call sites so `body` is specialised.
 @inlinable public func mapElements(_ x: Tensor, _ body: (Float) -> Float) -> Tensor {
-    var out = [Float](repeating: 0, count: x.count)
-    x.scalars.withUnsafeBufferPointer { px in
-        out.withUnsafeMutableBufferPointer { po in
+    let n = x.count
+    let out = [Float](unsafeUninitializedCapacity: n) { po, initialized in
+        x.scalars.withUnsafeBufferPointer { px in
             guard let src = px.baseAddress, let dst = po.baseAddress else { return }
-            Parallel.forEachChunk(px.count, grain: 32_768) { r in
+            Parallel.forEachChunk(n, grain: 32_768) { r in
                 for i in r { dst[i] = body(src[i]) }
             }
         }
+        initialized = n
     }
     return Tensor(shape: x.shape, scalars: out)
 }
 
 /// Maps `body` over pairs of same-shaped tensors in parallel chunks (result has `a`'s shape).
 ///
-/// Used by backward passes as `zipElements(grad, x) { g, x in g * f'(x) }`. Counts must match.
+/// Used by backward passes as `zipElements(grad, x) { g, x in g * f'(x) }`. Mismatched counts give zeros.
 @inlinable public func zipElements(_ a: Tensor, _ b: Tensor, _ body: (Float, Float) -> Float) -> Tensor {
-    var out = [Float](repeating: 0, count: a.count)
-    let n = Swift.min(a.count, b.count)
-    a.scalars.withUnsafeBufferPointer { pa in
-        b.scalars.withUnsafeBufferPointer { pb in
-            out.withUnsafeMutableBufferPointer { po in
+    guard a.count == b.count else { return Tensor(shape: a.shape) }
+    let n = a.count
+    let out = [Float](unsafeUninitializedCapacity: n) { po, initialized in
+        a.scalars.withUnsafeBufferPointer { pa in
+            b.scalars.withUnsafeBufferPointer { pb in
                 guard let sa = pa.baseAddress, let sb = pb.baseAddress, let dst = po.baseAddress else { return }
                 Parallel.forEachChunk(n, grain: 32_768) { r in
                     for i in r { dst[i] = body(sa[i], sb[i]) }
                 }
             }
         }
+        initialized = n
     }
     return Tensor(shape: a.shape, scalars: out)
 }
@@ -75,12 +77,12 @@ public let geluTanhScale: Float = 0.797_884_56
 /// Maps `body` over triples of same-shaped tensors in parallel chunks (result has `a`'s shape).
 @inlinable public func zipElements(_ a: Tensor, _ b: Tensor, _ c: Tensor,
                                    _ body: (Float, Float, Float) -> Float) -> Tensor {
-    var out = [Float](repeating: 0, count: a.count)
-    let n = Swift.min(a.count, b.count, c.count)
-    a.scalars.withUnsafeBufferPointer { pa in
-        b.scalars.withUnsafeBufferPointer { pb in
-            c.scalars.withUnsafeBufferPointer { pc in
-                out.withUnsafeMutableBufferPointer { po in
+    guard a.count == b.count, a.count == c.count else { return Tensor(shape: a.shape) }
+    let n = a.count
+    let out = [Float](unsafeUninitializedCapacity: n) { po, initialized in
+        a.scalars.withUnsafeBufferPointer { pa in
+            b.scalars.withUnsafeBufferPointer { pb in
+                c.scalars.withUnsafeBufferPointer { pc in
                     guard let sa = pa.baseAddress, let sb = pb.baseAddress, let sc = pc.baseAddress,
                           let dst = po.baseAddress else { return }
                     Parallel.forEachChunk(n, grain: 32_768) { r in
@@ -89,6 +91,7 @@ public let geluTanhScale: Float = 0.797_884_56
                 }
             }
         }
+        initialized = n
     }
     return Tensor(shape: a.shape, scalars: out)
 }

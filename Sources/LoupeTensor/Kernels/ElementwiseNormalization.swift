@@ -4,16 +4,17 @@ import Foundation
 public enum NormalizationKernels {
     /// `x[n, c, ...] * scale[c] + shift[c]` in one parallel pass (`x.shape[1] == scale.count == shift.count`).
     public static func channelAffine(_ x: Tensor, scale: [Float], shift: [Float]) -> Tensor {
-        var out = [Float](repeating: 0, count: x.count)
         let channels = scale.count
         guard x.rank >= 2, x.shape[1] == channels, shift.count == channels, x.count > 0 else {
-            return Tensor(shape: x.shape, scalars: out)
+            return Tensor(shape: x.shape)
         }
-        let rows = x.shape[0] * channels, inner = x.count / rows
-        x.scalars.withUnsafeBufferPointer { px in
-            scale.withUnsafeBufferPointer { ps in
-                shift.withUnsafeBufferPointer { pb in
-                    out.withUnsafeMutableBufferPointer { po in
+        let rows = x.shape[0] * channels, inner = x.count / rows, count = x.count
+        // Every element is written below, so the buffer starts uninitialised.
+        let out = [Float](unsafeUninitializedCapacity: count) { po, initialized in
+            initialized = count
+            x.scalars.withUnsafeBufferPointer { px in
+                scale.withUnsafeBufferPointer { ps in
+                    shift.withUnsafeBufferPointer { pb in
                         guard let src = px.baseAddress, let dst = po.baseAddress else { return }
                         Parallel.forEachChunk(rows, grain: max(1, 32_768 / inner)) { r in
                             for row in r {
