@@ -90,7 +90,7 @@ extension UnaryElementwiseOperator {
     /// `useOutput` selects whether `derivative` receives the forward output instead of the input.
     @inline(__always)
     func unaryBackward(_ context: BackwardContext, useOutput: Bool = false,
-                       _ derivative: (Float, Float) -> Float) throws -> [Tensor?] {
+                       _ derivative: @escaping (Float, Float) -> Float) throws -> [Tensor?] {
         guard ElementwiseSupport.wants(context, 0) else { return [nil] }
         let v = useOutput ? try context.floatOutput(0) : try context.floatInput(0)
         let g = context.gradient(0, shape: v.shape)

@@ -85,10 +85,11 @@ func broadcastStrides(_ shape: [Int], to out: [Int]) -> [Int] {
 /// Elements per parallel chunk for elementwise loops.
 let elementwiseGrain = 32_768
 
-/// The broadcasting loop shared by every binary map; inlined into each caller so `f` is specialised.
+/// The broadcasting loop shared by every binary map; specialised per kernel type so `f` is inlined.
 @inline(__always)
-func broadcastLoop<T>(_ a: UnsafeBufferPointer<T>, _ aShape: [Int], _ b: UnsafeBufferPointer<T>, _ bShape: [Int],
-                      into out: UnsafeMutableBufferPointer<T>, outShape: [Int], _ f: (T, T) -> T) {
+func broadcastLoop<K: BinaryKernel>(_ a: UnsafeBufferPointer<K.Element>, _ aShape: [Int],
+                                    _ b: UnsafeBufferPointer<K.Element>, _ bShape: [Int],
+                                    into out: UnsafeMutableBufferPointer<K.Element>, outShape: [Int], _ f: K) {
     guard let pa = a.baseAddress, let pb = b.baseAddress, let po = out.baseAddress else { return }
     let count = out.count
     switch BroadcastPlan(aShape, bShape, out: outShape) {
@@ -175,14 +176,14 @@ public func broadcastBinary(_ a: Tensor, _ b: Tensor, _ op: FloatBinaryOp) throw
         a.scalars.withUnsafeBufferPointer { pa in
             b.scalars.withUnsafeBufferPointer { pb in
                 switch op {
-                case .add: broadcastLoop(pa, a.shape, pb, b.shape, into: po, outShape: shape) { $0 + $1 }
-                case .sub: broadcastLoop(pa, a.shape, pb, b.shape, into: po, outShape: shape) { $0 - $1 }
-                case .mul: broadcastLoop(pa, a.shape, pb, b.shape, into: po, outShape: shape) { $0 * $1 }
-                case .div: broadcastLoop(pa, a.shape, pb, b.shape, into: po, outShape: shape) { $0 / $1 }
-                case .pow: broadcastLoop(pa, a.shape, pb, b.shape, into: po, outShape: shape) { Foundation.pow($0, $1) }
-                case .prelu: broadcastLoop(pa, a.shape, pb, b.shape, into: po, outShape: shape) { $0 > 0 ? $0 : $0 * $1 }
-                case .max: broadcastLoop(pa, a.shape, pb, b.shape, into: po, outShape: shape) { Swift.max($0, $1) }
-                case .min: broadcastLoop(pa, a.shape, pb, b.shape, into: po, outShape: shape) { Swift.min($0, $1) }
+                case .add: broadcastLoop(pa, a.shape, pb, b.shape, into: po, outShape: shape, FloatAdd())
+                case .sub: broadcastLoop(pa, a.shape, pb, b.shape, into: po, outShape: shape, FloatSub())
+                case .mul: broadcastLoop(pa, a.shape, pb, b.shape, into: po, outShape: shape, FloatMul())
+                case .div: broadcastLoop(pa, a.shape, pb, b.shape, into: po, outShape: shape, FloatDiv())
+                case .pow: broadcastLoop(pa, a.shape, pb, b.shape, into: po, outShape: shape, FloatPow())
+                case .prelu: broadcastLoop(pa, a.shape, pb, b.shape, into: po, outShape: shape, FloatPRelu())
+                case .max: broadcastLoop(pa, a.shape, pb, b.shape, into: po, outShape: shape, FloatMax())
+                case .min: broadcastLoop(pa, a.shape, pb, b.shape, into: po, outShape: shape, FloatMin())
                 }
             }
         }
@@ -206,13 +207,10 @@ public func broadcastBinary(_ a: IntTensor, _ b: IntTensor, _ op: IntBinaryOp) t
         a.values.withUnsafeBufferPointer { pa in
             b.values.withUnsafeBufferPointer { pb in
                 switch op {
-                case .add: broadcastLoop(pa, a.shape, pb, b.shape, into: po, outShape: shape) { $0 &+ $1 }
-                case .sub: broadcastLoop(pa, a.shape, pb, b.shape, into: po, outShape: shape) { $0 &- $1 }
-                case .mul: broadcastLoop(pa, a.shape, pb, b.shape, into: po, outShape: shape) { $0 &* $1 }
-                case .div:
-                    broadcastLoop(pa, a.shape, pb, b.shape, into: po, outShape: shape) {
-                        $1 == 0 ? 0 : $0.dividedReportingOverflow(by: $1).partialValue
-                    }
+                case .add: broadcastLoop(pa, a.shape, pb, b.shape, into: po, outShape: shape, IntAdd())
+                case .sub: broadcastLoop(pa, a.shape, pb, b.shape, into: po, outShape: shape, IntSub())
+                case .mul: broadcastLoop(pa, a.shape, pb, b.shape, into: po, outShape: shape, IntMul())
+                case .div: broadcastLoop(pa, a.shape, pb, b.shape, into: po, outShape: shape, IntDiv())
                 }
             }
         }
@@ -221,7 +219,7 @@ public func broadcastBinary(_ a: IntTensor, _ b: IntTensor, _ op: IntBinaryOp) t
 }
 
 /// Applies any float function of two broadcast operands (a closure call per element; for cold paths).
-public func broadcastMap(_ a: Tensor, _ b: Tensor, _ f: (Float, Float) -> Float) throws -> Tensor {
+public func broadcastMap(_ a: Tensor, _ b: Tensor, _ f: @escaping (Float, Float) -> Float) throws -> Tensor {
     let shape = try broadcastShape(a.shape, b.shape)
     let count = shape.reduce(1, *)
     // Every plan writes every output element, so the buffer starts uninitialised.
@@ -229,7 +227,7 @@ public func broadcastMap(_ a: Tensor, _ b: Tensor, _ f: (Float, Float) -> Float)
         initialized = count
         a.scalars.withUnsafeBufferPointer { pa in
             b.scalars.withUnsafeBufferPointer { pb in
-                broadcastLoop(pa, a.shape, pb, b.shape, into: po, outShape: shape, f)
+                broadcastLoop(pa, a.shape, pb, b.shape, into: po, outShape: shape, ClosureBinaryKernel(f))
             }
         }
     }

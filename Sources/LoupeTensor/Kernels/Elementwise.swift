@@ -39,14 +39,14 @@ public enum UnaryFunction: Sendable, Equatable {
 /// `sqrt(2 / pi)`, the tanh-GELU constant.
 public let geluTanhScale: Float = 0.797_884_56
 
-/// Maps `body` over `x` in parallel chunks; inlined at call sites so `body` is specialised.
-@inlinable public func mapElements(_ x: Tensor, _ body: (Float) -> Float) -> Tensor {
+/// Maps a unary kernel over `x` in parallel chunks (specialised per kernel type).
+@inlinable public func mapElements<K: UnaryKernel>(_ x: Tensor, _ kernel: K) -> Tensor {
     let n = x.count
     let out = [Float](unsafeUninitializedCapacity: n) { po, initialized in
         x.scalars.withUnsafeBufferPointer { px in
             guard let src = px.baseAddress, let dst = po.baseAddress else { return }
             Parallel.forEachChunk(n, grain: 32_768) { r in
-                for i in r { dst[i] = body(src[i]) }
+                for i in r { dst[i] = kernel(src[i]) }
             }
         }
         initialized = n
@@ -54,10 +54,16 @@ public let geluTanhScale: Float = 0.797_884_56
     return Tensor(shape: x.shape, scalars: out)
 }
 
-/// Maps `body` over pairs of same-shaped tensors in parallel chunks (result has `a`'s shape).
+/// Maps a closure over `x` in parallel chunks (an indirect call per element; for cold paths).
+public func mapElements(_ x: Tensor, _ body: @escaping (Float) -> Float) -> Tensor {
+    mapElements(x, ClosureUnaryKernel(body))
+}
+
+/// Maps a binary kernel over two same-shaped tensors in parallel chunks (result has `a`'s shape).
 ///
-/// Used by backward passes as `zipElements(grad, x) { g, x in g * f'(x) }`. Mismatched counts give zeros.
-@inlinable public func zipElements(_ a: Tensor, _ b: Tensor, _ body: (Float, Float) -> Float) -> Tensor {
+/// Used by backward passes as `zipElements(grad, x, kernel)` with `kernel(g, x) = g * f'(x)`.
+/// Mismatched counts give zeros.
+@inlinable public func zipElements<K: BinaryKernel>(_ a: Tensor, _ b: Tensor, _ kernel: K) -> Tensor where K.Element == Float {
     guard a.count == b.count else { return Tensor(shape: a.shape) }
     let n = a.count
     let out = [Float](unsafeUninitializedCapacity: n) { po, initialized in
@@ -65,7 +71,7 @@ public let geluTanhScale: Float = 0.797_884_56
             b.scalars.withUnsafeBufferPointer { pb in
                 guard let sa = pa.baseAddress, let sb = pb.baseAddress, let dst = po.baseAddress else { return }
                 Parallel.forEachChunk(n, grain: 32_768) { r in
-                    for i in r { dst[i] = body(sa[i], sb[i]) }
+                    for i in r { dst[i] = kernel(sa[i], sb[i]) }
                 }
             }
         }
@@ -74,9 +80,13 @@ public let geluTanhScale: Float = 0.797_884_56
     return Tensor(shape: a.shape, scalars: out)
 }
 
-/// Maps `body` over triples of same-shaped tensors in parallel chunks (result has `a`'s shape).
-@inlinable public func zipElements(_ a: Tensor, _ b: Tensor, _ c: Tensor,
-                                   _ body: (Float, Float, Float) -> Float) -> Tensor {
+/// Maps a closure over pairs of same-shaped tensors (an indirect call per element; for cold paths).
+public func zipElements(_ a: Tensor, _ b: Tensor, _ body: @escaping (Float, Float) -> Float) -> Tensor {
+    zipElements(a, b, ClosureBinaryKernel(body))
+}
+
+/// Maps a ternary kernel over three same-shaped tensors in parallel chunks (result has `a`'s shape).
+@inlinable public func zipElements<K: TernaryKernel>(_ a: Tensor, _ b: Tensor, _ c: Tensor, _ kernel: K) -> Tensor {
     guard a.count == b.count, a.count == c.count else { return Tensor(shape: a.shape) }
     let n = a.count
     let out = [Float](unsafeUninitializedCapacity: n) { po, initialized in
@@ -86,7 +96,7 @@ public let geluTanhScale: Float = 0.797_884_56
                     guard let sa = pa.baseAddress, let sb = pb.baseAddress, let sc = pc.baseAddress,
                           let dst = po.baseAddress else { return }
                     Parallel.forEachChunk(n, grain: 32_768) { r in
-                        for i in r { dst[i] = body(sa[i], sb[i], sc[i]) }
+                        for i in r { dst[i] = kernel(sa[i], sb[i], sc[i]) }
                     }
                 }
             }
@@ -96,27 +106,32 @@ public let geluTanhScale: Float = 0.797_884_56
     return Tensor(shape: a.shape, scalars: out)
 }
 
+/// Maps a closure over triples of same-shaped tensors (an indirect call per element; for cold paths).
+public func zipElements(_ a: Tensor, _ b: Tensor, _ c: Tensor,
+                        _ body: @escaping (Float, Float, Float) -> Float) -> Tensor {
+    zipElements(a, b, c, ClosureTernaryKernel(body))
+}
+
 /// Applies a unary function to every element.
 public func applyUnary(_ function: UnaryFunction, to x: Tensor) -> Tensor {
     switch function {
-    case .neg: return mapElements(x) { -$0 }
-    case .abs: return mapElements(x) { Swift.abs($0) }
-    case .sqrt: return mapElements(x) { $0.squareRoot() }
-    case .exp: return mapElements(x) { Foundation.exp($0) }
-    case .log: return mapElements(x) { Foundation.log($0) }
-    case .relu: return mapElements(x) { $0 > 0 ? $0 : 0 }
-    case .leakyRelu(let alpha): return mapElements(x) { $0 > 0 ? $0 : alpha * $0 }
-    case .elu(let alpha): return mapElements(x) { $0 > 0 ? $0 : alpha * Foundation.expm1($0) }
-    case .sigmoid: return mapElements(x) { sigmoidScalar($0) }
-    case .tanh: return mapElements(x) { Foundation.tanh($0) }
-    case .hardSigmoid(let alpha, let beta): return mapElements(x) { Swift.max(0, Swift.min(1, alpha * $0 + beta)) }
-    case .hardSwish: return mapElements(x) { $0 * Swift.max(0, Swift.min(1, $0 / 6 + 0.5)) }
-    case .clip(let lo, let hi): return mapElements(x) { Swift.min(Swift.max($0, lo), hi) }
-    case .erf: return mapElements(x) { Foundation.erf($0) }
-    case .gelu: return mapElements(x) { 0.5 * $0 * (1 + Foundation.erf($0 * 0.707_106_78)) }
-    case .geluTanh:
-        return mapElements(x) { 0.5 * $0 * (1 + Foundation.tanh(geluTanhScale * ($0 + 0.044_715 * $0 * $0 * $0))) }
-    case .softplus: return mapElements(x) { softplusScalar($0) }
+    case .neg: return mapElements(x, NegKernel())
+    case .abs: return mapElements(x, AbsKernel())
+    case .sqrt: return mapElements(x, SqrtKernel())
+    case .exp: return mapElements(x, ExpKernel())
+    case .log: return mapElements(x, LogKernel())
+    case .relu: return mapElements(x, ReluKernel())
+    case .leakyRelu(let alpha): return mapElements(x, LeakyReluKernel(alpha: alpha))
+    case .elu(let alpha): return mapElements(x, EluKernel(alpha: alpha))
+    case .sigmoid: return mapElements(x, SigmoidKernel())
+    case .tanh: return mapElements(x, TanhKernel())
+    case .hardSigmoid(let alpha, let beta): return mapElements(x, HardSigmoidKernel(alpha: alpha, beta: beta))
+    case .hardSwish: return mapElements(x, HardSwishKernel())
+    case .clip(let lo, let hi): return mapElements(x, ClipKernel(lo: lo, hi: hi))
+    case .erf: return mapElements(x, ErfKernel())
+    case .gelu: return mapElements(x, GeluKernel())
+    case .geluTanh: return mapElements(x, GeluTanhKernel())
+    case .softplus: return mapElements(x, SoftplusKernel())
     }
 }
 
@@ -126,9 +141,9 @@ public func applyUnary(_ function: UnaryFunction, to x: Tensor) -> Tensor {
 /// where the incoming gradient is > 0 (standard: input only; guided: both; deconvnet: gradient only).
 public func reluBackward(_ grad: Tensor, input: Tensor, gateOnInput: Bool, gateOnGradient: Bool) -> Tensor {
     switch (gateOnInput, gateOnGradient) {
-    case (true, false): return zipElements(grad, input) { g, x in x > 0 ? g : 0 }
-    case (true, true): return zipElements(grad, input) { g, x in x > 0 && g > 0 ? g : 0 }
-    case (false, true): return mapElements(grad) { $0 > 0 ? $0 : 0 }
+    case (true, false): return zipElements(grad, input, ReluGateInput())
+    case (true, true): return zipElements(grad, input, ReluGateBoth())
+    case (false, true): return mapElements(grad, ReluKernel())
     case (false, false): return grad
     }
 }
