@@ -55,7 +55,7 @@ public let geluTanhScale: Float = 0.797_884_56
 }
 
 /// Maps a closure over `x` in parallel chunks (an indirect call per element; for cold paths).
-public func mapElements(_ x: Tensor, _ body: @escaping (Float) -> Float) -> Tensor {
+@inlinable public func mapElements(_ x: Tensor, _ body: @escaping (Float) -> Float) -> Tensor {
     mapElements(x, ClosureUnaryKernel(body))
 }
 
@@ -81,7 +81,7 @@ public func mapElements(_ x: Tensor, _ body: @escaping (Float) -> Float) -> Tens
 }
 
 /// Maps a closure over pairs of same-shaped tensors (an indirect call per element; for cold paths).
-public func zipElements(_ a: Tensor, _ b: Tensor, _ body: @escaping (Float, Float) -> Float) -> Tensor {
+@inlinable public func zipElements(_ a: Tensor, _ b: Tensor, _ body: @escaping (Float, Float) -> Float) -> Tensor {
     zipElements(a, b, ClosureBinaryKernel(body))
 }
 
@@ -107,8 +107,8 @@ public func zipElements(_ a: Tensor, _ b: Tensor, _ body: @escaping (Float, Floa
 }
 
 /// Maps a closure over triples of same-shaped tensors (an indirect call per element; for cold paths).
-public func zipElements(_ a: Tensor, _ b: Tensor, _ c: Tensor,
-                        _ body: @escaping (Float, Float, Float) -> Float) -> Tensor {
+@inlinable public func zipElements(_ a: Tensor, _ b: Tensor, _ c: Tensor,
+                                   _ body: @escaping (Float, Float, Float) -> Float) -> Tensor {
     zipElements(a, b, c, ClosureTernaryKernel(body))
 }
 
