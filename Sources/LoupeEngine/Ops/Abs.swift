@@ -23,6 +23,11 @@ public struct AbsOperator: UnaryElementwiseOperator {
     public var backwardNeeds: BackwardNeeds { .inputs }
 
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        try unaryBackward(context) { g, x in x > 0 ? g : (x < 0 ? -g : 0) }
+        try unaryBackward(context, AbsGradient())
     }
+}
+
+/// The Abs vector-Jacobian product: sign(x) g, with sign(0) = 0.
+struct AbsGradient: BinaryKernel {
+    @inline(__always) func callAsFunction(_ g: Float, _ x: Float) -> Float { x > 0 ? g : (x < 0 ? -g : 0) }
 }

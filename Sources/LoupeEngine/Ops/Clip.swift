@@ -69,7 +69,13 @@ public struct ClipOperator: Operator {
         let (lo, hi) = try bounds(context.inputs)
         let l = lo.map { $0.asFloat.scalars[0] } ?? -.infinity, h = hi.map { $0.asFloat.scalars[0] } ?? .infinity
         let g = context.gradient(0, shape: x.shape)
-        grads[0] = zipElements(g, x) { g, x in x > l && x < h ? g : 0 }
+        grads[0] = zipElements(g, x, ClipGradient(lo: l, hi: h))
         return grads
     }
+}
+
+/// The Clip vector-Jacobian product: g strictly inside (lo, hi), exactly 0 at and beyond the bounds.
+struct ClipGradient: BinaryKernel {
+    let lo: Float, hi: Float
+    @inline(__always) func callAsFunction(_ g: Float, _ x: Float) -> Float { x > lo && x < hi ? g : 0 }
 }

@@ -85,16 +85,16 @@ extension UnaryElementwiseOperator {
         return [.float(applyUnary(function, to: x.asFloat))]
     }
 
-    /// The common backward shape: `grad * derivative(x or y)` for input 0.
+    /// The common backward shape: `kernel(grad, x or y)` for input 0.
     ///
-    /// `useOutput` selects whether `derivative` receives the forward output instead of the input.
+    /// `useOutput` selects whether the kernel receives the forward output instead of the input.
     @inline(__always)
-    func unaryBackward(_ context: BackwardContext, useOutput: Bool = false,
-                       _ derivative: @escaping (Float, Float) -> Float) throws -> [Tensor?] {
+    func unaryBackward<K: BinaryKernel>(_ context: BackwardContext, useOutput: Bool = false,
+                                        _ kernel: K) throws -> [Tensor?] where K.Element == Float {
         guard ElementwiseSupport.wants(context, 0) else { return [nil] }
         let v = useOutput ? try context.floatOutput(0) : try context.floatInput(0)
         let g = context.gradient(0, shape: v.shape)
-        return [zipElements(g, v, derivative)]
+        return [zipElements(g, v, kernel)]
     }
 }
 

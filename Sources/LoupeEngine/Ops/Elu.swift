@@ -21,7 +21,12 @@ public struct EluOperator: UnaryElementwiseOperator {
     public var backwardNeeds: BackwardNeeds { .inputs }
 
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        let alpha = self.alpha
-        return try unaryBackward(context) { g, x in x > 0 ? g : g * alpha * Foundation.exp(x) }
+        try unaryBackward(context, EluGradient(alpha: alpha))
     }
+}
+
+/// The Elu vector-Jacobian product: g for x > 0, `g alpha exp(x)` otherwise.
+struct EluGradient: BinaryKernel {
+    let alpha: Float
+    @inline(__always) func callAsFunction(_ g: Float, _ x: Float) -> Float { x > 0 ? g : g * alpha * Foundation.exp(x) }
 }

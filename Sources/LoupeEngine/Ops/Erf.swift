@@ -19,6 +19,11 @@ public struct ErfOperator: UnaryElementwiseOperator {
     public var backwardNeeds: BackwardNeeds { .inputs }
 
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        try unaryBackward(context) { g, x in g * 1.128_379_2 * Foundation.exp(-x * x) }
+        try unaryBackward(context, ErfGradient())
     }
+}
+
+/// The Erf vector-Jacobian product: `g 2 / sqrt(pi) exp(-x^2)`.
+struct ErfGradient: BinaryKernel {
+    @inline(__always) func callAsFunction(_ g: Float, _ x: Float) -> Float { g * 1.128_379_2 * Foundation.exp(-x * x) }
 }

@@ -18,6 +18,11 @@ public struct ExpOperator: UnaryElementwiseOperator {
     public var backwardNeeds: BackwardNeeds { .outputs }
 
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        try unaryBackward(context, useOutput: true) { g, y in g * y }
+        try unaryBackward(context, useOutput: true, ExpGradient())
     }
+}
+
+/// The Exp vector-Jacobian product: `g y` from the output.
+struct ExpGradient: BinaryKernel {
+    @inline(__always) func callAsFunction(_ g: Float, _ y: Float) -> Float { g * y }
 }

@@ -25,19 +25,25 @@ public struct GeluOperator: UnaryElementwiseOperator {
 
     public var backwardNeeds: BackwardNeeds { .inputs }
 
-    /// Exact: `Phi(x) + x phi(x)`; tanh: `0.5 (1 + t) + 0.5 x (1 - t^2) k (1 + 3 c x^2)`.
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        if usesTanh {
-            return try unaryBackward(context) { g, x in
-                let k = geluTanhScale, c: Float = 0.044_715
-                let t = Foundation.tanh(k * (x + c * x * x * x))
-                return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * k * (1 + 3 * c * x * x))
-            }
-        }
-        return try unaryBackward(context) { g, x in
-            let cdf = 0.5 * (1 + Foundation.erf(x * 0.707_106_78))
-            let pdf = 0.398_942_28 * Foundation.exp(-0.5 * x * x)
-            return g * (cdf + x * pdf)
-        }
+        usesTanh ? try unaryBackward(context, GeluTanhGradient()) : try unaryBackward(context, GeluGradient())
+    }
+}
+
+/// The exact Gelu vector-Jacobian product: `g (Phi(x) + x phi(x))`.
+struct GeluGradient: BinaryKernel {
+    @inline(__always) func callAsFunction(_ g: Float, _ x: Float) -> Float {
+        let cdf = 0.5 * (1 + Foundation.erf(x * 0.707_106_78))
+        let pdf = 0.398_942_28 * Foundation.exp(-0.5 * x * x)
+        return g * (cdf + x * pdf)
+    }
+}
+
+/// The tanh-Gelu vector-Jacobian product: `g (0.5 (1 + t) + 0.5 x (1 - t^2) k (1 + 3 c x^2))`.
+struct GeluTanhGradient: BinaryKernel {
+    @inline(__always) func callAsFunction(_ g: Float, _ x: Float) -> Float {
+        let k = geluTanhScale, c: Float = 0.044_715
+        let t = Foundation.tanh(k * (x + c * x * x * x))
+        return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * k * (1 + 3 * c * x * x))
     }
 }

@@ -22,10 +22,15 @@ public struct HardSigmoidOperator: UnaryElementwiseOperator {
     public var backwardNeeds: BackwardNeeds { .inputs }
 
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        let alpha = self.alpha, beta = self.beta
-        return try unaryBackward(context) { g, x in
-            let z = alpha * x + beta
-            return z > 0 && z < 1 ? g * alpha : 0
-        }
+        try unaryBackward(context, HardSigmoidGradient(alpha: alpha, beta: beta))
+    }
+}
+
+/// The HardSigmoid vector-Jacobian product: `alpha g` strictly inside the linear region, 0 outside.
+struct HardSigmoidGradient: BinaryKernel {
+    let alpha: Float, beta: Float
+    @inline(__always) func callAsFunction(_ g: Float, _ x: Float) -> Float {
+        let z = alpha * x + beta
+        return z > 0 && z < 1 ? g * alpha : 0
     }
 }

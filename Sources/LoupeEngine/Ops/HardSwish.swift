@@ -18,6 +18,11 @@ public struct HardSwishOperator: UnaryElementwiseOperator {
     public var backwardNeeds: BackwardNeeds { .inputs }
 
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        try unaryBackward(context) { g, x in x < -3 ? 0 : (x <= 3 ? g * (x / 3 + 0.5) : g) }
+        try unaryBackward(context, HardSwishGradient())
     }
+}
+
+/// The HardSwish vector-Jacobian product: 0 below -3, `g (x / 3 + 0.5)` up to 3, g above (PyTorch).
+struct HardSwishGradient: BinaryKernel {
+    @inline(__always) func callAsFunction(_ g: Float, _ x: Float) -> Float { x < -3 ? 0 : (x <= 3 ? g * (x / 3 + 0.5) : g) }
 }

@@ -20,7 +20,12 @@ public struct LeakyReluOperator: UnaryElementwiseOperator {
     public var backwardNeeds: BackwardNeeds { .inputs }
 
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        let alpha = self.alpha
-        return try unaryBackward(context) { g, x in x > 0 ? g : alpha * g }
+        try unaryBackward(context, LeakyReluGradient(alpha: alpha))
     }
+}
+
+/// The LeakyRelu vector-Jacobian product: g for x > 0, `alpha g` otherwise.
+struct LeakyReluGradient: BinaryKernel {
+    let alpha: Float
+    @inline(__always) func callAsFunction(_ g: Float, _ x: Float) -> Float { x > 0 ? g : alpha * g }
 }

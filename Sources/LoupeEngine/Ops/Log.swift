@@ -18,6 +18,11 @@ public struct LogOperator: UnaryElementwiseOperator {
     public var backwardNeeds: BackwardNeeds { .inputs }
 
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        try unaryBackward(context) { g, x in g / x }
+        try unaryBackward(context, LogGradient())
     }
+}
+
+/// The Log vector-Jacobian product: `g / x`.
+struct LogGradient: BinaryKernel {
+    @inline(__always) func callAsFunction(_ g: Float, _ x: Float) -> Float { g / x }
 }

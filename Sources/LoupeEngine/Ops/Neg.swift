@@ -23,6 +23,11 @@ public struct NegOperator: UnaryElementwiseOperator {
     public var backwardNeeds: BackwardNeeds { .inputs }
 
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        try unaryBackward(context) { g, _ in -g }
+        try unaryBackward(context, NegGradient())
     }
+}
+
+/// The Neg vector-Jacobian product: `-g`.
+struct NegGradient: BinaryKernel {
+    @inline(__always) func callAsFunction(_ g: Float, _ _: Float) -> Float { -g }
 }

@@ -41,11 +41,21 @@ public struct PReluOperator: Operator {
         var grads: [Tensor?] = [nil, nil]
         if ElementwiseSupport.wants(context, 0) {
             let expanded = try ElementwiseSupport.at(node) { try broadcastExpand(slope, to: x.shape) }
-            grads[0] = zipElements(g, x, expanded) { g, x, s in x > 0 ? g : g * s }
+            grads[0] = zipElements(g, x, expanded, PReluInputGradient())
         }
         if ElementwiseSupport.wants(context, 1) {
-            grads[1] = reduceGradient(zipElements(g, x) { g, x in x > 0 ? 0 : g * x }, toShape: slope.shape)
+            grads[1] = reduceGradient(zipElements(g, x, PReluSlopeGradient()), toShape: slope.shape)
         }
         return grads
     }
+}
+
+/// d/dX of PRelu: g where x > 0, `g slope` elsewhere.
+struct PReluInputGradient: TernaryKernel {
+    @inline(__always) func callAsFunction(_ g: Float, _ x: Float, _ slope: Float) -> Float { x > 0 ? g : g * slope }
+}
+
+/// d/dslope of PRelu before reduction: 0 where x > 0, `g x` elsewhere.
+struct PReluSlopeGradient: BinaryKernel {
+    @inline(__always) func callAsFunction(_ g: Float, _ x: Float) -> Float { x > 0 ? 0 : g * x }
 }

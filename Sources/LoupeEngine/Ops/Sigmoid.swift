@@ -18,6 +18,11 @@ public struct SigmoidOperator: UnaryElementwiseOperator {
     public var backwardNeeds: BackwardNeeds { .outputs }
 
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        try unaryBackward(context, useOutput: true) { g, y in g * y * (1 - y) }
+        try unaryBackward(context, useOutput: true, SigmoidGradient())
     }
+}
+
+/// The Sigmoid vector-Jacobian product: `g y (1 - y)` from the output.
+struct SigmoidGradient: BinaryKernel {
+    @inline(__always) func callAsFunction(_ g: Float, _ y: Float) -> Float { g * y * (1 - y) }
 }

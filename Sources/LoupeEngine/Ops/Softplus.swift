@@ -18,6 +18,11 @@ public struct SoftplusOperator: UnaryElementwiseOperator {
     public var backwardNeeds: BackwardNeeds { .inputs }
 
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        try unaryBackward(context) { g, x in g * sigmoidScalar(x) }
+        try unaryBackward(context, SoftplusGradient())
     }
+}
+
+/// The Softplus vector-Jacobian product: `g sigmoid(x)`.
+struct SoftplusGradient: BinaryKernel {
+    @inline(__always) func callAsFunction(_ g: Float, _ x: Float) -> Float { g * sigmoidScalar(x) }
 }

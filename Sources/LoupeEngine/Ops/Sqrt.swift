@@ -18,6 +18,11 @@ public struct SqrtOperator: UnaryElementwiseOperator {
     public var backwardNeeds: BackwardNeeds { .outputs }
 
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        try unaryBackward(context, useOutput: true) { g, y in g * 0.5 / y }
+        try unaryBackward(context, useOutput: true, SqrtGradient())
     }
+}
+
+/// The Sqrt vector-Jacobian product: `g / (2 y)` from the output.
+struct SqrtGradient: BinaryKernel {
+    @inline(__always) func callAsFunction(_ g: Float, _ y: Float) -> Float { g * 0.5 / y }
 }

@@ -18,6 +18,11 @@ public struct TanhOperator: UnaryElementwiseOperator {
     public var backwardNeeds: BackwardNeeds { .outputs }
 
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        try unaryBackward(context, useOutput: true) { g, y in g * (1 - y * y) }
+        try unaryBackward(context, useOutput: true, TanhGradient())
     }
+}
+
+/// The Tanh vector-Jacobian product: `g (1 - y^2)` from the output.
+struct TanhGradient: BinaryKernel {
+    @inline(__always) func callAsFunction(_ g: Float, _ y: Float) -> Float { g * (1 - y * y) }
 }
