@@ -109,6 +109,20 @@ final class ElementwiseNormalizationTests: XCTestCase {
         XCTAssertThrowsError(try op.forward([.float(Tensor(shape: [1, 2, 1, 1])), .float(Tensor(shape: [3])), .float(Tensor(shape: [2])),
                                              .float(Tensor(shape: [2])), .float(Tensor(shape: [2]))]))
         XCTAssertThrowsError(try makeOperator(BatchNormalizationOperator.self, inputs: 5, attributes: ["training_mode": .int(2)]))
+        XCTAssertThrowsError(try makeOperator(BatchNormalizationOperator.self, inputs: 5, attributes: ["spatial": .int(0)], opset: 7)) { error in
+            XCTAssertTrue("\(error)".contains("spatial=0"), "\(error)")
+        }
+        XCTAssertThrowsError(try makeOperator(BatchNormalizationOperator.self, inputs: 5, outputs: 6))
+    }
+
+    func testBatchNormInferenceExtraOutputsPassRunningStatisticsThrough() throws {
+        var random = TestRandom(seed: 35)
+        let op = try makeOperator(BatchNormalizationOperator.self, inputs: 5, outputs: 3, opset: 9)
+        let inputs = batchNormInputs(&random, [2, 3, 2, 2])
+        let out = try op.forward(inputs)
+        XCTAssertEqual(out.count, 3)
+        XCTAssertEqual(out[1], inputs[3])
+        XCTAssertEqual(out[2], inputs[4])
     }
 
     func testBatchNormTrainingModeUsesBatchStatistics() throws {

@@ -123,6 +123,10 @@ final class ElementwiseOpsTests: XCTestCase {
             XCTAssertThrowsError(try op.inferFacts([ValueFacts(shape: [2, 3]), nil]))
         }
         XCTAssertThrowsError(try broadcastShape([1, 3, 4], [2, 3, 5]))
+        // Empty tensors broadcast to empty results without touching memory.
+        XCTAssertEqual(try broadcastBinary(Tensor(shape: [3, 0]), Tensor(shape: [3, 1], repeating: 1), .add), Tensor(shape: [3, 0]))
+        XCTAssertEqual(try broadcastBinary(Tensor(shape: [0, 3]), Tensor(shape: [3], repeating: 1), .mul), Tensor(shape: [0, 3]))
+        XCTAssertEqual(reduceGradient(Tensor(shape: [0, 3]), toShape: [3]), Tensor(shape: [3]))
         XCTAssertEqual(try broadcastShape([1, 3, 1, 5], [2, 1, 4, 1]), [2, 3, 4, 5])
         XCTAssertEqual(try broadcastShape([], [2, 3]), [2, 3])
     }

@@ -90,8 +90,8 @@ let elementwiseGrain = 32_768
 func broadcastLoop<K: BinaryKernel>(_ a: UnsafeBufferPointer<K.Element>, _ aShape: [Int],
                                     _ b: UnsafeBufferPointer<K.Element>, _ bShape: [Int],
                                     into out: UnsafeMutableBufferPointer<K.Element>, outShape: [Int], _ f: K) {
-    guard let pa = a.baseAddress, let pb = b.baseAddress, let po = out.baseAddress else { return }
     let count = out.count
+    guard count > 0, let pa = a.baseAddress, let pb = b.baseAddress, let po = out.baseAddress else { return }
     switch BroadcastPlan(aShape, bShape, out: outShape) {
     case .same:
         Parallel.forEachChunk(count, grain: elementwiseGrain) { r in
