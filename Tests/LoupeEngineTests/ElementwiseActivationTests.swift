@@ -65,6 +65,20 @@ final class ElementwiseActivationTests: XCTestCase {
         XCTAssertEqual(s.scalars[1], 1)
     }
 
+    func testFastExpAccuracyAndEnds() {
+        var worst: Double = 0
+        for i in stride(from: -87.0, through: 88.0, by: 0.0173) {
+            let exact = Foundation.exp(Double(Float(i)))
+            worst = max(worst, abs(Double(fastExp(Float(i))) - exact) / exact)
+        }
+        XCTAssertLessThan(worst, 5e-7)
+        XCTAssertEqual(fastExp(0), 1)
+        XCTAssertLessThan(fastExp(-1000), 1e-37)
+        XCTAssertGreaterThan(fastExp(-1000), 0)
+        XCTAssertTrue(fastExp(.nan).isNaN)
+        XCTAssertTrue(fastExp(1000).isFinite)
+    }
+
     func testIntegerInputs() throws {
         let ints = IntTensor(shape: [3], values: [-4, 0, 5])
         XCTAssertEqual(try makeOperator(NegOperator.self).forward([.int(ints)]), [.int(IntTensor(shape: [3], values: [4, 0, -5]))])

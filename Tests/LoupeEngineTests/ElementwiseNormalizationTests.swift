@@ -50,6 +50,14 @@ final class ElementwiseNormalizationTests: XCTestCase {
                 try checkGradients(of: op(attributes, opset), inputs: [.float(x)], step: 1e-2, tolerance: 1e-2)
             }
         }
+        // Long rows (eight-lane reductions plus a tail) and a column-wise block.
+        let long = random.tensor([3, 37], in: -8...8)
+        for log in [false, true] {
+            assertClose(softmaxForward(long, outer: 3, axis: 37, inner: 1, log: log),
+                        Self.naiveSoftmax(long, outer: 3, extent: 37, inner: 1, log: log), relativeTo: 1e-5)
+            assertClose(softmaxForward(long, outer: 1, axis: 3, inner: 37, log: log),
+                        Self.naiveSoftmax(long, outer: 1, extent: 3, inner: 37, log: log), relativeTo: 1e-5)
+        }
         // Hand value: softmax([0, ln 3]) = [0.25, 0.75].
         let y = try makeOperator(SoftmaxOperator.self).forward([.float(Tensor(shape: [2], scalars: [0, Float(Foundation.log(3.0))]))])
         assertClose(y[0].asFloat, Tensor(shape: [2], scalars: [0.25, 0.75]), relativeTo: 1e-6)

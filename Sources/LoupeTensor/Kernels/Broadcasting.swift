@@ -263,7 +263,7 @@ public func reduceGradient(_ grad: Tensor, toShape: [Int]) -> Tensor {
     grad.scalars.withUnsafeBufferPointer { pg in
         out.withUnsafeMutableBufferPointer { po in
             if targetCount == 1 {
-                po[0] = parallelSum(pg)
+                po[0] = elementwiseParallelSum(pg)
             } else if let (outer, mid, inner) = BroadcastPlan.block(padded, out: grad.shape) {
                 for o in 0..<outer {
                     for m in 0..<mid {
@@ -298,7 +298,7 @@ public func reduceGradient(_ grad: Tensor, toShape: [Int]) -> Tensor {
 }
 
 /// Sum of a buffer in Double, chunked across cores for large buffers.
-func parallelSum(_ p: UnsafeBufferPointer<Float>) -> Double {
+func elementwiseParallelSum(_ p: UnsafeBufferPointer<Float>) -> Double {
     let chunks = max(1, min(Parallel.workerCount, p.count / elementwiseGrain))
     var partial = [Double](repeating: 0, count: chunks)
     partial.withUnsafeMutableBufferPointer { pp in

@@ -24,11 +24,34 @@ public enum UnaryFunction: Sendable, Equatable {
     case softplus
 }
 
-/// Numerically stable logistic function.
+/// `exp(x)` for `x <= 0`-centred uses, branch- and call-free so loops vectorise (about 2 ulp).
+///
+/// Inputs are clamped to [-87.3, 88.3]: results below ~1e-38 become ~1e-38 rather than 0 and
+/// large inputs saturate near 2e38 instead of infinity, so use it where those ends do not
+/// matter (sigmoid, softmax after max-subtraction). NaN propagates.
+@inlinable public func fastExp(_ x: Float) -> Float {
+    let clamped = Swift.min(Swift.max(x, -87.3), 88.3)
+    // Adding 1.5 * 2^23 rounds to the nearest integer k (kept in the low mantissa bits) without a libm call.
+    let shifted = clamped * 1.442_695_04 + 12_582_912
+    let k = shifted - 12_582_912
+    let r = clamped - k * 0.693_359_375 + k * 2.121_944_4e-4
+    var p: Float = 1.987_569_15e-4
+    p = p * r + 1.398_199_95e-3
+    p = p * r + 8.333_451_9e-3
+    p = p * r + 4.166_579_59e-2
+    p = p * r + 1.666_666_55e-1
+    p = p * r + 5.000_000_1e-1
+    let poly = p * r * r + r + 1
+    // 2^k through the exponent bits.
+    let bits = shifted.bitPattern &- 0x4B40_0000
+    return poly * Float(bitPattern: (bits &+ 127) &<< 23)
+}
+
+/// Numerically stable logistic function (vectorisable: one `fastExp` of a non-positive argument).
 @inlinable public func sigmoidScalar(_ x: Float) -> Float {
-    if x >= 0 { return 1 / (1 + Foundation.exp(-x)) }
-    let e = Foundation.exp(x)
-    return e / (1 + e)
+    let e = fastExp(-Swift.abs(x))
+    let s = 1 / (1 + e)
+    return x >= 0 ? s : e * s
 }
 
 /// `log(1 + exp(x))` without overflow for large `x`.
@@ -149,36 +172,75 @@ public func reluBackward(_ grad: Tensor, input: Tensor, gateOnInput: Bool, gateO
 }
 
 /// Softmax (or log-softmax) of `x` viewed as [outer, axis, inner], normalised along the middle extent.
+///
+/// Each [axis, inner] block is processed with loops that run contiguously over `inner` (or over
+/// `axis` when `inner == 1`), so the exponentials vectorise.
 public func softmaxForward(_ x: Tensor, outer: Int, axis: Int, inner: Int, log: Bool) -> Tensor {
     var out = [Float](repeating: 0, count: x.count)
-    guard outer * axis * inner == x.count, axis > 0 else { return Tensor(shape: x.shape, scalars: out) }
+    guard outer * axis * inner == x.count, axis > 0, inner > 0 else { return Tensor(shape: x.shape, scalars: out) }
+    let block = axis * inner
     x.scalars.withUnsafeBufferPointer { px in
         out.withUnsafeMutableBufferPointer { po in
             guard let src = px.baseAddress, let dst = po.baseAddress else { return }
-            Parallel.forEachChunk(outer * inner, grain: Swift.max(1, 8_192 / axis)) { r in
-                for line in r {
-                    let base = (line / inner) * axis * inner + line % inner
-                    var m = -Float.infinity
-                    for k in 0..<axis { m = Swift.max(m, src[base + k * inner]) }
-                    if m == -.infinity { m = 0 }
-                    var sum: Float = 0
-                    for k in 0..<axis {
-                        let e = Foundation.exp(src[base + k * inner] - m)
-                        dst[base + k * inner] = e
-                        sum += e
-                    }
-                    if log {
-                        let shift = m + Foundation.log(sum)
-                        for k in 0..<axis { dst[base + k * inner] = src[base + k * inner] - shift }
-                    } else {
-                        let scale = 1 / sum
-                        for k in 0..<axis { dst[base + k * inner] *= scale }
+            Parallel.forEachChunk(outer, grain: Swift.max(1, 16_384 / block)) { r in
+                var maxima = [Float](repeating: 0, count: inner), sums = [Float](repeating: 0, count: inner)
+                maxima.withUnsafeMutableBufferPointer { pm in
+                    sums.withUnsafeMutableBufferPointer { ps in
+                        for o in r {
+                            softmaxBlock(src + o * block, dst + o * block, axis: axis, inner: inner,
+                                         maxima: pm, sums: ps, log: log)
+                        }
                     }
                 }
             }
         }
     }
     return Tensor(shape: x.shape, scalars: out)
+}
+
+/// One [axis, inner] block of `softmaxForward`; `maxima` and `sums` are scratch of `inner` elements.
+@inline(__always)
+func softmaxBlock(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, axis: Int, inner: Int,
+                  maxima: UnsafeMutableBufferPointer<Float>, sums: UnsafeMutableBufferPointer<Float>, log: Bool) {
+    if inner == 1 {
+        // Contiguous row: reductions stay scalar, the exponentials and scaling vectorise.
+        var m = softmaxRowMaximum(src, axis)
+        if !m.isFinite && !m.isNaN { m = 0 }
+        for k in 0..<axis { dst[k] = fastExp(src[k] - m) }
+        let sum = softmaxRowSum(UnsafePointer(dst), axis)
+        if log {
+            let shift = m + Foundation.log(sum)
+            for k in 0..<axis { dst[k] = src[k] - shift }
+        } else {
+            let scale = 1 / sum
+            for k in 0..<axis { dst[k] *= scale }
+        }
+        return
+    }
+    for i in 0..<inner { maxima[i] = src[i]; sums[i] = 0 }
+    for k in 1..<Swift.max(1, axis) {
+        let row = src + k * inner
+        for i in 0..<inner { maxima[i] = Swift.max(maxima[i], row[i]) }
+    }
+    for i in 0..<inner where !maxima[i].isFinite { maxima[i] = maxima[i].isNaN ? maxima[i] : 0 }
+    for k in 0..<axis {
+        let row = src + k * inner, out = dst + k * inner
+        for i in 0..<inner { out[i] = fastExp(row[i] - maxima[i]) }
+        for i in 0..<inner { sums[i] += out[i] }
+    }
+    if log {
+        for i in 0..<inner { sums[i] = maxima[i] + Foundation.log(sums[i]) }
+        for k in 0..<axis {
+            let row = src + k * inner, out = dst + k * inner
+            for i in 0..<inner { out[i] = row[i] - sums[i] }
+        }
+    } else {
+        for i in 0..<inner { sums[i] = 1 / sums[i] }
+        for k in 0..<axis {
+            let out = dst + k * inner
+            for i in 0..<inner { out[i] *= sums[i] }
+        }
+    }
 }
 
 /// Backward of `softmaxForward` from its output `y`: softmax `y (g - sum(g y))`, log-softmax `g - exp(y) sum(g)`.
@@ -214,4 +276,36 @@ public func softmaxBackward(_ grad: Tensor, output y: Tensor, outer: Int, axis: 
         }
     }
     return Tensor(shape: y.shape, scalars: out)
+}
+
+/// Maximum of `count >= 1` contiguous floats, eight lanes at a time.
+@inline(__always)
+func softmaxRowMaximum(_ p: UnsafePointer<Float>, _ count: Int) -> Float {
+    var k = 0
+    var result = p[0]
+    if count >= 8 {
+        var lanes = UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+        k = 8
+        while k + 8 <= count {
+            lanes = pointwiseMax(lanes, UnsafeRawPointer(p + k).loadUnaligned(as: SIMD8<Float>.self))
+            k += 8
+        }
+        result = lanes.max()
+    }
+    while k < count { result = Swift.max(result, p[k]); k += 1 }
+    return result
+}
+
+/// Sum of `count` contiguous floats, eight lanes at a time.
+@inline(__always)
+func softmaxRowSum(_ p: UnsafePointer<Float>, _ count: Int) -> Float {
+    var lanes = SIMD8<Float>()
+    var k = 0
+    while k + 8 <= count {
+        lanes += UnsafeRawPointer(p + k).loadUnaligned(as: SIMD8<Float>.self)
+        k += 8
+    }
+    var result = lanes.sum()
+    while k < count { result += p[k]; k += 1 }
+    return result
 }
