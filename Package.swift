@@ -27,9 +27,10 @@ let package = Package(
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CCairo", pkgConfig: "pangocairo", providers: [.apt(["libcairo2-dev", "libpango1.0-dev", "libpng-dev"])]),
         .systemLibrary(name: "CJPEG", providers: [.apt(["libturbojpeg0-dev"])]),
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
 
         // Tensors and kernels; NPY/NPZ.
-        .target(name: "LoupeTensor", dependencies: ["CBLAS"], swiftSettings: numericFlags),
+        .target(name: "LoupeTensor", dependencies: ["CBLAS", "CZlib"], swiftSettings: numericFlags),
         // ONNX schema (generated), graph IR, loader, writer.
         .target(name: "LoupeONNX", dependencies: ["LoupeTensor", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
                 swiftSettings: numericFlags),

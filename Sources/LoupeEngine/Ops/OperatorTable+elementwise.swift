@@ -1,4 +1,31 @@
 extension OperatorTable {
-    /// Placeholder until the elementwise family lands.
-    static let elementwiseOperators: [any Operator.Type] = []
+    /// The elementwise family: arithmetic with broadcasting, activations, softmax, normalisation.
+    static let elementwiseOperators: [any Operator.Type] = [
+        AddOperator.self,
+        SubOperator.self,
+        MulOperator.self,
+        DivOperator.self,
+        PowOperator.self,
+        SqrtOperator.self,
+        NegOperator.self,
+        ExpOperator.self,
+        LogOperator.self,
+        AbsOperator.self,
+        ReluOperator.self,
+        LeakyReluOperator.self,
+        PReluOperator.self,
+        EluOperator.self,
+        SigmoidOperator.self,
+        TanhOperator.self,
+        HardSigmoidOperator.self,
+        HardSwishOperator.self,
+        ClipOperator.self,
+        ErfOperator.self,
+        GeluOperator.self,
+        SoftplusOperator.self,
+        SoftmaxOperator.self,
+        LogSoftmaxOperator.self,
+        BatchNormalizationOperator.self,
+        LayerNormalizationOperator.self,
+    ]
 }

@@ -1,4 +1,13 @@
 extension OperatorTable {
-    /// Placeholder until the linear family lands.
-    static let linearOperators: [any Operator.Type] = []
+    /// Convolutions, matrix products and pooling.
+    static let linearOperators: [any Operator.Type] = [
+        ConvOperator.self,
+        ConvTransposeOperator.self,
+        GemmOperator.self,
+        MatMulOperator.self,
+        MaxPoolOperator.self,
+        AveragePoolOperator.self,
+        GlobalAveragePoolOperator.self,
+        GlobalMaxPoolOperator.self,
+    ]
 }

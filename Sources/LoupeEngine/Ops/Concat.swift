@@ -1,0 +1,99 @@
+import LoupeONNX
+import LoupeTensor
+
+/// ONNX Concat: joins tensors along `axis` (negative counts from the end).
+///
+/// Integer inputs give an integer output (PyTorch exports concatenate int64 shape pieces);
+/// a mix of kinds is computed in floats.
+public struct ConcatOperator: Operator {
+    public static let opType = "Concat"
+    let label: ShapeOpLabel
+    let axis: Int
+
+    public init(node: Node, opset: Int) throws {
+        label = ShapeOpLabel(node)
+        guard node.attributes["axis"] != nil || opset < 4 else { throw label.error("missing required attribute 'axis'") }
+        axis = try node.int("axis", default: 1)
+    }
+
+    /// Validated output shape and normalized axis for the present inputs' shapes.
+    func plan(_ shapes: [[Int]]) throws -> (shape: [Int], axis: Int) {
+        guard let first = shapes.first else { throw label.error("needs at least one input") }
+        let a = try label.axis(axis, rank: first.count)
+        var out = first
+        out[a] = 0
+        for shape in shapes {
+            guard shape.count == first.count,
+                  shape.indices.allSatisfy({ $0 == a || shape[$0] == first[$0] }) else {
+                throw label.error("input shapes \(shapes) do not agree outside axis \(a)")
+            }
+            out[a] += shape[a]
+        }
+        return (out, a)
+    }
+
+    public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] {
+        let present = inputs.compactMap { $0 }
+        let (shape, _) = try plan(present.map(\.shape))
+        let allInt = present.allSatisfy { $0.element == .integer }
+        return [ValueFacts(shape: shape, element: allInt ? .integer : .float)]
+    }
+
+    public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] {
+        let present = inputs.compactMap { $0 }
+        let (shape, a) = try plan(present.map(\.shape))
+        let outer = ShapeOps.product(shape, 0..<a), inner = ShapeOps.product(shape, (a + 1)..<shape.count)
+        let total = try label.count(shape)
+        if present.allSatisfy(\.isInt) {
+            var values = [Int](repeating: 0, count: total)
+            var start = 0
+            values.withUnsafeMutableBufferPointer { dst in
+                for piece in present {
+                    let e = piece.shape[a]
+                    piece.asInt.values.withUnsafeBufferPointer {
+                        LayoutKernels.insertBlock($0, axisExtent: shape[a], start: start, extent: e, outer: outer, inner: inner, into: dst)
+                    }
+                    start += e
+                }
+            }
+            return [.int(IntTensor(shape: shape, values: values))]
+        }
+        var scalars = [Float](repeating: 0, count: total)
+        var start = 0
+        scalars.withUnsafeMutableBufferPointer { dst in
+            for piece in present {
+                let e = piece.shape[a]
+                piece.asFloat.scalars.withUnsafeBufferPointer {
+                    LayoutKernels.insertBlock($0, axisExtent: shape[a], start: start, extent: e, outer: outer, inner: inner, into: dst)
+                }
+                start += e
+            }
+        }
+        return [.float(Tensor(shape: shape, scalars: scalars))]
+    }
+
+    public var backwardNeeds: BackwardNeeds { .inputs }
+
+    public func backward(_ context: BackwardContext) throws -> [Tensor?] {
+        let shapes = context.inputs.compactMap { $0?.shape }
+        let (shape, a) = try plan(shapes)
+        let outer = ShapeOps.product(shape, 0..<a), inner = ShapeOps.product(shape, (a + 1)..<shape.count)
+        let g = try ShapeOps.gradient(context, 0, shape)
+        var start = 0
+        var result = [Tensor?]()
+        for (i, input) in context.inputs.enumerated() {
+            guard let input else { result.append(nil); continue }
+            let e = input.shape[a]
+            if i < context.wantsInputGradient.count, context.wantsInputGradient[i], !input.isInt {
+                let n = input.shape.reduce(1, *)
+                result.append(Tensor(shape: input.shape, scalars: ShapeOps.produce(g.scalars, count: n) {
+                    LayoutKernels.extractBlock($0, axisExtent: shape[a], start: start, extent: e, outer: outer, inner: inner, into: $1)
+                }))
+            } else {
+                result.append(nil)
+            }
+            start += e
+        }
+        return result
+    }
+}

@@ -1,0 +1,169 @@
+import LoupeONNX
+import LoupeTensor
+
+/// ONNX `ConvTranspose`: 2-D (or 1-D) transposed convolution, the adjoint of `Conv`.
+///
+/// Inputs: X `[N, C, H, W]`, W `[C, M/group, kH, kW]`, optional B `[M]`. Internally this is
+/// a convolution geometry whose *input* is our output: forward is that convolution's input
+/// gradient, the input gradient is that convolution's forward. With `output_shape` (or
+/// SAME auto_pad) the total padding is split as the ONNX spec (and onnxruntime 1.32) says:
+/// SAME_UPPER crops the odd pixel at the end, anything else at the start.
+public struct ConvTransposeOperator: Operator {
+    public static let opType = "ConvTranspose"
+    let node: Node
+    let window: SlidingWindowAttributes
+    let group: Int
+    let outputPadding: [Int]?
+    let outputShape: [Int]?
+
+    public init(node: Node, opset: Int) throws {
+        self.node = node
+        window = try SlidingWindowAttributes(node: node)
+        group = try node.int("group", default: 1)
+        guard group >= 1 else { throw node.error("group must be positive, got \(group)") }
+        outputPadding = try node.ints("output_padding")
+        outputShape = try node.ints("output_shape")
+        if let p = outputPadding, p.contains(where: { $0 < 0 }) { throw node.error("output_padding \(p) must not be negative") }
+        if let s = outputShape, s.contains(where: { $0 < 1 || $0 > 1 << 30 }) {
+            throw node.error("output_shape \(s) must be positive and below 2^30")
+        }
+        if let p = outputPadding, p.contains(where: { $0 > SlidingWindowAttributes.limit }) {
+            throw node.error("output_padding \(p) exceeds \(SlidingWindowAttributes.limit)")
+        }
+    }
+
+    /// The (convolution-view) geometry and our output shape for these input shapes.
+    func plan(input: [Int], weight: [Int], bias: [Int]?) throws -> (ConvolutionGeometry, [Int]) {
+        let rank = try SlidingWindowAttributes.spatialRank(of: input, node: node)
+        guard weight.count == input.count else {
+            throw node.error("weight shape \(weight) should have rank \(input.count) like input \(input)")
+        }
+        let (n, c) = (input[0], input[1])
+        guard weight[0] == c else { throw node.error("input has \(c) channels but weight \(weight) expects \(weight[0])") }
+        guard c % group == 0 else { throw node.error("input channels \(c) are not divisible by group \(group)") }
+        let m = weight[1] * group
+        if let bias, bias != [m] { throw node.error("bias shape \(bias) should be [\(m)]") }
+        let kernel = Array(weight[2...])
+        if let declared = window.kernelShape, declared != kernel {
+            throw node.error("kernel_shape \(declared) does not match weight shape \(weight)")
+        }
+        guard kernel.allSatisfy({ $0 >= 1 }) else { throw node.error("weight shape \(weight) has an empty kernel") }
+        var axes = try window.axes(kernel: kernel, node: node)
+        let adjust = outputPadding ?? [Int](repeating: 0, count: rank)
+        guard adjust.count == rank else { throw node.error("output_padding \(adjust) should have \(rank) values") }
+        var requested: [Int]?
+        if let outputShape {
+            guard outputShape.count == rank || outputShape.count == rank + 2 else {
+                throw node.error("output_shape \(outputShape) should have \(rank) or \(rank + 2) values")
+            }
+            requested = Array(outputShape.suffix(rank))
+        }
+        let spatial = Array(input[2...])
+        var outSpatial = [Int]()
+        for i in 0..<rank {
+            var axis = axes[i]
+            guard adjust[i] < max(axis.stride, axis.dilation) else {
+                throw node.error("output_padding \(adjust[i]) must be smaller than the stride or dilation")
+            }
+            let natural = axis.stride * (spatial[i] - 1) + adjust[i] + axis.span
+            var target: Int?
+            if let requested { target = requested[i] } else if window.autoPad == .sameUpper || window.autoPad == .sameLower {
+                target = spatial[i] * axis.stride
+            }
+            if window.autoPad == .valid && requested == nil {
+                axis.padBegin = 0; axis.padEnd = 0
+            } else if let target {
+                let total = max(0, natural - target)
+                axis.padBegin = window.autoPad == .sameUpper ? total / 2 : total - total / 2
+                axis.padEnd = total - axis.padBegin
+            }
+            let extent = target ?? natural - axis.padBegin - axis.padEnd
+            guard extent >= 1 else {
+                throw node.error("output size \(extent) along spatial axis \(i) is not positive (pads too large)")
+            }
+            // The convolution this transposes must map the output back onto the input's extent.
+            let roundTrip = (extent + axis.padBegin + axis.padEnd - axis.span) / axis.stride + 1
+            guard target == nil || roundTrip == spatial[i] else {
+                throw node.error("output_shape \(extent) along spatial axis \(i) is inconsistent with input size "
+                                 + "\(spatial[i]) (it would correspond to input size \(roundTrip))")
+            }
+            axes[i] = axis
+            outSpatial.append(extent)
+        }
+        // The convolution that this transposes: its input is our output, its output our input.
+        let geometry = SlidingWindowAttributes.geometry(batch: n, inChannels: m, outChannels: c, spatialIn: outSpatial,
+                                                        spatialOut: spatial, axes: axes, groups: group)
+        return (geometry, [n, m] + outSpatial)
+    }
+
+    public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] {
+        let x = try LinearSupport.facts(inputs, 0, node), w = try LinearSupport.facts(inputs, 1, node)
+        let b = inputs.count > 2 ? inputs[2] : nil
+        let (_, shape) = try plan(input: x.shape, weight: w.shape, bias: b?.shape)
+        return [ValueFacts(shape: shape)]
+    }
+
+    public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] {
+        let x = try LinearSupport.input(inputs, 0, node), w = try LinearSupport.input(inputs, 1, node)
+        let b = LinearSupport.optionalInput(inputs, 2)
+        let (geometry, shape) = try plan(input: x.shape, weight: w.shape, bias: b?.shape)
+        var y = LinearSupport.uninitialized(try LinearSupport.count(shape, node))
+        LinearSupport.read(x.scalars) { xp in
+            LinearSupport.read(w.scalars) { wp in
+                LinearSupport.write(&y) { yp in
+                    ConvolutionKernel.backward(input: nil, weight: wp, gradOutput: xp, geometry: geometry,
+                                               gradInput: yp, gradWeight: nil)
+                    if let b {
+                        LinearSupport.read(b.scalars) { bp in
+                            ConvolutionKernel.addBias(bp, to: yp, batch: geometry.batch, channels: geometry.inChannels,
+                                                      plane: geometry.inPlane)
+                        }
+                    }
+                }
+            }
+        }
+        return [.float(Tensor(shape: shape, scalars: y))]
+    }
+
+    public var backwardNeeds: BackwardNeeds { .inputs }
+
+    public func backward(_ context: BackwardContext) throws -> [Tensor?] {
+        let x = try context.floatInput(0), w = try context.floatInput(1)
+        let hasBias = context.inputs.count > 2 && context.inputs[2] != nil
+        let (geometry, shape) = try plan(input: x.shape, weight: w.shape, bias: nil)
+        let dy = context.gradient(0, shape: shape)
+        let wantX = LinearSupport.wants(context, 0), wantW = LinearSupport.wants(context, 1)
+        var dx = [Float](repeating: 0, count: wantX ? x.count : 0)
+        var dw = [Float](repeating: 0, count: wantW ? w.count : 0)
+        LinearSupport.read(x.scalars) { xp in
+            LinearSupport.read(w.scalars) { wp in
+                LinearSupport.read(dy.scalars) { dyp in
+                    if wantX {
+                        LinearSupport.write(&dx) { dxp in
+                            ConvolutionKernel.forward(input: dyp, weight: wp, bias: nil, geometry: geometry, output: dxp)
+                        }
+                    }
+                    if wantW {
+                        LinearSupport.write(&dw) { dwp in
+                            ConvolutionKernel.backward(input: dyp, weight: wp, gradOutput: xp, geometry: geometry,
+                                                       gradInput: nil, gradWeight: dwp)
+                        }
+                    }
+                }
+            }
+        }
+        var db: Tensor?
+        if hasBias && LinearSupport.wants(context, 2) {
+            var sums = [Float](repeating: 0, count: geometry.inChannels)
+            LinearSupport.read(dy.scalars) { dyp in
+                LinearSupport.write(&sums) { sp in
+                    ConvolutionKernel.channelSums(dyp, batch: geometry.batch, channels: geometry.inChannels,
+                                                  plane: geometry.inPlane, into: sp)
+                }
+            }
+            db = Tensor(shape: [geometry.inChannels], scalars: sums)
+        }
+        let grads = [wantX ? Tensor(shape: x.shape, scalars: dx) : nil, wantW ? Tensor(shape: w.shape, scalars: dw) : nil, db]
+        return Array(grads.prefix(max(2, context.inputs.count)))
+    }
+}

@@ -1,0 +1,32 @@
+import Foundation
+import LoupeONNX
+import LoupeTensor
+
+/// Elu: `x > 0 ? x : alpha (exp(x) - 1)` (alpha default 1). Gradient 1 for x > 0, `alpha exp(x)` otherwise.
+public struct EluOperator: UnaryElementwiseOperator {
+    public static let opType = "Elu"
+    let node: Node
+    let alpha: Float
+    var function: UnaryFunction { .elu(alpha: alpha) }
+
+    public init(node: Node, opset: Int) throws {
+        self.node = node
+        alpha = try node.float("alpha", default: 1)
+    }
+
+    public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] { try unaryInferFacts(inputs) }
+
+    public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] { try unaryForward(inputs) }
+
+    public var backwardNeeds: BackwardNeeds { .inputs }
+
+    public func backward(_ context: BackwardContext) throws -> [Tensor?] {
+        try unaryBackward(context, EluGradient(alpha: alpha))
+    }
+}
+
+/// The Elu vector-Jacobian product: g for x > 0, `g alpha exp(x)` otherwise.
+struct EluGradient: BinaryKernel {
+    let alpha: Float
+    @inline(__always) func callAsFunction(_ g: Float, _ x: Float) -> Float { x > 0 ? g : g * alpha * Foundation.exp(x) }
+}

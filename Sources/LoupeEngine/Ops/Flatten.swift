@@ -1,0 +1,37 @@
+import LoupeONNX
+import LoupeTensor
+
+/// ONNX Flatten: collapses the dimensions before `axis` and those from `axis` on into a matrix.
+public struct FlattenOperator: Operator {
+    public static let opType = "Flatten"
+    let label: ShapeOpLabel
+    let axis: Int
+
+    public init(node: Node, opset: Int) throws {
+        label = ShapeOpLabel(node)
+        axis = try node.int("axis", default: 1)
+    }
+
+    func outputShape(_ shape: [Int]) throws -> [Int] {
+        let rank = shape.count
+        guard axis >= -rank && axis <= rank else { throw label.error("axis \(axis) is out of range for rank \(rank)") }
+        let a = axis < 0 ? axis + rank : axis
+        return [ShapeOps.product(shape, 0..<a), ShapeOps.product(shape, a..<rank)]
+    }
+
+    public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] {
+        let x = try label.facts(inputs, 0, "input")
+        return [ShapeOps.reshaped(x, try outputShape(x.shape))]
+    }
+
+    public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] {
+        let x = try label.value(inputs, 0, "input")
+        return [ShapeOps.reshaped(x, try outputShape(x.shape))]
+    }
+
+    public var backwardNeeds: BackwardNeeds { .inputs }
+
+    public func backward(_ context: BackwardContext) throws -> [Tensor?] {
+        try ShapeOps.reshapedGradient(context)
+    }
+}

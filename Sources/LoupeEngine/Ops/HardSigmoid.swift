@@ -1,0 +1,36 @@
+import LoupeONNX
+import LoupeTensor
+
+/// HardSigmoid: `max(0, min(1, alpha x + beta))` (alpha 0.2, beta 0.5). Gradient alpha strictly inside (0, 1).
+public struct HardSigmoidOperator: UnaryElementwiseOperator {
+    public static let opType = "HardSigmoid"
+    let node: Node
+    let alpha: Float
+    let beta: Float
+    var function: UnaryFunction { .hardSigmoid(alpha: alpha, beta: beta) }
+
+    public init(node: Node, opset: Int) throws {
+        self.node = node
+        alpha = try node.float("alpha", default: 0.2)
+        beta = try node.float("beta", default: 0.5)
+    }
+
+    public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] { try unaryInferFacts(inputs) }
+
+    public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] { try unaryForward(inputs) }
+
+    public var backwardNeeds: BackwardNeeds { .inputs }
+
+    public func backward(_ context: BackwardContext) throws -> [Tensor?] {
+        try unaryBackward(context, HardSigmoidGradient(alpha: alpha, beta: beta))
+    }
+}
+
+/// The HardSigmoid vector-Jacobian product: `alpha g` strictly inside the linear region, 0 outside.
+struct HardSigmoidGradient: BinaryKernel {
+    let alpha: Float, beta: Float
+    @inline(__always) func callAsFunction(_ g: Float, _ x: Float) -> Float {
+        let z = alpha * x + beta
+        return z > 0 && z < 1 ? g * alpha : 0
+    }
+}

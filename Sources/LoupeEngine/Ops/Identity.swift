@@ -1,0 +1,26 @@
+import LoupeONNX
+import LoupeTensor
+
+/// ONNX Identity: the input, unchanged (storage shared).
+public struct IdentityOperator: Operator {
+    public static let opType = "Identity"
+    let label: ShapeOpLabel
+
+    public init(node: Node, opset: Int) throws {
+        label = ShapeOpLabel(node)
+    }
+
+    public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] {
+        [try label.facts(inputs, 0, "input")]
+    }
+
+    public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] {
+        [try label.value(inputs, 0, "input")]
+    }
+
+    public var backwardNeeds: BackwardNeeds { .inputs }
+
+    public func backward(_ context: BackwardContext) throws -> [Tensor?] {
+        try ShapeOps.reshapedGradient(context)
+    }
+}

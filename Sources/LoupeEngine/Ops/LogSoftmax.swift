@@ -1,0 +1,25 @@
+import LoupeONNX
+import LoupeTensor
+
+/// LogSoftmax: `x - log(sum(exp(x)))` along `axis` (opset >= 13, default -1); before 13 over the 2-D coercion at `axis` (default 1).
+public struct LogSoftmaxOperator: SoftmaxFamilyOperator {
+    public static let opType = "LogSoftmax"
+    static var isLog: Bool { true }
+    let node: Node
+    let axis: Int
+    let coerces2D: Bool
+
+    public init(node: Node, opset: Int) throws {
+        self.node = node
+        coerces2D = opset < 13
+        axis = try node.int("axis", default: opset < 13 ? 1 : -1)
+    }
+
+    public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] { try softmaxInferFacts(inputs) }
+
+    public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] { try softmaxForward(inputs) }
+
+    public var backwardNeeds: BackwardNeeds { .outputs }
+
+    public func backward(_ context: BackwardContext) throws -> [Tensor?] { try softmaxBackward(context) }
+}

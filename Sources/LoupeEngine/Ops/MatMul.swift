@@ -1,0 +1,113 @@
+import LoupeONNX
+import LoupeTensor
+
+/// ONNX `MatMul` with numpy semantics: 1-D operands are promoted (and the added axis removed
+/// from the result), leading batch dimensions broadcast.
+public struct MatMulOperator: Operator {
+    public static let opType = "MatMul"
+    let node: Node
+
+    public init(node: Node, opset: Int) throws {
+        self.node = node
+    }
+
+    /// The batched layout and the result shape for these operand shapes.
+    struct Plan {
+        var layout: BatchedProductLayout
+        var shape: [Int]
+        var aBatch: [Int]
+        var bBatch: [Int]
+    }
+
+    func plan(a: [Int], b: [Int]) throws -> Plan {
+        guard !a.isEmpty, !b.isEmpty else { throw node.error("operands must not be scalars (shapes \(a) and \(b))") }
+        let a2 = a.count == 1 ? [1, a[0]] : a
+        let b2 = b.count == 1 ? [b[0], 1] : b
+        let (m, k) = (a2[a2.count - 2], a2[a2.count - 1])
+        let (kb, n) = (b2[b2.count - 2], b2[b2.count - 1])
+        guard k == kb else { throw node.error("inner dimensions differ: A \(a) and B \(b)") }
+        let aBatch = Array(a2.dropLast(2)), bBatch = Array(b2.dropLast(2))
+        guard let layout = BatchedProductLayout(leftBatch: aBatch, rightBatch: bBatch, m: m, k: k, n: n) else {
+            throw node.error("batch dimensions of A \(a) and B \(b) do not broadcast")
+        }
+        var shape = layout.batchShape
+        if a.count > 1 { shape.append(m) }
+        if b.count > 1 { shape.append(n) }
+        return Plan(layout: layout, shape: shape, aBatch: aBatch, bBatch: bBatch)
+    }
+
+    public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] {
+        let a = try LinearSupport.facts(inputs, 0, node), b = try LinearSupport.facts(inputs, 1, node)
+        return [ValueFacts(shape: try plan(a: a.shape, b: b.shape).shape)]
+    }
+
+    /// Whether B has no batch dimensions, so all of A's rows form one `[batch*M, K]` matrix.
+    private func isFlat(_ p: Plan) -> Bool { p.bBatch.allSatisfy { $0 == 1 } }
+
+    public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] {
+        let a = try LinearSupport.input(inputs, 0, node), b = try LinearSupport.input(inputs, 1, node)
+        let p = try plan(a: a.shape, b: b.shape)
+        let l = p.layout
+        var y = [Float](repeating: 0, count: try LinearSupport.count(p.shape, node))
+        LinearSupport.read(a.scalars) { ap in
+            LinearSupport.read(b.scalars) { bp in
+                LinearSupport.write(&y) { yp in
+                    if isFlat(p) {
+                        sgemm(m: l.count * l.m, n: l.n, k: l.k, a: ap, lda: l.k, b: bp, ldb: l.n, c: yp, ldc: l.n)
+                    } else {
+                        batchedMatrixProduct(l, a: ap, b: bp, c: yp)
+                    }
+                }
+            }
+        }
+        return [.float(Tensor(shape: p.shape, scalars: y))]
+    }
+
+    public var backwardNeeds: BackwardNeeds { .inputs }
+
+    public func backward(_ context: BackwardContext) throws -> [Tensor?] {
+        let a = try context.floatInput(0), b = try context.floatInput(1)
+        let p = try plan(a: a.shape, b: b.shape)
+        let l = p.layout
+        let dy = context.gradient(0, shape: p.shape)
+        let wantA = LinearSupport.wants(context, 0), wantB = LinearSupport.wants(context, 1)
+        var da = [Float](repeating: 0, count: wantA ? a.count : 0)
+        var db = [Float](repeating: 0, count: wantB ? b.count : 0)
+        let flat = isFlat(p)
+        LinearSupport.read(a.scalars) { ap in
+            LinearSupport.read(b.scalars) { bp in
+                LinearSupport.read(dy.scalars) { dyp in
+                    if wantA {
+                        LinearSupport.write(&da) { dap in
+                            if flat { // dA = dY * B^T over all rows at once
+                                sgemm(transposeB: true, m: l.count * l.m, n: l.k, k: l.n, a: dyp, lda: l.n, b: bp, ldb: l.n,
+                                      c: dap, ldc: l.k)
+                            } else { // broadcast batches accumulate into the same A matrix
+                                for index in 0..<l.count {
+                                    sgemm(transposeB: true, m: l.m, n: l.k, k: l.n, a: dyp + index * l.m * l.n, lda: l.n,
+                                          b: bp + l.rightIndex[index] * l.k * l.n, ldb: l.n, beta: 1,
+                                          c: dap + l.leftIndex[index] * l.m * l.k, ldc: l.k)
+                                }
+                            }
+                        }
+                    }
+                    if wantB {
+                        LinearSupport.write(&db) { dbp in
+                            if flat { // dB = A^T * dY over all rows at once
+                                sgemm(transposeA: true, m: l.k, n: l.n, k: l.count * l.m, a: ap, lda: l.k, b: dyp, ldb: l.n,
+                                      c: dbp, ldc: l.n)
+                            } else {
+                                for index in 0..<l.count {
+                                    sgemm(transposeA: true, m: l.k, n: l.n, k: l.m, a: ap + l.leftIndex[index] * l.m * l.k,
+                                          lda: l.k, b: dyp + index * l.m * l.n, ldb: l.n, beta: 1,
+                                          c: dbp + l.rightIndex[index] * l.k * l.n, ldc: l.n)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return [wantA ? Tensor(shape: a.shape, scalars: da) : nil, wantB ? Tensor(shape: b.shape, scalars: db) : nil]
+    }
+}

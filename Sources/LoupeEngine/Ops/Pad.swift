@@ -1,0 +1,135 @@
+import LoupeONNX
+import LoupeTensor
+
+/// ONNX Pad: grows (or, with negative pads, crops) each axis; border by `mode` constant, reflect or edge.
+///
+/// From opset 11 pads, the optional constant_value and (18+) axes are constant inputs; before,
+/// the `pads` (`paddings` in opset 1) and `value` attributes.
+public struct PadOperator: Operator {
+    public static let opType = "Pad"
+    let label: ShapeOpLabel
+    let mode: PadMode
+    let fromInputs: Bool
+    let attributePads: [Int]?
+    let attributeValue: Float
+
+    public init(node: Node, opset: Int) throws {
+        label = ShapeOpLabel(node)
+        let modeName = try node.string("mode", default: "constant")
+        guard let mode = PadMode(rawValue: modeName) else {
+            throw label.error("mode '\(modeName)' is not supported (constant, reflect, edge)")
+        }
+        self.mode = mode
+        fromInputs = opset >= 11
+        attributeValue = try node.float("value", default: 0)
+        if fromInputs {
+            attributePads = nil
+        } else {
+            guard let pads = try node.ints(opset < 2 ? "paddings" : "pads") ?? node.ints("pads") else {
+                throw label.error("missing required attribute 'pads'")
+            }
+            attributePads = pads
+        }
+    }
+
+    /// The crop (from negative pads) and the non-negative growth per axis.
+    struct Plan {
+        var cropStart: [Int]
+        var cropped: [Int]
+        var before: [Int]
+        var after: [Int]
+        var output: [Int]
+    }
+
+    func plan(_ shape: [Int], pads: [Int]?, axes: [Int]?) throws -> Plan {
+        guard let pads else { throw label.error("missing required input 1 (pads)") }
+        let rank = shape.count
+        let axisList = try label.axes(axes ?? Array(0..<rank), rank: rank)
+        guard pads.count == 2 * axisList.count else {
+            throw label.error("pads has \(pads.count) values; expected \(2 * axisList.count)")
+        }
+        var begin = [Int](repeating: 0, count: rank), end = begin
+        for (i, a) in axisList.enumerated() {
+            begin[a] = pads[i]
+            end[a] = pads[i + axisList.count]
+        }
+        var p = Plan(cropStart: begin.map { max(0, -$0) }, cropped: shape, before: begin.map { max(0, $0) },
+                     after: end.map { max(0, $0) }, output: shape)
+        for a in 0..<rank {
+            p.cropped[a] = shape[a] - p.cropStart[a] - max(0, -end[a])
+            guard p.cropped[a] >= 0 else { throw label.error("negative pads crop more than axis \(a) holds (\(shape[a]))") }
+            p.output[a] = p.cropped[a] + p.before[a] + p.after[a]
+            let grows = p.before[a] + p.after[a] > 0
+            if mode == .reflect, grows, max(p.before[a], p.after[a]) >= p.cropped[a] {
+                throw label.error("reflect pads \(p.before[a]),\(p.after[a]) must be smaller than axis \(a) (\(p.cropped[a]))")
+            }
+            if mode == .edge, grows, p.cropped[a] == 0 { throw label.error("edge padding of an empty axis \(a)") }
+        }
+        return p
+    }
+
+    public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] {
+        let x = try label.facts(inputs, 0, "data")
+        let pads = fromInputs ? try label.constantInts(inputs, 1, "pads") : attributePads
+        let axes = fromInputs ? try label.constantInts(inputs, 3, "axes") : nil
+        if fromInputs, let value = label.optional(inputs, 2), value.constant == nil {
+            throw label.error("input 'constant_value' must be a constant (computed values are not supported)")
+        }
+        return [ValueFacts(shape: try plan(x.shape, pads: pads, axes: axes).output, element: x.element)]
+    }
+
+    func plan(_ inputs: [TensorValue?], shape: [Int]) throws -> Plan {
+        let pads = fromInputs ? label.optional(inputs, 1)?.asInt.values : attributePads
+        let axes = fromInputs ? label.optional(inputs, 3)?.asInt.values : nil
+        return try plan(shape, pads: pads, axes: axes)
+    }
+
+    /// `value` cropped by the plan (a copy only when something is cropped).
+    static func cropped<T>(_ values: [T], _ shape: [Int], _ p: Plan) -> [T] {
+        guard p.cropped != shape else { return values }
+        return ShapeOps.produce(values, count: p.cropped.reduce(1, *)) {
+            LayoutKernels.slice($0, shape: shape, starts: p.cropStart, steps: shape.map { _ in 1 }, counts: p.cropped, into: $1)
+        }
+    }
+
+    public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] {
+        let x = try label.value(inputs, 0, "data")
+        let p = try plan(inputs, shape: x.shape)
+        let n = try label.count(p.output)
+        let fill = fromInputs ? label.optional(inputs, 2) : nil
+        switch x {
+        case .float(let t):
+            let value = fill.map { $0.asFloat.scalars.first ?? 0 } ?? attributeValue
+            let source = Self.cropped(t.scalars, t.shape, p)
+            return [.float(Tensor(shape: p.output, scalars: ShapeOps.produce(source, count: n) {
+                LayoutKernels.pad($0, shape: p.cropped, before: p.before, after: p.after, mode: mode, value: value, into: $1)
+            }))]
+        case .int(let t):
+            let value = fill.map { $0.asInt.values.first ?? 0 } ?? Tensor.clampedInt(attributeValue)
+            let source = Self.cropped(t.values, t.shape, p)
+            return [.int(IntTensor(shape: p.output, values: ShapeOps.produce(source, count: n) {
+                LayoutKernels.pad($0, shape: p.cropped, before: p.before, after: p.after, mode: mode, value: value, into: $1)
+            }))]
+        }
+    }
+
+    public var backwardNeeds: BackwardNeeds { .inputs }
+
+    public func backward(_ context: BackwardContext) throws -> [Tensor?] {
+        var result = [Tensor?](repeating: nil, count: context.inputs.count)
+        guard context.wantsInputGradient.first == true, let x = context.inputs.first ?? nil, !x.isInt else { return result }
+        let p = try plan(context.inputs, shape: x.shape)
+        let g = try ShapeOps.gradient(context, 0, p.output)
+        var grad = ShapeOps.produce(g.scalars, count: p.cropped.reduce(1, *)) {
+            LayoutKernels.padBackward($0, inputShape: p.cropped, before: p.before, after: p.after, mode: mode, into: $1)
+        }
+        if p.cropped != x.shape {
+            grad = ShapeOps.produce(grad, count: x.shape.reduce(1, *)) {
+                LayoutKernels.sliceBackward($0, inputShape: x.shape, starts: p.cropStart, steps: x.shape.map { _ in 1 },
+                                            counts: p.cropped, into: $1)
+            }
+        }
+        result[0] = Tensor(shape: x.shape, scalars: grad)
+        return result
+    }
+}

@@ -1,0 +1,109 @@
+import LoupeONNX
+import LoupeTensor
+
+/// What ReduceMean, ReduceSum and ReduceMax share: axes (attribute, or constant input from a
+/// given opset), `keepdims` and `noop_with_empty_axes`.
+struct ReduceCore: Sendable {
+    enum Kind: Sendable { case mean, sum, max }
+
+    let label: ShapeOpLabel
+    let kind: Kind
+    let keepDims: Bool
+    let noopWithEmptyAxes: Bool
+    let axesFromInput: Bool
+    let attributeAxes: [Int]?
+
+    init(node: Node, opset: Int, kind: Kind, axesInputFromOpset: Int) throws {
+        label = ShapeOpLabel(node)
+        self.kind = kind
+        keepDims = try node.int("keepdims", default: 1) != 0
+        noopWithEmptyAxes = try node.int("noop_with_empty_axes", default: 0) != 0
+        axesFromInput = opset >= axesInputFromOpset
+        attributeAxes = axesFromInput ? nil : try node.ints("axes")
+    }
+
+    /// Which axes are reduced, or nil for the identity (empty axes with noop_with_empty_axes).
+    func reducedMask(_ shape: [Int], axes: [Int]?) throws -> [Bool]? {
+        guard let axes, !axes.isEmpty else {
+            return noopWithEmptyAxes ? nil : shape.map { _ in true }
+        }
+        let normalized = Set(try label.axes(axes, rank: shape.count))
+        return shape.indices.map { normalized.contains($0) }
+    }
+
+    func outputShape(_ shape: [Int], _ mask: [Bool]) -> [Int] {
+        keepDims ? ReductionKernels.keptShape(shape, reduced: mask) : shape.indices.filter { !mask[$0] }.map { shape[$0] }
+    }
+
+    func axes(_ inputs: [TensorValue?]) -> [Int]? {
+        axesFromInput ? label.optional(inputs, 1)?.asInt.values : attributeAxes
+    }
+
+    func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] {
+        let x = try label.facts(inputs, 0, "data")
+        let axes = axesFromInput ? try label.constantInts(inputs, 1, "axes") : attributeAxes
+        guard let mask = try reducedMask(x.shape, axes: axes) else { return [x] }
+        return [ValueFacts(shape: outputShape(x.shape, mask), element: x.element)]
+    }
+
+    func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] {
+        let value = try label.value(inputs, 0, "data")
+        guard let mask = try reducedMask(value.shape, axes: axes(inputs)) else { return [value] }
+        let x = value.asFloat
+        let outShape = outputShape(x.shape, mask)
+        let n = outShape.reduce(1, *)
+        var out = [Float](repeating: 0, count: n)
+        x.scalars.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                switch kind {
+                case .sum, .mean:
+                    let reducedCount = zip(x.shape, mask).reduce(1) { $0 * ($1.1 ? $1.0 : 1) }
+                    let scale: Float = kind == .mean ? 1 / Float(max(1, reducedCount)) : 1
+                    ReductionKernels.sum(src, shape: x.shape, reduced: mask, scale: scale, into: dst)
+                case .max:
+                    var argmax = [Int](repeating: 0, count: n)
+                    argmax.withUnsafeMutableBufferPointer {
+                        ReductionKernels.max(src, shape: x.shape, reduced: mask, into: dst, argmax: $0)
+                    }
+                }
+            }
+        }
+        let result = Tensor(shape: outShape, scalars: out)
+        return [value.isInt ? .int(TensorValue.float(result).asInt) : .float(result)]
+    }
+
+    func backward(_ context: BackwardContext) throws -> [Tensor?] {
+        var result = [Tensor?](repeating: nil, count: context.inputs.count)
+        guard context.wantsInputGradient.first == true, let value = context.inputs.first ?? nil, !value.isInt else { return result }
+        let x = value.asFloat
+        guard let mask = try reducedMask(x.shape, axes: axes(context.inputs)) else {
+            result[0] = try ShapeOps.gradient(context, 0, x.shape).reshaped(x.shape)
+            return result
+        }
+        let g = try ShapeOps.gradient(context, 0, outputShape(x.shape, mask))
+        var grad = [Float](repeating: 0, count: x.count)
+        g.scalars.withUnsafeBufferPointer { gp in
+            grad.withUnsafeMutableBufferPointer { dst in
+                switch kind {
+                case .sum, .mean:
+                    let reducedCount = zip(x.shape, mask).reduce(1) { $0 * ($1.1 ? $1.0 : 1) }
+                    let scale: Float = kind == .mean ? 1 / Float(max(1, reducedCount)) : 1
+                    ReductionKernels.broadcastBack(gp, shape: x.shape, reduced: mask, scale: scale, into: dst)
+                case .max:
+                    var values = [Float](repeating: 0, count: g.count)
+                    var argmax = [Int](repeating: 0, count: g.count)
+                    x.scalars.withUnsafeBufferPointer { src in
+                        values.withUnsafeMutableBufferPointer { v in
+                            argmax.withUnsafeMutableBufferPointer {
+                                ReductionKernels.max(src, shape: x.shape, reduced: mask, into: v, argmax: $0)
+                            }
+                        }
+                    }
+                    argmax.withUnsafeBufferPointer { ReductionKernels.scatterToArgmax(gp, argmax: $0, into: dst) }
+                }
+            }
+        }
+        result[0] = Tensor(shape: x.shape, scalars: grad)
+        return result
+    }
+}

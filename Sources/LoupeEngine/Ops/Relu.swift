@@ -1,0 +1,36 @@
+import LoupeONNX
+import LoupeTensor
+
+/// Relu: `max(0, x)`; integers exactly. Backward follows the context's `ReluRule`.
+public struct ReluOperator: UnaryElementwiseOperator {
+    public static let opType = "Relu"
+    let node: Node
+    var function: UnaryFunction { .relu }
+    static var acceptsIntegers: Bool { true }
+
+    func integerForward(_ x: IntTensor) -> IntTensor? {
+        IntTensor(shape: x.shape, values: x.values.map { Swift.max(0, $0) })
+    }
+
+    public init(node: Node, opset: Int) throws {
+        self.node = node
+    }
+
+    public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] { try unaryInferFacts(inputs) }
+
+    public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] { try unaryForward(inputs) }
+
+    public var backwardNeeds: BackwardNeeds { .inputs }
+
+    /// Standard: pass where x > 0 (0 at x = 0); guided: x > 0 and grad > 0; deconvnet: grad > 0.
+    public func backward(_ context: BackwardContext) throws -> [Tensor?] {
+        guard ElementwiseSupport.wants(context, 0) else { return [nil] }
+        let x = try context.floatInput(0)
+        let g = context.gradient(0, shape: x.shape)
+        switch context.reluRule {
+        case .standard: return [reluBackward(g, input: x, gateOnInput: true, gateOnGradient: false)]
+        case .guided: return [reluBackward(g, input: x, gateOnInput: true, gateOnGradient: true)]
+        case .deconvnet: return [reluBackward(g, input: x, gateOnInput: false, gateOnGradient: true)]
+        }
+    }
+}

@@ -1,0 +1,311 @@
+import Foundation
+
+/// Unary float functions with specialised parallel loops.
+public enum UnaryFunction: Sendable, Equatable {
+    case neg, abs, sqrt, exp, log
+    case relu
+    /// `x > 0 ? x : alpha * x`.
+    case leakyRelu(alpha: Float)
+    /// `x > 0 ? x : alpha * (exp(x) - 1)`.
+    case elu(alpha: Float)
+    case sigmoid, tanh
+    /// `max(0, min(1, alpha * x + beta))`.
+    case hardSigmoid(alpha: Float, beta: Float)
+    /// `x * max(0, min(1, x / 6 + 0.5))`.
+    case hardSwish
+    /// `min(max(x, min), max)`.
+    case clip(min: Float, max: Float)
+    case erf
+    /// Exact GELU: `0.5 x (1 + erf(x / sqrt 2))`.
+    case gelu
+    /// Tanh-approximated GELU: `0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))`.
+    case geluTanh
+    /// `log(1 + exp(x))`, computed without overflow.
+    case softplus
+}
+
+/// `exp(x)` for `x <= 0`-centred uses, branch- and call-free so loops vectorise (about 2 ulp).
+///
+/// Inputs are clamped to [-87.3, 88.3]: results below ~1e-38 become ~1e-38 rather than 0 and
+/// large inputs saturate near 2e38 instead of infinity, so use it where those ends do not
+/// matter (sigmoid, softmax after max-subtraction). NaN propagates.
+@inlinable public func fastExp(_ x: Float) -> Float {
+    let clamped = Swift.min(Swift.max(x, -87.3), 88.3)
+    // Adding 1.5 * 2^23 rounds to the nearest integer k (kept in the low mantissa bits) without a libm call.
+    let shifted = clamped * 1.442_695_04 + 12_582_912
+    let k = shifted - 12_582_912
+    let r = clamped - k * 0.693_359_375 + k * 2.121_944_4e-4
+    var p: Float = 1.987_569_15e-4
+    p = p * r + 1.398_199_95e-3
+    p = p * r + 8.333_451_9e-3
+    p = p * r + 4.166_579_59e-2
+    p = p * r + 1.666_666_55e-1
+    p = p * r + 5.000_000_1e-1
+    let poly = p * r * r + r + 1
+    // 2^k through the exponent bits.
+    let bits = shifted.bitPattern &- 0x4B40_0000
+    return poly * Float(bitPattern: (bits &+ 127) &<< 23)
+}
+
+/// Numerically stable logistic function (vectorisable: one `fastExp` of a non-positive argument).
+@inlinable public func sigmoidScalar(_ x: Float) -> Float {
+    let e = fastExp(-Swift.abs(x))
+    let s = 1 / (1 + e)
+    return x >= 0 ? s : e * s
+}
+
+/// `log(1 + exp(x))` without overflow for large `x`.
+@inlinable public func softplusScalar(_ x: Float) -> Float {
+    x > 0 ? x + Foundation.log1p(Foundation.exp(-x)) : Foundation.log1p(Foundation.exp(x))
+}
+
+/// `sqrt(2 / pi)`, the tanh-GELU constant.
+public let geluTanhScale: Float = 0.797_884_56
+
+/// Maps a unary kernel over `x` in parallel chunks (specialised per kernel type).
+@inlinable public func mapElements<K: UnaryKernel>(_ x: Tensor, _ kernel: K) -> Tensor {
+    let n = x.count
+    let out = [Float](unsafeUninitializedCapacity: n) { po, initialized in
+        x.scalars.withUnsafeBufferPointer { px in
+            guard let src = px.baseAddress, let dst = po.baseAddress else { return }
+            Parallel.forEachChunk(n, grain: 32_768) { r in
+                for i in r { dst[i] = kernel(src[i]) }
+            }
+        }
+        initialized = n
+    }
+    return Tensor(shape: x.shape, scalars: out)
+}
+
+/// Maps a closure over `x` in parallel chunks (an indirect call per element; for cold paths).
+@inlinable public func mapElements(_ x: Tensor, _ body: @escaping (Float) -> Float) -> Tensor {
+    mapElements(x, ClosureUnaryKernel(body))
+}
+
+/// Maps a binary kernel over two same-shaped tensors in parallel chunks (result has `a`'s shape).
+///
+/// Used by backward passes as `zipElements(grad, x, kernel)` with `kernel(g, x) = g * f'(x)`.
+/// Mismatched counts give zeros.
+@inlinable public func zipElements<K: BinaryKernel>(_ a: Tensor, _ b: Tensor, _ kernel: K) -> Tensor where K.Element == Float {
+    guard a.count == b.count else { return Tensor(shape: a.shape) }
+    let n = a.count
+    let out = [Float](unsafeUninitializedCapacity: n) { po, initialized in
+        a.scalars.withUnsafeBufferPointer { pa in
+            b.scalars.withUnsafeBufferPointer { pb in
+                guard let sa = pa.baseAddress, let sb = pb.baseAddress, let dst = po.baseAddress else { return }
+                Parallel.forEachChunk(n, grain: 32_768) { r in
+                    for i in r { dst[i] = kernel(sa[i], sb[i]) }
+                }
+            }
+        }
+        initialized = n
+    }
+    return Tensor(shape: a.shape, scalars: out)
+}
+
+/// Maps a closure over pairs of same-shaped tensors (an indirect call per element; for cold paths).
+@inlinable public func zipElements(_ a: Tensor, _ b: Tensor, _ body: @escaping (Float, Float) -> Float) -> Tensor {
+    zipElements(a, b, ClosureBinaryKernel(body))
+}
+
+/// Maps a ternary kernel over three same-shaped tensors in parallel chunks (result has `a`'s shape).
+@inlinable public func zipElements<K: TernaryKernel>(_ a: Tensor, _ b: Tensor, _ c: Tensor, _ kernel: K) -> Tensor {
+    guard a.count == b.count, a.count == c.count else { return Tensor(shape: a.shape) }
+    let n = a.count
+    let out = [Float](unsafeUninitializedCapacity: n) { po, initialized in
+        a.scalars.withUnsafeBufferPointer { pa in
+            b.scalars.withUnsafeBufferPointer { pb in
+                c.scalars.withUnsafeBufferPointer { pc in
+                    guard let sa = pa.baseAddress, let sb = pb.baseAddress, let sc = pc.baseAddress,
+                          let dst = po.baseAddress else { return }
+                    Parallel.forEachChunk(n, grain: 32_768) { r in
+                        for i in r { dst[i] = kernel(sa[i], sb[i], sc[i]) }
+                    }
+                }
+            }
+        }
+        initialized = n
+    }
+    return Tensor(shape: a.shape, scalars: out)
+}
+
+/// Maps a closure over triples of same-shaped tensors (an indirect call per element; for cold paths).
+@inlinable public func zipElements(_ a: Tensor, _ b: Tensor, _ c: Tensor,
+                                   _ body: @escaping (Float, Float, Float) -> Float) -> Tensor {
+    zipElements(a, b, c, ClosureTernaryKernel(body))
+}
+
+/// Applies a unary function to every element.
+public func applyUnary(_ function: UnaryFunction, to x: Tensor) -> Tensor {
+    switch function {
+    case .neg: return mapElements(x, NegKernel())
+    case .abs: return mapElements(x, AbsKernel())
+    case .sqrt: return mapElements(x, SqrtKernel())
+    case .exp: return mapElements(x, ExpKernel())
+    case .log: return mapElements(x, LogKernel())
+    case .relu: return mapElements(x, ReluKernel())
+    case .leakyRelu(let alpha): return mapElements(x, LeakyReluKernel(alpha: alpha))
+    case .elu(let alpha): return mapElements(x, EluKernel(alpha: alpha))
+    case .sigmoid: return mapElements(x, SigmoidKernel())
+    case .tanh: return mapElements(x, TanhKernel())
+    case .hardSigmoid(let alpha, let beta): return mapElements(x, HardSigmoidKernel(alpha: alpha, beta: beta))
+    case .hardSwish: return mapElements(x, HardSwishKernel())
+    case .clip(let lo, let hi): return mapElements(x, ClipKernel(lo: lo, hi: hi))
+    case .erf: return mapElements(x, ErfKernel())
+    case .gelu: return mapElements(x, GeluKernel())
+    case .geluTanh: return mapElements(x, GeluTanhKernel())
+    case .softplus: return mapElements(x, SoftplusKernel())
+    }
+}
+
+/// The ReLU backward: `grad` passed where the gates allow, zero elsewhere.
+///
+/// `gateOnInput` passes only where the forward input was > 0; `gateOnGradient` passes only
+/// where the incoming gradient is > 0 (standard: input only; guided: both; deconvnet: gradient only).
+public func reluBackward(_ grad: Tensor, input: Tensor, gateOnInput: Bool, gateOnGradient: Bool) -> Tensor {
+    switch (gateOnInput, gateOnGradient) {
+    case (true, false): return zipElements(grad, input, ReluGateInput())
+    case (true, true): return zipElements(grad, input, ReluGateBoth())
+    case (false, true): return mapElements(grad, ReluKernel())
+    case (false, false): return grad
+    }
+}
+
+/// Softmax (or log-softmax) of `x` viewed as [outer, axis, inner], normalised along the middle extent.
+///
+/// Each [axis, inner] block is processed with loops that run contiguously over `inner` (or over
+/// `axis` when `inner == 1`), so the exponentials vectorise.
+public func softmaxForward(_ x: Tensor, outer: Int, axis: Int, inner: Int, log: Bool) -> Tensor {
+    var out = [Float](repeating: 0, count: x.count)
+    guard outer * axis * inner == x.count, axis > 0, inner > 0 else { return Tensor(shape: x.shape, scalars: out) }
+    let block = axis * inner
+    x.scalars.withUnsafeBufferPointer { px in
+        out.withUnsafeMutableBufferPointer { po in
+            guard let src = px.baseAddress, let dst = po.baseAddress else { return }
+            Parallel.forEachChunk(outer, grain: Swift.max(1, 16_384 / block)) { r in
+                var maxima = [Float](repeating: 0, count: inner), sums = [Float](repeating: 0, count: inner)
+                maxima.withUnsafeMutableBufferPointer { pm in
+                    sums.withUnsafeMutableBufferPointer { ps in
+                        for o in r {
+                            softmaxBlock(src + o * block, dst + o * block, axis: axis, inner: inner,
+                                         maxima: pm, sums: ps, log: log)
+                        }
+                    }
+                }
+            }
+        }
+    }
+    return Tensor(shape: x.shape, scalars: out)
+}
+
+/// One [axis, inner] block of `softmaxForward`; `maxima` and `sums` are scratch of `inner` elements.
+@inline(__always)
+func softmaxBlock(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, axis: Int, inner: Int,
+                  maxima: UnsafeMutableBufferPointer<Float>, sums: UnsafeMutableBufferPointer<Float>, log: Bool) {
+    if inner == 1 {
+        // Contiguous row: reductions stay scalar, the exponentials and scaling vectorise.
+        var m = softmaxRowMaximum(src, axis)
+        if !m.isFinite && !m.isNaN { m = 0 }
+        for k in 0..<axis { dst[k] = fastExp(src[k] - m) }
+        let sum = softmaxRowSum(UnsafePointer(dst), axis)
+        if log {
+            let shift = m + Foundation.log(sum)
+            for k in 0..<axis { dst[k] = src[k] - shift }
+        } else {
+            let scale = 1 / sum
+            for k in 0..<axis { dst[k] *= scale }
+        }
+        return
+    }
+    for i in 0..<inner { maxima[i] = src[i]; sums[i] = 0 }
+    for k in 1..<Swift.max(1, axis) {
+        let row = src + k * inner
+        for i in 0..<inner { maxima[i] = Swift.max(maxima[i], row[i]) }
+    }
+    for i in 0..<inner where !maxima[i].isFinite { maxima[i] = maxima[i].isNaN ? maxima[i] : 0 }
+    for k in 0..<axis {
+        let row = src + k * inner, out = dst + k * inner
+        for i in 0..<inner { out[i] = fastExp(row[i] - maxima[i]) }
+        for i in 0..<inner { sums[i] += out[i] }
+    }
+    if log {
+        for i in 0..<inner { sums[i] = maxima[i] + Foundation.log(sums[i]) }
+        for k in 0..<axis {
+            let row = src + k * inner, out = dst + k * inner
+            for i in 0..<inner { out[i] = row[i] - sums[i] }
+        }
+    } else {
+        for i in 0..<inner { sums[i] = 1 / sums[i] }
+        for k in 0..<axis {
+            let out = dst + k * inner
+            for i in 0..<inner { out[i] *= sums[i] }
+        }
+    }
+}
+
+/// Backward of `softmaxForward` from its output `y`: softmax `y (g - sum(g y))`, log-softmax `g - exp(y) sum(g)`.
+public func softmaxBackward(_ grad: Tensor, output y: Tensor, outer: Int, axis: Int, inner: Int, log: Bool) -> Tensor {
+    var out = [Float](repeating: 0, count: y.count)
+    guard outer * axis * inner == y.count, grad.count == y.count, axis > 0 else {
+        return Tensor(shape: y.shape, scalars: out)
+    }
+    grad.scalars.withUnsafeBufferPointer { pg in
+        y.scalars.withUnsafeBufferPointer { py in
+            out.withUnsafeMutableBufferPointer { po in
+                guard let g = pg.baseAddress, let s = py.baseAddress, let dst = po.baseAddress else { return }
+                Parallel.forEachChunk(outer * inner, grain: Swift.max(1, 8_192 / axis)) { r in
+                    for line in r {
+                        let base = (line / inner) * axis * inner + line % inner
+                        var dot: Float = 0
+                        if log {
+                            for k in 0..<axis { dot += g[base + k * inner] }
+                            for k in 0..<axis {
+                                let i = base + k * inner
+                                dst[i] = g[i] - Foundation.exp(s[i]) * dot
+                            }
+                        } else {
+                            for k in 0..<axis { dot += g[base + k * inner] * s[base + k * inner] }
+                            for k in 0..<axis {
+                                let i = base + k * inner
+                                dst[i] = s[i] * (g[i] - dot)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    return Tensor(shape: y.shape, scalars: out)
+}
+
+/// Maximum of `count >= 1` contiguous floats, eight lanes at a time.
+@inline(__always)
+func softmaxRowMaximum(_ p: UnsafePointer<Float>, _ count: Int) -> Float {
+    var k = 0
+    var result = p[0]
+    if count >= 8 {
+        var lanes = UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+        k = 8
+        while k + 8 <= count {
+            lanes = pointwiseMax(lanes, UnsafeRawPointer(p + k).loadUnaligned(as: SIMD8<Float>.self))
+            k += 8
+        }
+        result = lanes.max()
+    }
+    while k < count { result = Swift.max(result, p[k]); k += 1 }
+    return result
+}
+
+/// Sum of `count` contiguous floats, eight lanes at a time.
+@inline(__always)
+func softmaxRowSum(_ p: UnsafePointer<Float>, _ count: Int) -> Float {
+    var lanes = SIMD8<Float>()
+    var k = 0
+    while k + 8 <= count {
+        lanes += UnsafeRawPointer(p + k).loadUnaligned(as: SIMD8<Float>.self)
+        k += 8
+    }
+    var result = lanes.sum()
+    while k < count { result += p[k]; k += 1 }
+    return result
+}

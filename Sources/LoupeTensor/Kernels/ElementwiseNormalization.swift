@@ -1,0 +1,193 @@
+import Foundation
+
+/// Per-channel kernels for tensors laid out [N, C, spatial...] (channel axis 1), and row kernels for layer norm.
+public enum NormalizationKernels {
+    /// `x[n, c, ...] * scale[c] + shift[c]` in one parallel pass (`x.shape[1] == scale.count == shift.count`).
+    public static func channelAffine(_ x: Tensor, scale: [Float], shift: [Float]) -> Tensor {
+        let channels = scale.count
+        guard x.rank >= 2, x.shape[1] == channels, shift.count == channels, x.count > 0 else {
+            return Tensor(shape: x.shape)
+        }
+        let rows = x.shape[0] * channels, inner = x.count / rows, count = x.count
+        // Every element is written below, so the buffer starts uninitialised.
+        let out = [Float](unsafeUninitializedCapacity: count) { po, initialized in
+            initialized = count
+            x.scalars.withUnsafeBufferPointer { px in
+                scale.withUnsafeBufferPointer { ps in
+                    shift.withUnsafeBufferPointer { pb in
+                        guard let src = px.baseAddress, let dst = po.baseAddress else { return }
+                        Parallel.forEachChunk(rows, grain: max(1, 32_768 / inner)) { r in
+                            for row in r {
+                                let c = row % channels
+                                let k = ps[c], b = pb[c]
+                                let base = row * inner
+                                for i in base..<(base + inner) { dst[i] = src[i] * k + b }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return Tensor(shape: x.shape, scalars: out)
+    }
+
+    /// `a * alpha[c] + b * beta[c] + shift[c]` over two same-shaped [N, C, ...] tensors.
+    public static func channelCombine(_ a: Tensor, _ b: Tensor, alpha: [Float], beta: [Float], shift: [Float]) -> Tensor {
+        var out = [Float](repeating: 0, count: a.count)
+        let channels = alpha.count
+        guard a.rank >= 2, a.shape[1] == channels, b.count == a.count, beta.count == channels,
+              shift.count == channels, a.count > 0 else {
+            return Tensor(shape: a.shape, scalars: out)
+        }
+        let rows = a.shape[0] * channels, inner = a.count / rows
+        a.scalars.withUnsafeBufferPointer { pa in
+            b.scalars.withUnsafeBufferPointer { pb in
+                out.withUnsafeMutableBufferPointer { po in
+                    guard let sa = pa.baseAddress, let sb = pb.baseAddress, let dst = po.baseAddress else { return }
+                    Parallel.forEachChunk(rows, grain: max(1, 32_768 / inner)) { r in
+                        for row in r {
+                            let c = row % channels
+                            let ka = alpha[c], kb = beta[c], k0 = shift[c]
+                            let base = row * inner
+                            for i in base..<(base + inner) { dst[i] = sa[i] * ka + sb[i] * kb + k0 }
+                        }
+                    }
+                }
+            }
+        }
+        return Tensor(shape: a.shape, scalars: out)
+    }
+
+    /// Per-channel population mean and variance of an [N, C, ...] tensor (Double accumulation).
+    public static func channelStatistics(_ x: Tensor) -> (mean: [Float], variance: [Float]) {
+        let channels = x.rank >= 2 ? x.shape[1] : 0
+        let zeros = [Float](repeating: 0, count: channels)
+        guard channels > 0, x.count > 0 else { return (zeros, zeros) }
+        let m = Double(x.count / channels)
+        let mean = channelSums(x, x, center: zeros).sum.map { Float($0 / m) }
+        // sum((x - mu)^2) = sum(x (x - mu)) because sum(x - mu) = 0.
+        let variance = channelSums(x, x, center: mean).weighted.map { Float(max(0, $0 / m)) }
+        return (mean, variance)
+    }
+
+    /// Per-channel `sum(a)` and `sum(a * (b - center[c]))` of two same-shaped [N, C, ...] tensors.
+    ///
+    /// With `a` = gradient and `b` = input this gives the BatchNorm bias and scale gradient sums.
+    public static func channelSums(_ a: Tensor, _ b: Tensor, center: [Float]) -> (sum: [Double], weighted: [Double]) {
+        let channels = center.count
+        var sum = [Double](repeating: 0, count: channels), weighted = [Double](repeating: 0, count: channels)
+        guard a.rank >= 2, a.shape[1] == channels, b.count == a.count, a.count > 0 else { return (sum, weighted) }
+        let n = a.shape[0], inner = a.count / (n * channels)
+        a.scalars.withUnsafeBufferPointer { pa in
+            b.scalars.withUnsafeBufferPointer { pb in
+                sum.withUnsafeMutableBufferPointer { ps in
+                    weighted.withUnsafeMutableBufferPointer { pw in
+                        Parallel.forEachChunk(channels, grain: max(1, 32_768 / max(1, n * inner))) { r in
+                            for c in r {
+                                let mu = center[c]
+                                var s = 0.0, w = 0.0
+                                for image in 0..<n {
+                                    let base = (image * channels + c) * inner
+                                    var fs: Float = 0, fw: Float = 0
+                                    for i in base..<(base + inner) { fs += pa[i]; fw += pa[i] * (pb[i] - mu) }
+                                    s += Double(fs); w += Double(fw)
+                                }
+                                ps[c] = s; pw[c] = w
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return (sum, weighted)
+    }
+
+    /// Layer normalisation of `x` viewed as [rows, size]: `(x - mean) * invStd * scale + bias` per row.
+    ///
+    /// `scale` and `bias` have `size` elements (`bias` may be nil). Returns the output and the
+    /// per-row mean and inverse standard deviation `1 / sqrt(var + epsilon)`.
+    public static func layerNormForward(_ x: Tensor, rows: Int, size: Int, epsilon: Float, scale: [Float],
+                                        bias: [Float]?) -> (y: Tensor, mean: [Float], invStd: [Float]) {
+        var out = [Float](repeating: 0, count: x.count)
+        var mean = [Float](repeating: 0, count: rows), invStd = [Float](repeating: 0, count: rows)
+        guard rows * size == x.count, scale.count == size, bias.map({ $0.count == size }) ?? true, size > 0 else {
+            return (Tensor(shape: x.shape, scalars: out), mean, invStd)
+        }
+        x.scalars.withUnsafeBufferPointer { px in
+            out.withUnsafeMutableBufferPointer { po in
+                mean.withUnsafeMutableBufferPointer { pm in
+                    invStd.withUnsafeMutableBufferPointer { pr in
+                        Parallel.forEachChunk(rows, grain: max(1, 16_384 / size)) { r in
+                            for row in r {
+                                let base = row * size
+                                var s = 0.0
+                                for i in base..<(base + size) { s += Double(px[i]) }
+                                let mu = Float(s / Double(size))
+                                var v = 0.0
+                                for i in base..<(base + size) { let d = Double(px[i] - mu); v += d * d }
+                                let rstd = 1 / (Float(v / Double(size)) + epsilon).squareRoot()
+                                pm[row] = mu; pr[row] = rstd
+                                if let bias {
+                                    for j in 0..<size { po[base + j] = (px[base + j] - mu) * rstd * scale[j] + bias[j] }
+                                } else {
+                                    for j in 0..<size { po[base + j] = (px[base + j] - mu) * rstd * scale[j] }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return (Tensor(shape: x.shape, scalars: out), mean, invStd)
+    }
+
+    /// Backward of `layerNormForward`: gradients for x, scale (size) and bias (size).
+    ///
+    /// `gradMean` and `gradInvStd` (per row, optional) are gradients arriving at the saved
+    /// statistics outputs; their contributions to the input gradient are included.
+    public static func layerNormBackward(_ grad: Tensor, x: Tensor, rows: Int, size: Int, scale: [Float],
+                                         mean: [Float], invStd: [Float], gradMean: [Float]?,
+                                         gradInvStd: [Float]?) -> (dx: Tensor, dScale: [Float], dBias: [Float]) {
+        var dx = [Float](repeating: 0, count: x.count)
+        var dScale = [Double](repeating: 0, count: size), dBias = [Double](repeating: 0, count: size)
+        guard rows * size == x.count, grad.count == x.count, scale.count == size, mean.count == rows,
+              invStd.count == rows, size > 0 else {
+            return (Tensor(shape: x.shape, scalars: dx), dScale.map { Float($0) }, dBias.map { Float($0) })
+        }
+        let d = Float(size)
+        grad.scalars.withUnsafeBufferPointer { pg in
+            x.scalars.withUnsafeBufferPointer { px in
+                dx.withUnsafeMutableBufferPointer { po in
+                    Parallel.forEachChunk(rows, grain: max(1, 16_384 / size)) { r in
+                        for row in r {
+                            let base = row * size, mu = mean[row], rstd = invStd[row]
+                            var sumH: Float = 0, sumHX: Float = 0
+                            for j in 0..<size {
+                                let h = pg[base + j] * scale[j]
+                                sumH += h
+                                sumHX += h * (px[base + j] - mu) * rstd
+                            }
+                            let meanH = sumH / d, meanHX = sumHX / d
+                            let extraMean = (gradMean?[row] ?? 0) / d
+                            let extraR = -(gradInvStd?[row] ?? 0) * rstd * rstd / d
+                            for j in 0..<size {
+                                let xhat = (px[base + j] - mu) * rstd
+                                let h = pg[base + j] * scale[j]
+                                po[base + j] = rstd * (h - meanH - xhat * meanHX) + extraMean + extraR * xhat
+                            }
+                        }
+                    }
+                    for row in 0..<rows {
+                        let base = row * size, mu = mean[row], rstd = invStd[row]
+                        for j in 0..<size {
+                            let g = Double(pg[base + j])
+                            dBias[j] += g
+                            dScale[j] += g * Double((px[base + j] - mu) * rstd)
+                        }
+                    }
+                }
+            }
+        }
+        return (Tensor(shape: x.shape, scalars: dx), dScale.map { Float($0) }, dBias.map { Float($0) })
+    }
+}

@@ -1,0 +1,100 @@
+import CBLAS
+
+/// Row-major single-precision `C = alpha * op(A) * op(B) + beta * C`: a thin `cblas_sgemm` wrapper.
+///
+/// `op(A)` is `m x k` and `op(B)` is `k x n`; `lda`/`ldb`/`ldc` are the row strides of the
+/// stored (untransposed) matrices. Empty products are handled here (BLAS rejects them).
+/// OpenBLAS threads large products itself; callers running many small products should
+/// spread them over `Parallel.forEachChunk` instead (OpenBLAS runs small ones single-threaded).
+public func sgemm(transposeA: Bool = false, transposeB: Bool = false, m: Int, n: Int, k: Int,
+                  alpha: Float = 1, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                  beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+    guard m > 0, n > 0 else { return }
+    if k == 0 || alpha == 0 {
+        for row in 0..<m {
+            let rowBase = c + row * ldc
+            if beta == 0 {
+                rowBase.update(repeating: 0, count: n)
+            } else if beta != 1 {
+                for col in 0..<n { rowBase[col] *= beta }
+            }
+        }
+        return
+    }
+    cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                Int32(m), Int32(n), Int32(k), alpha, a, Int32(max(lda, 1)), b, Int32(max(ldb, 1)),
+                beta, c, Int32(max(ldc, 1)))
+}
+
+/// Shapes of a batched matrix product with broadcast batch dimensions (numpy `matmul` rules).
+public struct BatchedProductLayout: Sendable, Equatable {
+    /// Broadcast batch shape of the result.
+    public var batchShape: [Int]
+    /// Offset (in matrices) of the left operand for each result batch entry.
+    public var leftIndex: [Int]
+    /// Offset (in matrices) of the right operand for each result batch entry.
+    public var rightIndex: [Int]
+    public var m: Int
+    public var k: Int
+    public var n: Int
+
+    /// Broadcasts `leftBatch` against `rightBatch`; nil when they are incompatible.
+    public init?(leftBatch: [Int], rightBatch: [Int], m: Int, k: Int, n: Int) {
+        let rank = max(leftBatch.count, rightBatch.count)
+        let l = [Int](repeating: 1, count: rank - leftBatch.count) + leftBatch
+        let r = [Int](repeating: 1, count: rank - rightBatch.count) + rightBatch
+        var shape = [Int]()
+        for axis in 0..<rank {
+            if l[axis] == r[axis] || r[axis] == 1 { shape.append(l[axis]) } else if l[axis] == 1 { shape.append(r[axis]) } else { return nil }
+        }
+        guard let total = checkedProduct(shape) else { return nil }
+        let lStrides = Tensor.strides(of: l), rStrides = Tensor.strides(of: r)
+        var left = [Int](repeating: 0, count: total), right = [Int](repeating: 0, count: total)
+        var index = [Int](repeating: 0, count: rank)
+        for flat in 0..<total {
+            var lo = 0, ro = 0
+            for axis in 0..<rank {
+                if l[axis] != 1 { lo += index[axis] * lStrides[axis] }
+                if r[axis] != 1 { ro += index[axis] * rStrides[axis] }
+            }
+            left[flat] = lo
+            right[flat] = ro
+            var axis = rank - 1
+            while axis >= 0 {
+                index[axis] += 1
+                if index[axis] < shape[axis] { break }
+                index[axis] = 0
+                axis -= 1
+            }
+        }
+        batchShape = shape
+        leftIndex = left
+        rightIndex = right
+        self.m = m
+        self.k = k
+        self.n = n
+    }
+
+    /// Number of result matrices.
+    public var count: Int { leftIndex.count }
+}
+
+/// Computes every `C[b] = A[left(b)] * B[right(b)]` of a broadcast batched product.
+///
+/// `a` holds `m x k` matrices, `b` holds `k x n` matrices, `c` receives `count` `m x n` matrices.
+/// Small products run in parallel over the batch (single-threaded BLAS each); large ones run
+/// one after another with BLAS threading.
+public func batchedMatrixProduct(_ layout: BatchedProductLayout, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+                                 c: UnsafeMutablePointer<Float>) {
+    let (m, k, n) = (layout.m, layout.k, layout.n)
+    let out = SendablePointer(c)
+    let aBox = UncheckedBox(a), bBox = UncheckedBox(b)
+    let work = m * n * max(k, 1)
+    Parallel.forEachChunk(layout.count, grain: work >= 1 << 18 ? Int.max : max(1, (1 << 16) / max(work, 1))) { range in
+        for index in range {
+            sgemm(m: m, n: n, k: k, a: aBox.value + layout.leftIndex[index] * m * k, lda: k,
+                  b: bBox.value + layout.rightIndex[index] * k * n, ldb: n,
+                  c: out.base + index * m * n, ldc: n)
+        }
+    }
+}

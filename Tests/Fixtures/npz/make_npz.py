@@ -1,0 +1,17 @@
+"""Regenerates the tiny .npz fixtures read by Tests/LoupeTensorTests/NPZTests.swift.
+
+Run with any Python that has numpy: `python make_npz.py` (writes next to this script).
+"""
+import os
+
+import numpy as np
+
+here = os.path.dirname(os.path.abspath(__file__))
+arrays = {
+    "weights": np.arange(6, dtype=np.float32).reshape(2, 3) / 4,
+    "labels": np.array([3, 1, 4, 1, 5], dtype=np.int64),
+    "image": np.arange(12, dtype=np.uint8).reshape(2, 2, 3),
+    "scalar": np.float64(2.5),
+}
+np.savez(os.path.join(here, "sample.npz"), **arrays)
+np.savez_compressed(os.path.join(here, "sample_compressed.npz"), **arrays)
