@@ -33,6 +33,7 @@ let package = Package(
         .target(name: "LoupeTensor", dependencies: ["CBLAS", "CZlib"], swiftSettings: numericFlags),
         // ONNX schema (generated), graph IR, loader, writer.
         .target(name: "LoupeONNX", dependencies: ["LoupeTensor", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+                exclude: ["Schema/onnx.proto"],
                 swiftSettings: numericFlags),
         // Op registry (one file per op: forward + backward), executor with taps, reverse mode.
         .target(name: "LoupeEngine", dependencies: ["LoupeTensor", "LoupeONNX", "CBLAS"], swiftSettings: numericFlags),

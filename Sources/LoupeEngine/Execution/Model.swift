@@ -18,13 +18,8 @@ public final class Model: @unchecked Sendable {
     /// Builds operators for every node of a validated graph.
     public init(graph: Graph) throws {
         self.graph = graph
-        let unsupported = graph.nodes.filter { node in
-            !(OperatorTable.isDefaultDomain(node.domain) && OperatorTable.byOpType[node.opType] != nil)
-        }
-        if !unsupported.isEmpty {
-            let list = unsupported.map { "\($0.name) (\($0.opType), \($0.domain.isEmpty ? "ai.onnx" : $0.domain))" }
-            throw LoupeError(.invalidModel, file: graph.sourcePath, location: "graph",
-                             "unsupported operators: " + list.joined(separator: ", "))
+        try checkSupportedOperators(in: graph) { opType, domain in
+            OperatorTable.isDefaultDomain(domain) && OperatorTable.byOpType[opType] != nil
         }
         var operators = [any Operator]()
         operators.reserveCapacity(graph.nodes.count)

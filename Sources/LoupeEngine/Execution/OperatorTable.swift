@@ -1,10 +1,68 @@
 import LoupeONNX
 import LoupeTensor
 
-/// The registry: every supported ONNX operator, one line each (grouped by family files).
+/// The registry: every supported ONNX operator, one line each.
 public enum OperatorTable {
     /// Every operator type the engine runs.
-    public static let all: [any Operator.Type] = linearOperators + elementwiseOperators + shapeOperators
+    public static let all: [any Operator.Type] = [
+        // Convolutions, matrix products, pooling
+        ConvOperator.self,
+        ConvTransposeOperator.self,
+        GemmOperator.self,
+        MatMulOperator.self,
+        MaxPoolOperator.self,
+        AveragePoolOperator.self,
+        GlobalAveragePoolOperator.self,
+        GlobalMaxPoolOperator.self,
+        // Arithmetic with broadcasting, activations, softmax, normalisation
+        AddOperator.self,
+        SubOperator.self,
+        MulOperator.self,
+        DivOperator.self,
+        PowOperator.self,
+        SqrtOperator.self,
+        NegOperator.self,
+        ExpOperator.self,
+        LogOperator.self,
+        AbsOperator.self,
+        ReluOperator.self,
+        LeakyReluOperator.self,
+        PReluOperator.self,
+        EluOperator.self,
+        SigmoidOperator.self,
+        TanhOperator.self,
+        HardSigmoidOperator.self,
+        HardSwishOperator.self,
+        ClipOperator.self,
+        ErfOperator.self,
+        GeluOperator.self,
+        SoftplusOperator.self,
+        SoftmaxOperator.self,
+        LogSoftmaxOperator.self,
+        BatchNormalizationOperator.self,
+        LayerNormalizationOperator.self,
+        // Data movement, reductions, shapes, resampling
+        FlattenOperator.self,
+        ReshapeOperator.self,
+        TransposeOperator.self,
+        ConcatOperator.self,
+        SplitOperator.self,
+        SliceOperator.self,
+        SqueezeOperator.self,
+        UnsqueezeOperator.self,
+        PadOperator.self,
+        ReduceMeanOperator.self,
+        ReduceSumOperator.self,
+        ReduceMaxOperator.self,
+        IdentityOperator.self,
+        DropoutOperator.self,
+        ConstantOperator.self,
+        ShapeOperator.self,
+        GatherOperator.self,
+        CastOperator.self,
+        ResizeOperator.self,
+        UpsampleOperator.self,
+    ]
 
     /// Operator types by ONNX op type name.
     public static let byOpType: [String: any Operator.Type] = {
