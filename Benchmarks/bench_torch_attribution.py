@@ -18,7 +18,9 @@ Prints one JSON line per measurement:
       internal_batch_size=None -> all 50 steps of one image in one batch), one image per call
   {"measure": "peak_rss", "peak_rss_mb": ..., "rss_after_build_mb": ...}
       resource.getrusage(RUSAGE_SELF).ru_maxrss (includes onnx.load of the weights)
-Every line also carries model, threads, torch/captum versions.
+Every line also carries model, threads, torch/captum versions and the 1-minute load average
+(at start and at the end of that measurement): on a shared 2-core machine a load above ~2
+means the 2 OpenMP threads are oversubscribed and the numbers are not meaningful.
 Timing: one warm-up call, then repeated calls until --seconds have passed (at least
 --min-iters calls); throughput = work done / wall time (time.perf_counter).
 Inputs: seeded standard normal; target = the model's arg-max class per image.
@@ -100,7 +102,7 @@ def main() -> None:
         p.requires_grad_(False)
     rss_after_build = peak_rss_mb()
 
-    base = {"model": args.model, "model_case": case["name"], "threads": args.threads,
+    base = {"loadavg_1m_at_start": round(os.getloadavg()[0], 2), "model": args.model, "model_case": case["name"], "threads": args.threads,
             "torch": torch.__version__, "captum": captum.__version__,
             "max_rel_logits_vs_ort": ver["max_rel_logits"]}
 
@@ -126,7 +128,8 @@ def main() -> None:
         n, el = timed(fn, args.seconds, args.min_iters)
         print(json.dumps(dict(base, measure="saliency", impl=impl, batch=args.batch,
                               input_shape=list(shape[1:]), calls=n, seconds=round(el, 3),
-                              images_per_s=round(n * args.batch / el, 2))), flush=True)
+                              images_per_s=round(n * args.batch / el, 2),
+                              loadavg_1m_at_end=round(os.getloadavg()[0], 2))), flush=True)
 
     # (b) integrated gradients, one image per call
     if not args.skip_ig:
@@ -142,7 +145,8 @@ def main() -> None:
         print(json.dumps(dict(base, measure="integrated_gradients", n_steps=args.ig_steps,
                               method="gausslegendre", internal_batch_size=None,
                               images_per_call=1, calls=n, seconds=round(el, 3),
-                              seconds_per_image=round(el / n, 5))), flush=True)
+                              seconds_per_image=round(el / n, 5),
+                              loadavg_1m_at_end=round(os.getloadavg()[0], 2))), flush=True)
 
     # (c) peak RSS
     print(json.dumps(dict(base, measure="peak_rss", peak_rss_mb=round(peak_rss_mb(), 1),
