@@ -40,7 +40,7 @@ MODELS = os.path.join(FIXTURES, "models")
 sys.path.insert(0, FIXTURES)
 import fixturelib as FL  # noqa: E402
 
-# model key -> (models/manifest.json case name, CAM target description)
+# model key -> case name in models/manifest.json
 MODEL_CASES = {
     "cnn": "cnn_opset17",
     "resnet18": "resnet18",
