@@ -5,10 +5,12 @@ import PackageDescription
 
 #if arch(x86_64)
 /// Numeric targets are compiled for the AVX2+FMA baseline (Haswell, 2013 and later); see README "CPU".
+/// They are optimised in debug builds too, so the test suite runs real models quickly.
 let numericFlags: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-target-cpu", "haswell"], .when(configuration: .release)),
-                                     .unsafeFlags(["-target-cpu", "haswell"], .when(configuration: .debug))]
+                                     .unsafeFlags(["-O", "-target-cpu", "haswell"], .when(configuration: .debug))]
 #else
-let numericFlags: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+let numericFlags: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release)),
+                                     .unsafeFlags(["-O"], .when(configuration: .debug))]
 #endif
 
 let package = Package(

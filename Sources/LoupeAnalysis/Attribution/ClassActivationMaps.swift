@@ -17,7 +17,7 @@ public struct CAMResult: Sendable {
     public var layer: String
     /// Σ_k w_k A^k (or the element-wise / eigen variant) before ReLU, N x 1 x h x w, unnormalised.
     public var raw: Tensor
-    /// ReLU → per-image min–max (ε = 1e-7) → bilinear resize to the input: N x 1 x H x W in [0, 1].
+    /// ReLU → per-image min–max (ε = 1e-7) → bilinear resize → min–max again: N x 1 x H x W in [0, 1].
     public var map: Tensor
 }
 
@@ -82,11 +82,14 @@ public enum ClassActivationMaps {
         return out
     }
 
-    /// ReLU, normalise per image, then bilinear resize (align_corners = false) to the input size.
+    /// pytorch-grad-cam's order: ReLU, normalise per image, bilinear resize (align_corners = false)
+    /// to the input size, clamp at 0, normalise again.
     static func finish(_ raw: Tensor, height: Int, width: Int) -> Tensor {
         var relu = raw
         for i in 0..<relu.count { relu.scalars[i] = max(0, relu.scalars[i]) }
-        return ImageFilters.resizeBilinear(ImageFilters.normaliseCAM(relu), height: height, width: width)
+        var resized = ImageFilters.resizeBilinear(ImageFilters.normaliseCAM(relu), height: height, width: width)
+        for i in 0..<resized.count { resized.scalars[i] = max(0, resized.scalars[i]) }
+        return ImageFilters.normaliseCAM(resized)
     }
 
     static func requireSpatial(_ activation: Tensor, _ layer: String) throws {

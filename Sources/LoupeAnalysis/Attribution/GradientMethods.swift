@@ -69,14 +69,41 @@ public enum NoiseTunnel {
     public static func attribute(_ classifier: Classifier, images: Tensor, targets: [Int], kind: NoiseTunnelKind,
                                  samples: Int = 50, standardDeviation: Float? = nil, seed: UInt64 = 0,
                                  batchSize: Int = 32) throws -> Tensor {
+        var generator = SeededGenerator(seed: seed)
+        return try attribute(classifier, images: images, targets: targets, kind: kind, samples: samples, batchSize: batchSize) {
+            image, row in
+            let sigma = standardDeviation ?? 0.15 * ((row.max() ?? 0) - (row.min() ?? 0))
+            return row.map { $0 + Float(generator.normal()) * sigma }
+        }
+    }
+
+    /// NoiseTunnel with caller-supplied noise of shape samples x N x sample shape (to match a reference draw).
+    public static func attribute(_ classifier: Classifier, images: Tensor, targets: [Int], kind: NoiseTunnelKind,
+                                 noise: Tensor, batchSize: Int = 32) throws -> Tensor {
+        let n = images.shape[0], rowSize = images.count / max(n, 1)
+        guard noise.rank >= 2, noise.shape[1] == n, noise.count == noise.shape[0] * images.count else {
+            throw LoupeError(.invalidInput, location: "noise", "expected samples x \(images.shape), got \(noise.shape)")
+        }
+        let samples = noise.shape[0]
+        var drawn = [Int](repeating: 0, count: n)
+        return try attribute(classifier, images: images, targets: targets, kind: kind, samples: samples, batchSize: batchSize) {
+            image, row in
+            let s = drawn[image]
+            drawn[image] += 1
+            let base = (s * n + image) * rowSize
+            return (0..<rowSize).map { row[$0] + noise.scalars[base + $0] }
+        }
+    }
+
+    /// The shared loop: `noisyCopy(image, row)` returns the next noisy copy of an image's scalars.
+    static func attribute(_ classifier: Classifier, images: Tensor, targets: [Int], kind: NoiseTunnelKind, samples: Int,
+                          batchSize: Int, noisyCopy: (Int, [Float]) -> [Float]) throws -> Tensor {
         guard samples > 0 else { throw LoupeError(.invalidConfig, location: "--samples", "must be positive, got \(samples)") }
         let n = images.shape[0]
         let rowSize = images.count / max(n, 1)
-        var generator = SeededGenerator(seed: seed)
         var result = Tensor(shape: images.shape)
         for image in 0..<n {
-            let row = images.slice(batch: image..<(image + 1))
-            let sigma = standardDeviation ?? 0.15 * ((row.scalars.max() ?? 0) - (row.scalars.min() ?? 0))
+            let row = Array(images.scalars[(image * rowSize)..<((image + 1) * rowSize)])
             var sum = [Double](repeating: 0, count: rowSize)
             var sumSquares = [Double](repeating: 0, count: rowSize)
             var done = 0
@@ -84,7 +111,7 @@ public enum NoiseTunnel {
                 let chunk = min(batchSize, samples - done)
                 var noisy = Tensor(shape: [chunk] + Array(images.shape.dropFirst()))
                 for s in 0..<chunk {
-                    for i in 0..<rowSize { noisy.scalars[s * rowSize + i] = row.scalars[i] + Float(generator.normal()) * sigma }
+                    noisy.scalars.replaceSubrange((s * rowSize)..<((s + 1) * rowSize), with: noisyCopy(image, row))
                 }
                 let gradient = try GradientAttribution.saliency(classifier, images: noisy,
                                                                  targets: [Int](repeating: targets[image], count: chunk))
