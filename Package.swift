@@ -27,6 +27,7 @@ let package = Package(
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CCairo", pkgConfig: "pangocairo", providers: [.apt(["libcairo2-dev", "libpango1.0-dev", "libpng-dev"])]),
         .systemLibrary(name: "CJPEG", providers: [.apt(["libturbojpeg0-dev"])]),
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
 
         // Tensors and kernels; NPY/NPZ.
         .target(name: "LoupeTensor", dependencies: ["CBLAS"], swiftSettings: numericFlags),
@@ -36,7 +37,7 @@ let package = Package(
         // Op registry (one file per op: forward + backward), executor with taps, reverse mode.
         .target(name: "LoupeEngine", dependencies: ["LoupeTensor", "LoupeONNX", "CBLAS"], swiftSettings: numericFlags),
         // Datasets and image codecs.
-        .target(name: "LoupeData", dependencies: ["LoupeTensor", "CCairo", "CJPEG"], swiftSettings: numericFlags),
+        .target(name: "LoupeData", dependencies: ["LoupeTensor", "CCairo", "CJPEG", "CZlib"], swiftSettings: numericFlags),
         // The 19 common corruptions.
         .target(name: "LoupeCorruptions", dependencies: ["LoupeTensor", "CJPEG"], swiftSettings: numericFlags),
         // Attribution, statistics, robustness metrics, embeddings: numbers only.
@@ -57,6 +58,7 @@ let package = Package(
         .testTarget(name: "LoupeTensorTests", dependencies: ["LoupeTensor", "LoupeTestSupport"]),
         .testTarget(name: "LoupeONNXTests", dependencies: ["LoupeONNX", "LoupeEngine", "LoupeTestSupport"]),
         .testTarget(name: "LoupeEngineTests", dependencies: ["LoupeEngine", "LoupeONNX", "LoupeTestSupport"]),
+        .testTarget(name: "LoupeDataTests", dependencies: ["LoupeData", "LoupeTestSupport"]),
         .testTarget(name: "LoupeAnalysisTests", dependencies: ["LoupeAnalysis", "LoupeEngine", "LoupeTestSupport"]),
         .testTarget(name: "LoupeReportTests", dependencies: ["LoupeReport", "LoupeReportCairo"]),
     ]

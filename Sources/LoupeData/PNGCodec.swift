@@ -1,0 +1,66 @@
+import CCairo
+import LoupeTensor
+
+/// PNG decoding with libpng's simplified API (`png_image`), which handles its own errors without longjmp.
+public enum PNGCodec {
+    /// Decodes PNG bytes to 8-bit gray, gray+alpha, RGB or RGBA (whichever the file holds).
+    ///
+    /// The header is read first and images over `maxPixels` are refused before any pixel is
+    /// decoded. 16-bit files are reduced to 8 bits; palette files expand to RGB(A).
+    public static func decode(_ data: [UInt8], name: String, maxPixels: Int = defaultMaxPixels) throws -> DecodedImage {
+        var image = png_image()
+        image.version = png_uint_32(PNG_IMAGE_VERSION)
+        image.opaque = nil
+        let begun = data.withUnsafeBytes { raw -> Int32 in
+            guard let base = raw.baseAddress else { return 0 }
+            return png_image_begin_read_from_memory(&image, base, raw.count)
+        }
+        guard begun != 0 else {
+            let message = libpngMessage(&image)
+            png_image_free(&image)
+            throw LoupeError(.invalidInput, file: name, "corrupt PNG header: \(message)")
+        }
+        let width = Int(image.width), height = Int(image.height)
+        do {
+            try ImageCodec.checkSize(width: width, height: height, maxPixels: maxPixels, name: name)
+        } catch {
+            png_image_free(&image)
+            throw error
+        }
+        let sourceFormat = image.format
+        let hasAlpha = sourceFormat & UInt32(PNG_FORMAT_FLAG_ALPHA) != 0
+        let hasColour = sourceFormat & UInt32(PNG_FORMAT_FLAG_COLOR) != 0
+        let channels = (hasColour ? 3 : 1) + (hasAlpha ? 1 : 0)
+        image.format = (hasColour ? UInt32(PNG_FORMAT_FLAG_COLOR) : 0) | (hasAlpha ? UInt32(PNG_FORMAT_FLAG_ALPHA) : 0)
+        var bytes = [UInt8](repeating: 0, count: width * height * channels)
+        let finished = data.withUnsafeBytes { _ in
+            bytes.withUnsafeMutableBytes { out -> Int32 in
+                guard let base = out.baseAddress else { return 0 }
+                return png_image_finish_read(&image, nil, base, png_int_32(width * channels), nil)
+            }
+        }
+        guard finished != 0 else {
+            let message = libpngMessage(&image)
+            png_image_free(&image)
+            throw LoupeError(.invalidInput, file: name, "corrupt or truncated PNG: \(message)")
+        }
+        png_image_free(&image)
+        return DecodedImage(width: width, height: height, channels: channels, bytes: bytes)
+    }
+
+    /// Reads only the header's width and height (nil when the bytes are not a readable PNG header).
+    public static func size(of data: [UInt8]) -> (width: Int, height: Int)? {
+        guard ImageCodec.isPNG(data), data.count >= 24 else { return nil }
+        func be32(_ at: Int) -> Int { (Int(data[at]) << 24) | (Int(data[at + 1]) << 16) | (Int(data[at + 2]) << 8) | Int(data[at + 3]) }
+        return (be32(16), be32(20))
+    }
+
+    /// The message libpng left in the image's fixed-size buffer, on one line.
+    private static func libpngMessage(_ image: inout png_image) -> String {
+        let text = withUnsafeBytes(of: &image.message) { raw -> String in
+            let bytes = raw.prefix { $0 != 0 }
+            return String(decoding: bytes, as: UTF8.self)
+        }
+        return text.isEmpty ? "unknown libpng error" : text
+    }
+}
