@@ -12,7 +12,7 @@ public struct ArrayDataset: Dataset {
     public enum Layout: String, Codable, Sendable { case nchw, nhwc }
 
     /// Image storage: a lazily read file, or arrays already in memory (NPZ).
-    private enum Store: @unchecked Sendable {
+    private enum Store: Sendable {
         case file(NPYRows)
         case bytes([UInt8])
         case floats([Float])
@@ -149,7 +149,12 @@ public struct ArrayDataset: Dataset {
         case .file(let rows):
             let bytes = try rows.readRows(index, count: 1)
             bytes.withUnsafeBytes { buffer in
-                for i in 0..<n { raw[i] = Float(rows.element.value(buffer, i)) }
+                switch rows.element {
+                case .uint8: for i in 0..<n { raw[i] = Float(buffer[i]) }
+                case .float32:
+                    for i in 0..<n { raw[i] = Float(bitPattern: UInt32(littleEndian: buffer.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))) }
+                default: for i in 0..<n { raw[i] = Float(rows.element.value(buffer, i)) }
+                }
             }
         case .bytes(let bytes):
             for i in 0..<n { raw[i] = Float(bytes[index * n + i]) }

@@ -8,44 +8,34 @@ public enum PNGCodec {
     /// The header is read first and images over `maxPixels` are refused before any pixel is
     /// decoded. 16-bit files are reduced to 8 bits; palette files expand to RGB(A).
     public static func decode(_ data: [UInt8], name: String, maxPixels: Int = defaultMaxPixels) throws -> DecodedImage {
-        var image = png_image()
-        image.version = png_uint_32(PNG_IMAGE_VERSION)
-        image.opaque = nil
-        let begun = data.withUnsafeBytes { raw -> Int32 in
-            guard let base = raw.baseAddress else { return 0 }
-            return png_image_begin_read_from_memory(&image, base, raw.count)
-        }
-        guard begun != 0 else {
-            let message = libpngMessage(&image)
-            png_image_free(&image)
-            throw LoupeError(.invalidInput, file: name, "corrupt PNG header: \(message)")
-        }
-        let width = Int(image.width), height = Int(image.height)
-        do {
-            try ImageCodec.checkSize(width: width, height: height, maxPixels: maxPixels, name: name)
-        } catch {
-            png_image_free(&image)
-            throw error
-        }
-        let sourceFormat = image.format
-        let hasAlpha = sourceFormat & UInt32(PNG_FORMAT_FLAG_ALPHA) != 0
-        let hasColour = sourceFormat & UInt32(PNG_FORMAT_FLAG_COLOR) != 0
-        let channels = (hasColour ? 3 : 1) + (hasAlpha ? 1 : 0)
-        image.format = (hasColour ? UInt32(PNG_FORMAT_FLAG_COLOR) : 0) | (hasAlpha ? UInt32(PNG_FORMAT_FLAG_ALPHA) : 0)
-        var bytes = [UInt8](repeating: 0, count: width * height * channels)
-        let finished = data.withUnsafeBytes { _ in
-            bytes.withUnsafeMutableBytes { out -> Int32 in
-                guard let base = out.baseAddress else { return 0 }
-                return png_image_finish_read(&image, nil, base, png_int_32(width * channels), nil)
+        // libpng keeps the memory pointer between begin and finish: both run inside one closure.
+        try data.withUnsafeBytes { raw in
+            guard let base = raw.baseAddress else { throw LoupeError(.invalidInput, file: name, "empty PNG file") }
+            var image = png_image()
+            image.version = png_uint_32(PNG_IMAGE_VERSION)
+            image.opaque = nil
+            guard png_image_begin_read_from_memory(&image, base, raw.count) != 0 else {
+                let message = libpngMessage(&image)
+                png_image_free(&image)
+                throw LoupeError(.invalidInput, file: name, "corrupt PNG header: \(message)")
             }
+            defer { png_image_free(&image) }
+            let width = Int(image.width), height = Int(image.height)
+            try ImageCodec.checkSize(width: width, height: height, maxPixels: maxPixels, name: name)
+            let hasAlpha = image.format & UInt32(PNG_FORMAT_FLAG_ALPHA) != 0
+            let hasColour = image.format & UInt32(PNG_FORMAT_FLAG_COLOR) != 0
+            let channels = (hasColour ? 3 : 1) + (hasAlpha ? 1 : 0)
+            image.format = (hasColour ? UInt32(PNG_FORMAT_FLAG_COLOR) : 0) | (hasAlpha ? UInt32(PNG_FORMAT_FLAG_ALPHA) : 0)
+            var bytes = [UInt8](repeating: 0, count: width * height * channels)
+            let finished = bytes.withUnsafeMutableBytes { out -> Int32 in
+                guard let target = out.baseAddress else { return 0 }
+                return png_image_finish_read(&image, nil, target, png_int_32(width * channels), nil)
+            }
+            guard finished != 0 else {
+                throw LoupeError(.invalidInput, file: name, "corrupt or truncated PNG: \(libpngMessage(&image))")
+            }
+            return DecodedImage(width: width, height: height, channels: channels, bytes: bytes)
         }
-        guard finished != 0 else {
-            let message = libpngMessage(&image)
-            png_image_free(&image)
-            throw LoupeError(.invalidInput, file: name, "corrupt or truncated PNG: \(message)")
-        }
-        png_image_free(&image)
-        return DecodedImage(width: width, height: height, channels: channels, bytes: bytes)
     }
 
     /// Reads only the header's width and height (nil when the bytes are not a readable PNG header).
