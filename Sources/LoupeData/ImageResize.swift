@@ -8,41 +8,56 @@ public enum ImageResize {
     /// outside the image are dropped and the rest renormalised (equivalent to edge clamping).
     public static func bilinear(_ image: PixelImage, height: Int, width: Int) -> PixelImage {
         let c = image.channels
-        let horizontal = weights(input: image.width, output: width)
-        let vertical = weights(input: image.height, output: height)
+        let horizontal = FlatTaps(weights(input: image.width, output: width))
+        let vertical = FlatTaps(weights(input: image.height, output: height))
         // Horizontal pass: height_in x width_out.
         var middle = [Float](repeating: 0, count: image.height * width * c)
         image.values.withUnsafeBufferPointer { src in
             middle.withUnsafeMutableBufferPointer { dst in
-                for y in 0..<image.height {
-                    let row = y * image.width * c
-                    for x in 0..<width {
-                        let taps = horizontal[x]
-                        for ch in 0..<c {
-                            var sum: Float = 0
-                            for (k, w) in taps.weights.enumerated() { sum += w * src[row + (taps.first + k) * c + ch] }
-                            dst[(y * width + x) * c + ch] = sum
+                horizontal.weights.withUnsafeBufferPointer { w in
+                    for y in 0..<image.height {
+                        let row = y * image.width * c
+                        for x in 0..<width {
+                            let first = horizontal.first[x], taps = horizontal.count[x], base = x * horizontal.stride
+                            let out = (y * width + x) * c
+                            for k in 0..<taps {
+                                let weight = w[base + k], at = row + (first + k) * c
+                                for ch in 0..<c { dst[out + ch] += weight * src[at + ch] }
+                            }
                         }
                     }
                 }
             }
         }
-        // Vertical pass: height_out x width_out.
+        // Vertical pass: height_out x width_out, whole rows at a time.
         var out = [Float](repeating: 0, count: height * width * c)
         let rowLength = width * c
         middle.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
                 for y in 0..<height {
-                    let taps = vertical[y]
-                    for (k, w) in taps.weights.enumerated() {
-                        let srcRow = (taps.first + k) * rowLength
-                        let dstRow = y * rowLength
-                        for i in 0..<rowLength { dst[dstRow + i] += w * src[srcRow + i] }
+                    let first = vertical.first[y], base = y * vertical.stride
+                    for k in 0..<vertical.count[y] {
+                        let weight = vertical.weights[base + k]
+                        let srcRow = (first + k) * rowLength, dstRow = y * rowLength
+                        for i in 0..<rowLength { dst[dstRow + i] += weight * src[srcRow + i] }
                     }
                 }
             }
         }
         return PixelImage(width: width, height: height, channels: c, values: out)
+    }
+
+    /// Taps flattened into arrays for the inner loops: `stride` weights per output coordinate.
+    struct FlatTaps {
+        var first: [Int], count: [Int], weights: [Float], stride: Int
+
+        init(_ taps: [Taps]) {
+            stride = taps.map { $0.weights.count }.max() ?? 1
+            first = taps.map { $0.first }
+            count = taps.map { $0.weights.count }
+            weights = [Float](repeating: 0, count: taps.count * stride)
+            for (i, t) in taps.enumerated() { for (k, w) in t.weights.enumerated() { weights[i * stride + k] = w } }
+        }
     }
 
     /// Filter taps of one output coordinate: the first input index and consecutive weights.

@@ -73,8 +73,9 @@ public struct SyntheticShapesDataset: Dataset {
         let period = integer(4, 8)
         let phase = integer(0, period - 1)
         let thickness = uniform(2, 4)
-        // Coverage of each pixel from 4x4 supersampling of the shape's inside test.
-        func inside(_ x: Float, _ y: Float) -> Bool {
+        // Pattern classes depend on the integer pixel position only; shapes get 4x4 supersampling.
+        // `mx`, `my` are the pixel's position within the pattern period (phase applied).
+        func inside(_ x: Float, _ y: Float, _ mx: Int, _ my: Int, _ fx: Float, _ fy: Float) -> Bool {
             let dx = x - cx, dy = y - cy
             switch label {
             case 0: return dx * dx + dy * dy <= radius * radius
@@ -84,32 +85,39 @@ public struct SyntheticShapesDataset: Dataset {
                 let top = cy - radius, bottom = cy + radius * 0.8
                 guard y >= top && y <= bottom else { return false }
                 return abs(dx) <= radius * (y - top) / (bottom - top)
-            case 3: return (Int(y) + phase) % period < period / 2
-            case 4: return (Int(x) + phase) % period < period / 2
-            case 5: return (Int(x) + Int(y) + phase) % period < period / 2
             case 6:
                 let d2 = dx * dx + dy * dy, inner = max(1, radius - thickness)
                 return d2 <= radius * radius && d2 >= inner * inner
-            case 7: return ((Int(x) + phase) / period + (Int(y) + phase) / period) % 2 == 0
             case 8: return (abs(dx) <= thickness * 0.6 && abs(dy) <= radius) || (abs(dy) <= thickness * 0.6 && abs(dx) <= radius)
             default:
-                // Dot grid: a dot of radius period/4 at the centre of every period x period cell.
-                let px = Float((Int(x) + phase) % period) + (x - Float(Int(x))) - Float(period) / 2
-                let py = Float((Int(y) + phase) % period) + (y - Float(Int(y))) - Float(period) / 2
+                // Dot grid: a dot of radius period/4 + 0.5 at the centre of every period x period cell.
+                let px = Float(mx) + fx - Float(period) / 2, py = Float(my) + fy - Float(period) / 2
                 let r = Float(period) / 4 + 0.5
                 return px * px + py * py <= r * r
             }
         }
         var values = [Float](repeating: 0, count: n * n * 3)
         for y in 0..<n {
+            let my = (y + phase) % period
             for x in 0..<n {
-                var covered = 0
-                for sy in 0..<4 {
-                    for sx in 0..<4 where inside(Float(x) + (Float(sx) + 0.5) / 4, Float(y) + (Float(sy) + 0.5) / 4) {
-                        covered += 1
+                let mx = (x + phase) % period
+                var a: Float
+                switch label {
+                case 3: a = my < period / 2 ? 1 : 0
+                case 4: a = mx < period / 2 ? 1 : 0
+                case 5: a = (x + y + phase) % period < period / 2 ? 1 : 0
+                case 7: a = ((x + phase) / period + (y + phase) / period) % 2 == 0 ? 1 : 0
+                default:
+                    var covered = 0
+                    for sy in 0..<4 {
+                        let fy = (Float(sy) + 0.5) / 4
+                        for sx in 0..<4 {
+                            let fx = (Float(sx) + 0.5) / 4
+                            if inside(Float(x) + fx, Float(y) + fy, mx, my, fx, fy) { covered += 1 }
+                        }
                     }
+                    a = Float(covered) / 16
                 }
-                let a = Float(covered) / 16
                 for c in 0..<3 {
                     let noise = (uniform(0, 1) + uniform(0, 1) - 1) * 0.04
                     values[(y * n + x) * 3 + c] = min(1, max(0, a * foreground[c] + (1 - a) * background[c] + noise))

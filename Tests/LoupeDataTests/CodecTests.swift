@@ -44,6 +44,12 @@ final class CodecTests: XCTestCase {
         XCTAssertEqual(rgba.bytes, [255, 0, 0, 255, 0, 0, 0, 0, 0, 0, 255, 128, 100, 100, 100, 255])
     }
 
+    func testSixteenBitPNGIsReducedLikePillow() throws {
+        let image = try ImageCodec.decodeFile(atPath: fixture("rgb16.png"))
+        XCTAssertEqual([image.width, image.height, image.channels], [2, 1, 3])
+        XCTAssertEqual(image.bytes, [0, 128, 255, 3, 78, 195])
+    }
+
     func testJPEGMatchesPillowDecode() throws {
         for (file, expected) in [("folder/cat/b.jpg", "b_jpg_pillow.npy"), ("folder/dog/d.jpeg", "d_jpeg_pillow.npy")] {
             let image = try ImageCodec.decodeFile(atPath: fixture(file))

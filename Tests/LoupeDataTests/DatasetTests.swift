@@ -82,6 +82,25 @@ final class DatasetTests: XCTestCase {
         assertRefusal(idx, mentions: "multiple of the cifar10 record size") { _ = try CIFARDataset(paths: [idx], classNames: ["x"]) }
     }
 
+    func testCIFAR100FineAndCoarseLabels() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-cifar100-\(getpid()).bin").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        // Two records: (coarse 1, fine 4) with pixels all 10, then (coarse 0, fine 2) with pixels 0...3071 mod 256.
+        var bytes: [UInt8] = [1, 4] + [UInt8](repeating: 10, count: 3072)
+        bytes += [0, 2] + (0..<3072).map { UInt8($0 % 256) }
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let fine = try CIFARDataset(paths: [path], variant: .cifar100Fine, classNames: (0..<100).map { "f\($0)" })
+        XCTAssertEqual(fine.labels, [4, 2])
+        let coarse = try CIFARDataset(paths: [path], variant: .cifar100Coarse, classNames: (0..<20).map { "c\($0)" })
+        XCTAssertEqual(coarse.labels, [1, 0])
+        let (images, _) = try fine.batch([1, 0])
+        XCTAssertEqual(Array(images.scalars[0..<3]), [0, 1, 2].map { Float($0) / 255 })
+        XCTAssertEqual(images.scalars[3072], 10 / 255)
+        assertRefusal(path, mentions: "label 4 is out of range for 3 classes") {
+            _ = try CIFARDataset(paths: [path], variant: .cifar100Fine, classNames: ["a", "b", "c"])
+        }
+    }
+
     func testNPYArraysNCHWFloatLazy() throws {
         let data = try ArrayDataset(imagesPath: fixture("arrays/images_nchw.npy"), labelsPath: fixture("arrays/labels.npy"),
                                     preprocessing: Preprocessing())

@@ -36,6 +36,13 @@ Image.fromarray(KNOWN_GRAY, "L").save(path("known_gray.png"))
 KNOWN_RGBA = np.array([[[255, 0, 0, 255], [0, 0, 0, 0]], [[0, 0, 255, 128], [100, 100, 100, 255]]], dtype=np.uint8)
 Image.fromarray(KNOWN_RGBA, "RGBA").save(path("known_rgba.png"))
 
+# 16-bit RGB PNG, 2x1, built by hand (Pillow cannot write it); Pillow reads it as v >> 8.
+rgb16 = np.array([[[0, 32768, 65535], [1000, 20000, 50000]]], dtype=">u2")
+raw16 = b"".join(b"\x00" + row.tobytes() for row in rgb16)
+open(path("rgb16.png"), "wb").write(b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 1, 16, 2, 0, 0, 0))
+                                    + png_chunk(b"IDAT", zlib.compress(raw16)) + png_chunk(b"IEND", b""))
+assert np.asarray(Image.open(path("rgb16.png")).convert("RGB")).tolist() == [[[0, 128, 255], [3, 78, 195]]]
+
 # Image folder: 2 classes x (1 PNG + 1 JPEG), plus one non-image file to be ignored.
 def smooth_image(h, w, seed):
     local = np.random.default_rng(seed)
