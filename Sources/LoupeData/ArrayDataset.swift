@@ -6,7 +6,9 @@ import LoupeTensor
 /// Images are `[N, H, W]` (gray), `[N, H, W, C]` or `[N, C, H, W]` with C in {1, 3, 4}; the
 /// layout is detected from which axis has extent 1/3/4, or given when both could be channels.
 /// Integer images are bytes (divided by 255); float images are taken as [0, 1] unless
-/// `floatRange` is `.byte`. Labels are a 1-D (or `[N, 1]`) integer array.
+/// `floatRange` is `.byte`. Labels are a 1-D (or `[N, 1]`) integer array. An `.npz` is read
+/// whole (entries may be compressed): float images stay as one float copy, integer images are
+/// kept as bytes.
 public struct ArrayDataset: Dataset {
     /// Where the channel axis is.
     public enum Layout: String, Codable, Sendable { case nchw, nhwc }

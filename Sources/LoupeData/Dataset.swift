@@ -62,7 +62,7 @@ public struct BatchIterator {
 }
 
 extension Dataset {
-    /// Iterates over the whole dataset in batches of `size` (the last may be smaller).
+    /// Iterates over the whole dataset in batches of `size` (the last may be smaller; sizes below 1 mean 1).
     public func batches(size: Int, order: BatchOrder = .sequential) -> BatchIterator {
         BatchIterator(dataset: self, plan: batchPlan(count: count, size: size, order: order))
     }

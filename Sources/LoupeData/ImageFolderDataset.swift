@@ -96,7 +96,7 @@ public struct ImageFolderDataset: Dataset {
 
     public var count: Int { files.count }
 
-    /// The full path of sample `index`.
+    /// The full path of sample `index` (which must be in `0..<count`).
     public func path(of index: Int) -> String { root + "/" + files[index] }
 
     public func batch(_ indices: [Int]) throws -> (images: Tensor, labels: [Int]) {

@@ -8,6 +8,7 @@ public enum JPEGCodec {
     /// Uses the accurate integer DCT and fancy upsampling (Pillow's defaults, so pixels match
     /// Pillow's decode). The header is read first and images over `maxPixels` are refused before
     /// decoding. Truncated or damaged data (libjpeg warnings) and CMYK files are refused.
+    /// EXIF orientation is not applied (Pillow's `Image.open` does not apply it either).
     public static func decode(_ data: [UInt8], name: String, maxPixels: Int = defaultMaxPixels) throws -> DecodedImage {
         guard let handle = tjInitDecompress() else {
             throw LoupeError(.computation, file: name, "cannot start the JPEG decoder")

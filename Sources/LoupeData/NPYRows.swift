@@ -96,7 +96,7 @@ public final class NPYRows: @unchecked Sendable {
         shape = header.shape
         self.element = element
         dataOffset = headerStart + headerLength
-        guard let total = checkedProduct(shape + [element.size]), dataOffset + total <= file.size,
+        guard let total = checkedProduct(shape + [element.size]), total <= file.size - dataOffset,
               let row = checkedProduct(shape.dropFirst() + [element.size]) else {
             throw LoupeError(.invalidInput, file: path, "NPY header shape \(shape) needs more data than the file holds (truncated?)")
         }
