@@ -28,6 +28,18 @@ final class PreprocessingTests: XCTestCase {
         XCTAssertTrue(flat.values.allSatisfy { abs($0 - 0.3) < 1e-6 })
     }
 
+    func testBilinearMatchesPillowWithinOneLevel() throws {
+        // Pillow rounds to 8 bits between its two passes, so agreement is within one level.
+        let image = try ImageCodec.decodeFile(atPath: fixture("folder/cat/a.png")).pixelImage
+        for (width, height, file) in [(7, 5, "a_7x5_pillow.npy"), (23, 17, "a_23x17_pillow.npy")] {
+            let resized = ImageResize.bilinear(image, height: height, width: width)
+            let expected = try npyBytes(file)
+            XCTAssertEqual(resized.values.count, expected.count)
+            let worst = zip(resized.values, expected).map { abs($0 * 255 - Float($1)) }.max() ?? 0
+            XCTAssertLessThanOrEqual(worst, 1.01, "\(file): worst difference \(worst) levels")
+        }
+    }
+
     func testShortSideResizeAndCentreCropSizes() {
         let p = Preprocessing(channels: 3, resizeShortSide: 256, centerCrop: [224, 224])
         XCTAssertEqual(p.outputSize(height: 427, width: 640).height, 224)

@@ -60,6 +60,10 @@ with open(path("folder", "dog", "notes.txt"), "w") as f:
 # Pillow's decode of the JPEGs, the reference for TurboJPEG's.
 np.save(path("b_jpg_pillow.npy"), np.asarray(Image.open(path("folder", "cat", "b.jpg")).convert("RGB")))
 np.save(path("d_jpeg_pillow.npy"), np.asarray(Image.open(path("folder", "dog", "d.jpeg")).convert("RGB")))
+# Pillow BILINEAR resizes of a.png (shrink 16x12 -> 7x5, enlarge -> 23x17), the reference for ImageResize.
+a_png = Image.open(path("folder", "cat", "a.png"))
+np.save(path("a_7x5_pillow.npy"), np.asarray(a_png.resize((7, 5), Image.BILINEAR)))
+np.save(path("a_23x17_pillow.npy"), np.asarray(a_png.resize((23, 17), Image.BILINEAR)))
 # A grayscale JPEG and its Pillow decode.
 Image.fromarray(smooth_image(9, 10, 5)[:, :, 0], "L").save(path("gray.jpg"), quality=85)
 np.save(path("gray_jpg_pillow.npy"), np.asarray(Image.open(path("gray.jpg"))))
