@@ -28,6 +28,45 @@ public struct DecodedImage: Sendable, Equatable {
         }
         return PixelImage(width: width, height: height, channels: channels, values: values)
     }
+
+    /// The pixels as floats in [0, 1] converted straight to 1 or 3 channels (see `PixelImage.converted(toChannels:)`).
+    ///
+    /// Same result as `pixelImage.converted(toChannels:)` without the intermediate float copy of every channel.
+    public func pixelImage(channels target: Int) -> PixelImage {
+        var table = [Float](repeating: 0, count: 256)
+        for i in 0..<256 { table[i] = Float(i) / 255 }
+        let values = bytes.withUnsafeBufferPointer { src in
+            table.withUnsafeBufferPointer { t in
+                convertChannels(pixels: width * height, channels: channels, target: target) { t[Int(src[$0])] }
+            }
+        }
+        return PixelImage(width: width, height: height, channels: target, values: values)
+    }
+}
+
+/// Applies Loupe's colour rule to interleaved pixels read through `read(index)`; returns `target`-channel floats.
+@inline(__always)
+func convertChannels(pixels: Int, channels c: Int, target: Int, read: (Int) -> Float) -> [Float] {
+    let hasAlpha = c == 2 || c == 4
+    let colour = c >= 3
+    var out = [Float](repeating: 0, count: pixels * target)
+    out.withUnsafeMutableBufferPointer { dst in
+        for p in 0..<pixels {
+            let base = p * c
+            var r = read(base), g = r, b = r
+            if colour { g = read(base + 1); b = read(base + 2) }
+            if hasAlpha {
+                let a = read(base + c - 1)
+                r = a * r + (1 - a); g = a * g + (1 - a); b = a * b + (1 - a)
+            }
+            if target == 1 {
+                dst[p] = colour ? 0.299 * r + 0.587 * g + 0.114 * b : r
+            } else {
+                dst[p * 3] = r; dst[p * 3 + 1] = g; dst[p * 3 + 2] = b
+            }
+        }
+    }
+    return out
 }
 
 /// A float image in [0, 1], rows top to bottom, channels interleaved (HWC): the input to `Preprocessing`.
@@ -53,29 +92,10 @@ public struct PixelImage: Sendable, Equatable {
     /// file's encoded (sRGB) values. Gray becomes RGB by replicating the channel. RGB becomes
     /// gray by ITU-R BT.601 luma, `0.299 R + 0.587 G + 0.114 B` (Pillow's `convert("L")` weights).
     public func converted(toChannels target: Int) -> PixelImage {
-        let pixels = width * height
         let hasAlpha = channels == 2 || channels == 4
-        let colour = channels >= 3
-        if !hasAlpha && (colour ? 3 : 1) == target { return self }
-        var out = [Float](repeating: 0, count: pixels * target)
-        let c = channels
-        values.withUnsafeBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { dst in
-                for p in 0..<pixels {
-                    let base = p * c
-                    var r = src[base], g = r, b = r
-                    if colour { g = src[base + 1]; b = src[base + 2] }
-                    if hasAlpha {
-                        let a = src[base + c - 1]
-                        r = a * r + (1 - a); g = a * g + (1 - a); b = a * b + (1 - a)
-                    }
-                    if target == 1 {
-                        dst[p] = colour ? 0.299 * r + 0.587 * g + 0.114 * b : r
-                    } else {
-                        dst[p * 3] = r; dst[p * 3 + 1] = g; dst[p * 3 + 2] = b
-                    }
-                }
-            }
+        if !hasAlpha && (channels >= 3 ? 3 : 1) == target { return self }
+        let out = values.withUnsafeBufferPointer { src in
+            convertChannels(pixels: width * height, channels: channels, target: target) { src[$0] }
         }
         return PixelImage(width: width, height: height, channels: target, values: out)
     }

@@ -101,10 +101,10 @@ public struct ImageFolderDataset: Dataset {
 
     public func batch(_ indices: [Int]) throws -> (images: Tensor, labels: [Int]) {
         try checkIndices(indices, file: root)
-        let root = root, files = files, maxPixels = maxPixels
+        let root = root, files = files, maxPixels = maxPixels, channels = preprocessing.channels
         let images = try assembleBatch(indices, sampleShape: sampleShape, preprocessing: preprocessing,
                                        sampleName: { root + "/" + files[$0] }) { index in
-            try ImageCodec.decodeFile(atPath: root + "/" + files[index], maxPixels: maxPixels).pixelImage
+            try ImageCodec.decodeFile(atPath: root + "/" + files[index], maxPixels: maxPixels).pixelImage(channels: channels)
         }
         return (images, indices.map { labels[$0] })
     }

@@ -73,6 +73,21 @@ final class CodecTests: XCTestCase {
         XCTAssertEqual(ga.converted(toChannels: 1).values[0], 0.6, accuracy: 1e-6)
     }
 
+    func testDirectByteConversionEqualsTwoStepConversion() throws {
+        for file in ["known_rgb.png", "known_gray.png", "known_rgba.png"] {
+            let image = try ImageCodec.decodeFile(atPath: fixture(file))
+            for target in [1, 3] {
+                XCTAssertEqual(image.pixelImage(channels: target), image.pixelImage.converted(toChannels: target), "\(file) to \(target)")
+            }
+        }
+        let rgba = try ImageCodec.decodeFile(atPath: fixture("known_rgba.png")).pixelImage(channels: 3)
+        // Pixel 1 is fully transparent (white); pixel 2 is blue at alpha 128/255 over white.
+        XCTAssertEqual(Array(rgba.values[3..<6]), [1, 1, 1])
+        let a: Float = 128 / 255
+        XCTAssertEqual(rgba.values[6], 1 - a, accuracy: 1e-6)
+        XCTAssertEqual(rgba.values[8], a + (1 - a), accuracy: 1e-6)
+    }
+
     func testCorruptTruncatedAndForeignFilesAreRefusedNamingTheFile() {
         for (file, words) in [("corrupt.png", "corrupt"), ("truncated.jpg", "truncated"), ("not_image.png", "not a PNG or JPEG")] {
             let path = fixture(file)
