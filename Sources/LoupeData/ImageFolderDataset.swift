@@ -77,13 +77,15 @@ public struct ImageFolderDataset: Dataset {
     /// Image files under `root/relative` (recursive, sorted) and the count of other files.
     private static func scan(root: String, relative: String) -> (images: [String], ignored: Int) {
         var images = [String](), ignored = 0
-        guard let walker = FileManager.default.enumerator(atPath: root + "/" + relative) else { return ([], 0) }
+        // A class folder may itself be a symbolic link; links below it are not followed.
+        let directory = URL(fileURLWithPath: root + "/" + relative).resolvingSymlinksInPath().path
+        guard let walker = FileManager.default.enumerator(atPath: directory) else { return ([], 0) }
         var paths = [String]()
         while let entry = walker.nextObject() as? String {
             let components = entry.split(separator: "/")
             if components.contains(where: { $0.hasPrefix(".") }) { walker.skipDescendants(); continue }
             var isDirectory: ObjCBool = false
-            let full = root + "/" + relative + "/" + entry
+            let full = directory + "/" + entry
             guard FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
             paths.append(entry)
         }

@@ -44,6 +44,17 @@ final class DatasetTests: XCTestCase {
         assertRefusal(root, mentions: "out of range") { _ = try data.batch([2]) }
     }
 
+    func testImageFolderFollowsASymlinkedClassFolder() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-links-\(getpid())").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: root + "/kitten", withDestinationPath: fixture("folder/cat"))
+        let data = try ImageFolderDataset(root: root, preprocessing: Preprocessing())
+        XCTAssertEqual(data.classNames, ["kitten"])
+        XCTAssertEqual(data.files, ["kitten/a.png", "kitten/b.jpg"])
+        XCTAssertEqual(try data.batch([1]).images.shape, [1, 3, 12, 16])
+    }
+
     func testIDXReadsRowsAndChecksSizes() throws {
         let data = try IDXDataset(imagesPath: fixture("idx/tiny-images-idx3-ubyte.gz"), labelsPath: fixture("idx/tiny-labels-idx1-ubyte"))
         XCTAssertEqual(data.count, 5)
