@@ -40,7 +40,7 @@ let package = Package(
         // Op registry (one file per op: forward + backward), executor with taps, reverse mode.
         .target(name: "LoupeEngine", dependencies: ["LoupeTensor", "LoupeONNX", "CBLAS"], swiftSettings: numericFlags),
         // Datasets and image codecs.
-        .target(name: "LoupeData", dependencies: ["LoupeTensor", "CCairo", "CJPEG"], swiftSettings: numericFlags),
+        .target(name: "LoupeData", dependencies: ["LoupeTensor", "CCairo", "CJPEG", "CZlib"], swiftSettings: numericFlags),
         // The 19 common corruptions.
         .target(name: "LoupeCorruptions", dependencies: ["LoupeTensor", "CJPEG"], swiftSettings: numericFlags),
         // Attribution, statistics, robustness metrics, embeddings: numbers only.
@@ -61,6 +61,7 @@ let package = Package(
         .testTarget(name: "LoupeTensorTests", dependencies: ["LoupeTensor", "LoupeTestSupport"]),
         .testTarget(name: "LoupeONNXTests", dependencies: ["LoupeONNX", "LoupeEngine", "LoupeTestSupport"]),
         .testTarget(name: "LoupeEngineTests", dependencies: ["LoupeEngine", "LoupeONNX", "LoupeTestSupport"]),
+        .testTarget(name: "LoupeDataTests", dependencies: ["LoupeData", "LoupeTestSupport"]),
         .testTarget(name: "LoupeAnalysisTests", dependencies: ["LoupeAnalysis", "LoupeEngine", "LoupeTestSupport"]),
         .testTarget(name: "LoupeReportTests", dependencies: ["LoupeReport", "LoupeReportCairo"]),
     ]
