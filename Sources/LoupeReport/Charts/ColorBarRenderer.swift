@@ -20,7 +20,7 @@ public struct ColorBarRenderer {
         canvas.stroke(.rect(rect), color: .muted, lineWidth: 0.4, dash: [])
         let style = theme.chartLabel
         let lh = canvas.lineHeight(style)
-        let scale = LinearScale(domain: bar.range, range: rect.maxY...rect.y)
+        let scale = LinearScale(domain: bar.range, from: rect.maxY, to: rect.y)
         let ticks = NiceTicks.linear(bar.range, maxCount: max(2, Int(rect.height / 22)))
         for tick in ticks.values {
             let y = scale.map(tick)

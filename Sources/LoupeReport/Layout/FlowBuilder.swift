@@ -16,7 +16,7 @@ public final class FlowBuilder {
     public func fragments(for sections: [Section]) throws -> [Fragment] {
         var out: [Fragment] = []
         for section in sections {
-            var heading = headingFragment(section.title, level: 1)
+            var heading = headingFragment(section.title, level: 1, anchor: section.anchor)
             heading.breakBefore = section.startsOnNewPage
             out.append(heading)
             for block in section.blocks { out += try fragments(for: block) }
@@ -62,7 +62,7 @@ public final class FlowBuilder {
     }
 
     /// A numbered heading that keeps with what follows, registers its anchor and outline entry.
-    func headingFragment(_ title: String, level: Int) -> Fragment {
+    func headingFragment(_ title: String, level: Int, anchor: String? = nil) -> Fragment {
         counters[level - 1] += 1
         for l in level..<3 { counters[l] = 0 }
         let number = counters[0..<level].map(String.init).joined(separator: ".")
@@ -75,6 +75,7 @@ public final class FlowBuilder {
         var f = Fragment(label: "heading \(number) \(title)", height: metrics.height + below,
                          spaceBefore: level == 1 ? 0 : theme.blockSpacing * 1.6) { ctx, rect in
             ctx.canvas.addDestination(entry.destination, at: Point(rect.x, rect.y))
+            if let anchor { ctx.canvas.addDestination(anchor, at: Point(rect.x, rect.y)) }
             ctx.canvas.addOutlineEntry(title: number + " " + title, level: level, destination: entry.destination)
             ctx.canvas.drawText(text, at: Point(rect.x, rect.y), width: rect.width, maxLines: 3)
             if level == 1 {

@@ -46,10 +46,12 @@ public struct Section: Sendable {
     public var blocks: [Block]
     /// Whether the section starts on a fresh page.
     public var startsOnNewPage: Bool
+    /// An extra link destination name for the section heading, so prose can link `<a href="#anchor">`.
+    public var anchor: String?
 
     /// Creates a section.
-    public init(title: String, blocks: [Block] = [], startsOnNewPage: Bool = true) {
-        self.title = title; self.blocks = blocks; self.startsOnNewPage = startsOnNewPage
+    public init(title: String, anchor: String? = nil, blocks: [Block] = [], startsOnNewPage: Bool = true) {
+        self.title = title; self.anchor = anchor; self.blocks = blocks; self.startsOnNewPage = startsOnNewPage
     }
 
     /// Appends a block.

@@ -41,6 +41,11 @@ public struct RasterImage: Equatable, Sendable {
         return out
     }
 
+    /// Creates an image whose sizes the caller already checked.
+    init(checkedWidth width: Int, height: Int, format: Format, pixels: [UInt8]) {
+        self.width = width; self.height = height; self.format = format; self.pixels = pixels
+    }
+
     /// A copy enlarged by an integer `factor`: every pixel becomes a `factor`×`factor` block.
     public func upscaled(by factor: Int) -> RasterImage {
         guard factor > 1 else { return self }
@@ -53,8 +58,7 @@ public struct RasterImage: Equatable, Sendable {
                 for c in 0..<n { out[dst + c] = pixels[src + c] }
             }
         }
-        // Sizes are positive and the buffer length matches by construction.
-        return (try? RasterImage(width: w, height: h, format: format, pixels: out)) ?? self
+        return RasterImage(checkedWidth: w, height: h, format: format, pixels: out)
     }
 }
 
