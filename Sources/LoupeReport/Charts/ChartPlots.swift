@@ -104,32 +104,34 @@ extension ChartRenderer {
         let bottomSpace = lh + 6 + (chart.xLabel.isEmpty ? 0 : lh + 4)
         let availW = rect.width - titleLeft - labelWidth - FigureLayout.colorBarSpace
         let availH = rect.height - bottomSpace
-        let cell = max(1, min(availW / Double(cols), availH / Double(rows)))
-        let grid = Rect(x: rect.x + titleLeft + labelWidth + (availW - cell * Double(cols)) / 2, y: rect.y,
-                        width: cell * Double(cols), height: cell * Double(rows))
-        let annotateCells = annotate && rows <= 20 && cols <= 20 && cell >= 14
-        let cellStyle = theme.chartLabel.sized(min(7.5, cell / 3.2)).aligned(.center)
+        // Rows share the height; columns may be wider than tall (up to 48 pt) when there are few of them.
+        let cellH = max(1, min(availH / Double(rows), availW / Double(cols)))
+        let cellW = max(1, min(availW / Double(cols), max(cellH, 48)))
+        let grid = Rect(x: rect.x + titleLeft + labelWidth + (availW - cellW * Double(cols)) / 2, y: rect.y,
+                        width: cellW * Double(cols), height: cellH * Double(rows))
+        let annotateCells = annotate && rows <= 24 && cols <= 24 && cellW >= 22 && cellH >= 9
+        let cellStyle = theme.chartLabel.sized(min(7.5, cellH / 2.2, cellW / 4)).aligned(.center)
         let cellLH = canvas.lineHeight(cellStyle)
         for (i, row) in values.enumerated() {
             for (j, v) in row.enumerated() {
-                let box = Rect(x: grid.x + Double(j) * cell, y: grid.y + Double(i) * cell, width: cell, height: cell)
+                let box = Rect(x: grid.x + Double(j) * cellW, y: grid.y + Double(i) * cellH, width: cellW, height: cellH)
                 let color = v.isFinite ? colorMap.color(for: v, in: r) : Color(hex: 0x999999)
                 canvas.fill(.rect(Rect(x: box.x, y: box.y, width: box.width + 0.3, height: box.height + 0.3)), color: color)
                 if annotateCells {
-                    let label = NumberFormat.automatic.format(v)
+                    let label = NumberFormat.decimal(places: 2).format(v)
                     canvas.drawText(StyledText(label, style: cellStyle.colored(color.luminance < 0.5 ? .white : .text)),
-                                    at: Point(box.x, box.y + (cell - cellLH) / 2), width: cell, maxLines: 1)
+                                    at: Point(box.x, box.y + (cellH - cellLH) / 2), width: cellW, maxLines: 1)
                 }
             }
         }
         canvas.stroke(.rect(grid), color: .muted, lineWidth: 0.5, dash: [])
-        for (i, name) in rowLabels.prefix(rows).enumerated() where cell >= lh * 0.9 {
+        for (i, name) in rowLabels.prefix(rows).enumerated() where cellH >= lh * 0.9 {
             canvas.drawText(StyledText(name, style: style.aligned(.right)),
-                            at: Point(grid.x - labelWidth, grid.y + (Double(i) + 0.5) * cell - lh / 2), width: labelWidth - 4, maxLines: 1)
+                            at: Point(grid.x - labelWidth, grid.y + (Double(i) + 0.5) * cellH - lh / 2), width: labelWidth - 4, maxLines: 1)
         }
-        for (j, name) in columnLabels.prefix(cols).enumerated() where cell >= 10 {
+        for (j, name) in columnLabels.prefix(cols).enumerated() where cellW >= 10 {
             canvas.drawText(StyledText(name, style: style.aligned(.center)),
-                            at: Point(grid.x + Double(j) * cell, grid.maxY + 3), width: cell, maxLines: 1)
+                            at: Point(grid.x + Double(j) * cellW, grid.maxY + 3), width: cellW, maxLines: 1)
         }
         let titleStyle = style.aligned(.center)
         if !chart.xLabel.isEmpty {

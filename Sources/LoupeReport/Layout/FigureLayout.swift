@@ -52,7 +52,7 @@ struct FigureLayout {
                 }
             }
             if let bar = figure.colorBar {
-                let barRect = Rect(x: left + gridWidth + 12, y: rect.y, width: 9, height: min(totalGrid, max(60, cellHeight)))
+                let barRect = Rect(x: left + gridWidth + 12, y: rect.y, width: 9, height: max(40, totalGrid - captionHeight))
                 ColorBarRenderer(canvas: ctx.canvas, theme: theme).draw(bar, in: barRect)
             }
             if !figure.caption.isEmpty {

@@ -56,6 +56,8 @@ struct TableLayout {
             }
             var f = row(texts, widths: widths, maxLines: table.maxLinesPerCell, label: "row \(r + 1)", fills: fills, isHeader: false)
             if r > 0 { f.repeatedHeader = [repeated] }
+            // No single row alone at the bottom or top of a page: tie the first and last two rows together.
+            if table.rows.count >= 4 && (r == 0 || r == table.rows.count - 2) { f.keepWithNext = true }
             out.append(f)
         }
         return out
@@ -69,6 +71,8 @@ struct TableLayout {
                         widths: widths, maxLines: 6, label: "kv \(i + 1)",
                         fills: [Color(hex: 0xF1F4F8), nil], isHeader: false)
             f.spaceBefore = i == 0 ? theme.blockSpacing : 0
+            // Short key–value tables are never split.
+            f.keepWithNext = pairs.count <= 8 && i < pairs.count - 1
             return f
         }
     }

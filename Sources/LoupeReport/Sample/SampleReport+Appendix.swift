@@ -34,7 +34,7 @@ extension SampleReport {
         blocks.append(.pageBreak)
         blocks.append(.heading("A long paragraph across pages", level: 2))
         var sentences: [String] = []
-        for i in 0..<140 {
+        for i in 0..<60 {
             sentences.append("Sentence \(i + 1) of a deliberately long paragraph that the layout engine must split line by line across the page boundary without losing or repeating text.")
         }
         blocks.append(.text(sentences.joined(separator: " ")))
@@ -53,7 +53,7 @@ extension SampleReport {
         }
         let columns = [TableColumn("#", alignment: .right, format: .integer, weight: 0.5),
                        TableColumn("File", weight: 1.6, monospace: true), TableColumn("True", weight: 1.3),
-                       TableColumn("Predicted", weight: 1.3), TableColumn("Confidence", alignment: .right, format: .decimal(places: 3), shaded: true),
+                       TableColumn("Predicted", weight: 1.3), TableColumn("Confidence", alignment: .right, format: .decimal(places: 3), weight: 1.3, shaded: true),
                        TableColumn("Precision", alignment: .right, format: .decimal(places: 3)),
                        TableColumn("Recall", alignment: .right, format: .decimal(places: 3)),
                        TableColumn("F1", alignment: .right, format: .decimal(places: 3))]
@@ -62,5 +62,22 @@ extension SampleReport {
             .table(DataTable(columns: columns, rows: rows, caption: "Misclassified images (confidence shaded with gray).",
                              shading: TableShading(colorMap: .gray, range: 0...1.6))),
         ])
+    }
+}
+
+/// The per-class section: one level-2 heading per class with facts and a confidence histogram.
+extension SampleReport {
+    mutating func perClass() -> Section {
+        var blocks: [Block] = [.text("One page-half per class: the key numbers and the distribution of the model's confidence on the class's test images.")]
+        for (i, name) in classes.enumerated() {
+            blocks.append(.heading("Class \(i): \(name)", level: 2))
+            let confused = classes[(i + 3) % classes.count]
+            blocks.append(.keyValue([("Accuracy", percent(accuracy[i])), ("Most confused with", confused),
+                                     ("Mean confidence", String(format: "%.3f", 0.6 + 0.3 * accuracy[i]))]))
+            let confidences = (0..<800).map { _ in min(1, max(0, accuracy[i] + 0.15 * data.random.normal())) }
+            blocks.append(.chart(Chart(.histogram(values: confidences, bins: 40), title: "Confidence on \(name)",
+                                       xLabel: "softmax confidence", yLabel: "images", height: 130)))
+        }
+        return Section(title: "Per-class analysis", anchor: "classes", blocks: blocks)
     }
 }

@@ -33,6 +33,7 @@ public struct SampleReport {
         doc.append(try builder.robustness())
         doc.append(try builder.embeddings())
         doc.append(builder.confusion())
+        doc.append(builder.perClass())
         doc.append(builder.caveats())
         doc.append(builder.appendix())
         return doc
