@@ -57,6 +57,6 @@ let package = Package(
         .testTarget(name: "LoupeTensorTests", dependencies: ["LoupeTensor", "LoupeTestSupport"]),
         .testTarget(name: "LoupeONNXTests", dependencies: ["LoupeONNX", "LoupeEngine", "LoupeTestSupport"]),
         .testTarget(name: "LoupeEngineTests", dependencies: ["LoupeEngine", "LoupeONNX", "LoupeTestSupport"]),
-        .testTarget(name: "LoupeReportTests", dependencies: ["LoupeReport", "LoupeReportCairo"]),
+        .testTarget(name: "LoupeReportTests", dependencies: ["LoupeReport", "LoupeReportCairo", "CCairo"]),
     ]
 )
