@@ -137,6 +137,20 @@ final class CairoCanvas: Canvas {
         cairo_fill(cr)
     }
 
+    func fillDots(_ centers: [Point], radius: Double, color: Color) {
+        // Zero-length segments with round caps render as discs: 2 coordinates per point instead of 26.
+        cairo_new_path(cr)
+        for c in centers {
+            cairo_move_to(cr, c.x, c.y)
+            cairo_line_to(cr, c.x, c.y)
+        }
+        cairo_set_source_rgba(cr, color.red, color.green, color.blue, color.alpha)
+        cairo_set_line_width(cr, 2 * radius)
+        cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND)
+        cairo_stroke(cr)
+        cairo_set_line_cap(cr, CAIRO_LINE_CAP_BUTT)
+    }
+
     func stroke(_ path: Path, color: Color, lineWidth: Double, dash: [Double]) {
         build(path)
         cairo_set_source_rgba(cr, color.red, color.green, color.blue, color.alpha)

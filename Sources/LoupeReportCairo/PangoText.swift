@@ -24,9 +24,9 @@ struct PangoText {
             case "'": out += "&#39;"
             case "\"": out += "&quot;"
             default:
-                // Control characters other than newline and tab are invalid in markup: drop them.
-                if ch.value < 0x20 && ch != "\n" && ch != "\t" { continue }
-                out.unicodeScalars.append(ch)
+                // Control characters other than newline and tab are invalid in markup: print a space instead
+                // (same UTF-8 length, so byte offsets into the text stay valid).
+                out.unicodeScalars.append(ch.value < 0x20 && ch != "\n" && ch != "\t" ? " " : ch)
             }
         }
         return out
@@ -83,11 +83,13 @@ struct PangoText {
         pango_layout_get_extents(layout, &ink, &logical)
         let scale = Double(PANGO_SCALE)
         var tops: [Double] = []
+        var starts: [Int] = []
         if let iter = pango_layout_get_iter(layout) {
             repeat {
                 var y0: Int32 = 0, y1: Int32 = 0
                 pango_layout_iter_get_line_yrange(iter, &y0, &y1)
                 tops.append(Double(y0) / scale)
+                starts.append(Int(pango_layout_iter_get_index(iter)))
             } while pango_layout_iter_next_line(iter) != 0
             pango_layout_iter_free(iter)
         }
@@ -96,7 +98,8 @@ struct PangoText {
         for (i, top) in tops.enumerated() {
             heights.append((i + 1 < tops.count ? tops[i + 1] : total) - top)
         }
-        return TextMetrics(width: Double(logical.width) / scale, lineHeights: heights.isEmpty ? [total] : heights)
+        return TextMetrics(width: Double(logical.width) / scale, lineHeights: heights.isEmpty ? [total] : heights,
+                           lineStarts: heights.isEmpty ? [] : starts)
     }
 
     /// Rectangles (layout coordinates, points) covered by the UTF-8 byte range `start..<end` of the layout's text.

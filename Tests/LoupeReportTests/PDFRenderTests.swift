@@ -55,6 +55,27 @@ final class PDFRenderTests: XCTestCase {
             XCTAssertTrue(flat.contains(literal), "missing literal \(literal)")
         }
         XCTAssertFalse(flat.contains("&lt;"), "markup escapes leaked into the text")
+        // The paragraph split line by line across pages loses and repeats nothing.
+        for n in [1, 17, 30, 31, 45, 60] {
+            XCTAssertEqual(flat.components(separatedBy: "Sentence \(n) of a deliberately").count - 1, 1, "sentence \(n)")
+        }
+    }
+
+    func testEveryHeadingHasADestinationOnItsPageAndTheOutlineListsIt() throws {
+        let (path, laid) = try Self.rendered.get()
+        let dests = try Poppler.run("pdfinfo", ["-dests", path])
+        var pageOf: [String: Int] = [:]
+        for line in dests.split(separator: "\n") {
+            let parts = line.split(separator: " ", omittingEmptySubsequences: true)
+            guard let page = parts.first.flatMap({ Int($0) }), let name = parts.last else { continue }
+            pageOf[name.trimmingCharacters(in: CharacterSet(charactersIn: "\""))] = page
+        }
+        for h in laid.headings { XCTAssertEqual(pageOf[h.destination], h.page, h.title) }
+        XCTAssertEqual(pageOf["robustness"], laid.headings.first { $0.title == "Robustness" }?.page)
+        let raw = String(decoding: try Data(contentsOf: URL(fileURLWithPath: path)), as: UTF8.self)
+        XCTAssertTrue(raw.contains("/Type /Outlines"))
+        XCTAssertEqual(raw.components(separatedBy: "/Subtype /Link").count - 1,
+                       laid.headings.filter { $0.level <= 2 }.count + 3, "TOC links plus the three links of the overview")
     }
 
     func testImagesAreEmbeddedAsIntegerMultiplesOfTheirNativeSize() throws {

@@ -8,7 +8,7 @@ extension ChartRenderer {
         let xDomain = (xs.min() ?? 0)...(max(xs.max() ?? 1, (xs.min() ?? 0)))
         let yAxis: AxisKind
         if logY {
-            let lo = pow(10, floor(log10(ys.min() ?? 1))), hi = pow(10, ceil(log10(ys.max() ?? 10)))
+            let lo = max(1e-300, pow(10, floor(log10(ys.min() ?? 1)))), hi = min(1e300, pow(10, ceil(log10(ys.max() ?? 10))))
             yAxis = .log(lo...(hi > lo ? hi : lo * 10))
         } else {
             yAxis = .linear(NiceTicks.niceDomain((ys.min() ?? 0)...(ys.max() ?? 1), maxCount: 5))
@@ -25,7 +25,7 @@ extension ChartRenderer {
         }
         canvas.popClip()
         let entries = series.enumerated().map { ($0.element.name, CategoricalPalette.color($0.offset), $0.element.dashed) }
-        drawLegend(entries, dotted: false, in: Rect(x: rect.maxX - legend, y: frame.area.y, width: legend, height: frame.area.height))
+        drawLegend(entries, swatch: .line, in: Rect(x: rect.maxX - legend, y: frame.area.y, width: legend, height: frame.area.height))
     }
 
     func drawBars(_ chart: Chart, categories: [String], series: [String], values: [[Double]], in rect: Rect) {
@@ -47,7 +47,7 @@ extension ChartRenderer {
         }
         if legend > 0 {
             let entries = series.enumerated().map { ($0.element, CategoricalPalette.color($0.offset), false) }
-            drawLegend(entries, dotted: true, in: Rect(x: rect.maxX - legend, y: frame.area.y, width: legend, height: frame.area.height))
+            drawLegend(entries, swatch: .square, in: Rect(x: rect.maxX - legend, y: frame.area.y, width: legend, height: frame.area.height))
         }
     }
 
@@ -57,29 +57,34 @@ extension ChartRenderer {
         let yDomain = NiceTicks.niceDomain((finite.map(\.y).min() ?? 0)...(finite.map(\.y).max() ?? 1), maxCount: 5)
         let legend = legendWidth(classNames)
         let frame = self.frame(chart, x: .linear(xDomain), y: .linear(yDomain), in: rect, rightSpace: legend + (legend > 0 ? 8 : 0))
-        // One path per class keeps the PDF small: 10,000 points become a handful of fill operations.
+        // One batch of dots per class keeps the PDF small: 10,000 points become a handful of operations.
         let classCount = max(classNames.count, (finite.map(\.classIndex).max() ?? -1) + 1)
-        var paths = [Path](repeating: Path(), count: max(1, classCount))
+        var groups = [[Point]](repeating: [], count: max(1, classCount))
         let radius = finite.count > 3000 ? 1.1 : 1.8
-        for p in finite where p.classIndex >= 0 && p.classIndex < paths.count {
-            paths[p.classIndex].addCircle(center: Point(frame.px(p.x), frame.py(p.y)), radius: radius)
+        for p in finite where p.classIndex >= 0 && p.classIndex < groups.count {
+            groups[p.classIndex].append(Point(frame.px(p.x), frame.py(p.y)))
         }
         canvas.pushClip(frame.area.insetBy(-2, -2))
-        for (i, path) in paths.enumerated() where !path.elements.isEmpty {
-            canvas.fill(path, color: CategoricalPalette.color(i).withAlpha(0.75))
+        for (i, centers) in groups.enumerated() where !centers.isEmpty {
+            canvas.fillDots(centers, radius: radius, color: CategoricalPalette.color(i).withAlpha(0.75))
         }
         canvas.popClip()
         let entries = classNames.enumerated().map { ($0.element, CategoricalPalette.color($0.offset), false) }
-        drawLegend(entries, dotted: true, in: Rect(x: rect.maxX - legend, y: frame.area.y, width: legend, height: frame.area.height))
+        drawLegend(entries, swatch: .dot, in: Rect(x: rect.maxX - legend, y: frame.area.y, width: legend, height: frame.area.height))
     }
 
     func drawHistogram(_ chart: Chart, values: [Double], bins: Int, in rect: Rect) {
-        let finite = values.filter(\.isFinite)
-        let n = max(1, bins)
+        // Values beyond ±1e300 would overflow the bin arithmetic; they are left out like NaN.
+        let finite = values.filter { $0.isFinite && abs($0) < 1e300 }
+        let n = min(max(1, bins), 10_000)
         var lo = finite.min() ?? 0, hi = finite.max() ?? 1
         if hi <= lo { lo -= 0.5; hi += 0.5 }
         var counts = [Double](repeating: 0, count: n)
-        for v in finite { counts[min(n - 1, Int((v - lo) / (hi - lo) * Double(n)))] += 1 }
+        for v in finite {
+            let t = (v - lo) / (hi - lo) * Double(n)
+            guard t.isFinite else { continue }
+            counts[min(n - 1, max(0, Int(t)))] += 1
+        }
         let yDomain = NiceTicks.niceDomain(0...max(1, counts.max() ?? 1), maxCount: 5)
         let frame = self.frame(chart, x: .linear(lo...hi), y: .linear(yDomain), in: rect, rightSpace: 4)
         var path = Path()

@@ -63,18 +63,24 @@ public struct ChartRenderer {
         return min(120, widest + 22)
     }
 
-    /// Draws a legend: a swatch (line or dot) and a name per entry, top to bottom.
-    func drawLegend(_ entries: [(String, Color, Bool)], dotted: Bool, in rect: Rect) {
+    /// The mark a legend entry shows next to its name.
+    enum Swatch { case line, dot, square }
+
+    /// Draws a legend: a swatch and a name per entry, top to bottom; the Bool of an entry asks for a dashed line.
+    func drawLegend(_ entries: [(String, Color, Bool)], swatch: Swatch, in rect: Rect) {
         let style = theme.chartLabel.colored(.text)
         let lh = canvas.lineHeight(style) + 3
         for (i, entry) in entries.enumerated() {
             let y = rect.y + 4 + Double(i) * lh
             if y + lh > rect.maxY { break }
             let mid = y + lh / 2 - 1.5
-            if dotted {
+            switch swatch {
+            case .dot:
                 var p = Path(); p.addCircle(center: Point(rect.x + 6, mid), radius: 2.6)
                 canvas.fill(p, color: entry.1)
-            } else {
+            case .square:
+                canvas.fill(.rect(Rect(x: rect.x + 2, y: mid - 3.5, width: 8, height: 7)), color: entry.1)
+            case .line:
                 canvas.stroke(.segment(Point(rect.x, mid), Point(rect.x + 13, mid)), color: entry.1, lineWidth: 1.6,
                               dash: entry.2 ? [3, 1.5] : [])
             }

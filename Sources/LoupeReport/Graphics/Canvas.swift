@@ -4,8 +4,12 @@ public struct TextMetrics: Equatable, Sendable {
     public var width: Double
     /// Height of each line, top to bottom.
     public var lineHeights: [Double]
+    /// UTF-8 offset in `plainText` where each line starts (empty when the measurer does not know).
+    public var lineStarts: [Int]
     /// Creates metrics.
-    public init(width: Double, lineHeights: [Double]) { self.width = width; self.lineHeights = lineHeights }
+    public init(width: Double, lineHeights: [Double], lineStarts: [Int] = []) {
+        self.width = width; self.lineHeights = lineHeights; self.lineStarts = lineStarts
+    }
     /// Total height of all lines.
     public var height: Double { lineHeights.reduce(0, +) }
 }
@@ -29,6 +33,8 @@ public protocol Canvas: TextMeasurer {
     func drawText(_ text: StyledText, at origin: Point, width: Double, maxLines: Int, angle: Double)
     /// Fills `path` with `color`.
     func fill(_ path: Path, color: Color)
+    /// Draws round dots of `radius` at `centers` (scatter plots: much smaller output than circle paths).
+    func fillDots(_ centers: [Point], radius: Double, color: Color)
     /// Strokes `path`; `dash` lists on/off lengths (empty for solid).
     func stroke(_ path: Path, color: Color, lineWidth: Double, dash: [Double])
     /// Draws `image` stretched to `rect` without smoothing (pixels stay crisp squares).

@@ -9,6 +9,7 @@ public final class RecordingCanvas: Canvas {
         case endPage
         case text(String, Point, width: Double)
         case fill(Int)
+        case dots(Int)
         case stroke(Int)
         case image(width: Int, height: Int, rect: Rect)
         case destination(String, Point)
@@ -47,6 +48,7 @@ public final class RecordingCanvas: Canvas {
         operations.append(.text(text.plainText, origin, width: width))
     }
     public func fill(_ path: Path, color: Color) { operations.append(.fill(path.elements.count)) }
+    public func fillDots(_ centers: [Point], radius: Double, color: Color) { operations.append(.dots(centers.count)) }
     public func stroke(_ path: Path, color: Color, lineWidth: Double, dash: [Double]) {
         operations.append(.stroke(path.elements.count))
     }

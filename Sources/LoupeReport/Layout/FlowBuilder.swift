@@ -38,7 +38,8 @@ public final class FlowBuilder {
             let titleHeight = chart.title.isEmpty ? 0 : measurer.lineHeight(theme.body.emboldened) + 4
             let caption = StyledText(chart.caption, style: theme.caption)
             let captionHeight = chart.caption.isEmpty ? 0 : measurer.measure(caption, width: width, maxLines: 3).height + 4
-            let plotHeight = min(chart.height, maxHeight - titleHeight - captionHeight)
+            let requested = chart.height.isFinite ? max(60, chart.height) : 220
+            let plotHeight = max(60, min(requested, maxHeight - titleHeight - captionHeight))
             let theme = self.theme
             let width = self.width
             return [Fragment(label: "chart \(chart.title)", height: titleHeight + plotHeight + captionHeight,
@@ -98,14 +99,25 @@ public final class FlowBuilder {
                 ctx.canvas.drawText(text, at: Point(rect.x + indent, rect.y), width: w)
             }]
         }
+        // One fragment per line. When the measurer reports where lines start, each fragment draws only its
+        // own line; otherwise it draws the whole text shifted up and clipped to its band.
         var out: [Fragment] = []
         var offset = 0.0
+        let starts = metrics.lineStarts
+        let total = text.plainText.utf8.count
         for (i, h) in metrics.lineHeights.enumerated() {
             let top = offset
+            let piece: StyledText? = starts.count == metrics.lineHeights.count
+                ? text.slice(starts[i]..<(i + 1 < starts.count ? starts[i + 1] : total)) : nil
             out.append(Fragment(label: "\(label) line \(i + 1)", height: h, spaceBefore: i == 0 ? gap : 0) { ctx, rect in
-                ctx.canvas.pushClip(Rect(x: rect.x - 2, y: rect.y, width: rect.width + 4, height: rect.height))
-                ctx.canvas.drawText(text, at: Point(rect.x + indent, rect.y - top), width: w)
-                ctx.canvas.popClip()
+                if let piece {
+                    // A little slack: alone, a line may measure a hair wider than inside its paragraph.
+                    ctx.canvas.drawText(piece, at: Point(rect.x + indent, rect.y), width: w + 24, maxLines: 1)
+                } else {
+                    ctx.canvas.pushClip(Rect(x: rect.x - 2, y: rect.y, width: rect.width + 4, height: rect.height))
+                    ctx.canvas.drawText(text, at: Point(rect.x + indent, rect.y - top), width: w)
+                    ctx.canvas.popClip()
+                }
             })
             offset += h
         }

@@ -81,4 +81,20 @@ public struct StyledText: Equatable, Sendable {
     public init(_ text: String, style: TextStyle) { self.init([TextRun(text)], style: style) }
     /// The plain characters of all runs.
     public var plainText: String { runs.map(\.text).joined() }
+
+    /// The runs cut to the UTF-8 byte range `range` of `plainText` (offsets inside a character round down).
+    public func slice(_ range: Range<Int>) -> StyledText {
+        var out: [TextRun] = []
+        var offset = 0
+        for run in runs {
+            let bytes = Array(run.text.utf8)
+            let lo = max(range.lowerBound - offset, 0), hi = min(range.upperBound - offset, bytes.count)
+            offset += bytes.count
+            guard lo < hi else { continue }
+            var piece = run
+            piece.text = String(decoding: bytes[lo..<hi], as: UTF8.self)
+            out.append(piece)
+        }
+        return StyledText(out, style: style)
+    }
 }
