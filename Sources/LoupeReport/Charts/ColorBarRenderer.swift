@@ -21,7 +21,7 @@ public struct ColorBarRenderer {
         let style = theme.chartLabel
         let lh = canvas.lineHeight(style)
         let scale = LinearScale(domain: bar.range, from: rect.maxY, to: rect.y)
-        let ticks = NiceTicks.linear(bar.range, maxCount: max(2, Int(rect.height / 22)))
+        let ticks = NiceTicks.linear(bar.range, maxCount: max(2, min(8, Int(rect.height / 50))))
         for tick in ticks.values {
             let y = scale.map(tick)
             canvas.stroke(.segment(Point(rect.maxX, y), Point(rect.maxX + 2.5, y)), color: .muted, lineWidth: 0.4, dash: [])

@@ -20,7 +20,7 @@ public enum NumberFormat: Sendable, Equatable {
         switch self {
         case .decimal(let p): return NumberFormat.grouped(value, places: p)
         case .integer: return NumberFormat.grouped(value.rounded(), places: 0)
-        case .percent(let p): return String(format: "%.\(max(0, p))f%%", value * 100)
+        case .percent(let p): return NumberFormat.grouped(value * 100, places: p) + "%"
         case .scientific(let p): return String(format: "%.\(max(0, p))e", value)
         case .automatic:
             let a = abs(value)

@@ -59,7 +59,7 @@ extension SampleReport {
 
     mutating func attributions() throws -> Section {
         var blocks = try templates.blocks("sample_attributions", context: ["method": "integrated gradients", "steps": 64,
-                                                                             "alpha": "0.55", "randomised": 3, "change": "12%"])
+                                                                             "alpha": "0.85", "randomised": 3, "change": "12%"])
         var cells: [Figure.Cell] = []
         for i in 0..<8 {
             let picture = data.picture(size: 32, hue: i)

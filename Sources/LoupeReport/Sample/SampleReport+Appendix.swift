@@ -72,11 +72,11 @@ extension SampleReport {
         for (i, name) in classes.enumerated() {
             blocks.append(.heading("Class \(i): \(name)", level: 2))
             let confused = classes[(i + 3) % classes.count]
-            blocks.append(.keyValue([("Accuracy", percent(accuracy[i])), ("Most confused with", confused),
-                                     ("Mean confidence", String(format: "%.3f", 0.6 + 0.3 * accuracy[i]))]))
             let confidences = (0..<800).map { _ in min(1, max(0, accuracy[i] + 0.15 * data.random.normal())) }
             blocks.append(.chart(Chart(.histogram(values: confidences, bins: 40), title: "Confidence on \(name)",
                                        xLabel: "softmax confidence", yLabel: "images", height: 130)))
+            blocks.append(.keyValue([("Accuracy", percent(accuracy[i])), ("Most confused with", confused),
+                                     ("Mean confidence", String(format: "%.3f", 0.6 + 0.3 * accuracy[i]))]))
         }
         return Section(title: "Per-class analysis", anchor: "classes", blocks: blocks)
     }
