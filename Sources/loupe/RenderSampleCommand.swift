@@ -20,10 +20,6 @@ struct RenderSampleCommand: ParsableCommand {
     }
 
     func run() throws {
-        do {
-            try renderSampleReport(outputPath: output, pageSize: pageSize)
-        } catch {
-            throw ValidationError("\(error)")
-        }
+        try renderSampleReport(outputPath: output, pageSize: pageSize)
     }
 }
