@@ -71,3 +71,16 @@ final class ModelTests: XCTestCase {
         XCTAssertThrowsError(try PageSize.named("a5"))
     }
 }
+
+/// Cutting styled text by UTF-8 offsets, as paragraph splitting does.
+final class SliceTests: XCTestCase {
+    func testSliceKeepsStylesAcrossRuns() {
+        let text = StyledText([TextRun("ab"), TextRun("Δc", bold: true), TextRun("de", link: .uri("u"))], style: TextStyle())
+        let piece = text.slice(1..<6)
+        XCTAssertEqual(piece.runs.map(\.text), ["b", "Δc", "d"])
+        XCTAssertEqual(piece.runs.map(\.bold), [false, true, false])
+        XCTAssertEqual(piece.runs.last?.link, .uri("u"))
+        XCTAssertEqual(text.slice(0..<text.plainText.utf8.count).plainText, "abΔcde")
+        XCTAssertTrue(text.slice(4..<4).runs.isEmpty)
+    }
+}

@@ -53,8 +53,8 @@ extension ChartRenderer {
 
     func drawScatter(_ chart: Chart, points: [ScatterPoint], classNames: [String], in rect: Rect) {
         let finite = points.filter { $0.x.isFinite && $0.y.isFinite }
-        let xDomain = NiceTicks.niceDomain((finite.map(\.x).min() ?? 0)...(finite.map(\.x).max() ?? 1), maxCount: 6)
-        let yDomain = NiceTicks.niceDomain((finite.map(\.y).min() ?? 0)...(finite.map(\.y).max() ?? 1), maxCount: 5)
+        let xDomain = NiceTicks.niceDomain((finite.map(\.x).min() ?? 0)...(finite.map(\.x).max() ?? 1), maxCount: 10)
+        let yDomain = NiceTicks.niceDomain((finite.map(\.y).min() ?? 0)...(finite.map(\.y).max() ?? 1), maxCount: 8)
         let legend = legendWidth(classNames)
         let frame = self.frame(chart, x: .linear(xDomain), y: .linear(yDomain), in: rect, rightSpace: legend + (legend > 0 ? 8 : 0))
         // One batch of dots per class keeps the PDF small: 10,000 points become a handful of operations.

@@ -1,6 +1,8 @@
 /// A named series of (x, y) points for a line chart.
 public struct LineSeries: Sendable {
+    /// Legend label.
     public var name: String
+    /// (x, y) pairs in drawing order; non-finite pairs are skipped.
     public var points: [(Double, Double)]
     /// Whether the line is dashed (e.g. validation curves).
     public var dashed: Bool
@@ -36,12 +38,17 @@ public enum ChartKind: Sendable {
 
 /// A chart block: a kind, axis titles and a height.
 public struct Chart: Sendable {
+    /// What is plotted.
     public var kind: ChartKind
+    /// Bold line above the plot.
     public var title: String
+    /// Title of the x axis.
     public var xLabel: String
+    /// Title of the y axis (rotated).
     public var yLabel: String
     /// Height of the chart in points (the width is the body width).
     public var height: Double
+    /// Italic line under the plot.
     public var caption: String
 
     /// Creates a chart.

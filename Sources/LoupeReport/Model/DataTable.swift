@@ -57,8 +57,11 @@ public enum TableCell: Sendable, Equatable {
 
 /// A column of a data table.
 public struct TableColumn: Sendable {
+    /// Header text.
     public var title: String
+    /// Alignment of header and cells.
     public var alignment: TextAlignment
+    /// How numeric cells print.
     public var format: NumberFormat
     /// Relative width; columns share the body width in proportion to their weights.
     public var weight: Double
@@ -86,9 +89,13 @@ public struct TableShading: Sendable {
 
 /// A table of rows under a header row repeated on every page the table spans.
 public struct DataTable: Sendable {
+    /// Column definitions, left to right.
     public var columns: [TableColumn]
+    /// Rows of cells, one cell per column.
     public var rows: [[TableCell]]
+    /// Caption printed above the table (may be empty).
     public var caption: String
+    /// Heatmap shading of the columns marked `shaded`, if any.
     public var shading: TableShading?
     /// Lines a cell may take before it is cut with an ellipsis.
     public var maxLinesPerCell: Int

@@ -2,10 +2,15 @@ import Foundation
 
 /// A report: a title page, a table of contents, then sections of blocks.
 public struct Document: Sendable {
+    /// Report title: title page, running header, PDF title.
     public var title: String
+    /// A line under the title on the title page.
     public var subtitle: String
+    /// PDF author and title-page byline.
     public var author: String
+    /// PDF subject.
     public var subject: String
+    /// PDF keywords.
     public var keywords: [String]
     /// Written as the PDF creator "Loupe <version>".
     public var generatorVersion: String
@@ -15,6 +20,7 @@ public struct Document: Sendable {
     public var titlePageFacts: [(String, String)]
     /// Whether a table of contents follows the title page.
     public var includesTableOfContents: Bool
+    /// The numbered sections, in order.
     public var sections: [Section]
 
     /// Creates an empty document.
@@ -42,7 +48,9 @@ public struct Document: Sendable {
 
 /// A numbered chapter of the report: its title is a level-1 heading followed by the blocks.
 public struct Section: Sendable {
+    /// The level-1 heading text (numbered automatically).
     public var title: String
+    /// The flow of blocks under the heading.
     public var blocks: [Block]
     /// Whether the section starts on a fresh page.
     public var startsOnNewPage: Bool
@@ -87,8 +95,11 @@ public enum Block: Sendable {
 public struct Callout: Sendable {
     /// The tone of the box (colour and default title).
     public enum Kind: Sendable { case note, caveat, warning }
+    /// Tone of the box.
     public var kind: Kind
+    /// Bold first line.
     public var title: String
+    /// The text of the box.
     public var body: [TextRun]
     /// Creates a callout.
     public init(_ kind: Kind, title: String, body: [TextRun]) { self.kind = kind; self.title = title; self.body = body }

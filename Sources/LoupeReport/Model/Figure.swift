@@ -19,9 +19,13 @@ public struct Figure: Sendable {
         public init(_ image: RasterImage, caption: String = "") { self.image = image; self.caption = caption }
     }
 
+    /// Images in reading order.
     public var cells: [Cell]
+    /// Images per row.
     public var columns: Int
+    /// Caption under the grid (may be empty).
     public var caption: String
+    /// A colour bar at the right of the grid, shared by all images.
     public var colorBar: ColorBar?
     /// Largest width of one image in points; the grid never exceeds the body width.
     public var maxCellWidth: Double
