@@ -126,6 +126,9 @@ final class LayoutTests: XCTestCase {
         let (laid, _) = try layout([Section(title: "A", blocks: [.text(text)])])
         XCTAssertGreaterThan(laid.bodyPages.count, 2)
         for items in laid.bodyPages { XCTAssertLessThanOrEqual(items.last?.rect.maxY ?? 0, page.body.maxY + 0.01) }
+        let lines = laid.bodyPages.map { $0.filter { $0.fragment.label.hasPrefix("paragraph line") }.count }
+        XCTAssertEqual(lines.reduce(0, +), laid.bodyPages.flatMap { $0 }.filter { $0.fragment.label.hasPrefix("paragraph line") }.count)
+        XCTAssertTrue(lines.filter { $0 > 0 }.allSatisfy { $0 >= 2 }, "\(lines)")
     }
 
     func testMismatchedTableRowIsATypedError() {

@@ -121,6 +121,11 @@ public final class FlowBuilder {
             })
             offset += h
         }
+        // Orphan and widow control: never leave the first or the last line alone on a page.
+        if out.count >= 4 {
+            out[0].keepWithNext = true
+            out[out.count - 2].keepWithNext = true
+        }
         return out
     }
 
