@@ -1,0 +1,86 @@
+/// A canvas that records what is drawn, with a deterministic approximate text measurer.
+///
+/// Used by unit tests of layout: every character is `0.55 × size` wide (`0.6` in monospace),
+/// lines are `1.17 × size` high plus the style's line spacing, and wrapping is greedy on spaces.
+public final class RecordingCanvas: Canvas {
+    /// One recorded call.
+    public enum Operation: Equatable {
+        case beginPage(Size)
+        case endPage
+        case text(String, Point, width: Double)
+        case fill(Int)
+        case dots(Int)
+        case stroke(Int)
+        case image(width: Int, height: Int, rect: Rect)
+        case destination(String, Point)
+        case link(LinkTarget, Rect)
+        case outline(String, level: Int, destination: String)
+    }
+
+    public private(set) var operations: [Operation] = []
+    public private(set) var pageCount = 0
+
+    /// Creates an empty recording.
+    public init() {}
+
+    /// The texts drawn on page `page` (1-based).
+    public func texts(onPage page: Int) -> [String] {
+        var current = 0
+        var out: [String] = []
+        for op in operations {
+            if case .beginPage = op { current += 1 }
+            if current == page, case let .text(s, _, _) = op { out.append(s) }
+        }
+        return out
+    }
+
+    public func measure(_ text: StyledText, width: Double, maxLines: Int) -> TextMetrics {
+        let lines = wrap(text, width: width)
+        let count = maxLines > 0 ? min(lines.count, maxLines) : lines.count
+        let lineHeight = text.style.size * (1.17 + text.style.lineSpacing)
+        let widest = lines.prefix(count).map { Double($0) * charWidth(text.style) }.max() ?? 0
+        return TextMetrics(width: min(widest, width), lineHeights: Array(repeating: lineHeight, count: max(count, 1)))
+    }
+
+    public func beginPage(size: Size) throws { pageCount += 1; operations.append(.beginPage(size)) }
+    public func endPage() throws { operations.append(.endPage) }
+    public func drawText(_ text: StyledText, at origin: Point, width: Double, maxLines: Int, angle: Double) {
+        operations.append(.text(text.plainText, origin, width: width))
+    }
+    public func fill(_ path: Path, color: Color) { operations.append(.fill(path.elements.count)) }
+    public func fillDots(_ centers: [Point], radius: Double, color: Color) { operations.append(.dots(centers.count)) }
+    public func stroke(_ path: Path, color: Color, lineWidth: Double, dash: [Double]) {
+        operations.append(.stroke(path.elements.count))
+    }
+    public func drawImage(_ image: RasterImage, in rect: Rect) {
+        operations.append(.image(width: image.width, height: image.height, rect: rect))
+    }
+    public func pushClip(_ rect: Rect) {}
+    public func popClip() {}
+    public func addDestination(_ name: String, at point: Point) { operations.append(.destination(name, point)) }
+    public func addLink(_ target: LinkTarget, rect: Rect) { operations.append(.link(target, rect)) }
+    public func addOutlineEntry(title: String, level: Int, destination name: String) {
+        operations.append(.outline(title, level: level, destination: name))
+    }
+
+    private func charWidth(_ style: TextStyle) -> Double { style.size * (style.family == .mono ? 0.6 : 0.55) }
+
+    /// Greedy word wrap; returns the character count of each line.
+    private func wrap(_ text: StyledText, width: Double) -> [Int] {
+        let perLine = max(1, Int(width / charWidth(text.style)))
+        var lines: [Int] = []
+        for paragraph in text.plainText.split(separator: "\n", omittingEmptySubsequences: false) {
+            var current = 0
+            for word in paragraph.split(separator: " ") {
+                var n = word.count
+                let needed = current == 0 ? n : current + 1 + n
+                if needed <= perLine { current = needed; continue }
+                if current > 0 { lines.append(current); current = 0 }
+                while n > perLine { lines.append(perLine); n -= perLine }
+                current = n
+            }
+            lines.append(current)
+        }
+        return lines
+    }
+}

@@ -1,0 +1,60 @@
+/// A named series of (x, y) points for a line chart.
+public struct LineSeries: Sendable {
+    /// Legend label.
+    public var name: String
+    /// (x, y) pairs in drawing order; non-finite pairs are skipped.
+    public var points: [(Double, Double)]
+    /// Whether the line is dashed (e.g. validation curves).
+    public var dashed: Bool
+    /// Creates a series.
+    public init(_ name: String, points: [(Double, Double)], dashed: Bool = false) {
+        self.name = name; self.points = points; self.dashed = dashed
+    }
+}
+
+/// A point of a scatter plot with its class index.
+public struct ScatterPoint: Sendable {
+    public var x: Double
+    public var y: Double
+    public var classIndex: Int
+    /// Creates a point.
+    public init(x: Double, y: Double, classIndex: Int) { self.x = x; self.y = y; self.classIndex = classIndex }
+}
+
+/// What a chart shows.
+public enum ChartKind: Sendable {
+    /// Lines with a legend; `logY` puts the y axis on a log scale.
+    case line(series: [LineSeries], logY: Bool)
+    /// Grouped bars: one group per category, one bar per series (`values[series][category]`).
+    case bars(categories: [String], series: [String], values: [[Double]])
+    /// Points coloured by class, with a legend naming the classes.
+    case scatter(points: [ScatterPoint], classNames: [String])
+    /// A histogram of raw values into `bins` equal bins.
+    case histogram(values: [Double], bins: Int)
+    /// A matrix of cells (`values[row][column]`) with a colour bar; annotated with values when small.
+    case heatmap(values: [[Double]], rowLabels: [String], columnLabels: [String], colorMap: ColorMap,
+                 range: ClosedRange<Double>?, annotate: Bool)
+}
+
+/// A chart block: a kind, axis titles and a height.
+public struct Chart: Sendable {
+    /// What is plotted.
+    public var kind: ChartKind
+    /// Bold line above the plot.
+    public var title: String
+    /// Title of the x axis.
+    public var xLabel: String
+    /// Title of the y axis (rotated).
+    public var yLabel: String
+    /// Height of the chart in points (the width is the body width).
+    public var height: Double
+    /// Italic line under the plot.
+    public var caption: String
+
+    /// Creates a chart.
+    public init(_ kind: ChartKind, title: String = "", xLabel: String = "", yLabel: String = "",
+                height: Double = 220, caption: String = "") {
+        self.kind = kind; self.title = title; self.xLabel = xLabel; self.yLabel = yLabel
+        self.height = height; self.caption = caption
+    }
+}

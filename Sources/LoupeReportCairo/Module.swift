@@ -1,1 +1,0 @@
-// LoupeReportCairo module.
