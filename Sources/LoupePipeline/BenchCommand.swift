@@ -1,4 +1,5 @@
 import Foundation
+import LoupeAnalysis
 import LoupeEngine
 import LoupeTensor
 
@@ -44,6 +45,40 @@ public enum EngineBenchmark {
         return Measurement(model: modelPath, batch: batch, imagesPerSecond: Double(batch * times.count) / total,
                            medianMilliseconds: sorted[sorted.count / 2] * 1000, runs: times.count,
                            peakRSSMegabytes: peakResidentMegabytes(), threads: Parallel.workerCount)
+    }
+
+    /// Attribution throughput: `saliency` images/s at `batch`, or `integrated-gradients` seconds per image.
+    public static func measureAttribution(modelPath: String, method: String, batch: Int, steps: Int, seconds: Double,
+                                          seed: UInt64 = 0) throws -> Measurement {
+        let classifier = try Classifier(model: try Model(path: modelPath))
+        guard let sample = classifier.model.sampleShape else {
+            throw LoupeError(.invalidModel, file: modelPath, location: "input", "the first input needs fixed non-batch dimensions")
+        }
+        var generator = SeededGenerator(seed: seed)
+        let rows = method == "saliency" ? batch : 1
+        let input = generator.normalTensor(shape: [rows] + sample, standardDeviation: 1)
+        let targets = try classifier.targets(.predicted, scores: try classifier.scores(input))
+        func once() throws {
+            switch method {
+            case "saliency": _ = try GradientAttribution.saliency(classifier, images: input, targets: targets)
+            case "integrated-gradients":
+                _ = try IntegratedGradients.attribute(classifier, images: input, targets: targets, steps: steps, internalBatchSize: 50)
+            default: throw LoupeError(.invalidConfig, location: "--method", "bench supports saliency and integrated-gradients")
+            }
+        }
+        try once()
+        var times = [Double]()
+        let start = Date()
+        while Date().timeIntervalSince(start) < seconds || times.count < 3 {
+            let t0 = Date()
+            try once()
+            times.append(Date().timeIntervalSince(t0))
+        }
+        let sorted = times.sorted()
+        let total = times.reduce(0, +)
+        return Measurement(engine: "loupe-\(method)", model: modelPath, batch: rows,
+                           imagesPerSecond: Double(rows * times.count) / total, medianMilliseconds: sorted[sorted.count / 2] * 1000,
+                           runs: times.count, peakRSSMegabytes: peakResidentMegabytes(), threads: Parallel.workerCount)
     }
 
     /// The process's peak resident set size in MiB (Linux reports kilobytes).

@@ -3,7 +3,7 @@ import LoupeReport
 import LoupeReportCairo
 
 /// The version written into reports as the PDF creator "Loupe <version>".
-public let loupeReportVersion = "0.1.0"
+public let loupeReportVersion = LoupeVersion.string
 
 /// Builds the ~30-page sample report (every block type, a 10,000-point scatter) and renders it to `outputPath`.
 ///
@@ -11,13 +11,13 @@ public let loupeReportVersion = "0.1.0"
 /// else the `Templates` folder of the source checkout.
 public func renderSampleReport(outputPath: String, pageSize: String) throws {
     let size = try PageSize.named(pageSize)
-    let templates = try TemplateRenderer(folder: try sampleTemplatesFolder())
+    let templates = try TemplateRenderer(folder: try defaultTemplatesFolder())
     let document = try SampleReport.document(templates: templates, version: loupeReportVersion)
     try CairoPDFRenderer().render(document, to: outputPath, pageSize: size)
 }
 
 /// The first existing folder among `$LOUPE_TEMPLATES`, `./Templates` and the checkout's `Templates`.
-func sampleTemplatesFolder() throws -> String {
+func defaultTemplatesFolder() throws -> String {
     var candidates: [String] = []
     if let env = ProcessInfo.processInfo.environment["LOUPE_TEMPLATES"], !env.isEmpty { candidates.append(env) }
     candidates.append(FileManager.default.currentDirectoryPath + "/Templates")

@@ -10,6 +10,9 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "Rows per batch.") var batch: Int = 1
     @Option(name: .long, help: "Seconds to measure after warm-up.") var seconds: Double = 5
     @Option(name: .long, help: "Untimed warm-up runs.") var warmup: Int = 3
+    @Option(name: .long, help: "Benchmark an attribution method instead of inference: saliency or integrated-gradients.")
+    var method: String?
+    @Option(name: .long, help: "Integrated Gradients steps.") var steps: Int = 50
 
     func validate() throws {
         guard batch > 0, seconds > 0 else { throw ValidationError("--batch and --seconds must be positive") }
@@ -17,8 +20,13 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            print(try EngineBenchmark.jsonLine(try EngineBenchmark.measure(modelPath: model, batch: batch, seconds: seconds,
-                                                                            warmup: warmup)))
+            if let method {
+                print(try EngineBenchmark.jsonLine(try EngineBenchmark.measureAttribution(
+                    modelPath: model, method: method, batch: batch, steps: steps, seconds: seconds)))
+            } else {
+                print(try EngineBenchmark.jsonLine(try EngineBenchmark.measure(modelPath: model, batch: batch, seconds: seconds,
+                                                                                warmup: warmup)))
+            }
         }
     }
 }

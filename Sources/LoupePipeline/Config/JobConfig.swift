@@ -57,15 +57,29 @@ public struct JobConfig: Sendable, Equatable, Codable {
     public var writeFigures: Bool
 }
 
+/// A job the config describes wrongly, with every problem found in it.
+public struct RejectedJob: Sendable {
+    public var index: Int
+    public var name: String
+    public var problems: [String]
+
+    /// All problems on one line.
+    public var message: String {
+        problems.first.map { $0 + (problems.count > 1 ? " (and \(problems.count - 1) more: \(problems.dropFirst().joined(separator: "; ")))" : "") } ?? ""
+    }
+}
+
 /// A validated config file: one or more jobs, paths already resolved.
 public struct LoupeConfig: Sendable {
     public var path: String
     public var jobs: [JobConfig]
+    /// Jobs whose part of the config is invalid: they do not run, the others do.
+    public var rejectedJobs: [RejectedJob]
     /// The config's raw JSON, kept for the report's appendix.
     public var rawText: String
 
     /// Section names a job may ask for.
-    public static let sectionNames = ["summary", "weights", "activations", "gradients"]
+    public static var sectionNames: [String] { SectionRegistry.all.map { $0.name } }
     static let jobKeys = ["name", "model", "classes", "dataset", "sections", "seed", "output", "templates", "page_size",
                           "batch_size", "arrays", "figures"]
     static let modelKeys = ["path", "input", "preprocessing"]
@@ -86,25 +100,35 @@ public struct LoupeConfig: Sendable {
         let reader = ConfigReader(file: path)
         let top = reader.object(json, "", allowed: ["jobs", "$schema"])
         var jobs = [JobConfig]()
+        var rejected = [RejectedJob]()
+        var seen = Set<String>()
         if let list = reader.array(top, "jobs", "") {
             if list.isEmpty { reader.problem("jobs", "expected at least one job") }
             for (index, item) in list.enumerated() {
-                if let job = readJob(item, "jobs[\(index)]", reader: reader, folder: folder, outputOverride: outputOverride) {
+                let before = reader.problems.count
+                let job = readJob(item, "jobs[\(index)]", reader: reader, folder: folder, outputOverride: outputOverride)
+                if let job, !job.name.isEmpty, !seen.insert(job.name).inserted {
+                    reader.problem("jobs[\(index)].name", "duplicate job name '\(job.name)'")
+                }
+                let problems = Array(reader.problems[before...])
+                if let job, problems.isEmpty {
                     jobs.append(job)
+                } else {
+                    rejected.append(RejectedJob(index: index, name: job?.name ?? "", problems: problems))
                 }
             }
         } else if top != nil {
             reader.problem("jobs", "missing (required)")
         }
-        var seen = Set<String>()
-        for (index, job) in jobs.enumerated() where !seen.insert(job.name).inserted {
-            reader.problem("jobs[\(index)].name", "duplicate job name '\(job.name)'")
+        let jobProblems = Set(rejected.flatMap(\.problems))
+        let topLevel = reader.problems.filter { !jobProblems.contains($0) }
+        if let first = topLevel.first {
+            throw LoupeError(.invalidConfig, file: path, first + (topLevel.count > 1 ? " (and \(topLevel.count - 1) more)" : ""))
         }
-        if let first = reader.problems.first {
-            let more = reader.problems.count > 1 ? " (and \(reader.problems.count - 1) more: \(reader.problems.dropFirst().joined(separator: "; ")))" : ""
-            throw LoupeError(.invalidConfig, file: path, first + more)
+        if jobs.isEmpty, let first = rejected.first {
+            throw LoupeError(.invalidConfig, file: path, first.message)
         }
-        return LoupeConfig(path: path, jobs: jobs, rawText: String(decoding: data, as: UTF8.self))
+        return LoupeConfig(path: path, jobs: jobs, rejectedJobs: rejected, rawText: String(decoding: data, as: UTF8.self))
     }
 
     static func jsonErrorSummary(_ error: Error) -> String {

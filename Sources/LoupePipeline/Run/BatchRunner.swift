@@ -1,0 +1,78 @@
+import Foundation
+import LoupeEngine
+import LoupeTensor
+
+/// `loupe run` and `loupe validate`: every job of a config, each isolated from the others' failures.
+public enum BatchRunner {
+    /// Runs the selected jobs (all when `jobNames` is empty); returns the exit code (0 all ok, 1 some failed, 78 bad config).
+    public static func run(configPath: String, jobNames: [String] = [], outputOverride: String? = nil,
+                           log: RunLog = RunLog()) -> Int32 {
+        let config: LoupeConfig
+        do {
+            config = try LoupeConfig.load(path: configPath, outputOverride: outputOverride)
+            try checkJobNames(jobNames, in: config)
+        } catch {
+            log.error(describe(error))
+            return ExitCodes.code(for: error)
+        }
+        let jobs = jobNames.isEmpty ? config.jobs : config.jobs.filter { jobNames.contains($0.name) }
+        for rejected in config.rejectedJobs where jobNames.isEmpty || jobNames.contains(rejected.name) {
+            log.error("\(config.path): \(rejected.message)", job: rejected.name)
+        }
+        let configProblems = config.rejectedJobs.contains { jobNames.isEmpty || jobNames.contains($0.name) }
+        var failures = 0
+        for job in jobs {
+            let started = Date()
+            do {
+                let folder = try JobRunner(job: job, config: config, log: log, environment: ProcessInfo.processInfo.environment).run()
+                log.info(String(format: "done in %.1f s: %@", Date().timeIntervalSince(started), folder), job: job.name)
+            } catch {
+                failures += 1
+                log.error("job '\(job.name)': " + describe(error), job: job.name)
+            }
+        }
+        if failures > 0 {
+            log.info("\(failures) of \(jobs.count) jobs failed", level: "error")
+        }
+        if configProblems { return ExitCodes.invalidConfig }
+        return failures > 0 ? ExitCodes.failure : ExitCodes.success
+    }
+
+    /// Checks a config without running it: the JSON, every model loads, every dataset opens.
+    public static func validate(configPath: String, log: RunLog = RunLog()) -> Int32 {
+        do {
+            let config = try LoupeConfig.load(path: configPath)
+            for rejected in config.rejectedJobs { log.error("\(config.path): \(rejected.message)", job: rejected.name) }
+            var failures = 0
+            for job in config.jobs {
+                do {
+                    let model = try Model(path: job.modelPath)
+                    guard let shape = model.sampleShape else {
+                        throw LoupeError(.invalidModel, file: job.modelPath, location: "input", "needs fixed non-batch extents")
+                    }
+                    let dataset = try DatasetFactory.open(job, sampleShape: shape, classNames: job.classNames)
+                    log.info("ok: model \(shape), \(dataset.count) images, sections \(job.sections.joined(separator: ", "))", job: job.name)
+                } catch {
+                    failures += 1
+                    log.error("job '\(job.name)': " + describe(error), job: job.name)
+                }
+            }
+            if !config.rejectedJobs.isEmpty { return ExitCodes.invalidConfig }
+            return failures == 0 ? ExitCodes.success : ExitCodes.failure
+        } catch {
+            log.error(describe(error))
+            return ExitCodes.code(for: error)
+        }
+    }
+
+    static func checkJobNames(_ names: [String], in config: LoupeConfig) throws {
+        for name in names where !config.jobs.contains(where: { $0.name == name }) {
+            throw LoupeError(.invalidConfig, file: config.path, location: "--job",
+                             "no job named '\(name)'; jobs: \(config.jobs.map(\.name).joined(separator: ", "))")
+        }
+    }
+
+    static func describe(_ error: Error) -> String {
+        (error as? LoupeError)?.description ?? String(describing: error).replacingOccurrences(of: "\n", with: " ")
+    }
+}

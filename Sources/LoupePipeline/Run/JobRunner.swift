@@ -1,0 +1,156 @@
+import Foundation
+import LoupeAnalysis
+import LoupeData
+import LoupeEngine
+import LoupeReport
+import LoupeReportCairo
+import LoupeTensor
+
+/// Runs one job: model, dataset, evaluation pass, sections, then report.pdf, summary.json and run.json.
+struct JobRunner {
+    let job: JobConfig
+    let config: LoupeConfig
+    let log: RunLog
+    let environment: [String: String]
+
+    /// Whether `SOURCE_DATE_EPOCH` asks for reproducible output (no wall-clock numbers in the PDF).
+    var reproducible: Bool { environment["SOURCE_DATE_EPOCH"] != nil }
+
+    /// Runs the job and returns the folder it wrote; nothing is left behind on failure.
+    func run() throws -> String {
+        var timings = [(String, Double)]()
+        func timed<T>(_ stage: String, _ body: () throws -> T) rethrows -> T {
+            let start = Date()
+            log.info(stage + "…", job: job.name)
+            let value = try body()
+            timings.append((stage, Date().timeIntervalSince(start)))
+            return value
+        }
+        let (model, classifier, sampleShape) = try timed("loading model") { () throws -> (Model, Classifier, [Int]) in
+            let model = try Model(path: job.modelPath)
+            if let input = job.inputName, !model.graph.inputs.contains(where: { $0.name == input }) {
+                throw LoupeError(.invalidConfig, file: config.path, location: "jobs.\(job.name).model.input",
+                                 "the model has no input '\(input)'; inputs: \(model.graph.inputs.map(\.name).joined(separator: ", "))")
+            }
+            guard let shape = model.sampleShape else {
+                throw LoupeError(.invalidModel, file: job.modelPath, location: "input '\(model.primaryInputName)'",
+                                 "needs fixed channel, height and width extents")
+            }
+            return (model, try Classifier(model: model), shape)
+        }
+        let dataset = try timed("opening dataset") { try DatasetFactory.open(job, sampleShape: sampleShape, classNames: job.classNames) }
+        let classNames = job.classNames ?? dataset.classNames
+        let templates = try TemplateRenderer(folders: [job.templatesFolder, try defaultTemplatesFolder()].compactMap { $0 })
+        let evaluation = try timed("evaluating \(dataset.count) images") {
+            try evaluate(classifier: classifier, dataset: dataset, classCount: classNames.count)
+        }
+        let context = JobContext(job: job, model: model, classifier: classifier, dataset: dataset, classNames: classNames,
+                                 templates: templates, evaluation: evaluation, log: { log.info($0, job: job.name) })
+        var outputs = [SectionOutput]()
+        for name in job.sections {
+            guard let type = SectionRegistry.section(named: name) else { continue }
+            outputs.append(try timed("section \(name)") { try type.init().make(context) })
+        }
+        let runID = makeRunID()
+        let folder = try RunFolder(outputFolder: job.outputFolder, jobName: job.name, runID: runID)
+        do {
+            let modelHash = SHA256.hex(file: job.modelPath) ?? ""
+            let document = try timed("laying out the report") {
+                try ReportAssembler(job: job, config: config, context: context, outputs: outputs, runID: runID,
+                                    modelHash: modelHash, datasetFingerprint: dataset.fingerprint,
+                                    timings: reproducible ? [] : timings).document()
+            }
+            _ = try timed("rendering PDF") {
+                try CairoPDFRenderer().render(document, to: folder.path("report.pdf"), pageSize: try PageSize.named(job.pageSize))
+            }
+            try folder.write(Data((summaryJSON(outputs) + "\n").utf8), to: "summary.json")
+            try writeExtras(outputs, into: folder)
+            let manifest = runManifest(runID: runID, modelHash: modelHash, dataset: dataset, timings: timings)
+            try folder.write(Data((manifest.json() + "\n").utf8), to: "run.json")
+            try folder.commit()
+        } catch {
+            folder.discard()
+            throw error
+        }
+        return folder.finalURL.path
+    }
+
+    /// One streamed pass: predictions, confidences and true-class probabilities for every image.
+    func evaluate(classifier: Classifier, dataset: any Dataset, classCount: Int) throws -> Evaluation {
+        var evaluation = Evaluation()
+        evaluation.classCount = classCount
+        let started = Date()
+        var iterator = dataset.batches(size: job.batchSize)
+        var done = 0
+        while let batch = try iterator.next() {
+            let scores = try classifier.scores(batch.images)
+            guard scores.shape[1] == classCount else {
+                throw LoupeError(.invalidConfig, file: config.path, location: "jobs.\(job.name).classes",
+                                 "\(classCount) class names but the model scores \(scores.shape[1]) classes")
+            }
+            for row in 0..<scores.shape[0] {
+                let logits = Array(scores.scalars[(row * classCount)..<((row + 1) * classCount)])
+                let top = logits.max() ?? 0
+                let exps = logits.map { Foundation.exp(Double($0 - top)) }
+                let total = exps.reduce(0, +)
+                let prediction = logits.firstIndex(of: top) ?? 0
+                let label = batch.labels[row]
+                evaluation.labels.append(label)
+                evaluation.predictions.append(prediction)
+                evaluation.confidences.append(Float(exps[prediction] / total))
+                evaluation.trueClassProbabilities.append(label >= 0 && label < classCount ? Float(exps[label] / total) : 0)
+            }
+            done += batch.indices.count
+            log.progress("evaluating", done: done, total: dataset.count, started: started, job: job.name)
+        }
+        evaluation.seconds = Date().timeIntervalSince(started)
+        return evaluation
+    }
+
+    func summaryJSON(_ outputs: [SectionOutput]) -> String {
+        SummaryValue.object([("loupe_version", .text(LoupeVersion.string)), ("job", .text(job.name))]
+                            + outputs.map { ($0.key, $0.numbers) }).json()
+    }
+
+    func writeExtras(_ outputs: [SectionOutput], into folder: RunFolder) throws {
+        for output in outputs {
+            if job.writeArrays {
+                for (name, tensor) in output.arrays {
+                    try folder.write(NPY.encode(.float(tensor)), to: "arrays/\(output.key)/\(Inference.fileSafeName(name)).npy")
+                }
+            }
+            if job.writeFigures {
+                for (name, image) in output.figures {
+                    try CairoPDFRenderer.writePNG(image, to: folder.path("figures/\(output.key)/\(Inference.fileSafeName(name)).png"))
+                }
+            }
+        }
+    }
+
+    func runManifest(runID: String, modelHash: String, dataset: any Dataset, timings: [(String, Double)]) -> SummaryValue {
+        .object([
+            ("loupe_version", .text(LoupeVersion.string)),
+            ("run_id", .text(runID)),
+            ("job", .text(job.name)),
+            ("config", .text(config.path)),
+            ("model", .object([("path", .text(job.modelPath)), ("sha256", .text(modelHash))])),
+            ("dataset", .object([("kind", .text(job.dataset.kind)), ("path", .text(job.dataset.path ?? "")),
+                                 ("images", .integer(dataset.count)), ("fingerprint", .text(dataset.fingerprint))])),
+            ("seed", .integer(job.seed)),
+            ("sections", .list(job.sections.map { .text($0) })),
+            ("reproducible", .flag(reproducible)),
+            ("timings_seconds", .object(timings.map { ($0.0, .number($0.1)) })),
+            ("resolved_config", .text(String(describing: job))),
+        ])
+    }
+
+    /// `YYYYMMDD-HHMMSS` in UTC (from `SOURCE_DATE_EPOCH` when set), plus the job seed.
+    func makeRunID() -> String {
+        let date = environment["SOURCE_DATE_EPOCH"].flatMap(Double.init).map { Date(timeIntervalSince1970: $0) } ?? Date()
+        let formatter = DateFormatter()
+        formatter.dateFormat = "yyyyMMdd-HHmmss"
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        return formatter.string(from: date) + "-s\(job.seed)"
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import LoupeReport
+
+/// Puts a job's section outputs into one document: title page, sections, appendix.
+struct ReportAssembler {
+    let job: JobConfig
+    let config: LoupeConfig
+    let context: JobContext
+    let outputs: [SectionOutput]
+    let runID: String
+    let modelHash: String
+    let datasetFingerprint: String
+    /// Stage timings (empty in reproducible mode, so reruns give identical PDFs).
+    let timings: [(String, Double)]
+
+    func document() throws -> Document {
+        let modelName = (job.modelPath as NSString).lastPathComponent
+        let evaluation = context.evaluation
+        var document = Document(
+            title: "What \(modelName) learned",
+            subtitle: "Loupe report for job “\(job.name)”",
+            author: "Loupe \(LoupeVersion.string)",
+            subject: "Weights, activations and gradients of an image classifier",
+            keywords: ["interpretability", "saliency", "ONNX", job.name],
+            generatorVersion: LoupeVersion.string,
+            titlePageFacts: [
+                ("Model", modelName),
+                ("Dataset", "\(job.dataset.kind), \(evaluation.labels.count) images, \(context.classNames.count) classes"),
+                ("Clean accuracy", String(format: "%.2f%%", evaluation.accuracy * 100)),
+                ("Sections", job.sections.joined(separator: ", ")),
+                ("Run", runID),
+                ("Seed", String(job.seed)),
+            ])
+        for output in outputs { for section in output.sections { document.append(section) } }
+        document.append(appendix())
+        return document
+    }
+
+    func appendix() -> Section {
+        var blocks: [Block] = [
+            .paragraph([TextRun("This appendix records what produced the report, so that it can be reproduced: the same config, model and seed give the same numbers.")]),
+            .heading("Manifest", level: 2),
+            .keyValue([
+                ("Loupe version", LoupeVersion.string),
+                ("Run id", runID),
+                ("Config file", config.path),
+                ("Model", job.modelPath),
+                ("Model SHA-256", modelHash),
+                ("Dataset", "\(job.dataset.kind) \(job.dataset.path ?? "")"),
+                ("Dataset fingerprint", datasetFingerprint),
+                ("Seed", String(job.seed)),
+                ("Output folder", job.outputFolder),
+            ]),
+        ]
+        if !timings.isEmpty {
+            blocks.append(.heading("Timings", level: 2))
+            blocks.append(.table(DataTable(columns: [TableColumn("Stage", weight: 2), TableColumn("Seconds", alignment: .right, format: .decimal(places: 2))],
+                                           rows: timings.map { [.text($0.0), .number($0.1)] })))
+        }
+        blocks.append(.heading("Configuration", level: 2))
+        blocks.append(.paragraph([TextRun("The config file as read (all jobs):")]))
+        let lines = config.rawText.split(separator: "\n", omittingEmptySubsequences: false).prefix(400)
+        blocks.append(.paragraph([TextRun.code(lines.joined(separator: "\n"))]))
+        return Section(title: "Appendix", anchor: "appendix", blocks: blocks)
+    }
+}

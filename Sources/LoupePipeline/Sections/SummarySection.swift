@@ -1,0 +1,98 @@
+import Foundation
+import LoupeEngine
+import LoupeReport
+import LoupeTensor
+
+/// The run summary: model table, dataset, clean accuracy, confusion matrix, per-class accuracy.
+public struct SummarySection: ReportSection {
+    public static let name = "summary"
+    public init() {}
+
+    public func make(_ context: JobContext) throws -> SectionOutput {
+        let evaluation = context.evaluation
+        let summary = try ModelSummary(model: context.model, batchSize: 1)
+        let classCount = evaluation.classCount
+        let confusion = evaluation.confusion
+        let perClass = (0..<classCount).map { c -> (total: Int, correct: Int) in
+            (confusion[c].reduce(0, +), confusion[c][c])
+        }
+        let meanConfidence = evaluation.confidences.isEmpty ? 0
+            : Double(evaluation.confidences.reduce(0, +)) / Double(evaluation.confidences.count)
+        var blocks = [Block]()
+        let facts: [String: Any] = [
+            "model": (context.job.modelPath as NSString).lastPathComponent,
+            "parameters": Inspection.grouped(summary.totalParameters),
+            "multiply_adds": String(format: "%.2f M", Double(summary.totalMultiplyAdds) / 1e6),
+            "images": Inspection.grouped(evaluation.labels.count),
+            "classes": classCount,
+            "accuracy": String(format: "%.1f%%", evaluation.accuracy * 100),
+            "confidence": String(format: "%.1f%%", meanConfidence * 100),
+        ]
+        blocks += try context.templates.blocks("summary_intro", context: facts)
+        blocks.append(.keyValue([
+            ("Model file", (context.job.modelPath as NSString).lastPathComponent),
+            ("Producer / opset", "\(summary.producer.isEmpty ? "unknown" : summary.producer) / \(summary.opset)"),
+            ("Input", summary.inputs.sorted { $0.key < $1.key }.map { "\($0.key) \(shapeText($0.value))" }.joined(separator: ", ")),
+            ("Parameters", Inspection.grouped(summary.totalParameters)),
+            ("Multiply-adds per image", Inspection.grouped(summary.totalMultiplyAdds)),
+            ("Dataset", "\(context.job.dataset.kind) · \(Inspection.grouped(evaluation.labels.count)) images · \(classCount) classes"),
+            ("Clean accuracy", String(format: "%.2f%%", evaluation.accuracy * 100)),
+            ("Mean confidence", String(format: "%.2f%%", meanConfidence * 100)),
+        ]))
+        blocks.append(.heading("Layers", level: 2))
+        blocks.append(.table(layerTable(summary)))
+        blocks.append(.heading("Accuracy by class", level: 2))
+        blocks += try context.templates.blocks("summary_accuracy", context: facts)
+        blocks.append(.chart(Chart(.bars(categories: (0..<classCount).map(context.className), series: ["accuracy"],
+                                         values: [perClass.map { $0.total == 0 ? 0 : Double($0.correct) / Double($0.total) }]),
+                                   title: "Accuracy per class", xLabel: "class", yLabel: "accuracy", height: 200)))
+        blocks.append(.table(DataTable(
+            columns: [TableColumn("Class"), TableColumn("Images", alignment: .right, format: .integer),
+                      TableColumn("Correct", alignment: .right, format: .integer),
+                      TableColumn("Accuracy", alignment: .right, format: .percent(places: 1), shaded: true)],
+            rows: (0..<classCount).map { c in
+                [.text(context.className(c)), .number(Double(perClass[c].total)), .number(Double(perClass[c].correct)),
+                 .number(perClass[c].total == 0 ? 0 : Double(perClass[c].correct) / Double(perClass[c].total))]
+            },
+            caption: "Shading runs from the worst to the best class.", shading: TableShading(colorMap: .viridis))))
+        blocks.append(.heading("Confusion matrix", level: 2))
+        blocks += try context.templates.blocks("summary_confusion", context: facts)
+        let names = (0..<classCount).map(context.className)
+        blocks.append(.chart(Chart(.heatmap(values: confusion.map { $0.map(Double.init) }, rowLabels: names, columnLabels: names,
+                                            colorMap: .magma, range: nil, annotate: classCount <= 12),
+                                   title: "Confusion matrix (rows: true class, columns: predicted)",
+                                   xLabel: "predicted", yLabel: "true", height: classCount <= 12 ? 320 : 420)))
+        let numbers = SummaryValue.object([
+            ("images", .integer(evaluation.labels.count)),
+            ("classes", .list((0..<classCount).map { .text(context.className($0)) })),
+            ("accuracy", .number(evaluation.accuracy)),
+            ("mean_confidence", .number(meanConfidence)),
+            ("per_class_accuracy", .numbers(perClass.map { $0.total == 0 ? 0 : Double($0.correct) / Double($0.total) })),
+            ("confusion", .list(confusion.map { .list($0.map { .integer($0) }) })),
+            ("parameters", .integer(summary.totalParameters)),
+            ("multiply_adds", .integer(summary.totalMultiplyAdds)),
+            ("layers", .list(summary.layers.map { layer in
+                .object([("name", .text(layer.name)), ("op", .text(layer.op)), ("output_shape", .list(layer.outputShape.map { .integer($0) })),
+                         ("parameters", .integer(layer.parameters)), ("multiply_adds", .integer(layer.multiplyAdds))])
+            })),
+        ])
+        return SectionOutput(key: Self.name, numbers: numbers,
+                             sections: [Section(title: "Run summary", anchor: "summary", blocks: blocks)])
+    }
+
+    func layerTable(_ summary: ModelSummary) -> DataTable {
+        DataTable(columns: [TableColumn("Node", weight: 2.2, monospace: true), TableColumn("Op"),
+                            TableColumn("Output shape", weight: 1.4, monospace: true),
+                            TableColumn("Parameters", alignment: .right, format: .integer),
+                            TableColumn("Mult-adds", alignment: .right, format: .integer)],
+                  rows: summary.layers.map { layer in
+                      [.text(layer.name), .text(layer.op), .text(shapeText(layer.outputShape)),
+                       .number(Double(layer.parameters)), .number(Double(layer.multiplyAdds))]
+                  } + [[.text("Total"), .text(""), .text(""), .number(Double(summary.totalParameters)),
+                        .number(Double(summary.totalMultiplyAdds))]],
+                  caption: "Nodes that run at batch size 1 (\(summary.foldedNodes) nodes were folded into constants when the model was loaded).")
+    }
+}
+
+/// `[1, 3, 32, 32]`.
+func shapeText(_ shape: [Int]) -> String { "[" + shape.map(String.init).joined(separator: ", ") + "]" }

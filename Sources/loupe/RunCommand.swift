@@ -1,0 +1,39 @@
+import ArgumentParser
+import Foundation
+import LoupePipeline
+
+/// `loupe run [config.json]`: every job of a config → reports/<job>/<run-id>/.
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run", abstract: "Run the jobs of a config file and write their reports.",
+        discussion: "Exit codes: 0 all jobs succeeded, 1 some failed (the others still ran), 2 bad command line, 78 bad config.")
+
+    @Argument(help: "The job config (JSON).") var config = "config.json"
+    @Option(name: .long, help: "Run only this job (repeatable).") var job: [String] = []
+    @Option(name: .long, help: "Write reports under this folder instead of each job's output.") var output: String?
+    @Flag(name: .long, help: "Only print errors.") var quiet = false
+    @Option(name: .long, help: "Log format: text or json.") var logFormat = "text"
+
+    func validate() throws {
+        guard RunLog.Format(rawValue: logFormat) != nil else { throw ValidationError("--log-format must be text or json") }
+    }
+
+    func run() throws {
+        let log = RunLog(format: RunLog.Format(rawValue: logFormat) ?? .text, quiet: quiet)
+        let code = BatchRunner.run(configPath: config, jobNames: job, outputOverride: output, log: log)
+        if code != 0 { throw ExitCode(code) }
+    }
+}
+
+/// `loupe validate config.json`: check a config, its models and datasets without running.
+struct ValidateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "validate", abstract: "Check a config file: JSON, keys, paths, models load, datasets open.")
+
+    @Argument(help: "The job config (JSON).") var config = "config.json"
+
+    func run() throws {
+        let code = BatchRunner.validate(configPath: config)
+        if code != 0 { throw ExitCode(code) }
+    }
+}
