@@ -15,6 +15,11 @@ public struct GradientLayer: Sendable, Equatable {
     public var activation: String
     /// Number of scalars in the parameters.
     public var parameterCount: Int
+
+    public init(name: String, opType: String, parameters: [String], activation: String, parameterCount: Int) {
+        self.name = name; self.opType = opType; self.parameters = parameters
+        self.activation = activation; self.parameterCount = parameterCount
+    }
 }
 
 /// Gradient norms of one layer, one value per batch, with their mean and spread.
@@ -25,6 +30,10 @@ public struct LayerGradientNorms: Sendable {
     public var parameterNorms: [Double]
     /// ‖∂L/∂a‖₂ over the whole batch's activation tensor, per batch.
     public var activationNorms: [Double]
+
+    public init(layer: GradientLayer, parameterNorms: [Double], activationNorms: [Double]) {
+        self.layer = layer; self.parameterNorms = parameterNorms; self.activationNorms = activationNorms
+    }
 
     /// Mean of the per-batch parameter gradient norms.
     public var parameterMean: Double { LayerGradientStatistics.mean(parameterNorms) }
@@ -57,6 +66,10 @@ public struct LayerGradientReport: Sendable {
     public var batchSizes: [Int]
     /// Parameters the engine could not differentiate (folded into constants), skipped.
     public var skippedParameters: [String]
+
+    public init(layers: [LayerGradientNorms], losses: [Double], batchSizes: [Int], skippedParameters: [String]) {
+        self.layers = layers; self.losses = losses; self.batchSizes = batchSizes; self.skippedParameters = skippedParameters
+    }
 
     /// Mean first-layer over mean last-layer parameter gradient norm (nil when undefined).
     public var firstToLastRatio: Double? {

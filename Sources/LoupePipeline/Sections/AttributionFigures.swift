@@ -49,11 +49,11 @@ enum AttributionFigures {
         try RasterImage.heatmap(values, width: width, height: height, colorMap: colorMap, range: 0...1).upscaled(by: scale(width))
     }
 
-    /// A CAM in [0, 1] over the (already upscaled) input: colour fades in with the map value.
+    /// A CAM in [0, 1] over the (already upscaled) input: colour fades in with the map value, so cold areas show the image.
     static func camOverlay(_ cam: [Float], width: Int, height: Int, on input: RasterImage) throws -> RasterImage {
         let factor = scale(width)
         let heat = try RasterImage.heatmap(cam, width: width, height: height, colorMap: .magma, range: 0...1).upscaled(by: factor)
-        let weights = upscaledValues(cam, width: width, height: height, factor: factor).map { 0.25 + 0.75 * $0 }
+        let weights = upscaledValues(cam, width: width, height: height, factor: factor)
         return try RasterImage.overlay(heat, on: input, alpha: overlayAlpha, weights: weights)
     }
 

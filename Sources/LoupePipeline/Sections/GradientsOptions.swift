@@ -58,6 +58,16 @@ public struct GradientsOptions: Sendable, Equatable {
         return (window, stride)
     }
 
+    /// A one-line caption title of a method (gallery cells are narrow).
+    public static func shortTitle(_ method: String) -> String {
+        switch method {
+        case "integrated-gradients": return "IG"
+        case "guided-backprop": return "Guided BP"
+        case "input-x-gradient": return "Input×Grad"
+        default: return title(method)
+        }
+    }
+
     /// The column title of a method.
     public static func title(_ method: String) -> String {
         switch method {

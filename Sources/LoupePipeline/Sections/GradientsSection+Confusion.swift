@@ -29,12 +29,12 @@ extension GradientsSection {
             let input = try AttributionFigures.inputImage(single, index: 0, preprocessing: context.job.preprocessing)
             let a = context.className(pair.trueClass), b = context.className(pair.predicted)
             let confidence = index < evaluation.confidences.count ? Double(evaluation.confidences[index]) : .nan
-            cells.append(Figure.Cell(input, caption: "#\(index): true \(a), predicted \(b) (\(percent(confidence))); \(pair.count) such errors"))
+            cells.append(Figure.Cell(input, caption: "#\(index): \(a)→\(b) \(percent(confidence)), \(pair.count) errors"))
             cells.append(Figure.Cell(try AttributionFigures.camOverlay(AttributionFigures.plane(cam.map, 0), width: w, height: h, on: input),
                                      caption: "Grad-CAM for \(a) (true)"))
             cells.append(Figure.Cell(try AttributionFigures.camOverlay(AttributionFigures.plane(cam.map, 1), width: w, height: h, on: input),
                                      caption: "Grad-CAM for \(b) (predicted)"))
-            let logits = Classifier.targetScores(scores, targets: [pair.trueClass, pair.predicted])
+            let logits = [scores.scalars[pair.trueClass], scores.scalars[pair.predicted]]
             numbers.append(.object([("true", .integer(pair.trueClass)), ("predicted", .integer(pair.predicted)),
                                     ("count", .integer(pair.count)), ("example", .integer(index)),
                                     ("true_logit", .number(Double(logits[0]))), ("predicted_logit", .number(Double(logits[1]))),
@@ -45,7 +45,7 @@ extension GradientsSection {
         if !cells.isEmpty {
             blocks.append(.figure(Figure(cells: cells, columns: 3,
                                          caption: "Most-confused class pairs (rows): the input, Grad-CAM for the true class, Grad-CAM for the predicted class. Layer \(layerName); maps N-cam normalised, colour fades in with the map value.",
-                                         colorBar: ColorBar(colorMap: .magma, range: 0...1, label: "Grad-CAM"), maxCellWidth: 120)))
+                                         colorBar: ColorBar(colorMap: .magma, range: 0...1, label: "Grad-CAM"), maxCellWidth: 95)))
         }
         return (blocks, .list(numbers))
     }

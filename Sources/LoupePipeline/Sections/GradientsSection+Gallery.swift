@@ -47,11 +47,11 @@ extension GradientsSection {
             let input = try AttributionFigures.inputImage(images, index: row, preprocessing: context.job.preprocessing)
             let confidence = index < evaluation.confidences.count ? Double(evaluation.confidences[index]) : .nan
             let prediction = index < evaluation.predictions.count ? evaluation.predictions[index] : targets[row]
-            let mark = prediction == labels[row] ? "" : " ✗"
-            var cells = [Figure.Cell(input, caption: "#\(index) true \(context.className(labels[row]))\npred \(context.className(prediction)) \(percent(confidence))\(mark)")]
+            let mark = prediction == labels[row] ? "" : "✗"
+            var cells = [Figure.Cell(input, caption: "\(index): \(context.className(labels[row]))→\(context.className(prediction)) \(percent(confidence))\(mark)")]
             for result in results {
                 let map = AttributionFigures.plane(result.display, row)
-                var caption = GradientsOptions.title(result.method)
+                var caption = GradientsOptions.shortTitle(result.method)
                 let image: RasterImage
                 if result.method.contains("cam") {
                     image = try AttributionFigures.camOverlay(map, width: w, height: h, on: input)
@@ -59,7 +59,7 @@ extension GradientsSection {
                     image = try AttributionFigures.mapImage(map, width: w, height: h)
                 }
                 if result.method == "integrated-gradients", row < igRelative.count {
-                    caption += "\nδ \(percent(Double(igRelative[row])))" + (igRelative[row] > 0.05 ? " (!)" : "")
+                    caption += String(format: " δ %.1f%%", Double(igRelative[row]) * 100) + (igRelative[row] > 0.05 ? " (!)" : "")
                 }
                 cells.append(Figure.Cell(image, caption: caption))
             }
@@ -74,19 +74,19 @@ extension GradientsSection {
         }
         let columns = 1 + results.count
         var blocks = [Block]()
-        let perFigure = 4
+        let perFigure = 8
         for start in stride(from: 0, to: rows.count, by: perFigure) {
             let chunk = rows[start..<min(rows.count, start + perFigure)]
             let last = start + perFigure >= rows.count
             blocks.append(.figure(Figure(cells: chunk.flatMap { $0 }, columns: columns,
                                          caption: last ? galleryCaption(results) : "Attribution gallery (continued below).",
                                          colorBar: last ? ColorBar(colorMap: .magma, range: 0...1, label: "normalised |attribution|") : nil,
-                                         maxCellWidth: 90)))
+                                         maxCellWidth: 60)))
         }
         blocks.append(.bullets(results.map { result in
             [TextRun.bold(GradientsOptions.title(result.method) + ": "),
              TextRun(result.settingsText + "; display " + result.normalisation + "; "
-                     + String(format: "%.3f s per image", result.seconds / Double(indices.count)))]
+                     + String(format: "%.1f ms per image", 1000 * result.seconds / Double(indices.count)))]
         }))
         let methodNumbers: [SummaryValue] = results.map { result in
             .object([("method", .text(result.method)), ("normalisation", .text(result.normalisation)),
@@ -171,9 +171,9 @@ extension GradientsSection {
 
     /// The caption under the gallery's last figure.
     func galleryCaption(_ results: [GalleryMethodResult]) -> String {
-        "Rows: images (true and predicted class, confidence; ✗ marks a misclassification). Columns: "
+        "Rows: images (index: true→predicted class, confidence; ✗ marks a misclassification). Columns: "
             + results.map { GradientsOptions.title($0.method) }.joined(separator: ", ")
-            + ". Maps explain the predicted class; brighter means larger magnitude."
+            + ". IG δ: completeness error. Maps explain the predicted class; brighter means larger magnitude."
     }
 }
 
