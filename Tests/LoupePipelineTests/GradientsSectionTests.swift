@@ -4,6 +4,7 @@ import LoupeData
 import LoupeEngine
 import LoupeReport
 import LoupeReportCairo
+import LoupeONNX
 import LoupeTensor
 import LoupeTestSupport
 import XCTest
@@ -34,7 +35,6 @@ final class GradientsSectionTests: XCTestCase {
         }
         let path = try Fixtures.modelPath("models", fixture)
         let model = try Model(path: path)
-        let classifier = try Classifier(model: model)
         let dataset: any Dataset
         if let shared = sharedDirectory {
             let folder = shared.appendingPathComponent("data/mnist")
@@ -47,6 +47,12 @@ final class GradientsSectionTests: XCTestCase {
             dataset = MemoryDataset(images: images, labels: (0..<images.shape[0]).map { $0 % 10 },
                                     classNames: (0..<10).map(String.init))
         }
+        return try makeContext(model: model, path: path, dataset: dataset)
+    }
+
+    /// A job context with the evaluation filled from one pass of `model` over `dataset`.
+    func makeContext(model: Model, path: String, dataset: any Dataset) throws -> JobContext {
+        let classifier = try Classifier(model: model)
         var evaluation = Evaluation()
         evaluation.classCount = dataset.classNames.count
         for batch in batchPlan(count: dataset.count, size: 32, order: .sequential) {
@@ -72,7 +78,30 @@ final class GradientsSectionTests: XCTestCase {
     }
 
     func testSectionProducesBlocksNumbersAndPDF() throws {
-        let context = try makeContext()
+        try checkSection(try makeContext(), pdfName: "loupe-gradients-section.pdf")
+    }
+
+    /// A random RGB CNN built in code on 32x32 synthetic shapes: colour inputs, ten classes.
+    func testRGBModelOnSyntheticShapes() throws {
+        var random = TestRandom(seed: 11)
+        var b = GraphBuilder()
+        b.parameter("W1", random.tensor([8, 3, 3, 3], in: -0.4...0.4)); b.parameter("B1", random.tensor([8], in: -0.1...0.1))
+        b.parameter("W2", random.tensor([16, 8, 3, 3], in: -0.2...0.2)); b.parameter("B2", random.tensor([16], in: -0.1...0.1))
+        b.parameter("W3", random.tensor([10, 16], in: -0.5...0.5)); b.parameter("B3", random.tensor([10], in: -0.1...0.1))
+        let conv: [String: AttributeValue] = ["kernel_shape": .ints([3, 3]), "pads": .ints([1, 1, 1, 1])]
+        let c1 = b.add("Conv", ["x", "W1", "B1"], conv)
+        let p1 = b.add("MaxPool", [b.add("Relu", [c1])], ["kernel_shape": .ints([2, 2]), "strides": .ints([2, 2])])
+        let r2 = b.add("Relu", [b.add("Conv", [p1, "W2", "B2"], conv)])
+        let flat = b.add("Flatten", [b.add("GlobalAveragePool", [r2])])
+        b.add("Gemm", [flat, "W3", "B3"], ["transB": .int(1)], output: "logits")
+        let model = try b.model(sampleShape: [3, 32, 32], output: "logits")
+        let dataset = try SyntheticShapesDataset(count: 64, seed: 3)
+        XCTAssertEqual(dataset.sampleShape, [3, 32, 32])
+        try checkSection(try makeContext(model: model, path: "test.onnx", dataset: dataset), pdfName: "loupe-gradients-rgb.pdf")
+    }
+
+    /// Runs the section with default options, checks its blocks, numbers and arrays, and renders a PDF.
+    func checkSection(_ context: JobContext, pdfName: String) throws {
         let start = Date()
         let output = try GradientsSection().make(context)
         let seconds = Date().timeIntervalSince(start)
@@ -92,7 +121,7 @@ final class GradientsSectionTests: XCTestCase {
         let layers = LayerGradientStatistics.layers(of: context.model)
         XCTAssertGreaterThanOrEqual(layers.count, 2)
         let document = Document(title: "Gradients section", date: Date(timeIntervalSince1970: 0), sections: output.sections)
-        let pdf = NSTemporaryDirectory() + "loupe-gradients-section.pdf"
+        let pdf = NSTemporaryDirectory() + pdfName
         _ = try CairoPDFRenderer().render(document, to: pdf)
         XCTAssertTrue(FileManager.default.fileExists(atPath: pdf))
         print("gradients section: \(String(format: "%.2f", seconds)) s on \(context.dataset.count) images; PDF at \(pdf)")

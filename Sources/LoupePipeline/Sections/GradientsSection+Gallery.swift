@@ -43,12 +43,13 @@ extension GradientsSection {
         let (h, w) = (images.shape[2], images.shape[3])
         var rows = [[Figure.Cell]]()
         var imageNumbers = [SummaryValue]()
+        var tableRows = [[TableCell]]()
         for (row, index) in indices.enumerated() {
             let input = try AttributionFigures.inputImage(images, index: row, preprocessing: context.job.preprocessing)
             let confidence = index < evaluation.confidences.count ? Double(evaluation.confidences[index]) : .nan
             let prediction = index < evaluation.predictions.count ? evaluation.predictions[index] : targets[row]
             let mark = prediction == labels[row] ? "" : "✗"
-            var cells = [Figure.Cell(input, caption: "\(index): \(context.className(labels[row]))→\(context.className(prediction)) \(percent(confidence))\(mark)")]
+            var cells = [Figure.Cell(input, caption: "\(index) · \(percent(confidence))\(mark) · \(context.className(labels[row]))→\(context.className(prediction))")]
             for result in results {
                 let map = AttributionFigures.plane(result.display, row)
                 var caption = GradientsOptions.shortTitle(result.method)
@@ -64,6 +65,8 @@ extension GradientsSection {
                 cells.append(Figure.Cell(image, caption: caption))
             }
             rows.append(cells)
+            tableRows.append([.number(Double(index)), .text(context.className(labels[row])), .text(context.className(prediction)),
+                              .number(confidence), row < igRelative.count ? .number(Double(igRelative[row])) : .empty])
             var entry: [(String, SummaryValue)] = [("index", .integer(index)), ("label", .integer(labels[row])),
                                                    ("prediction", .integer(prediction)), ("target", .integer(targets[row])),
                                                    ("confidence", .number(confidence))]
@@ -83,6 +86,11 @@ extension GradientsSection {
                                          colorBar: last ? ColorBar(colorMap: .magma, range: 0...1, label: "normalised |attribution|") : nil,
                                          maxCellWidth: 60)))
         }
+        blocks.append(.table(DataTable(columns: [TableColumn("Image", alignment: .right, format: .integer, weight: 0.7),
+                                                 TableColumn("True class", weight: 2), TableColumn("Predicted class", weight: 2),
+                                                 TableColumn("Confidence", alignment: .right, format: .percent(places: 1)),
+                                                 TableColumn("IG δ", alignment: .right, format: .percent(places: 2))],
+                                       rows: tableRows, caption: "The gallery's images (dataset index) in row order.")))
         blocks.append(.bullets(results.map { result in
             [TextRun.bold(GradientsOptions.title(result.method) + ": "),
              TextRun(result.settingsText + "; display " + result.normalisation + "; "
@@ -171,7 +179,7 @@ extension GradientsSection {
 
     /// The caption under the gallery's last figure.
     func galleryCaption(_ results: [GalleryMethodResult]) -> String {
-        "Rows: images (index: true→predicted class, confidence; ✗ marks a misclassification). Columns: "
+        "Rows: images (dataset index · confidence of the prediction, ✗ marks a misclassification · true→predicted class; full names in the table below). Columns: "
             + results.map { GradientsOptions.title($0.method) }.joined(separator: ", ")
             + ". IG δ: completeness error. Maps explain the predicted class; brighter means larger magnitude."
     }
