@@ -117,6 +117,9 @@ final class GradientsSectionTests: XCTestCase {
         }
         XCTAssertTrue(output.arrays.contains { $0.0 == "attribution_saliency" })
         XCTAssertTrue(output.arrays.contains { $0.0 == "display_grad_cam" })
+        if !SampleChoice.confusedPairs(context.evaluation.confusion).isEmpty {
+            XCTAssertTrue(output.arrays.contains { $0.0.hasPrefix("confused_grad_cam_") })
+        }
         // Four Conv/Gemm layers in the CNN fixture, all with finite positive norms.
         let layers = LayerGradientStatistics.layers(of: context.model)
         XCTAssertGreaterThanOrEqual(layers.count, 2)

@@ -5,16 +5,17 @@ import LoupeTensor
 
 extension GradientsSection {
     /// Grad-CAM for the true and the predicted class on one example of each most-confused pair.
-    func confusedPairs(_ context: JobContext) throws -> (blocks: [Block], numbers: SummaryValue) {
+    func confusedPairs(_ context: JobContext) throws -> (blocks: [Block], numbers: SummaryValue, arrays: [(String, Tensor)]) {
         let evaluation = context.evaluation
         let pairs = SampleChoice.confusedPairs(evaluation.confusion, limit: options.confusedPairs)
         guard !pairs.isEmpty else {
-            return (try context.templates.blocks("gradients_confused", context: ["none": true]), .list([]))
+            return (try context.templates.blocks("gradients_confused", context: ["none": true]), .list([]), [])
         }
         var generator = context.generator("gradients.confused")
         var cells = [Figure.Cell]()
         var numbers = [SummaryValue]()
         var layerName = ""
+        var arrays = [(String, Tensor)]()
         for pair in pairs {
             guard let index = SampleChoice.example(of: pair, labels: evaluation.labels, predictions: evaluation.predictions,
                                                    generator: &generator) else { continue }
@@ -24,6 +25,7 @@ extension GradientsSection {
                                                         targets: [pair.trueClass, pair.predicted], method: .gradCAM,
                                                         layer: options.camLayer)
             layerName = cam.layer
+            arrays.append(("confused_grad_cam_\(pair.trueClass)_as_\(pair.predicted)", cam.map))
             let scores = try context.classifier.scores(single)
             let (h, w) = (single.shape[2], single.shape[3])
             let input = try AttributionFigures.inputImage(single, index: 0, preprocessing: context.job.preprocessing)
@@ -47,6 +49,6 @@ extension GradientsSection {
                                          caption: "Most-confused class pairs (rows): the input, Grad-CAM for the true class, Grad-CAM for the predicted class. Layer \(layerName); maps N-cam normalised, colour fades in with the map value.",
                                          colorBar: ColorBar(colorMap: .magma, range: 0...1, label: "Grad-CAM"), maxCellWidth: 95)))
         }
-        return (blocks, .list(numbers))
+        return (blocks, .list(numbers), arrays)
     }
 }

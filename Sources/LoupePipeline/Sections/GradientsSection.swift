@@ -9,11 +9,13 @@ public struct GradientsSection: ReportSection {
     /// The section's options (defaults until the config schema wires them in).
     public var options: GradientsOptions
 
+    /// A section with the default options.
     public init() { options = GradientsOptions() }
 
     /// A section with explicit options.
     public init(options: GradientsOptions) { self.options = options }
 
+    /// Computes the gallery, the per-layer statistics and the confused-pair maps, in that order.
     public func make(_ context: JobContext) throws -> SectionOutput {
         try options.validate()
         let began = Date()
@@ -37,7 +39,7 @@ public struct GradientsSection: ReportSection {
         ])
         return SectionOutput(key: Self.name, numbers: numbers,
                              sections: [Section(title: "Gradients and attributions", anchor: "gradients", blocks: blocks)],
-                             arrays: gallery.arrays)
+                             arrays: gallery.arrays + confused.arrays)
     }
 
     /// Template values describing the gallery's methods and settings.
