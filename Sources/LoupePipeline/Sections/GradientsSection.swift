@@ -1,0 +1,53 @@
+import Foundation
+import LoupeAnalysis
+import LoupeReport
+import LoupeTensor
+
+/// The "Gradients" report section: attribution gallery, per-layer gradient statistics, Grad-CAM on confusions.
+public struct GradientsSection: ReportSection {
+    public static let name = "gradients"
+    /// The section's options (defaults until the config schema wires them in).
+    public var options: GradientsOptions
+
+    /// A section with the default options.
+    public init() { options = GradientsOptions() }
+
+    /// A section with explicit options.
+    public init(options: GradientsOptions) { self.options = options }
+
+    /// Computes the gallery, the per-layer statistics and the confused-pair maps, in that order.
+    public func make(_ context: JobContext) throws -> SectionOutput {
+        try options.validate()
+        let began = Date()
+        var blocks = try context.templates.blocks("gradients_intro", context: [
+            "images": context.evaluation.labels.count, "accuracy": percent(context.evaluation.accuracy),
+        ])
+        blocks.append(.heading("Attribution gallery", level: 2))
+        blocks += try context.templates.blocks("gradients_gallery", context: galleryProse())
+        let gallery = try gallery(context)
+        blocks += gallery.blocks
+        blocks.append(.heading("Gradient flow through the layers", level: 2))
+        let layers = try layerStatistics(context)
+        blocks += layers.blocks
+        blocks.append(.heading("Grad-CAM on the most confused classes", level: 2))
+        let confused = try confusedPairs(context)
+        blocks += confused.blocks
+        blocks += try context.templates.blocks("gradients_caveats", context: [:])
+        let numbers = SummaryValue.object([
+            ("gallery", gallery.numbers), ("layers", layers.numbers), ("confused_pairs", confused.numbers),
+            ("seconds", .number(Date().timeIntervalSince(began))),
+        ])
+        return SectionOutput(key: Self.name, numbers: numbers,
+                             sections: [Section(title: "Gradients and attributions", anchor: "gradients", blocks: blocks)],
+                             arrays: gallery.arrays + confused.arrays)
+    }
+
+    /// Template values describing the gallery's methods and settings.
+    func galleryProse() -> [String: Any] {
+        var values: [String: Any] = ["count": options.sampleCount, "ig_steps": options.integratedGradientsSteps,
+                                     "sg_samples": options.smoothGradSamples,
+                                     "sg_noise": String(format: "%.2f", options.smoothGradNoise)]
+        for method in options.methods { values[method.replacingOccurrences(of: "-", with: "_")] = true }
+        return values
+    }
+}
