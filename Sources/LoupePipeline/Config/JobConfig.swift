@@ -39,7 +39,7 @@ public struct DatasetConfig: Sendable, Equatable, Codable {
 }
 
 /// One job of a config file: a model, a dataset, the sections wanted, where to write.
-public struct JobConfig: Sendable, Equatable, Codable {
+public struct JobConfig: Sendable {
     public var name: String
     public var modelPath: String
     public var inputName: String?
@@ -55,6 +55,8 @@ public struct JobConfig: Sendable, Equatable, Codable {
     public var batchSize: Int
     public var writeArrays: Bool
     public var writeFigures: Bool
+    /// Options of the gradients section.
+    public var gradients = GradientsOptions()
 }
 
 /// A job the config describes wrongly, with every problem found in it.
@@ -162,13 +164,15 @@ public struct LoupeConfig: Sendable {
         let dataset = readDataset(job["dataset"], "\(path).dataset", reader: reader, folder: folder)
         if job["dataset"] == nil { reader.problem("\(path).dataset", "missing (required)") }
         var sections = LoupeConfig.sectionNames
+        var gradients = GradientsOptions()
         if let sectionObject = reader.object(job["sections"], "\(path).sections", allowed: sectionNames) {
             sections = sectionNames.filter { name in
                 guard let option = sectionObject[name] else { return false }
                 if case .bool(let on) = option { return on }
-                _ = reader.object(option, "\(path).sections.\(name)", allowed: [])
+                if name != "gradients" { _ = reader.object(option, "\(path).sections.\(name)", allowed: []) }
                 return true
             }
+            gradients = readGradients(sectionObject["gradients"], "\(path).sections.gradients", reader: reader)
             if !sections.contains("summary") { sections.insert("summary", at: 0) }
         }
         let output = outputOverride ?? resolve(reader.string(job, "output", path) ?? "reports", in: folder)
@@ -176,7 +180,7 @@ public struct LoupeConfig: Sendable {
         if let templates, !FileManager.default.fileExists(atPath: templates) {
             reader.problem("\(path).templates", "folder not found: \(templates)")
         }
-        return JobConfig(name: name, modelPath: modelPath, inputName: reader.string(model, "input", "\(path).model"),
+        var config = JobConfig(name: name, modelPath: modelPath, inputName: reader.string(model, "input", "\(path).model"),
                          preprocessing: preprocessing, classNames: classes,
                          dataset: dataset ?? DatasetConfig(kind: "synthetic-shapes"), sections: sections,
                          seed: reader.int(job, "seed", path, range: 0...Int(UInt32.max)) ?? 0, outputFolder: output,
@@ -185,6 +189,33 @@ public struct LoupeConfig: Sendable {
                          batchSize: reader.int(job, "batch_size", path, range: 1...4096) ?? 32,
                          writeArrays: reader.bool(job, "arrays", path) ?? false,
                          writeFigures: reader.bool(job, "figures", path) ?? false)
+        config.gradients = gradients
+        return config
+    }
+
+    static let gradientsKeys = ["samples", "methods", "ig_steps", "smoothgrad_samples", "smoothgrad_noise", "occlusion_window",
+                                "occlusion_stride", "layer", "statistics_images", "confused_pairs"]
+
+    static func readGradients(_ value: JSONValue?, _ path: String, reader: ConfigReader) -> GradientsOptions {
+        var options = GradientsOptions()
+        guard let value, case .object = value, let object = reader.object(value, path, allowed: gradientsKeys) else { return options }
+        if let v = reader.int(object, "samples", path, range: 1...64) { options.sampleCount = v }
+        if let v = reader.strings(object, "methods", path) {
+            for (index, method) in v.enumerated() where !GradientsOptions.availableMethods.contains(method) {
+                let hint = reader.closest(method, among: GradientsOptions.availableMethods).map { " (did you mean '\($0)'?)" } ?? ""
+                reader.problem("\(path).methods[\(index)]", "unknown method '\(method)'\(hint)")
+            }
+            options.methods = v
+        }
+        if let v = reader.int(object, "ig_steps", path, range: 1...1000) { options.integratedGradientsSteps = v }
+        if let v = reader.int(object, "smoothgrad_samples", path, range: 1...1000) { options.smoothGradSamples = v }
+        if let v = reader.double(object, "smoothgrad_noise", path) { options.smoothGradNoise = v }
+        options.occlusionWindow = reader.int(object, "occlusion_window", path, range: 1...4096)
+        options.occlusionStride = reader.int(object, "occlusion_stride", path, range: 1...4096)
+        options.camLayer = reader.string(object, "layer", path)
+        if let v = reader.int(object, "statistics_images", path, range: 1...1_000_000) { options.statisticsImages = v }
+        if let v = reader.int(object, "confused_pairs", path, range: 0...20) { options.confusedPairs = v }
+        return options
     }
 
     static func readPreprocessing(_ value: JSONValue?, _ path: String, reader: ConfigReader) -> PreprocessingConfig {

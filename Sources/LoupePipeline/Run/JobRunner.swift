@@ -48,8 +48,8 @@ struct JobRunner {
                                  templates: templates, evaluation: evaluation, log: { log.info($0, job: job.name) })
         var outputs = [SectionOutput]()
         for name in job.sections {
-            guard let type = SectionRegistry.section(named: name) else { continue }
-            outputs.append(try timed("section \(name)") { try type.init().make(context) })
+            guard let section = SectionRegistry.make(named: name, for: job) else { continue }
+            outputs.append(try timed("section \(name)") { try section.make(context) })
         }
         let runID = makeRunID()
         let folder = try RunFolder(outputFolder: job.outputFolder, jobName: job.name, runID: runID)

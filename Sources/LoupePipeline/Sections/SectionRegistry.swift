@@ -2,7 +2,14 @@
 public enum SectionRegistry {
     public static let all: [any ReportSection.Type] = [
         SummarySection.self,
+        GradientsSection.self,
     ]
+
+    /// A configured section for a job (sections with options read them from the job).
+    public static func make(named name: String, for job: JobConfig) -> (any ReportSection)? {
+        if name == GradientsSection.name { return GradientsSection(options: job.gradients) }
+        return section(named: name)?.init()
+    }
 
     /// The section type for a config name.
     public static func section(named name: String) -> (any ReportSection.Type)? {
