@@ -155,12 +155,17 @@ public struct DemoTrainer: Sendable {
     }
 
     /// The fraction of `dataset` the model classifies correctly.
-    public static func accuracy(model: Model, dataset: any Dataset, batchSize: Int = 250) throws -> Double {
+    ///
+    /// Images are decoded 1,000 at a time (one parallel decode) and run `batchSize` at a time.
+    public static func accuracy(model: Model, dataset: any Dataset, batchSize: Int = 32) throws -> Double {
         var correct = 0
-        var batches = dataset.batches(size: batchSize)
-        while let batch = try batches.next() {
-            let logits = try model.run(batch.images).firstOutput(of: model)
-            correct += zip(argmaxRows(logits), batch.labels).filter { $0 == $1 }.count
+        for chunk in batchPlan(count: dataset.count, size: 1000, order: .sequential) {
+            let decoded = try dataset.batch(chunk)
+            for rows in batchPlan(count: chunk.count, size: batchSize, order: .sequential) {
+                let (images, labels) = gather(decoded.images, decoded.labels, rows)
+                let logits = try model.run(images).firstOutput(of: model)
+                correct += zip(argmaxRows(logits), labels).filter { $0 == $1 }.count
+            }
         }
         return Double(correct) / Double(max(dataset.count, 1))
     }
