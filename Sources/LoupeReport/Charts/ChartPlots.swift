@@ -117,13 +117,16 @@ extension ChartRenderer {
         let annotateCells = annotate && rows <= 24 && cols <= 24 && cellW >= 22 && cellH >= 9
         let cellStyle = theme.chartLabel.sized(min(7.5, cellH / 2.2, cellW / 4)).aligned(.center)
         let cellLH = canvas.lineHeight(cellStyle)
+        // Counts (all whole numbers) print without decimals.
+        let isCounts = values.allSatisfy { $0.allSatisfy { !$0.isFinite || $0 == $0.rounded() } }
+        let cellFormat: NumberFormat = isCounts ? .integer : .decimal(places: 2)
         for (i, row) in values.enumerated() {
             for (j, v) in row.enumerated() {
                 let box = Rect(x: grid.x + Double(j) * cellW, y: grid.y + Double(i) * cellH, width: cellW, height: cellH)
                 let color = v.isFinite ? colorMap.color(for: v, in: r) : Color(hex: 0x999999)
                 canvas.fill(.rect(Rect(x: box.x, y: box.y, width: box.width + 0.3, height: box.height + 0.3)), color: color)
                 if annotateCells {
-                    let label = NumberFormat.decimal(places: 2).format(v)
+                    let label = cellFormat.format(v)
                     canvas.drawText(StyledText(label, style: cellStyle.colored(color.luminance < 0.5 ? .white : .text)),
                                     at: Point(box.x, box.y + (cellH - cellLH) / 2), width: cellW, maxLines: 1)
                 }
