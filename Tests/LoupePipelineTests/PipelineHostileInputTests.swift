@@ -96,12 +96,12 @@ final class PipelineHostileInputTests: XCTestCase {
         _ = try scratch.writeTinyModel("tiny3.onnx", classes: 3)
         let images = data("arrays/images_nchw.npy"), labels = data("arrays/labels_bad.npy")
         try assertBadJob(#"{"name": "bad", "model": {"path": "tiny3.onnx"}, "classes": ["a", "b", "c"], "dataset": {"kind": "npy", "path": "\#(images)", "labels": "\#(labels)"}}"#,
-                         code: 1, mentions: ["labels_bad.npy", "label of image 2"])
+                         code: 1, mentions: ["labels_bad.npy", "sample 2"])
     }
 
     func testUnwritableOutputFolder() throws {
         _ = try scratch.write("not a folder", to: "blocker")
-        try assertBadJob(#"{"name": "bad", "model": {"path": "tiny10.onnx"}, "dataset": {"kind": "synthetic-shapes", "count": 10}, "output": "blocker/reports"}"#,
+        try assertBadJob(#"{"name": "bad", "model": {"path": "tiny10.onnx"}, "dataset": {"kind": "synthetic-shapes", "count": 10}, "sections": {"summary": true}, "output": "blocker/reports"}"#,
                          code: 1, mentions: ["blocker"])
     }
 }

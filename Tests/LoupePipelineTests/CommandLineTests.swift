@@ -1,0 +1,71 @@
+import Foundation
+import LoupeTensor
+import LoupeTestSupport
+import XCTest
+
+/// The `loupe` executable: documented exit codes and one-line errors on standard error.
+final class CommandLineTests: XCTestCase {
+    /// Runs the built `loupe` beside the test bundle; skips when it was not built.
+    func loupe(_ arguments: [String]) throws -> (code: Int32, stderr: String) {
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("loupe")
+        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
+            throw XCTSkip("loupe executable not built beside the tests (run `swift build --product loupe` first)")
+        }
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = Pipe()
+        try process.run()
+        let data = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    func testEveryHostileModelExitsWithCode3AndOneLine() throws {
+        for fixture in try Fixtures.cases("hostile") {
+            let (code, stderr) = try loupe(["inspect", Fixtures.path("hostile", fixture.model)])
+            XCTAssertEqual(code, 3, "\(fixture.name): \(stderr)")
+            let lines = stderr.split(separator: "\n")
+            XCTAssertEqual(lines.count, 1, "\(fixture.name): \(stderr)")
+            XCTAssertTrue(lines.first?.hasPrefix("error: ") == true && stderr.contains(fixture.model), "\(fixture.name): \(stderr)")
+        }
+    }
+
+    func testAttributeRefusesBadRequests() throws {
+        let model = try Fixtures.modelPath("models", try XCTUnwrap(try Fixtures.cases("models").first { $0.name == "cnn_opset17" }))
+        let input = Fixtures.path("models", "cnn_opset17.input.npy")
+        let wrongShape = Fixtures.path("models", "mlp_8x8.input.npy")
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-cli-\(getpid()).npy").path
+        let cases: [([String], Int32, String)] = [
+            (["--method", "magic"], 78, "unknown method 'magic'"),
+            (["--method", "grad-cam", "--layer", "no_such_layer"], 78, "candidates"),
+            (["--method", "saliency", "--target", "99"], 78, "out of range"),
+        ]
+        for (extra, expected, text) in cases {
+            let (code, stderr) = try loupe(["attribute", model, "--input", input, "--output", out] + extra)
+            XCTAssertEqual(code, expected, stderr)
+            XCTAssertEqual(stderr.split(separator: "\n").count, 1, stderr)
+            XCTAssertTrue(stderr.contains(text), stderr)
+        }
+        let (code, stderr) = try loupe(["attribute", model, "--input", wrongShape, "--method", "saliency", "--output", out])
+        XCTAssertEqual(code, 4, stderr)
+        XCTAssertTrue(stderr.contains("mlp_8x8.input.npy") && stderr.split(separator: "\n").count == 1, stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out), "no output after a refusal")
+    }
+
+    func testInferWritesOutputsAndTaps() throws {
+        let model = Fixtures.path("models", "cnn_opset17.onnx")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-infer-\(getpid())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let (code, stderr) = try loupe(["infer", model, "--input", Fixtures.path("models", "cnn_opset17.input.npy"),
+                                        "--output", folder.appendingPathComponent("y.npy").path, "--batch-size", "3",
+                                        "--tap", "/Relu_1_output_0"])
+        XCTAssertEqual(code, 0, stderr)
+        let y = try NPY.read(path: folder.appendingPathComponent("y.npy").path).asFloat
+        assertClose(y, try Fixtures.array("models", "cnn_opset17.output0.npy"))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("Relu_1_output_0.npy").path))
+    }
+}
