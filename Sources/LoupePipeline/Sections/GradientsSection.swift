@@ -18,6 +18,19 @@ public struct GradientsSection: ReportSection {
     /// Computes the gallery, the per-layer statistics and the confused-pair maps, in that order.
     public func make(_ context: JobContext) throws -> SectionOutput {
         try options.validate()
+        // Models without a spatial layer (MLPs) get every method except the CAM family.
+        let hasCAMLayer = options.camLayer != nil
+            || (try? ClassActivationMaps.defaultLayer(context.classifier, sampleShape: context.dataset.sampleShape)) != nil
+        if !hasCAMLayer && (options.methods.contains { $0.contains("cam") } || options.confusedPairs > 0) {
+            var reduced = options
+            reduced.methods = options.methods.filter { !$0.contains("cam") }
+            reduced.confusedPairs = 0
+            var output = try GradientsSection(options: reduced).make(context)
+            output.sections[0].blocks.insert(.callout(Callout(.note, title: "No Grad-CAM for this model", body: [
+                TextRun("The model has no layer with spatial extent (rank 4 with more than one position), so the class activation map methods are left out."),
+            ])), at: 0)
+            return output
+        }
         let began = Date()
         var blocks = try context.templates.blocks("gradients_intro", context: [
             "images": context.evaluation.labels.count, "accuracy": percent(context.evaluation.accuracy),
