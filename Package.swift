@@ -64,5 +64,6 @@ let package = Package(
         .testTarget(name: "LoupeDataTests", dependencies: ["LoupeData", "LoupeTestSupport"]),
         .testTarget(name: "LoupeAnalysisTests", dependencies: ["LoupeAnalysis", "LoupeEngine", "LoupeTestSupport"]),
         .testTarget(name: "LoupeReportTests", dependencies: ["LoupeReport", "LoupeReportCairo", "CCairo"]),
+        .testTarget(name: "LoupePipelineTests", dependencies: ["LoupePipeline", "LoupeTestSupport"]),
     ]
 )
