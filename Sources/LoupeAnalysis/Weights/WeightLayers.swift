@@ -36,9 +36,15 @@ public enum WeightLayers {
         return found
     }
 
-    /// Float initializers in declaration order (the per-layer table).
+    /// Float initializers in the order of the first node using them (unused ones last, in declaration order).
     public static func floatInitializers(in graph: Graph) -> [(String, Tensor)] {
-        let order = graph.initializerOrder.isEmpty ? graph.initializers.keys.sorted() : graph.initializerOrder
+        let declared = graph.initializerOrder.isEmpty ? graph.initializers.keys.sorted() : graph.initializerOrder
+        var firstUse = [String: Int]()
+        for (index, node) in graph.nodes.enumerated() { for input in node.inputs where firstUse[input] == nil { firstUse[input] = index } }
+        let order = declared.enumerated().sorted { a, b in
+            let ua = firstUse[a.element] ?? Int.max, ub = firstUse[b.element] ?? Int.max
+            return ua != ub ? ua < ub : a.offset < b.offset
+        }.map(\.element)
         return order.compactMap { name in
             guard case .float(let t)? = graph.initializers[name], t.count > 0 else { return nil }
             return (name, t)

@@ -54,7 +54,7 @@ enum ActivationFigures {
         let factor = TensorFigures.factor(widest, toReach: 48)
         let columns = 8
         let widestMosaic = Double(min(columns, channels.max() ?? 1) * (widest * factor + 2))
-        let pointsPerPixel = min(1.2, (460 - FigureLayoutSpace.colorBar) / widestMosaic)
+        let pointsPerPixel = min(1.2, 440 / widestMosaic)
         part.blocks += try context.templates.blocks("activations_feature_maps", context: [
             "samples": samples.count, "layers": layers.count, "channels": options.channelsShown,
             "names": layers.map { "\($0.value) (\($0.shape.map(String.init).joined(separator: "×")))" }.joined(separator: ", "),
@@ -63,7 +63,7 @@ enum ActivationFigures {
         for (s, index) in samples.enumerated() {
             let label = labels[s]
             let predicted = index < context.evaluation.predictions.count ? context.evaluation.predictions[index] : nil
-            let title = "Image \(index): \(context.className(label))" + (predicted.map { " (predicted \(context.className($0)))" } ?? "")
+            let title = "Image \(index), class \(context.className(label))" + (predicted.map { ", predicted \(context.className($0))" } ?? "")
             part.blocks.append(.heading(title, level: 3))
             let input = try TensorFigures.inputImage(images.slice(batch: s..<(s + 1)), job: context.job)
             let inputFactor = TensorFigures.factor(input.width, toReach: 48)
@@ -78,8 +78,7 @@ enum ActivationFigures {
                 }
                 let grid = try TensorFigures.mosaic(tiles, columns: columns, gap: 2)
                 part.blocks.append(.figure(Figure(cells: [Figure.Cell(grid)], columns: 1,
-                                                  caption: "\(layer.value) (\(layer.opType), \(h)×\(w)): channels 0–\(channels[l] - 1) of \(c).",
-                                                  colorBar: ColorBar(colorMap: .viridis, range: ranges[l], label: "activation"),
+                                                  caption: "\(layer.value) (\(layer.opType), \(h)×\(w)): channels 0–\(channels[l] - 1) of \(c); viridis from \(TensorFigures.short(ranges[l].lowerBound)) (dark) to \(TensorFigures.short(ranges[l].upperBound)) (yellow).",
                                                   maxCellWidth: Double(grid.width) * pointsPerPixel)))
             }
             sampleNumbers.append(.object([("index", .integer(index)), ("label", .integer(label)),
@@ -95,9 +94,4 @@ enum ActivationFigures {
         ])
         return part
     }
-}
-
-/// Layout constants mirrored from the renderer (space a colour bar takes at the right of a figure).
-enum FigureLayoutSpace {
-    static let colorBar = 74.0
 }

@@ -52,11 +52,11 @@ extension ActivationFigures {
             }
         }
         let deadCount = (0..<lists.count).filter { dead[$0] }.count
-        part.blocks += try context.templates.blocks("activations_top", context: [
+        part.blocks += try context.templates.blocks("activations_top", context: TensorFigures.context([
             "layer": layer.value, "k": k, "channels": lists.count, "total": layer.shape[0],
-            "field": field.map { "\($0.size.height)×\($0.size.width)" } ?? "",
-            "covers": coversImage && field != nil ? "yes" : "", "dead": deadCount > 0 ? "\(deadCount)" : "",
-        ])
+            "field": field.map { "\($0.size.height)×\($0.size.width)" },
+            "covers": coversImage && field != nil ? "yes" : nil, "dead": deadCount > 0 ? "\(deadCount)" : nil,
+        ]))
         part.blocks.append(.figure(Figure(cells: fullCells, columns: k,
                                           caption: "Rows: channels 0–\(lists.count - 1) of \(layer.value); the \(k) dataset images with the highest spatial maximum, best first, score under each" + (field == nil ? "." : "; red box: receptive field of the maximum."),
                                           maxCellWidth: 50)))
@@ -103,9 +103,9 @@ extension ActivationFigures {
                 ("channel_max", .numbers(s.maxima)), ("channel_positive_fraction", .numbers(s.positiveFractions)),
             ]))
         }
-        part.blocks += try context.templates.blocks("activations_statistics", context: [
-            "layers": scans.count, "images": context.dataset.count, "flagged": flagged > 0 ? "\(flagged)" : "",
-        ])
+        part.blocks += try context.templates.blocks("activations_statistics", context: TensorFigures.context([
+            "layers": scans.count, "images": context.dataset.count, "flagged": flagged > 0 ? "\(flagged)" : nil,
+        ]))
         part.blocks.append(.table(DataTable(columns: [
             TableColumn("Layer", weight: 2.2, monospace: true), TableColumn("Op", weight: 1.1), TableColumn("C×H×W", weight: 1.2),
             TableColumn("Mean", alignment: .right), TableColumn("Zeros", alignment: .right, format: .percent(places: 1)),

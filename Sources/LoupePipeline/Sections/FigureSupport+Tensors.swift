@@ -118,3 +118,8 @@ enum TensorFigures {
     /// Compact number text for captions.
     static func short(_ value: Double) -> String { NumberFormat.automatic.format(value) }
 }
+
+extension TensorFigures {
+    /// A template context without its nil entries (a missing key is false in a `{{#key}}` section; an empty string is not).
+    static func context(_ values: [String: Any?]) -> [String: Any] { values.compactMapValues { $0 } }
+}

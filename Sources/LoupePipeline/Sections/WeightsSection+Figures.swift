@@ -40,10 +40,10 @@ enum WeightFigures {
         let cellWidth = c == 3 || c == 1 ? 52.0 : 110.0
         var part = SectionPart()
         let layout = c == 3 ? "in colour (the three input channels as red, green and blue)" : (c == 1 ? "in gray" : "as one gray tile per input channel (first 8 channels)")
-        part.blocks += try templates.blocks("weights_first_layer", context: [
+        part.blocks += try templates.blocks("weights_first_layer", context: TensorFigures.context([
             "node": conv.nodeName, "filters": m, "channels": c, "size": "\(kh)×\(kw)", "layout": layout,
-            "shown": shown, "more": m > shown ? "\(m - shown)" : "",
-        ])
+            "shown": shown, "more": m > shown ? "\(m - shown)" : nil,
+        ]))
         part.blocks.append(.figure(Figure(cells: own.enumerated().map { Figure.Cell($1, caption: "f\($0)") }, columns: columns,
                                           caption: "\(shown) of \(m) filters of \(conv.nodeName) (\(kh)×\(kw)), each scaled to its own min (black) … max (white); enlarged without smoothing.",
                                           maxCellWidth: cellWidth)))
@@ -68,10 +68,10 @@ enum WeightFigures {
     static func deeperLayers(_ layers: [ConvolutionWeights], total: Int, options: WeightsOptions,
                              templates: TemplateRenderer) throws -> SectionPart {
         var part = SectionPart()
-        part.blocks += try templates.blocks("weights_deeper", context: [
-            "shown": layers.count, "total": total, "more": total > layers.count ? "\(total - layers.count)" : "",
+        part.blocks += try templates.blocks("weights_deeper", context: TensorFigures.context([
+            "shown": layers.count, "total": total, "more": total > layers.count ? "\(total - layers.count)" : nil,
             "outputs": options.deeperOutputs, "inputs": options.deeperInputs,
-        ])
+        ]))
         var entries = [SummaryValue]()
         for conv in layers {
             let k = conv.kernel
@@ -122,9 +122,9 @@ enum WeightFigures {
                         caption: "unit \(u)")
         }
         var part = SectionPart()
-        part.blocks += try templates.blocks("weights_templates", context: [
-            "node": layer.nodeName, "units": units, "shown": shown, "size": "\(h)×\(w)", "summed": c > 1 ? "yes" : "",
-        ])
+        part.blocks += try templates.blocks("weights_templates", context: TensorFigures.context([
+            "node": layer.nodeName, "units": units, "shown": shown, "size": "\(h)×\(w)", "summed": c > 1 ? "yes" : nil,
+        ]))
         part.blocks.append(.figure(Figure(cells: cells, columns: 8,
                                           caption: "Weights of \(shown) of \(units) units of \(layer.nodeName) laid out as \(c > 1 ? "\(c)-channel images summed over channels" : "images") (\(h)×\(w)); red pushes the unit up, blue down; one symmetric scale.",
                                           colorBar: ColorBar(colorMap: .diverging, range: range, label: "weight"), maxCellWidth: 56)))
@@ -145,10 +145,10 @@ enum WeightFigures {
         let weights = tensors.filter { $0.1.rank >= 2 }
         let histogramLayers = Array(weights.prefix(options.maxHistograms))
         let nonFinite = stats.reduce(0) { $0 + $1.nonFiniteCount }
-        part.blocks += try templates.blocks("weights_statistics", context: [
-            "tensors": stats.count, "rows": rows.count, "more_rows": stats.count > rows.count ? "\(stats.count - rows.count)" : "",
-            "threshold": "10⁻³", "nonfinite": nonFinite > 0 ? "\(nonFinite)" : "",
-        ])
+        part.blocks += try templates.blocks("weights_statistics", context: TensorFigures.context([
+            "tensors": stats.count, "rows": rows.count, "more_rows": stats.count > rows.count ? "\(stats.count - rows.count)" : nil,
+            "threshold": "10⁻³", "nonfinite": nonFinite > 0 ? "\(nonFinite)" : nil,
+        ]))
         if !rows.isEmpty {
             part.blocks.append(.table(DataTable(columns: [
                 TableColumn("Initializer", weight: 2.6, monospace: true), TableColumn("Shape", weight: 1.4),
