@@ -72,3 +72,27 @@ final class ActivationsSectionTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: "/tmp/loupe-wa.pdf"))
     }
 }
+
+/// Both sections on the ImageNet-sized fixtures (RGB first layer, residual and depthwise graphs).
+final class LargeModelSectionTests: XCTestCase {
+    func run(_ fixture: String) throws -> [Section] {
+        let context = try SectionTestSupport.context(fixture: fixture, dataset: NoiseImages(count: 6, sampleShape: [3, 64, 64]),
+                                                     sections: ["weights", "activations"])
+        var options = ActivationsOptions()
+        options.sampleCount = 2
+        let weights = try WeightsSection().make(context)
+        let activations = try ActivationsSection(options: options).make(context)
+        XCTAssertTrue(SectionTestSupport.keys(weights.numbers).contains("first_conv"))
+        XCTAssertTrue(SectionTestSupport.keys(activations.numbers).contains { $0.hasPrefix("top_") })
+        return weights.sections + activations.sections
+    }
+
+    func testResNet18() throws {
+        let sections = try run("resnet18")
+        _ = try CairoPDFRenderer().render(Document(title: "ResNet-18", sections: sections), to: "/tmp/loupe-wa-resnet.pdf")
+    }
+
+    func testMobileNetV3Small() throws {
+        _ = try run("mobilenetv3_small")
+    }
+}

@@ -82,5 +82,6 @@ final class WeightsSectionTests: XCTestCase {
         XCTAssertTrue(SectionTestSupport.keys(output.numbers).contains("image_templates"))
         let templates = try XCTUnwrap(output.arrays.first { $0.0 == "fc_templates" }?.1)
         XCTAssertEqual(templates.shape, [32, 1, 8, 8])
+        _ = try CairoPDFRenderer().render(Document(title: "MLP weights", sections: output.sections), to: "/tmp/loupe-wa-mlp.pdf")
     }
 }

@@ -36,11 +36,13 @@ public enum WeightLayers {
         return found
     }
 
-    /// Float initializers in the order of the first node using them (unused ones last, in declaration order).
+    /// Float initializers in the order of the first non-Identity node using them (unused ones last, in declaration order).
     public static func floatInitializers(in graph: Graph) -> [(String, Tensor)] {
         let declared = graph.initializerOrder.isEmpty ? graph.initializers.keys.sorted() : graph.initializerOrder
         var firstUse = [String: Int]()
-        for (index, node) in graph.nodes.enumerated() { for input in node.inputs where firstUse[input] == nil { firstUse[input] = index } }
+        for (index, node) in graph.nodes.enumerated() where node.opType != "Identity" {
+            for (slot, input) in node.inputs.enumerated() where firstUse[input] == nil { firstUse[input] = index * 64 + min(slot, 63) }
+        }
         let order = declared.enumerated().sorted { a, b in
             let ua = firstUse[a.element] ?? Int.max, ub = firstUse[b.element] ?? Int.max
             return ua != ub ? ua < ub : a.offset < b.offset

@@ -21,6 +21,18 @@ enum WeightFigures {
         }
     }
 
+    /// Up to 16 filters as captioned cells; more as one mosaic (filter 0 top left, row-major) so the page stays compact.
+    static func filterFigure(_ tiles: [RasterImage], columns: Int, cellWidth: Double, caption: String) throws -> Figure {
+        if tiles.count <= 16 {
+            return Figure(cells: tiles.enumerated().map { Figure.Cell($1, caption: "f\($0)") }, columns: columns, caption: caption,
+                          maxCellWidth: cellWidth)
+        }
+        let grid = try TensorFigures.mosaic(tiles, columns: columns, gap: 3)
+        return Figure(cells: [Figure.Cell(grid)], columns: 1,
+                      caption: caption + " Filters run row by row, filter 0 at the top left, \(columns) per row.",
+                      maxCellWidth: min(440, Double(columns) * 40, 320 * Double(grid.width) / Double(max(grid.height, 1))))
+    }
+
     static func firstLayer(_ conv: ConvolutionWeights, options: WeightsOptions, templates: TemplateRenderer) throws -> SectionPart {
         let k = conv.kernel
         let (m, c, kh, kw) = (k.shape[0], k.shape[1], k.shape[2], k.shape[3])
@@ -44,18 +56,16 @@ enum WeightFigures {
             "node": conv.nodeName, "filters": m, "channels": c, "size": "\(kh)×\(kw)", "layout": layout,
             "shown": shown, "more": m > shown ? "\(m - shown)" : nil,
         ]))
-        part.blocks.append(.figure(Figure(cells: own.enumerated().map { Figure.Cell($1, caption: "f\($0)") }, columns: columns,
-                                          caption: "\(shown) of \(m) filters of \(conv.nodeName) (\(kh)×\(kw)), each scaled to its own min (black) … max (white); enlarged without smoothing.",
-                                          maxCellWidth: cellWidth)))
+        part.blocks.append(.figure(try filterFigure(own, columns: columns, cellWidth: cellWidth,
+                                                    caption: "\(shown) of \(m) filters of \(conv.nodeName) (\(kh)×\(kw)), each scaled to its own min (black) … max (white); enlarged without smoothing.")))
         part.figures.append(("first_conv_filters", try TensorFigures.mosaic(own, columns: columns, gap: 2)))
         if options.sharedScale {
             let common = try filterTiles(k, count: shown, scale: { _ in shared })
             part.blocks += try templates.blocks("weights_first_layer_shared", context: [
                 "low": TensorFigures.short(Double(shared.0)), "high": TensorFigures.short(Double(shared.1)),
             ])
-            part.blocks.append(.figure(Figure(cells: common.enumerated().map { Figure.Cell($1, caption: "f\($0)") }, columns: columns,
-                                              caption: "The same filters on one shared scale, \(TensorFigures.short(Double(shared.0))) (black) … \(TensorFigures.short(Double(shared.1))) (white): faint filters have small weights.",
-                                              maxCellWidth: cellWidth)))
+            part.blocks.append(.figure(try filterFigure(common, columns: columns, cellWidth: cellWidth,
+                                                        caption: "The same filters on one shared scale, \(TensorFigures.short(Double(shared.0))) (black) … \(TensorFigures.short(Double(shared.1))) (white): faint filters have small weights.")))
         }
         part.numbers = .object([
             ("node", .text(conv.nodeName)), ("weight", .text(conv.weightName)), ("shape", .list(k.shape.map { .integer($0) })),
@@ -151,8 +161,8 @@ enum WeightFigures {
         ]))
         if !rows.isEmpty {
             part.blocks.append(.table(DataTable(columns: [
-                TableColumn("Initializer", weight: 2.6, monospace: true), TableColumn("Shape", weight: 1.4),
-                TableColumn("Params", alignment: .right, format: .integer), TableColumn("Mean", alignment: .right),
+                TableColumn("Initializer", weight: 2.3, monospace: true), TableColumn("Shape", weight: 1.9),
+                TableColumn("Params", alignment: .right, format: .integer, weight: 1.3), TableColumn("Mean", alignment: .right),
                 TableColumn("Std", alignment: .right), TableColumn("L2 norm", alignment: .right),
                 TableColumn("Near 0", alignment: .right, format: .percent(places: 1)),
                 TableColumn("Non-finite", alignment: .right, format: .integer),
