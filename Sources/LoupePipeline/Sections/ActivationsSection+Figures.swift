@@ -71,10 +71,12 @@ enum ActivationFigures {
                                               maxCellWidth: Double(input.width * factor) * pointsPerPixel)))
             for (l, layer) in layers.enumerated() {
                 let (c, h, w) = (layer.shape[0], layer.shape[1], layer.shape[2])
+                // Tiny late maps get a larger integer factor so each stays at least ~8 points wide.
+                let layerFactor = max(factor, Int((8 / (Double(w) * pointsPerPixel)).rounded(.up)))
                 let tiles = try (0..<channels[l]).map { ch -> RasterImage in
                     let start = (s * c + ch) * h * w
                     return try RasterImage.heatmap(Array(maps[l].scalars[start..<(start + h * w)]), width: w, height: h,
-                                                   colorMap: .viridis, range: ranges[l]).upscaled(by: factor)
+                                                   colorMap: .viridis, range: ranges[l]).upscaled(by: layerFactor)
                 }
                 let grid = try TensorFigures.mosaic(tiles, columns: columns, gap: 2)
                 part.blocks.append(.figure(Figure(cells: [Figure.Cell(grid)], columns: 1,

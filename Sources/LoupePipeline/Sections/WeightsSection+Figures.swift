@@ -161,8 +161,8 @@ enum WeightFigures {
         ]))
         if !rows.isEmpty {
             part.blocks.append(.table(DataTable(columns: [
-                TableColumn("Initializer", weight: 2.3, monospace: true), TableColumn("Shape", weight: 1.9),
-                TableColumn("Params", alignment: .right, format: .integer, weight: 1.3), TableColumn("Mean", alignment: .right),
+                TableColumn("Initializer", weight: 2.0, monospace: true), TableColumn("Shape", weight: 1.7),
+                TableColumn("Params", alignment: .right, format: .integer, weight: 1.3), TableColumn("Mean", alignment: .right, weight: 1.3),
                 TableColumn("Std", alignment: .right), TableColumn("L2 norm", alignment: .right),
                 TableColumn("Near 0", alignment: .right, format: .percent(places: 1)),
                 TableColumn("Non-finite", alignment: .right, format: .integer),
