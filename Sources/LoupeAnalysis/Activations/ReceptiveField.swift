@@ -114,7 +114,7 @@ public enum ActivationLayers {
         for node in graph.nodes { for input in node.inputs { consumers[input, default: []].append(node) } }
         var found = [Candidate]()
         for node in graph.nodes where producingOps.contains(node.opType) {
-            guard let out = node.outputs.first, let shape = shapes(out), shape.count == 4 else { continue }
+            guard let out = node.outputs.first, let shape = shapes(out), shape.count == 4, !shape.dropFirst().contains(0) else { continue }
             if node.opType == "Conv", let users = consumers[out], users.count == 1, activationOps.contains(users[0].opType) { continue }
             found.append(Candidate(value: out, opType: node.opType, shape: Array(shape.dropFirst())))
         }

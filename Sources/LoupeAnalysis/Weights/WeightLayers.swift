@@ -28,7 +28,7 @@ public enum WeightLayers {
     public static func convolutions(in graph: Graph) -> [ConvolutionWeights] {
         var found = [ConvolutionWeights]()
         for (index, node) in graph.nodes.enumerated() where node.opType == "Conv" {
-            guard let name = node.input(1), case .float(let kernel)? = graph.initializers[name], kernel.rank == 4 else { continue }
+            guard let name = node.input(1), case .float(let kernel)? = graph.initializers[name], kernel.rank == 4, kernel.count > 0 else { continue }
             let group = (try? node.int("group", default: 1)) ?? 1
             found.append(ConvolutionWeights(nodeName: node.name.isEmpty ? (node.outputs.first ?? "conv") : node.name,
                                             weightName: name, kernel: kernel, group: group, nodeIndex: index))
@@ -85,7 +85,7 @@ public enum WeightLayers {
     /// Reshapes a 2-D weight (`[units, D]` when `unitsFirst`, else `[D, units]`) to `[units, C, H, W]`, D = C·H·W.
     public static func templates(weight: Tensor, unitsFirst: Bool, sampleShape: [Int]) throws -> Tensor {
         let features = sampleShape.reduce(1, *)
-        guard weight.rank == 2, weight.shape[unitsFirst ? 1 : 0] == features else {
+        guard weight.rank == 2, features > 0, weight.count > 0, weight.shape[unitsFirst ? 1 : 0] == features else {
             throw LoupeError(.invalidInput, "weight \(weight.shape) does not map \(features) input features to units")
         }
         let units = weight.shape[unitsFirst ? 0 : 1]
