@@ -1,0 +1,119 @@
+import LoupeAnalysis
+import LoupeData
+import LoupeReport
+import LoupeTensor
+
+extension ActivationFigures {
+    /// Top-k images of the tracked channels of one layer, with the receptive field of the maximum outlined and cropped.
+    static func topImages(_ context: JobContext, scan: ActivationsSection.LayerScan, options: ActivationsOptions) throws -> SectionPart {
+        var part = SectionPart()
+        let layer = scan.candidate
+        let lists = scan.top.map(\.sorted)
+        let dead = scan.statistics.dead
+        let unique = Array(Set(lists.flatMap { $0.map(\.index) })).sorted()
+        var pictures = [Int: RasterImage]()
+        for start in stride(from: 0, to: unique.count, by: 64) {
+            let chunk = Array(unique[start..<min(unique.count, start + 64)])
+            let (images, _) = try context.dataset.batch(chunk)
+            for (i, index) in chunk.enumerated() {
+                pictures[index] = try TensorFigures.inputImage(images.slice(batch: i..<(i + 1)), job: context.job)
+            }
+        }
+        let field = ReceptiveField.trace(to: layer.value, in: context.model.graph)
+        let imageHeight = context.dataset.sampleShape.count == 3 ? context.dataset.sampleShape[1] : 1
+        let imageWidth = context.dataset.sampleShape.last ?? 1
+        let coversImage = field.map { $0.size.height >= imageHeight && $0.size.width >= imageWidth } ?? true
+        let factor = TensorFigures.factor(imageWidth, toReach: 64)
+        let k = options.topK
+        var fullCells = [Figure.Cell](), cropCells = [Figure.Cell]()
+        let blank = try RasterImage(width: 8, height: 8, format: .gray, pixels: [UInt8](repeating: 200, count: 64))
+        for (channel, hits) in lists.enumerated() {
+            for slot in 0..<k {
+                let lead = slot == 0 ? "ch \(channel) · " : ""
+                guard slot < hits.count, !dead[channel], let picture = pictures[hits[slot].index] else {
+                    fullCells.append(Figure.Cell(blank, caption: slot == 0 ? "ch \(channel): dead" : ""))
+                    cropCells.append(Figure.Cell(blank, caption: slot == 0 ? "ch \(channel): dead" : ""))
+                    continue
+                }
+                let hit = hits[slot]
+                let caption = lead + TensorFigures.short(Double(hit.score))
+                if let field {
+                    let box = field.box(row: hit.row, column: hit.column)
+                    let scaled = PixelBox(top: box.top * factor, left: box.left * factor,
+                                          bottom: box.bottom * factor + factor - 1, right: box.right * factor + factor - 1)
+                    fullCells.append(Figure.Cell(try TensorFigures.outlined(picture.upscaled(by: factor), box: scaled,
+                                                                            thickness: max(1, factor / 2)), caption: caption))
+                    let crop = try TensorFigures.crop(picture, box: box)
+                    cropCells.append(Figure.Cell(crop.upscaled(by: TensorFigures.factor(max(crop.width, crop.height), toReach: 48)),
+                                                 caption: caption))
+                } else {
+                    fullCells.append(Figure.Cell(picture.upscaled(by: factor), caption: caption))
+                }
+            }
+        }
+        let deadCount = (0..<lists.count).filter { dead[$0] }.count
+        part.blocks += try context.templates.blocks("activations_top", context: TensorFigures.context([
+            "layer": layer.value, "k": k, "channels": lists.count, "total": layer.shape[0],
+            "field": field.map { "\($0.size.height)×\($0.size.width)" },
+            "covers": coversImage && field != nil ? "yes" : nil, "dead": deadCount > 0 ? "\(deadCount)" : nil,
+        ]))
+        part.blocks.append(.figure(Figure(cells: fullCells, columns: k,
+                                          caption: "Rows: channels 0–\(lists.count - 1) of \(layer.value); the \(k) dataset images with the highest spatial maximum, best first, score under each" + (field == nil ? "." : "; red box: receptive field of the maximum."),
+                                          maxCellWidth: 50)))
+        if field != nil && !coversImage {
+            part.blocks.append(.figure(Figure(cells: cropCells, columns: k,
+                                              caption: "The same hits cropped to the receptive field of the maximum (gray: outside the image).",
+                                              maxCellWidth: 50)))
+        }
+        part.array = Tensor(shape: [lists.count, k], scalars: lists.flatMap { hits in (0..<k).map { $0 < hits.count ? Float(hits[$0].index) : -1 } })
+        part.numbers = .object([
+            ("value", .text(layer.value)),
+            ("receptive_field", field.map { .list([.integer($0.size.height), .integer($0.size.width)]) } ?? .text("unknown")),
+            ("channels", .list(lists.enumerated().map { channel, hits in
+                .object([("channel", .integer(channel)), ("dead", .flag(dead[channel])),
+                         ("indices", .list(hits.map { .integer($0.index) })), ("scores", .numbers(hits.map(\.score))),
+                         ("rows", .list(hits.map { .integer($0.row) })), ("columns", .list(hits.map { .integer($0.column) }))])
+            })),
+        ])
+        return part
+    }
+
+    /// The per-layer statistics table with dead and saturated channels flagged.
+    static func statistics(_ context: JobContext, scans: [ActivationsSection.LayerScan]) throws -> SectionPart {
+        var part = SectionPart()
+        var rows = [[TableCell]]()
+        var entries = [SummaryValue]()
+        var flagged = 0
+        for scan in scans {
+            let s = scan.statistics, layer = scan.candidate
+            let dead = s.dead.enumerated().filter(\.element).map(\.offset)
+            let saturated = s.saturated.enumerated().filter(\.element).map(\.offset)
+            var flags = [String]()
+            if !dead.isEmpty { flags.append("\(dead.count) dead") }
+            if !saturated.isEmpty { flags.append("\(saturated.count) saturated") }
+            if !flags.isEmpty { flagged += 1 }
+            rows.append([.text(layer.value), .text(layer.opType), .text(layer.shape.map(String.init).joined(separator: "×")),
+                         .number(s.layerMean), .number(s.layerZeroFraction), .number(Double(dead.count)),
+                         .number(Double(saturated.count)), .text(flags.isEmpty ? "–" : "⚑ " + flags.joined(separator: ", "))])
+            entries.append(.object([
+                ("value", .text(layer.value)), ("op", .text(layer.opType)), ("kind", .text(s.kind.rawValue)),
+                ("shape", .list(layer.shape.map { .integer($0) })), ("mean", .number(s.layerMean)),
+                ("zero_fraction", .number(s.layerZeroFraction)), ("dead", .list(dead.map { .integer($0) })),
+                ("saturated", .list(saturated.map { .integer($0) })), ("channel_mean", .numbers(s.means)),
+                ("channel_max", .numbers(s.maxima)), ("channel_positive_fraction", .numbers(s.positiveFractions)),
+            ]))
+        }
+        part.blocks += try context.templates.blocks("activations_statistics", context: TensorFigures.context([
+            "layers": scans.count, "images": context.dataset.count, "flagged": flagged > 0 ? "\(flagged)" : nil,
+        ]))
+        part.blocks.append(.table(DataTable(columns: [
+            TableColumn("Layer", weight: 2.2, monospace: true), TableColumn("Op", weight: 1.1), TableColumn("C×H×W", weight: 1.2),
+            TableColumn("Mean", alignment: .right), TableColumn("Zeros", alignment: .right, format: .percent(places: 1)),
+            TableColumn("Dead", alignment: .right, format: .integer), TableColumn("Saturated", alignment: .right, format: .integer),
+            TableColumn("Flags", weight: 1.6),
+        ], rows: rows, caption: "Activation statistics over \(context.dataset.count) images (per channel, then summarised per layer).",
+           maxLinesPerCell: 2)))
+        part.numbers = .list(entries)
+        return part
+    }
+}
