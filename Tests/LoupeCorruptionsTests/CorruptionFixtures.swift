@@ -34,7 +34,7 @@ enum CorruptionFixtures {
             return [:]
         }
         var table = [String: Stat]()
-        for line in text.split(separator: "\n").dropFirst() {
+        for line in text.split(whereSeparator: \.isNewline).dropFirst() {
             let f = line.split(separator: ",").map(String.init)
             guard f.count >= 9, let n = Int(f[4]), let m = Double(f[5]), let sd = Double(f[6]),
                   let lo = Double(f[7]), let hi = Double(f[8]) else { continue }

@@ -11,7 +11,9 @@ enum Correlation {
     }
 
     /// Output(y, x) = sum of weight * padded(y + dy, x + dx), offsets counted in the padded image.
-    static func shiftSum(_ plane: Plane, pad: Int, mode: BorderMode, taps: [(Int, Int, Double)]) -> Plane {
+    static func shiftSum(_ plane: Plane, pad: Int, mode: BorderMode, taps allTaps: [(Int, Int, Double)]) -> Plane {
+        // Offsets outside the padding would read past the buffer: never pass them to the loop.
+        let taps = allTaps.filter { $0.0 >= 0 && $0.0 <= 2 * pad && $0.1 >= 0 && $0.1 <= 2 * pad }
         let h = plane.height, c = plane.channels, rowLength = plane.width * c
         let padded = plane.padded(rows: pad, columns: pad, mode: mode)
         let pw = padded.width * c
@@ -38,14 +40,19 @@ enum Correlation {
         var w = (0..<n).map { i in exp(-Double(i * i) / (2 * sigma * sigma)) }
         let sum = w.reduce(0, +)
         for i in w.indices { w[i] /= sum }
-        let theta = angleDegrees * .pi / 180
+        // Same floating-point steps as `imagecorruptions` (angles like 30 degrees hit exact half offsets).
+        let theta = angleDegrees * (Double.pi / 180)
+        let py = Double(n) * sin(theta), px = Double(n) * cos(theta)
+        let length = hypot(py, px)
+        // Tap i reaches up to i <= 2r pixels away: pad by n - 1.
+        let reach = n - 1
         var taps = [(Int, Int, Double)]()
         for i in 0..<n {
-            let dy = Int((Double(i) * sin(theta) - 0.5).rounded(.up))
-            let dx = Int((Double(i) * cos(theta) - 0.5).rounded(.up))
+            let dy = Int((Double(i) * py / length - 0.5).rounded(.up))
+            let dx = Int((Double(i) * px / length - 0.5).rounded(.up))
             if abs(dy) >= plane.height || abs(dx) >= plane.width { break }
-            taps.append((dy + radius, dx + radius, w[i]))
+            taps.append((dy + reach, dx + reach, w[i]))
         }
-        return shiftSum(plane, pad: radius, mode: .nearest, taps: taps)
+        return shiftSum(plane, pad: reach, mode: .nearest, taps: taps)
     }
 }
