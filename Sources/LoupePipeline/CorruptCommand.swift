@@ -52,9 +52,12 @@ public enum CorruptionRunner {
 
     /// Writes every corruption x severity (`<name>_s<k>.png`) into `directory`; returns the seconds spent corrupting.
     ///
+    /// `perCorruption` receives the seconds per corruption name (sum over the 5 severities).
+    ///
     /// `names` defaults to all 19; `repeats` > 1 repeats the computation (timing) and writes once.
     public static func runAll(input: String, seed: UInt64, profile: String?, directory: String,
-                              names: [String] = Corruptions.names, repeats: Int = 1, write: Bool = true) throws -> Double {
+                              names: [String] = Corruptions.names, repeats: Int = 1, write: Bool = true,
+                              perCorruption: ((String, Double) -> Void)? = nil) throws -> Double {
         for name in names { _ = try Corruptions.type(named: name) }
         let chosen = try self.profile(named: profile)
         let image = try readImage(input)
@@ -67,6 +70,8 @@ public enum CorruptionRunner {
         }
         var seconds = 0.0
         for name in names {
+            let before = seconds
+            defer { perCorruption?(name, seconds - before) }
             for severity in 1...5 {
                 var result = image
                 let start = Date()

@@ -38,10 +38,13 @@ struct CorruptCommand: ParsableCommand {
         try runReportingErrors {
             if all {
                 let names = benchmarkOnly ? Corruptions.benchmark.map { $0.name } : Corruptions.names
+                var parts = [String]()
                 let seconds = try CorruptionRunner.runAll(input: image, seed: seed, profile: profile, directory: outputDir ?? "",
-                                                          names: names, repeats: repeats, write: outputDir != nil)
+                                                          names: names, repeats: repeats, write: outputDir != nil) { name, s in
+                    parts.append(String(format: "\"%@\":%.2f", name, s * 1000))
+                }
                 if time {
-                    print("{\"engine\":\"loupe\",\"pairs\":\(names.count * 5),\"seconds\":\(seconds)}")
+                    print("{\"engine\":\"loupe\",\"pairs\":\(names.count * 5),\"seconds\":\(seconds),\"ms\":{\(parts.joined(separator: ","))}}")
                 }
             } else if let corruption, let severity, let output {
                 let deviations = try CorruptionRunner.run(input: image, corruption: corruption, severity: severity, seed: seed,

@@ -34,7 +34,7 @@ enum FrostTexture {
 
     /// An H x W x 3 frost layer on 0...255 (`small`: the CIFAR 0.2x photo scale).
     static func make(style: Style, width w: Int, height h: Int, small: Bool, generator g: inout SeededGenerator) -> [Double] {
-        let canvas = PlasmaFractal.powerOfTwo(atLeast: max(w, h) + max(w, h) / 2)
+        let canvas = PlasmaFractal.powerOfTwo(atLeast: max(w, h) + 16)
         let scale = small ? 0.2 : 1.0
         var background = PlasmaFractal.make(size: canvas, decay: small ? 1.6 : 1.8, generator: &g)
         standardise(&background)
