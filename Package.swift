@@ -62,6 +62,7 @@ let package = Package(
         .testTarget(name: "LoupeONNXTests", dependencies: ["LoupeONNX", "LoupeEngine", "LoupeTestSupport"]),
         .testTarget(name: "LoupeEngineTests", dependencies: ["LoupeEngine", "LoupeONNX", "LoupeTestSupport"]),
         .testTarget(name: "LoupeDataTests", dependencies: ["LoupeData", "LoupeTestSupport"]),
+        .testTarget(name: "LoupeCorruptionsTests", dependencies: ["LoupeCorruptions", "LoupeData", "LoupeTestSupport"]),
         .testTarget(name: "LoupeAnalysisTests", dependencies: ["LoupeAnalysis", "LoupeEngine", "LoupeTestSupport"]),
         .testTarget(name: "LoupePipelineTests", dependencies: ["LoupePipeline", "LoupeTestSupport"]),
         .testTarget(name: "LoupeReportTests", dependencies: ["LoupeReport", "LoupeReportCairo", "CCairo"]),

@@ -1,0 +1,34 @@
+import LoupeTensor
+
+/// Zoom blur: mean of the image and its central zooms by each factor of the list, in float32 (spec §4.8).
+public enum ZoomBlur: Corruption {
+    public static let name = "zoom_blur"
+    public static let isDeterministic = true
+
+    /// The reference's float `arange` lists as (count, step), end points included (spec §4.8).
+    ///
+    /// NumPy fills `arange` as start + i * delta with delta = (start + step) - start, so 1.25 arrives as
+    /// 1.2500000000000002; that changes the zoomed size at 32 px (round(26 z) = 33), so reproduce it.
+    static func factors(count: Int, step: Double) -> [Double] {
+        let delta = (1 + step) - 1
+        return (0..<count).map { 1 + Double($0) * delta }
+    }
+
+    static let cifar: [(Int, Double)] = [(7, 0.01), (12, 0.01), (16, 0.01), (21, 0.01), (26, 0.01)]
+    static let imagenet: [(Int, Double)] = [(12, 0.01), (16, 0.01), (11, 0.02), (13, 0.02), (11, 0.03)]
+
+    public static func apply(_ image: RGBImage8, severity: Int, profile: CorruptionProfile,
+                             generator: inout SeededGenerator) throws -> RGBImage8 {
+        let (count, step) = profile.pick(cifar, imagenet)[severity - 1]
+        let list = factors(count: count, step: step)
+        let x = image.unitFloats
+        var sum = [Float](repeating: 0, count: x.count)
+        for z in list {
+            let zoomed = ClippedZoom.apply(x, height: image.height, width: image.width, channels: 3, zoom: z)
+            for i in sum.indices { sum[i] += zoomed[i] }
+        }
+        let n = Float(list.count + 1)
+        for i in sum.indices { sum[i] = (x[i] + sum[i]) / n }
+        return .fromUnit(sum, width: image.width, height: image.height)
+    }
+}

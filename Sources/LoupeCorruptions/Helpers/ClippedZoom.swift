@@ -1,0 +1,56 @@
+import Foundation
+
+/// Central zoom Z(A, z) of spec §3.4: crop ceil(H/z), bilinear up-sample (SciPy `zoom`, order 1), centre trim.
+enum ClippedZoom {
+    /// Per output index along one axis: first input index and the weight of the next one.
+    struct AxisTable {
+        var index: [Int]
+        var fraction: [Double]
+    }
+
+    /// The sampling table of one axis of length `n` for factor `z`.
+    static func table(length n: Int, zoom z: Double) -> AxisTable {
+        let cropped = Int((Double(n) / z).rounded(.up))
+        let top = (n - cropped) / 2
+        let zoomed = Int((Double(cropped) * z).rounded(.toNearestOrEven))
+        let trim = (zoomed - n) / 2
+        let step = zoomed > 1 ? Double(cropped - 1) / Double(zoomed - 1) : 0
+        var index = [Int](repeating: 0, count: n), fraction = [Double](repeating: 0, count: n)
+        for j in 0..<n {
+            let coordinate = Double(j + trim) * step
+            var i0 = Int(coordinate.rounded(.down))
+            var t = coordinate - Double(i0)
+            if i0 >= cropped - 1 { i0 = cropped - 1; t = 0 }
+            if i0 < 0 { i0 = 0; t = 0 }
+            index[j] = top + i0
+            fraction[j] = t
+        }
+        return AxisTable(index: index, fraction: fraction)
+    }
+
+    /// Zooms an interleaved H x W x C Float image (float32 output as SciPy gives for float32 input).
+    static func apply(_ values: [Float], height: Int, width: Int, channels c: Int, zoom z: Double) -> [Float] {
+        if z == 1 { return values }
+        let rows = table(length: height, zoom: z), cols = table(length: width, zoom: z)
+        var out = [Float](repeating: 0, count: values.count)
+        values.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                for y in 0..<height {
+                    let r0 = rows.index[y], ty = rows.fraction[y]
+                    let r1 = min(r0 + 1, height - 1)
+                    for x in 0..<width {
+                        let c0 = cols.index[x], tx = cols.fraction[x]
+                        let c1 = min(c0 + 1, width - 1)
+                        for k in 0..<c {
+                            let a = Double(src[(r0 * width + c0) * c + k]), b = Double(src[(r0 * width + c1) * c + k])
+                            let d = Double(src[(r1 * width + c0) * c + k]), e = Double(src[(r1 * width + c1) * c + k])
+                            let v = (1 - ty) * ((1 - tx) * a + tx * b) + ty * ((1 - tx) * d + tx * e)
+                            dst[(y * width + x) * c + k] = Float(v)
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,124 @@
+import LoupeTensor
+
+/// An 8-bit RGB image, rows top to bottom, channels interleaved (H x W x 3).
+public struct RGBImage8: Sendable, Equatable {
+    public var width: Int
+    public var height: Int
+    /// `height * width * 3` bytes, row-major, RGB interleaved.
+    public var bytes: [UInt8]
+
+    /// Creates an image; throws when the byte count does not match the size.
+    public init(width: Int, height: Int, bytes: [UInt8]) throws {
+        guard width > 0, height > 0, let count = checkedProduct([width, height, 3]), count == bytes.count else {
+            throw LoupeError(.invalidInput, "RGB image of \(width)x\(height) needs \(width)x\(height)x3 bytes, got \(bytes.count)")
+        }
+        self.width = width
+        self.height = height
+        self.bytes = bytes
+    }
+
+    /// Creates an image from bytes whose count is known to match (internal use).
+    init(unchecked width: Int, _ height: Int, _ bytes: [UInt8]) {
+        self.width = width
+        self.height = height
+        self.bytes = bytes
+    }
+
+    /// The pixels divided by 255 (the references' `x = u / 255`), as Double.
+    var unitValues: [Double] {
+        var out = [Double](repeating: 0, count: bytes.count)
+        bytes.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                for i in 0..<src.count { dst[i] = Double(src[i]) / 255 }
+            }
+        }
+        return out
+    }
+
+    /// The pixels divided by 255 in Float (the references that work in float32).
+    var unitFloats: [Float] {
+        var out = [Float](repeating: 0, count: bytes.count)
+        bytes.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                for i in 0..<src.count { dst[i] = Float(src[i]) / 255 }
+            }
+        }
+        return out
+    }
+
+    /// Converts values in [0, 1] to bytes the references' way: clip to [0, 1], times 255, truncate.
+    static func fromUnit(_ values: [Double], width: Int, height: Int) -> RGBImage8 {
+        var bytes = [UInt8](repeating: 0, count: values.count)
+        values.withUnsafeBufferPointer { src in
+            bytes.withUnsafeMutableBufferPointer { dst in
+                for i in 0..<src.count {
+                    let v = min(max(src[i], 0), 1) * 255
+                    dst[i] = UInt8(v.isNaN ? 0 : v)
+                }
+            }
+        }
+        return RGBImage8(unchecked: width, height, bytes)
+    }
+
+    /// Float32 variant of `fromUnit` (clip and multiply in float32 as the reference does).
+    static func fromUnit(_ values: [Float], width: Int, height: Int) -> RGBImage8 {
+        var bytes = [UInt8](repeating: 0, count: values.count)
+        values.withUnsafeBufferPointer { src in
+            bytes.withUnsafeMutableBufferPointer { dst in
+                for i in 0..<src.count {
+                    let v = min(max(src[i], 0), 1) * 255
+                    dst[i] = UInt8(v.isNaN ? 0 : v)
+                }
+            }
+        }
+        return RGBImage8(unchecked: width, height, bytes)
+    }
+
+    /// Converts values on the 0...255 scale: clip to [0, 255], truncate.
+    static func fromByteScale(_ values: [Double], width: Int, height: Int) -> RGBImage8 {
+        var bytes = [UInt8](repeating: 0, count: values.count)
+        values.withUnsafeBufferPointer { src in
+            bytes.withUnsafeMutableBufferPointer { dst in
+                for i in 0..<src.count {
+                    let v = min(max(src[i], 0), 255)
+                    dst[i] = UInt8(v.isNaN ? 0 : v)
+                }
+            }
+        }
+        return RGBImage8(unchecked: width, height, bytes)
+    }
+}
+
+/// Which reference's constants a corruption uses (spec §0).
+public enum CorruptionProfile: String, Sendable, CaseIterable {
+    /// CIFAR-10-C constants (`make_cifar_c.py`), for 32x32 inputs.
+    case cifar
+    /// ImageNet-C constants (`make_imagenet_c.py`), for 224x224 inputs; other sizes use the size-generalised algorithms.
+    case imagenet
+
+    /// The profile the spec prescribes for an image size: CIFAR-10-C for 32x32, ImageNet-C otherwise.
+    public static func defaultProfile(width: Int, height: Int) -> CorruptionProfile {
+        width == 32 && height == 32 ? .cifar : .imagenet
+    }
+
+    /// Picks the CIFAR or the ImageNet value of a constant pair.
+    @inline(__always)
+    func pick<T>(_ cifar: T, _ imagenet: T) -> T { self == .cifar ? cifar : imagenet }
+}
+
+/// One common corruption: a severity table per profile and the algorithm of the reference.
+public protocol Corruption {
+    /// The reference name (`gaussian_noise`, ...).
+    static var name: String { get }
+    /// Whether the output depends only on the image (no random draws).
+    static var isDeterministic: Bool { get }
+    /// Every known difference from the reference, as sentences a report can print (empty when none).
+    static var deviations: [String] { get }
+    /// Applies the corruption at `severity` (1...5, already validated) with the profile's constants.
+    static func apply(_ image: RGBImage8, severity: Int, profile: CorruptionProfile,
+                      generator: inout SeededGenerator) throws -> RGBImage8
+}
+
+extension Corruption {
+    public static var deviations: [String] { [] }
+}
