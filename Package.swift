@@ -66,6 +66,5 @@ let package = Package(
         .testTarget(name: "LoupeAnalysisTests", dependencies: ["LoupeAnalysis", "LoupeEngine", "LoupeTestSupport"]),
         .testTarget(name: "LoupePipelineTests", dependencies: ["LoupePipeline", "LoupeTestSupport"]),
         .testTarget(name: "LoupeReportTests", dependencies: ["LoupeReport", "LoupeReportCairo", "CCairo"]),
-        .testTarget(name: "LoupePipelineTests", dependencies: ["LoupePipeline", "LoupeTestSupport"]),
     ]
 )

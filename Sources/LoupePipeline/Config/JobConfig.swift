@@ -82,11 +82,11 @@ public struct LoupeConfig: Sendable {
 
     /// Section names a job may ask for.
     public static var sectionNames: [String] { SectionRegistry.all.map { $0.name } }
-    static let jobKeys = ["name", "model", "classes", "dataset", "sections", "seed", "output", "templates", "page_size",
+    public static let jobKeys = ["name", "model", "classes", "dataset", "sections", "seed", "output", "templates", "page_size",
                           "batch_size", "arrays", "figures"]
-    static let modelKeys = ["path", "input", "preprocessing"]
-    static let preprocessingKeys = ["resize", "center_crop", "channel_order", "value_range", "mean", "std"]
-    static let datasetKeys = ["kind", "path", "labels", "count", "limit", "per_class", "seed"]
+    public static let modelKeys = ["path", "input", "preprocessing"]
+    public static let preprocessingKeys = ["resize", "center_crop", "channel_order", "value_range", "mean", "std"]
+    public static let datasetKeys = ["kind", "path", "labels", "count", "limit", "per_class", "seed"]
 
     /// Reads and validates a config file; every problem is reported with its JSON path in one error.
     public static func load(path: String, outputOverride: String? = nil) throws -> LoupeConfig {
@@ -193,7 +193,7 @@ public struct LoupeConfig: Sendable {
         return config
     }
 
-    static let gradientsKeys = ["samples", "methods", "ig_steps", "smoothgrad_samples", "smoothgrad_noise", "occlusion_window",
+    public static let gradientsKeys = ["samples", "methods", "ig_steps", "smoothgrad_samples", "smoothgrad_noise", "occlusion_window",
                                 "occlusion_stride", "layer", "statistics_images", "confused_pairs"]
 
     static func readGradients(_ value: JSONValue?, _ path: String, reader: ConfigReader) -> GradientsOptions {

@@ -2,6 +2,8 @@
 public enum SectionRegistry {
     public static let all: [any ReportSection.Type] = [
         SummarySection.self,
+        WeightsSection.self,
+        ActivationsSection.self,
         GradientsSection.self,
     ]
 

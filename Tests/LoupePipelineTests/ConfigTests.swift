@@ -1,0 +1,70 @@
+import Foundation
+import LoupePipeline
+import LoupeTestSupport
+import XCTest
+
+/// Config decoding: defaults, path resolution, every problem with its JSON path, and the published schema.
+final class ConfigTests: XCTestCase {
+    func write(_ text: String) throws -> (PipelineScratch, String) {
+        let scratch = try PipelineScratch("config")
+        _ = try scratch.writeTinyModel("m.onnx", classes: 10)
+        return (scratch, try scratch.write(text, to: "c.json"))
+    }
+
+    func testDefaultsAndRelativePaths() throws {
+        let (scratch, path) = try write(#"{"jobs": [{"name": "a", "model": {"path": "m.onnx"}, "dataset": {"kind": "synthetic-shapes"}}]}"#)
+        let config = try LoupeConfig.load(path: path)
+        let job = try XCTUnwrap(config.jobs.first)
+        XCTAssertEqual(job.modelPath, scratch.path("m.onnx"))
+        XCTAssertEqual(job.outputFolder, scratch.path("reports"))
+        XCTAssertEqual(job.sections, LoupeConfig.sectionNames)
+        XCTAssertEqual(job.batchSize, 32)
+        XCTAssertEqual(job.pageSize, "a4")
+        XCTAssertEqual(job.gradients.integratedGradientsSteps, 50)
+    }
+
+    func testEveryProblemIsReportedWithItsPath() throws {
+        let (_, path) = try write(#"{"jobs": [{"name": "a", "model": {"path": "m.onnx"}, "dataset": {"kind": "synthetic-shapez", "limit": 0}, "sections": {"gradients": {"ig_steps": "many", "methods": ["saliencyy"]}}, "page_size": "a5"}]}"#)
+        XCTAssertThrowsError(try LoupeConfig.load(path: path)) { error in
+            let message = String(describing: error)
+            for expected in ["jobs[0].dataset.kind", "did you mean 'synthetic-shapes'", "jobs[0].dataset.limit: expected 1",
+                             "jobs[0].sections.gradients.ig_steps: expected an integer", "jobs[0].sections.gradients.methods[0]",
+                             "jobs[0].page_size"] {
+                XCTAssertTrue(message.contains(expected), "'\(message)' lacks '\(expected)'")
+            }
+            XCTAssertFalse(message.contains("\n"))
+        }
+    }
+
+    func testAValidJobRunsBesideAnInvalidOne() throws {
+        let (_, path) = try write(#"{"jobs": [{"name": "a", "model": {"path": "m.onnx"}, "dataset": {"kind": "synthetic-shapes"}}, {"name": "b", "modle": {}}]}"#)
+        let config = try LoupeConfig.load(path: path)
+        XCTAssertEqual(config.jobs.map(\.name), ["a"])
+        XCTAssertEqual(config.rejectedJobs.count, 1)
+        XCTAssertTrue(config.rejectedJobs[0].message.contains("jobs[1].modle: unknown key; did you mean 'model'?"), config.rejectedJobs[0].message)
+    }
+
+    func testPublishedSchemaListsTheKeysTheReaderAccepts() throws {
+        let url = fixturesDirectory.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("config.schema.json")
+        guard case .object(let schema) = try JSONValue.parse(Data(contentsOf: url)) else { return XCTFail("schema is not an object") }
+        func properties(_ value: JSONValue?, _ path: [String]) -> [String] {
+            var node = value
+            for key in path {
+                guard case .object(let object)? = node else { return [] }
+                node = object[key]
+            }
+            guard case .object(let object)? = node, case .object(let props)? = object["properties"] else { return [] }
+            return props.keys.sorted()
+        }
+        let job: JSONValue? = {
+            guard case .object(let jobs)? = properties(.object(schema), []).isEmpty ? nil : (schema["properties"].flatMap { v -> JSONValue? in
+                if case .object(let o) = v { return o["jobs"] } else { return nil } }) else { return nil }
+            return jobs["items"]
+        }()
+        XCTAssertEqual(properties(job, []), LoupeConfig.jobKeys.sorted())
+        XCTAssertEqual(properties(job, ["properties", "model"]), LoupeConfig.modelKeys.sorted())
+        XCTAssertEqual(properties(job, ["properties", "dataset"]), LoupeConfig.datasetKeys.sorted())
+        XCTAssertEqual(properties(job, ["properties", "model", "properties", "preprocessing"]), LoupeConfig.preprocessingKeys.sorted())
+        XCTAssertEqual(properties(job, ["properties", "sections"]), LoupeConfig.sectionNames.sorted())
+    }
+}
