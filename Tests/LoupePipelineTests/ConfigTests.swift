@@ -5,8 +5,12 @@ import XCTest
 
 /// Config decoding: defaults, path resolution, every problem with its JSON path, and the published schema.
 final class ConfigTests: XCTestCase {
+    /// Kept for the test's lifetime: the scratch folder is removed when it is released.
+    var scratch: PipelineScratch?
+
     func write(_ text: String) throws -> (PipelineScratch, String) {
         let scratch = try PipelineScratch("config")
+        self.scratch = scratch
         _ = try scratch.writeTinyModel("m.onnx", classes: 10)
         return (scratch, try scratch.write(text, to: "c.json"))
     }
