@@ -1,0 +1,98 @@
+import LoupeTensor
+
+/// A Barnes–Hut quad-tree over 2-D points for the t-SNE repulsive forces (van der Maaten 2014).
+struct TSNEQuadTree {
+    // Per node: square cell (minX, minY, side), mass (count, coordinate sums), first child or −1.
+    private(set) var minX: [Double] = [], minY: [Double] = [], side: [Double] = []
+    private(set) var count: [Int32] = [], sumX: [Double] = [], sumY: [Double] = []
+    private(set) var firstChild: [Int32] = []
+    private var leafX: [Double] = [], leafY: [Double] = []
+
+    /// Builds the tree over interleaved (x, y) coordinates.
+    init(_ y: UnsafeBufferPointer<Double>, count n: Int) {
+        var lowX = Double.infinity, lowY = Double.infinity, highX = -Double.infinity, highY = -Double.infinity
+        for i in 0..<n {
+            lowX = min(lowX, y[2 * i]); highX = max(highX, y[2 * i])
+            lowY = min(lowY, y[2 * i + 1]); highY = max(highY, y[2 * i + 1])
+        }
+        let width = max(highX - lowX, highY - lowY) * (1 + 1e-9) + 1e-12
+        reserve(4 * n)
+        addNode(lowX, lowY, width)
+        for i in 0..<n { insert(y[2 * i], y[2 * i + 1]) }
+    }
+
+    private mutating func reserve(_ capacity: Int) {
+        do {
+            minX.reserveCapacity(capacity); minY.reserveCapacity(capacity); side.reserveCapacity(capacity)
+            count.reserveCapacity(capacity); sumX.reserveCapacity(capacity); sumY.reserveCapacity(capacity)
+            firstChild.reserveCapacity(capacity); leafX.reserveCapacity(capacity); leafY.reserveCapacity(capacity)
+        }
+    }
+
+    private mutating func addNode(_ x: Double, _ y: Double, _ s: Double) {
+        minX.append(x); minY.append(y); side.append(s)
+        count.append(0); sumX.append(0); sumY.append(0); firstChild.append(-1)
+        leafX.append(0); leafY.append(0)
+    }
+
+    private func quadrant(_ node: Int, _ x: Double, _ y: Double) -> Int {
+        let half = side[node] / 2
+        return (x >= minX[node] + half ? 1 : 0) + (y >= minY[node] + half ? 2 : 0)
+    }
+
+    private mutating func insert(_ x: Double, _ y: Double) {
+        var node = 0
+        while true {
+            let before = count[node]
+            count[node] += 1; sumX[node] += x; sumY[node] += y
+            if firstChild[node] >= 0 {
+                node = Int(firstChild[node]) + quadrant(node, x, y)
+                continue
+            }
+            if before == 0 { leafX[node] = x; leafY[node] = y; return }
+            // An occupied leaf: duplicates (or cells too small to split) aggregate in place.
+            if (leafX[node] == x && leafY[node] == y) || side[node] < 1e-12 { return }
+            let first = minX.count, half = side[node] / 2
+            for q in 0..<4 {
+                addNode(minX[node] + (q & 1 == 1 ? half : 0), minY[node] + (q & 2 == 2 ? half : 0), half)
+            }
+            firstChild[node] = Int32(first)
+            let child = first + quadrant(node, leafX[node], leafY[node])
+            count[child] = before
+            sumX[child] = Double(before) * leafX[node]; sumY[child] = Double(before) * leafY[node]
+            leafX[child] = leafX[node]; leafY[child] = leafY[node]
+            node = first + quadrant(node, x, y)
+        }
+    }
+
+    /// Repulsion on the point (x, y): `Σ_j w_ij² (y_i − y_j)` into `force` and returns `Σ_j w_ij`
+    /// (self excluded), with w = 1/(1 + d²); a cell is summarised when `side / d < θ`.
+    func repulsion(_ x: Double, _ y: Double, theta: Double, stack: inout [Int32], force: inout (Double, Double)) -> Double {
+        var z = 0.0, fx = 0.0, fy = 0.0
+        let theta2 = theta * theta
+        stack.removeAll(keepingCapacity: true)
+        stack.append(0)
+        while let top = stack.popLast() {
+            let node = Int(top)
+            var m = Double(count[node])
+            if m == 0 { continue }
+            let cx = sumX[node] / m, cy = sumY[node] / m
+            let dx = x - cx, dy = y - cy
+            let d2 = dx * dx + dy * dy
+            let leaf = firstChild[node] < 0
+            if leaf || side[node] * side[node] < theta2 * d2 {
+                if leaf && d2 == 0 { m -= 1 }  // the point itself (and its exact duplicates)
+                if m <= 0 { continue }
+                let w = 1 / (1 + d2)
+                z += m * w
+                let mw2 = m * w * w
+                fx += mw2 * dx; fy += mw2 * dy
+            } else {
+                let c = firstChild[node]
+                stack.append(c); stack.append(c + 1); stack.append(c + 2); stack.append(c + 3)
+            }
+        }
+        force = (fx, fy)
+        return z
+    }
+}
