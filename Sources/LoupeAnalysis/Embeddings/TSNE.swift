@@ -102,7 +102,8 @@ public enum TSNE {
         for (exaggeration, count, momentum) in phases where count > 0 {
             let rate = options.learningRate ?? max(Double(n) / exaggeration, 1e-12)
             for _ in 0..<count {
-                TSNEGradient.evaluate(p, y: y, exaggeration: exaggeration, repulsion: repulsion, gradient: &gradient)
+                TSNEGradient.evaluate(p, y: y, exaggeration: exaggeration, repulsion: repulsion,
+                                     withObjective: false, gradient: &gradient)
                 step(&y, update: &update, gains: &gains, gradient: gradient, rate: rate, momentum: momentum,
                      minGain: options.minGain, maxStepNorm: options.maxStepNorm)
                 iterations += 1

@@ -16,8 +16,9 @@ public enum TSNEGradient {
     /// Returns Z = Σ_{i≠j} (1 + ‖y_i − y_j‖²)⁻¹ (exact or Barnes–Hut) and `Σ p ln(p / w)` over the
     /// stored entries of P (unexaggerated), so KL = that + ln Z.
     @discardableResult
+    /// `withObjective: false` skips the logarithms of the cross term (returned as 0) during optimisation.
     public static func evaluate(_ p: TSNEAffinities, y: [Double], exaggeration: Double = 1, repulsion: Repulsion,
-                                gradient: inout [Double]) -> (z: Double, crossTerm: Double) {
+                                withObjective: Bool = true, gradient: inout [Double]) -> (z: Double, crossTerm: Double) {
         let n = p.count
         if gradient.count != 2 * n { gradient = [Double](repeating: 0, count: 2 * n) }
         var rowZ = [Double](repeating: 0, count: n)
@@ -75,7 +76,7 @@ public enum TSNEGradient {
                                 let d2 = dx * dx + dy * dy
                                 let pw = vals[e] / (1 + d2)
                                 fx += pw * dx; fy += pw * dy
-                                if vals[e] > 0 { cross += vals[e] * log(vals[e] * (1 + d2)) }
+                                if withObjective && vals[e] > 0 { cross += vals[e] * log(vals[e] * (1 + d2)) }
                             }
                             gp.base[2 * i] = exaggeration * fx - rep.value[2 * i] * inverseZ
                             gp.base[2 * i + 1] = exaggeration * fy - rep.value[2 * i + 1] * inverseZ

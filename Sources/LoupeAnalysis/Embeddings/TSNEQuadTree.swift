@@ -7,6 +7,12 @@ struct TSNEQuadTree {
     private(set) var count: [Int32] = [], sumX: [Double] = [], sumY: [Double] = []
     private(set) var firstChild: [Int32] = []
     private var leafX: [Double] = [], leafY: [Double] = []
+    /// Traversal view: centre of mass, squared side, mass and first child per node.
+    private var packed: [Packed] = []
+
+    struct Packed {
+        var cx: Double, cy: Double, side2: Double, mass: Double, firstChild: Int32
+    }
 
     /// Builds the tree over interleaved (x, y) coordinates.
     init(_ y: UnsafeBufferPointer<Double>, count n: Int) {
@@ -19,6 +25,11 @@ struct TSNEQuadTree {
         reserve(4 * n)
         addNode(lowX, lowY, width)
         for i in 0..<n { insert(y[2 * i], y[2 * i + 1]) }
+        packed = (0..<count.count).map { node in
+            let m = Double(count[node])
+            return Packed(cx: m > 0 ? sumX[node] / m : 0, cy: m > 0 ? sumY[node] / m : 0, side2: side[node] * side[node],
+                          mass: m, firstChild: firstChild[node])
+        }
     }
 
     private mutating func reserve(_ capacity: Int) {
@@ -72,24 +83,25 @@ struct TSNEQuadTree {
         let theta2 = theta * theta
         stack.removeAll(keepingCapacity: true)
         stack.append(0)
-        while let top = stack.popLast() {
-            let node = Int(top)
-            var m = Double(count[node])
-            if m == 0 { continue }
-            let cx = sumX[node] / m, cy = sumY[node] / m
-            let dx = x - cx, dy = y - cy
-            let d2 = dx * dx + dy * dy
-            let leaf = firstChild[node] < 0
-            if leaf || side[node] * side[node] < theta2 * d2 {
-                if leaf && d2 == 0 { m -= 1 }  // the point itself (and its exact duplicates)
-                if m <= 0 { continue }
-                let w = 1 / (1 + d2)
-                z += m * w
-                let mw2 = m * w * w
-                fx += mw2 * dx; fy += mw2 * dy
-            } else {
-                let c = firstChild[node]
-                stack.append(c); stack.append(c + 1); stack.append(c + 2); stack.append(c + 3)
+        packed.withUnsafeBufferPointer { nodes in
+            while let top = stack.popLast() {
+                let node = nodes[Int(top)]
+                var m = node.mass
+                if m == 0 { continue }
+                let dx = x - node.cx, dy = y - node.cy
+                let d2 = dx * dx + dy * dy
+                let leaf = node.firstChild < 0
+                if leaf || node.side2 < theta2 * d2 {
+                    if leaf && d2 == 0 { m -= 1 }  // the point itself (and its exact duplicates)
+                    if m <= 0 { continue }
+                    let w = 1 / (1 + d2)
+                    z += m * w
+                    let mw2 = m * w * w
+                    fx += mw2 * dx; fy += mw2 * dy
+                } else {
+                    let c = node.firstChild
+                    stack.append(c); stack.append(c + 1); stack.append(c + 2); stack.append(c + 3)
+                }
             }
         }
         force = (fx, fy)
