@@ -45,12 +45,12 @@ public enum TSNEGradient {
                     case let .barnesHut(theta):
                         let tree = UncheckedBox(TSNEQuadTree(yb, count: n))
                         Parallel.forEachChunk(n, grain: 256) { range in
-                            var stack = [Int32]()
-                            stack.reserveCapacity(256)
+                            let stack = UnsafeMutablePointer<Int32>.allocate(capacity: tree.value.stackCapacity)
+                            defer { stack.deallocate() }
                             var force = (0.0, 0.0)
                             for i in range {
                                 zp.base[i] = tree.value.repulsion(yp.value[2 * i], yp.value[2 * i + 1], theta: theta,
-                                                                  stack: &stack, force: &force)
+                                                                  stack: stack, force: &force)
                                 rp.base[2 * i] = force.0; rp.base[2 * i + 1] = force.1
                             }
                         }

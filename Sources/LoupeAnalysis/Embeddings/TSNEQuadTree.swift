@@ -10,6 +10,10 @@ struct TSNEQuadTree {
     /// Traversal view: centre of mass, squared side, mass and first child per node.
     private var packed: [Packed] = []
 
+    /// Stack entries a traversal needs: 3 per level plus slack (depth is bounded by the 1e-12 cell cut-off).
+    var stackCapacity: Int { 3 * depth + 8 }
+    private(set) var depth = 0
+
     struct Packed {
         var cx: Double, cy: Double, side2: Double, mass: Double, firstChild: Int32
     }
@@ -53,7 +57,10 @@ struct TSNEQuadTree {
 
     private mutating func insert(_ x: Double, _ y: Double) {
         var node = 0
+        var level = 0
         while true {
+            level += 1
+            depth = max(depth, level)
             let before = count[node]
             count[node] += 1; sumX[node] += x; sumY[node] += y
             if firstChild[node] >= 0 {
@@ -78,20 +85,23 @@ struct TSNEQuadTree {
 
     /// Repulsion on the point (x, y): `Σ_j w_ij² (y_i − y_j)` into `force` and returns `Σ_j w_ij`
     /// (self excluded), with w = 1/(1 + d²); a cell is summarised when `side / d < θ`.
-    func repulsion(_ x: Double, _ y: Double, theta: Double, stack: inout [Int32], force: inout (Double, Double)) -> Double {
+    /// `stack` must hold at least `stackCapacity` entries.
+    func repulsion(_ x: Double, _ y: Double, theta: Double, stack: UnsafeMutablePointer<Int32>, force: inout (Double, Double)) -> Double {
         var z = 0.0, fx = 0.0, fy = 0.0
         let theta2 = theta * theta
-        stack.removeAll(keepingCapacity: true)
-        stack.append(0)
-        packed.withUnsafeBufferPointer { nodes in
-            while let top = stack.popLast() {
-                let node = nodes[Int(top)]
-                var m = node.mass
-                if m == 0 { continue }
+        var top = 0
+        stack[0] = 0
+        top = 1
+        packed.withUnsafeBufferPointer { buffer in
+            let nodes = buffer.baseAddress!
+            while top > 0 {
+                top -= 1
+                let node = nodes[Int(stack[top])]
                 let dx = x - node.cx, dy = y - node.cy
                 let d2 = dx * dx + dy * dy
                 let leaf = node.firstChild < 0
                 if leaf || node.side2 < theta2 * d2 {
+                    var m = node.mass
                     if leaf && d2 == 0 { m -= 1 }  // the point itself (and its exact duplicates)
                     if m <= 0 { continue }
                     let w = 1 / (1 + d2)
@@ -100,7 +110,10 @@ struct TSNEQuadTree {
                     fx += mw2 * dx; fy += mw2 * dy
                 } else {
                     let c = node.firstChild
-                    stack.append(c); stack.append(c + 1); stack.append(c + 2); stack.append(c + 3)
+                    for q in c..<(c + 4) where nodes[Int(q)].mass > 0 {
+                        stack[top] = q
+                        top += 1
+                    }
                 }
             }
         }
