@@ -35,6 +35,10 @@ public enum EmbeddingRunner {
         public var perplexity: Double?
         public var seed: UInt64?
         public var iterations: Int?
+        /// t-SNE wall-time split: neighbours + affinities, PCA initialisation, optimisation.
+        public var secondsAffinities: Double?
+        public var secondsInitialisation: Double?
+        public var secondsOptimisation: Double?
 
         enum CodingKeys: String, CodingKey {
             case method, points, features, seconds, trustworthiness, perplexity, seed, iterations
@@ -42,6 +46,8 @@ public enum EmbeddingRunner {
             case klDivergence = "kl_divergence", klDivergenceKind = "kl_divergence_kind"
             case klDivergenceApproximate = "kl_divergence_approximate"
             case explainedVarianceRatio = "explained_variance_ratio"
+            case secondsAffinities = "seconds_affinities", secondsInitialisation = "seconds_initialisation"
+            case secondsOptimisation = "seconds_optimisation"
         }
     }
 
@@ -97,6 +103,9 @@ public enum EmbeddingRunner {
             summary.perplexity = options.perplexity
             summary.seed = options.seed
             summary.iterations = result.iterations
+            summary.secondsAffinities = result.secondsAffinities
+            summary.secondsInitialisation = result.secondsInitialisation
+            summary.secondsOptimisation = result.secondsOptimisation
         }
         summary.seconds = Date().timeIntervalSince(started)
         try NPY.write(.float(Tensor(shape: [points.count, 2], scalars: map.values)), to: outputPath)
