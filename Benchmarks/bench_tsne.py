@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+"""Python peer of bench_tsne.sh: MNIST data preparation, openTSNE / sklearn timed fits, common scores.
+
+  python bench_tsne.py prepare OUTDIR                   MNIST t10k -> OUTDIR/images.npy (N,1,28,28 /255), labels.npy
+  python bench_tsne.py subset X.npy Y.npy N OUTX OUTY   first N rows
+  python bench_tsne.py fit METHOD X.npy SEED OUT.npy    METHOD: opentsne-bh-j2 | opentsne-fft-j2 | sklearn-bh
+                                                        (2 threads) | loupe (runs $LOUPE embed; wall_s = its
+                                                        own fit time, cpu_s = the child's user+sys);
+                                                        prints {"wall_s", "cpu_s", "kl_reported"} JSON
+  python bench_tsne.py score X.npy EMB.npy [LABELS.npy] exact KL vs the dense perplexity-30 P (sklearn exact
+                                                        calibration, methods.md 8.4), trustworthiness(10),
+                                                        kNN(10) accuracy in 2-D
+Run in a venv with scikit-learn 1.9.1 and openTSNE 1.0.4.
+"""
+import gzip
+import json
+import os
+import sys
+import time
+
+import numpy as np
+
+EPS = np.finfo(np.double).eps
+
+
+def prepare(outdir, mnist="/work/shared/data/mnist"):
+    os.makedirs(outdir, exist_ok=True)
+    with gzip.open(os.path.join(mnist, "t10k-images-idx3-ubyte.gz")) as f:
+        images = np.frombuffer(f.read(), np.uint8, offset=16).reshape(-1, 1, 28, 28)
+    with gzip.open(os.path.join(mnist, "t10k-labels-idx1-ubyte.gz")) as f:
+        labels = np.frombuffer(f.read(), np.uint8, offset=8)
+    np.save(os.path.join(outdir, "images.npy"), (images / 255.0).astype(np.float32))
+    np.save(os.path.join(outdir, "labels.npy"), labels.astype(np.int64))
+
+
+def fit(method, x, seed):
+    x = x.reshape(x.shape[0], -1).astype(np.float64)
+    if method == "sklearn-bh":
+        from threadpoolctl import threadpool_limits
+        from sklearn.manifold import TSNE
+        with threadpool_limits(2):
+            model = TSNE(random_state=seed, n_jobs=2)
+            y = model.fit_transform(x)
+        return y, float(model.kl_divergence_)
+    import openTSNE
+    _, grad, jobs = method.split("-")
+    emb = openTSNE.TSNE(random_state=seed, n_jobs=int(jobs[1:]), negative_gradient_method=grad).fit(x)
+    return np.asarray(emb), float(emb.kl_divergence)
+
+
+def score(x, y, labels=None, cache=None):
+    from scipy.spatial.distance import pdist
+    from sklearn.manifold import trustworthiness
+    from sklearn.manifold._t_sne import _joint_probabilities
+    from sklearn.metrics import pairwise_distances
+    from sklearn.neighbors import KNeighborsClassifier
+    x = x.reshape(x.shape[0], -1).astype(np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    if cache and os.path.exists(cache):
+        p = np.load(cache)
+    else:
+        p = _joint_probabilities(pairwise_distances(x, squared=True), 30.0, 0)
+        if cache:
+            np.save(cache, p)
+    d = pdist(y, "sqeuclidean")
+    w = 1.0 / (1.0 + d)
+    q = np.maximum(w / (2.0 * w.sum()), EPS)
+    out = {"kl_exact_dense": float(2.0 * np.dot(p, np.log(np.maximum(p, EPS) / q))),
+           "trust10": float(trustworthiness(x, y, n_neighbors=10))}
+    if labels is not None:
+        from sklearn.neighbors import NearestNeighbors
+        idx = NearestNeighbors(n_neighbors=11).fit(y).kneighbors(y, return_distance=False)[:, 1:]
+        votes = np.array([np.bincount(labels[r], minlength=labels.max() + 1).argmax() for r in idx])
+        out["knn_2d"] = float((votes == labels).mean())
+    return out
+
+
+if __name__ == "__main__":
+    cmd = sys.argv[1]
+    if cmd == "prepare":
+        prepare(sys.argv[2])
+    elif cmd == "subset":
+        n = int(sys.argv[4])
+        np.save(sys.argv[5], np.load(sys.argv[2])[:n])
+        np.save(sys.argv[6], np.load(sys.argv[3])[:n])
+    elif cmd == "fit" and sys.argv[2] == "loupe":
+        import resource
+        import subprocess
+        out = sys.argv[5]
+        subprocess.run([os.environ.get("LOUPE", "loupe"), "embed", "--input", sys.argv[3], "--method", "tsne",
+                        "--seed", sys.argv[4], "--output", out, "--json", out + ".json"], check=True,
+                       stderr=subprocess.DEVNULL)
+        r = resource.getrusage(resource.RUSAGE_CHILDREN)
+        q = json.load(open(out + ".json"))
+        print(json.dumps({"method": "loupe", "n": q["points"], "wall_s": q["seconds"], "cpu_s": r.ru_utime + r.ru_stime,
+                          "kl_reported": q["kl_divergence_approximate"], "kl_exact_own_p": q["kl_divergence"]}), flush=True)
+    elif cmd == "fit":
+        import resource
+        x = np.load(sys.argv[3])
+        r0 = resource.getrusage(resource.RUSAGE_SELF)
+        t0 = time.perf_counter()
+        y, kl = fit(sys.argv[2], x, int(sys.argv[4]))
+        wall = time.perf_counter() - t0
+        r1 = resource.getrusage(resource.RUSAGE_SELF)
+        cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
+        np.save(sys.argv[5], y.astype(np.float32))
+        print(json.dumps({"method": sys.argv[2], "n": int(x.shape[0]), "wall_s": wall, "cpu_s": cpu, "kl_reported": kl}),
+              flush=True)
+    elif cmd == "score":
+        labels = np.load(sys.argv[4]) if len(sys.argv) > 4 else None
+        print(json.dumps(score(np.load(sys.argv[2]), np.load(sys.argv[3]), labels, cache=sys.argv[2] + ".pdense.npy")),
+              flush=True)

@@ -1,0 +1,98 @@
+import Foundation
+import LoupeTensor
+
+/// t-SNE objective pieces in openTSNE's units: gradient = ∂KL/∂y / 4 (methods.md §8.2).
+public enum TSNEGradient {
+    /// How the repulsive (normalisation) term is computed.
+    public enum Repulsion: Sendable, Equatable {
+        /// All pairs, O(N²).
+        case exact
+        /// Barnes–Hut quad-tree with opening angle θ.
+        case barnesHut(theta: Double)
+    }
+
+    /// Gradient (openTSNE units) of KL(exaggeration·P ‖ Q) at `y` (interleaved 2-D), written to `gradient`.
+    ///
+    /// Returns Z = Σ_{i≠j} (1 + ‖y_i − y_j‖²)⁻¹ (exact or Barnes–Hut) and `Σ p ln(p / w)` over the
+    /// stored entries of P (unexaggerated), so KL = that + ln Z.
+    @discardableResult
+    /// `withObjective: false` skips the logarithms of the cross term (returned as 0) during optimisation.
+    public static func evaluate(_ p: TSNEAffinities, y: [Double], exaggeration: Double = 1, repulsion: Repulsion,
+                                withObjective: Bool = true, gradient: inout [Double]) -> (z: Double, crossTerm: Double) {
+        let n = p.count
+        if gradient.count != 2 * n { gradient = [Double](repeating: 0, count: 2 * n) }
+        var rowZ = [Double](repeating: 0, count: n)
+        var rowCross = [Double](repeating: 0, count: n)
+        var repulsive = [Double](repeating: 0, count: 2 * n)
+        y.withUnsafeBufferPointer { yb in
+            rowZ.withUnsafeMutableBufferPointer { zb in
+                repulsive.withUnsafeMutableBufferPointer { rb in
+                    let yp = UncheckedBox(yb), zp = SendablePointer(zb.baseAddress!), rp = SendablePointer(rb.baseAddress!)
+                    switch repulsion {
+                    case .exact:
+                        Parallel.forEachChunk(n, grain: 64) { range in
+                            for i in range {
+                                let xi = yp.value[2 * i], yi = yp.value[2 * i + 1]
+                                var z = 0.0, fx = 0.0, fy = 0.0
+                                for j in 0..<n where j != i {
+                                    let dx = xi - yp.value[2 * j], dy = yi - yp.value[2 * j + 1]
+                                    let w = 1 / (1 + dx * dx + dy * dy)
+                                    z += w; fx += w * w * dx; fy += w * w * dy
+                                }
+                                zp.base[i] = z; rp.base[2 * i] = fx; rp.base[2 * i + 1] = fy
+                            }
+                        }
+                    case let .barnesHut(theta):
+                        let tree = UncheckedBox(TSNEQuadTree(yb, count: n))
+                        Parallel.forEachChunk(n, grain: 256) { range in
+                            let stack = UnsafeMutablePointer<Int32>.allocate(capacity: tree.value.stackCapacity)
+                            defer { stack.deallocate() }
+                            var force = (0.0, 0.0)
+                            for i in range {
+                                zp.base[i] = tree.value.repulsion(yp.value[2 * i], yp.value[2 * i + 1], theta: theta,
+                                                                  stack: stack, force: &force)
+                                rp.base[2 * i] = force.0; rp.base[2 * i + 1] = force.1
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let z = rowZ.reduce(0, +)
+        let inverseZ = z > 0 ? 1 / z : 0
+        y.withUnsafeBufferPointer { yb in
+            gradient.withUnsafeMutableBufferPointer { gb in
+                rowCross.withUnsafeMutableBufferPointer { cb in
+                    let yp = UncheckedBox(yb), gp = SendablePointer(gb.baseAddress!), cp = SendablePointer(cb.baseAddress!)
+                    let rep = UncheckedBox(repulsive), aff = UncheckedBox(p)
+                    Parallel.forEachChunk(n, grain: 256) { range in
+                        let starts = aff.value.rowStarts, cols = aff.value.columns, vals = aff.value.values
+                        for i in range {
+                            let xi = yp.value[2 * i], yi = yp.value[2 * i + 1]
+                            var fx = 0.0, fy = 0.0, cross = 0.0
+                            for e in starts[i]..<starts[i + 1] {
+                                let j = Int(cols[e])
+                                let dx = xi - yp.value[2 * j], dy = yi - yp.value[2 * j + 1]
+                                let d2 = dx * dx + dy * dy
+                                let pw = vals[e] / (1 + d2)
+                                fx += pw * dx; fy += pw * dy
+                                if withObjective && vals[e] > 0 { cross += vals[e] * log(vals[e] * (1 + d2)) }
+                            }
+                            gp.base[2 * i] = exaggeration * fx - rep.value[2 * i] * inverseZ
+                            gp.base[2 * i + 1] = exaggeration * fy - rep.value[2 * i + 1] * inverseZ
+                            cp.base[i] = cross
+                        }
+                    }
+                }
+            }
+        }
+        return (z, rowCross.reduce(0, +))
+    }
+
+    /// Exact KL(P ‖ Q) of the stored sparse P against the all-pairs Student-t Q.
+    public static func exactKL(_ p: TSNEAffinities, y: [Double]) -> Double {
+        var gradient = [Double]()
+        let (z, cross) = evaluate(p, y: y, repulsion: .exact, gradient: &gradient)
+        return cross + log(z)
+    }
+}
