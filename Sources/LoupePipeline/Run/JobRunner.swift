@@ -46,6 +46,7 @@ struct JobRunner {
         }
         let context = JobContext(job: job, model: model, classifier: classifier, dataset: dataset, classNames: classNames,
                                  templates: templates, evaluation: evaluation, log: { log.info($0, job: job.name) })
+        context.reproducible = reproducible
         var outputs = [SectionOutput]()
         for name in job.sections {
             guard let section = SectionRegistry.make(named: name, for: job) else { continue }
@@ -65,7 +66,11 @@ struct JobRunner {
             }
             try folder.write(Data((summaryJSON(outputs) + "\n").utf8), to: "summary.json")
             try writeExtras(outputs, into: folder)
-            let manifest = runManifest(runID: runID, modelHash: modelHash, dataset: dataset, timings: timings)
+            var manifest = runManifest(runID: runID, modelHash: modelHash, dataset: dataset, timings: timings)
+            if case .object(var entries) = manifest {
+                entries.append(("section_timings", .object(outputs.map { ($0.key, $0.numbers.timingsOnly) })))
+                manifest = .object(entries)
+            }
             try folder.write(Data((manifest.json() + "\n").utf8), to: "run.json")
             try folder.commit()
         } catch {
@@ -107,9 +112,10 @@ struct JobRunner {
         return evaluation
     }
 
+    /// Every section's numbers without wall-clock timings (those go to run.json), so reruns match byte for byte.
     func summaryJSON(_ outputs: [SectionOutput]) -> String {
         SummaryValue.object([("loupe_version", .text(LoupeVersion.string)), ("job", .text(job.name))]
-                            + outputs.map { ($0.key, $0.numbers) }).json()
+                            + outputs.map { ($0.key, $0.numbers.withoutTimings) }).json()
     }
 
     func writeExtras(_ outputs: [SectionOutput], into folder: RunFolder) throws {

@@ -45,6 +45,36 @@ public indirect enum SummaryValue: Sendable, Equatable {
         }
     }
 
+    /// Whether a key holds a wall-clock measurement (`seconds`, `seconds_per_image`, ...).
+    static func isTiming(_ key: String) -> Bool { key.hasPrefix("seconds") || key.hasSuffix("_seconds") }
+
+    /// The tree without wall-clock measurements.
+    public var withoutTimings: SummaryValue {
+        switch self {
+        case .list(let items): return .list(items.map(\.withoutTimings))
+        case .object(let entries): return .object(entries.filter { !SummaryValue.isTiming($0.0) }.map { ($0.0, $0.1.withoutTimings) })
+        default: return self
+        }
+    }
+
+    /// Only the wall-clock measurements, keeping the path to each.
+    public var timingsOnly: SummaryValue {
+        switch self {
+        case .list(let items): return .list(items.map(\.timingsOnly))
+        case .object(let entries):
+            return .object(entries.compactMap { key, value in
+                if SummaryValue.isTiming(key) { return (key, value) }
+                let inner = value.timingsOnly
+                if case .object(let e) = inner, e.isEmpty { return nil }
+                if case .list(let l) = inner, l.allSatisfy({ if case .object(let e) = $0 { return e.isEmpty }; return false }) { return nil }
+                if case .object = inner { return (key, inner) }
+                if case .list = inner { return (key, inner) }
+                return nil
+            })
+        default: return .object([])
+        }
+    }
+
     static func quoted(_ text: String) -> String {
         var out = "\""
         for scalar in text.unicodeScalars {

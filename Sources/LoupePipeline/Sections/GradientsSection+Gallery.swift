@@ -93,8 +93,8 @@ extension GradientsSection {
                                        rows: tableRows, caption: "The gallery's images (dataset index) in row order.")))
         blocks.append(.bullets(results.map { result in
             [TextRun.bold(GradientsOptions.title(result.method) + ": "),
-             TextRun(result.settingsText + "; display " + result.normalisation + "; "
-                     + String(format: "%.1f ms per image", 1000 * result.seconds / Double(indices.count)))]
+             TextRun(result.settingsText + "; display " + result.normalisation
+                     + (context.reproducible ? "" : String(format: "; %.1f ms per image", 1000 * result.seconds / Double(indices.count))))]
         }))
         let methodNumbers: [SummaryValue] = results.map { result in
             .object([("method", .text(result.method)), ("normalisation", .text(result.normalisation)),

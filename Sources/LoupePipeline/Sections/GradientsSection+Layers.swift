@@ -48,7 +48,7 @@ extension GradientsSection {
                               },
                               caption: "Per-layer gradient norms: mean and standard deviation over batches.", maxLinesPerCell: 2)
         let ratio = report.firstToLastRatio
-        let prose: [String: Any] = [
+        var prose: [String: Any] = [
             "images": indices.count, "batches": report.losses.count, "batch_size": batchSize, "layers": report.layers.count,
             "loss": String(format: "%.3f", LayerGradientStatistics.mean(report.losses)),
             "ratio": ratio.map { String(format: "%.2g", $0) } ?? "undefined",
@@ -57,8 +57,8 @@ extension GradientsSection {
             "low": String(format: "%.0e", LayerGradientStatistics.vanishingRatio),
             "high": String(format: "%.0e", LayerGradientStatistics.explodingRatio),
             "skipped": report.skippedParameters.joined(separator: ", "), "has_skipped": !report.skippedParameters.isEmpty,
-            "seconds": String(format: "%.1f", seconds),
         ]
+        if !context.reproducible { prose["seconds"] = String(format: "%.1f", seconds) }
         var blocks = try context.templates.blocks("gradients_layers", context: prose)
         blocks += [.chart(chart), .table(table)]
         let layerNumbers: [SummaryValue] = report.layers.map { norms in

@@ -46,6 +46,8 @@ public final class JobContext {
     }
     /// Writes a progress line (respects --quiet and the log format).
     public let log: (String) -> Void
+    /// True when `SOURCE_DATE_EPOCH` is set: no wall-clock numbers may appear in the PDF.
+    public var reproducible = false
 
     public init(job: JobConfig, model: Model, classifier: Classifier, dataset: any Dataset, classNames: [String],
          templates: TemplateRenderer, evaluation: Evaluation, log: @escaping (String) -> Void) {
