@@ -65,6 +65,6 @@ let package = Package(
         .testTarget(name: "LoupeCorruptionsTests", dependencies: ["LoupeCorruptions", "LoupeData", "LoupeTestSupport"]),
         .testTarget(name: "LoupeAnalysisTests", dependencies: ["LoupeAnalysis", "LoupeEngine", "LoupeTestSupport"]),
         .testTarget(name: "LoupePipelineTests", dependencies: ["LoupePipeline", "LoupeTestSupport"]),
-        .testTarget(name: "LoupeReportTests", dependencies: ["LoupeReport", "LoupeReportCairo", "CCairo"]),
+        .testTarget(name: "LoupeReportTests", dependencies: ["LoupeReport", "LoupeReportCairo", "CCairo"], exclude: ["Golden"]),
     ]
 )
