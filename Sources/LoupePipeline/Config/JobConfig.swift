@@ -252,12 +252,12 @@ public struct LoupeConfig: Sendable {
 
     static func readDataset(_ value: JSONValue?, _ path: String, reader: ConfigReader, folder: String) -> DatasetConfig? {
         guard let object = reader.object(value, path, allowed: datasetKeys) else { return nil }
-        guard let kind = reader.choice(object, "kind", path, among: DatasetConfig.kinds) else {
-            if object["kind"] == nil { reader.problem("\(path).kind", "missing (required)") }
-            return nil
-        }
+        // Keep reading after a bad kind so every problem of the object is reported at once.
+        let chosen = reader.choice(object, "kind", path, among: DatasetConfig.kinds)
+        if object["kind"] == nil { reader.problem("\(path).kind", "missing (required)") }
+        let kind = chosen ?? ""
         var config = DatasetConfig(kind: kind)
-        if var file = reader.string(object, "path", path, required: kind != "synthetic-shapes") {
+        if var file = reader.string(object, "path", path, required: chosen != nil && kind != "synthetic-shapes") {
             file = resolve(file, in: folder)
             if !FileManager.default.fileExists(atPath: file) { reader.problem("\(path).path", "file not found: \(file)") }
             config.path = file
