@@ -27,6 +27,17 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(job.gradients.integratedGradientsSteps, 50)
     }
 
+    func testSectionOptionsAreRead() throws {
+        let (_, path) = try write(#"{"jobs": [{"name": "a", "model": {"path": "m.onnx"}, "dataset": {"kind": "synthetic-shapes"}, "sections": {"weights": {"shared_scale": false, "max_filters": 8}, "activations": {"samples": 2, "top_k": 4}, "gradients": {"ig_steps": 20}}}]}"#)
+        let job = try XCTUnwrap(try LoupeConfig.load(path: path).jobs.first)
+        XCTAssertEqual(job.sections, ["summary", "weights", "activations", "gradients"])
+        XCTAssertFalse(job.weights.sharedScale)
+        XCTAssertEqual(job.weights.maxFirstLayerFilters, 8)
+        XCTAssertEqual(job.activations.sampleCount, 2)
+        XCTAssertEqual(job.activations.topK, 4)
+        XCTAssertEqual(job.gradients.integratedGradientsSteps, 20)
+    }
+
     func testEveryProblemIsReportedWithItsPath() throws {
         let (_, path) = try write(#"{"jobs": [{"name": "a", "model": {"path": "m.onnx"}, "dataset": {"kind": "synthetic-shapez", "limit": 0}, "sections": {"gradients": {"ig_steps": "many", "methods": ["saliencyy"]}}, "page_size": "a5"}]}"#)
         XCTAssertThrowsError(try LoupeConfig.load(path: path)) { error in

@@ -57,6 +57,10 @@ public struct JobConfig: Sendable {
     public var writeFigures: Bool
     /// Options of the gradients section.
     public var gradients = GradientsOptions()
+    /// Options of the weights section.
+    public var weights = WeightsOptions()
+    /// Options of the activations section.
+    public var activations = ActivationsOptions()
 }
 
 /// A job the config describes wrongly, with every problem found in it.
@@ -165,13 +169,17 @@ public struct LoupeConfig: Sendable {
         if job["dataset"] == nil { reader.problem("\(path).dataset", "missing (required)") }
         var sections = LoupeConfig.sectionNames
         var gradients = GradientsOptions()
+        var weights = WeightsOptions()
+        var activations = ActivationsOptions()
         if let sectionObject = reader.object(job["sections"], "\(path).sections", allowed: sectionNames) {
             sections = sectionNames.filter { name in
                 guard let option = sectionObject[name] else { return false }
                 if case .bool(let on) = option { return on }
-                if name != "gradients" { _ = reader.object(option, "\(path).sections.\(name)", allowed: []) }
+                if name == "summary" { _ = reader.object(option, "\(path).sections.\(name)", allowed: []) }
                 return true
             }
+            weights = readWeights(sectionObject["weights"], "\(path).sections.weights", reader: reader)
+            activations = readActivations(sectionObject["activations"], "\(path).sections.activations", reader: reader)
             gradients = readGradients(sectionObject["gradients"], "\(path).sections.gradients", reader: reader)
             if !sections.contains("summary") { sections.insert("summary", at: 0) }
         }
@@ -190,7 +198,36 @@ public struct LoupeConfig: Sendable {
                          writeArrays: reader.bool(job, "arrays", path) ?? false,
                          writeFigures: reader.bool(job, "figures", path) ?? false)
         config.gradients = gradients
+        config.weights = weights
+        config.activations = activations
         return config
+    }
+
+    public static let weightsKeys = ["shared_scale", "max_filters", "deeper_layers", "deeper_outputs", "deeper_inputs", "max_templates"]
+    public static let activationsKeys = ["samples", "layers", "channels", "top_k", "top_channels", "top_layers"]
+
+    static func readWeights(_ value: JSONValue?, _ path: String, reader: ConfigReader) -> WeightsOptions {
+        var options = WeightsOptions()
+        guard let value, case .object = value, let object = reader.object(value, path, allowed: weightsKeys) else { return options }
+        if let v = reader.bool(object, "shared_scale", path) { options.sharedScale = v }
+        if let v = reader.int(object, "max_filters", path, range: 1...1024) { options.maxFirstLayerFilters = v }
+        if let v = reader.int(object, "deeper_layers", path, range: 0...64) { options.maxDeeperLayers = v }
+        if let v = reader.int(object, "deeper_outputs", path, range: 1...256) { options.deeperOutputs = v }
+        if let v = reader.int(object, "deeper_inputs", path, range: 1...256) { options.deeperInputs = v }
+        if let v = reader.int(object, "max_templates", path, range: 1...1024) { options.maxTemplates = v }
+        return options
+    }
+
+    static func readActivations(_ value: JSONValue?, _ path: String, reader: ConfigReader) -> ActivationsOptions {
+        var options = ActivationsOptions()
+        guard let value, case .object = value, let object = reader.object(value, path, allowed: activationsKeys) else { return options }
+        if let v = reader.int(object, "samples", path, range: 1...64) { options.sampleCount = v }
+        if let v = reader.int(object, "layers", path, range: 1...64) { options.maxLayers = v }
+        if let v = reader.int(object, "channels", path, range: 1...512) { options.channelsShown = v }
+        if let v = reader.int(object, "top_k", path, range: 1...64) { options.topK = v }
+        if let v = reader.int(object, "top_channels", path, range: 1...512) { options.topChannels = v }
+        if let v = reader.int(object, "top_layers", path, range: 1...64) { options.topLayers = v }
+        return options
     }
 
     public static let gradientsKeys = ["samples", "methods", "ig_steps", "smoothgrad_samples", "smoothgrad_noise", "occlusion_window",

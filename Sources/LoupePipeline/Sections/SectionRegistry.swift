@@ -9,7 +9,12 @@ public enum SectionRegistry {
 
     /// A configured section for a job (sections with options read them from the job).
     public static func make(named name: String, for job: JobConfig) -> (any ReportSection)? {
-        if name == GradientsSection.name { return GradientsSection(options: job.gradients) }
+        switch name {
+        case GradientsSection.name: return GradientsSection(options: job.gradients)
+        case WeightsSection.name: return WeightsSection(options: job.weights)
+        case ActivationsSection.name: return ActivationsSection(options: job.activations)
+        default: break
+        }
         return section(named: name)?.init()
     }
 
