@@ -3,51 +3,13 @@ import LoupeTensor
 
 /// ONNX `GlobalAveragePool`: the mean of each `[N, C, spatial...]` channel plane, keeping unit spatial axes.
 ///
-/// Backward sends a uniform share of the gradient of each plane.
-public struct GlobalAveragePoolOperator: Operator {
+/// Backward sends a uniform share of the gradient of each plane. Forward and backward live in `GlobalPoolingSupport.swift`.
+public struct GlobalAveragePoolOperator: GlobalPoolingOperator {
     public static let opType = "GlobalAveragePool"
+    static let takesMaximum = false
     let node: Node
 
     public init(node: Node, opset: Int) throws {
         self.node = node
-    }
-
-    /// Output shape, planes and plane size for an input shape.
-    func plan(_ input: [Int]) throws -> (shape: [Int], planes: Int, plane: Int) {
-        guard input.count >= 3 else { throw node.error("expects an [N, C, spatial...] input, got shape \(input)") }
-        let plane = try LinearSupport.count(Array(input[2...]), node)
-        return ([input[0], input[1]] + [Int](repeating: 1, count: input.count - 2), input[0] * input[1], plane)
-    }
-
-    public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] {
-        [ValueFacts(shape: try plan(try LinearSupport.facts(inputs, 0, node).shape).shape)]
-    }
-
-    public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] {
-        let x = try LinearSupport.input(inputs, 0, node)
-        let p = try plan(x.shape)
-        var y = [Float](repeating: 0, count: p.planes)
-        LinearSupport.read(x.scalars) { xp in
-            LinearSupport.write(&y) { yp in GlobalPooling.reduce(xp, planes: p.planes, plane: p.plane, max: false, output: yp) }
-        }
-        return [.float(Tensor(shape: p.shape, scalars: y))]
-    }
-
-    public var backwardNeeds: BackwardNeeds { .inputs }
-
-    public func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        guard LinearSupport.wants(context, 0) else { return [nil] }
-        let x = try context.floatInput(0)
-        let p = try plan(x.shape)
-        let dy = context.gradient(0, shape: p.shape)
-        var dx = [Float](repeating: 0, count: x.count)
-        LinearSupport.read(x.scalars) { xp in
-            LinearSupport.read(dy.scalars) { dyp in
-                LinearSupport.write(&dx) { dxp in
-                    GlobalPooling.backward(xp, gradOutput: dyp, planes: p.planes, plane: p.plane, max: false, gradInput: dxp)
-                }
-            }
-        }
-        return [Tensor(shape: x.shape, scalars: dx)]
     }
 }
