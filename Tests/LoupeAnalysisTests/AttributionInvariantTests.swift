@@ -137,7 +137,7 @@ final class AttributionInvariantTests: XCTestCase {
         let classifier = try Classifier(model: try b.model(sampleShape: [1, 29, 31], output: logits))
         let x = random.tensor([1, 1, 29, 31])
         let a = try Occlusion.attribute(classifier, images: x, targets: [0], window: [1, 5, 7], stride: [1, 3, 4])
-        let rows = stride(from: 0, through: 24, by: 3).map { $0 } + (24 % 3 == 0 ? [] : [27])
+        let rows = Array(stride(from: 0, through: 24, by: 3))
         let cols = stride(from: 0, to: 31 - 7 + 4, by: 4).map { $0 }
         var sum = [Float](repeating: 0, count: 29 * 31), count = [Float](repeating: 0, count: 29 * 31)
         for r in rows { for c in cols {

@@ -41,26 +41,22 @@ public enum IntegrationRule: String, Sendable, CaseIterable {
         var weights = [Double](repeating: 0, count: n)
         for i in 0..<((n + 1) / 2) {
             var x = cos(Double.pi * (Double(i) + 0.75) / (Double(n) + 0.5))
-            var derivative = 0.0
-            for _ in 0..<100 {
+            /// P_n(x) and P_n'(x) by the three-term recurrence.
+            func legendreValueAndDerivative(_ x: Double) -> (value: Double, derivative: Double) {
                 var p0 = 1.0, p1 = x
-                if n == 1 { p1 = x; p0 = 1 }
                 for k in stride(from: 2, through: n, by: 1) {
                     let p2 = ((2 * Double(k) - 1) * x * p1 - (Double(k) - 1) * p0) / Double(k)
                     p0 = p1; p1 = p2
                 }
-                // p1 = P_n(x), p0 = P_{n-1}(x)
-                derivative = Double(n) * (x * p1 - p0) / (x * x - 1)
-                let dx = p1 / derivative
+                return (p1, Double(n) * (x * p1 - p0) / (x * x - 1))
+            }
+            for _ in 0..<100 {
+                let (value, derivative) = legendreValueAndDerivative(x)
+                let dx = value / derivative
                 x -= dx
                 if abs(dx) < 1e-16 { break }
             }
-            var p0 = 1.0, p1 = x
-            for k in stride(from: 2, through: n, by: 1) {
-                let p2 = ((2 * Double(k) - 1) * x * p1 - (Double(k) - 1) * p0) / Double(k)
-                p0 = p1; p1 = p2
-            }
-            derivative = Double(n) * (x * p1 - p0) / (x * x - 1)
+            let derivative = legendreValueAndDerivative(x).derivative
             let w = 2 / ((1 - x * x) * derivative * derivative)
             nodes[i] = -x; nodes[n - 1 - i] = x
             weights[i] = w; weights[n - 1 - i] = w

@@ -36,7 +36,7 @@ extension Model {
     /// Checks that every name in `names` is a value of the graph, listing candidates otherwise.
     public func validateValueNames(_ names: Set<String>, plan: Plan, role: String) throws {
         for name in names.sorted() where plan.facts[name] == nil {
-            let candidates = plan.valueOrder.suffix(from: 0).filter { !(plan.facts[$0]?.constant != nil) }
+            let candidates = plan.valueOrder.filter { plan.facts[$0]?.constant == nil }
             throw LoupeError(.invalidConfig, file: graph.sourcePath, location: "\(role) '\(name)'",
                              "no value with this name; candidates: " + candidates.prefix(60).joined(separator: ", "))
         }
