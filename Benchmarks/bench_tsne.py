@@ -3,10 +3,14 @@
 
   python bench_tsne.py prepare OUTDIR                   MNIST t10k -> OUTDIR/images.npy (N,1,28,28 /255), labels.npy
   python bench_tsne.py subset X.npy Y.npy N OUTX OUTY   first N rows
-  python bench_tsne.py fit METHOD X.npy SEED OUT.npy    METHOD: opentsne-bh-j2 | opentsne-fft-j2 | sklearn-bh
-                                                        (2 threads) | loupe (runs $LOUPE embed; wall_s = its
+  python bench_tsne.py penultimate MODEL.onnx           name of the tensor feeding the model's last Gemm/MatMul
+  python bench_tsne.py fit METHOD X.npy SEED OUT.npy    METHOD: opentsne-{auto,bh,fft}-j2 (openTSNE, n_jobs=2;
+                                                        auto = BH below 10,000 points, FFT from there) |
+                                                        sklearn-bh (2 threads, max_iter 750 = openTSNE's 250 + 500) |
+                                                        loupe (runs $LOUPE embed with --gradient auto; wall_s = its
                                                         own fit time, cpu_s = the child's user+sys);
                                                         prints {"wall_s", "cpu_s", "kl_reported"} JSON
+  python bench_tsne.py table RESULTS.jsonl              the comparison table with ratios (min wall over repeats)
   python bench_tsne.py score X.npy EMB.npy [LABELS.npy] exact KL vs the dense perplexity-30 P (sklearn exact
                                                         calibration, methods.md 8.4), trustworthiness(10),
                                                         kNN(10) accuracy in 2-D
@@ -39,13 +43,40 @@ def fit(method, x, seed):
         from threadpoolctl import threadpool_limits
         from sklearn.manifold import TSNE
         with threadpool_limits(2):
-            model = TSNE(random_state=seed, n_jobs=2)
+            model = TSNE(random_state=seed, n_jobs=2, max_iter=750)
             y = model.fit_transform(x)
         return y, float(model.kl_divergence_)
     import openTSNE
     _, grad, jobs = method.split("-")
     emb = openTSNE.TSNE(random_state=seed, n_jobs=int(jobs[1:]), negative_gradient_method=grad).fit(x)
     return np.asarray(emb), float(emb.kl_divergence)
+
+
+def penultimate(path):
+    import onnx
+    nodes = [n for n in onnx.load(path).graph.node if n.op_type in ("Gemm", "MatMul")]
+    return nodes[-1].input[0]
+
+
+def table(path):
+    rows = [json.loads(line) for line in open(path)]
+    methods = ["loupe", "opentsne-auto-j2", "sklearn-bh"]
+    print(f"{'N':>6} {'method':<17} {'gradient':<18} {'wall s':>7} {'CPU s':>7} {'KL dense':>9} {'T(10)':>7} "
+          f"{'kNN2D':>6} {'wall / Loupe':>12} {'KL vs Loupe':>11}")
+    for n in sorted({r["fit"]["n"] for r in rows}):
+        best = {}
+        for m in methods:
+            rs = [r for r in rows if r["fit"]["n"] == n and r["fit"]["method"] == m]
+            if rs:
+                best[m] = min(rs, key=lambda r: r["fit"]["wall_s"])
+        base = best.get("loupe")
+        for m, r in best.items():
+            f, sc = r["fit"], r["score"]
+            ratio = f["wall_s"] / base["fit"]["wall_s"] if base else float("nan")
+            kl = (sc["kl_exact_dense"] / base["score"]["kl_exact_dense"] - 1) * 100 if base else float("nan")
+            print(f"{n:>6} {m:<17} {f.get('gradient', ''):<18} {f['wall_s']:>7.2f} {f['cpu_s']:>7.2f} "
+                  f"{sc['kl_exact_dense']:>9.4f} {sc['trust10']:>7.4f} {sc.get('knn_2d', float('nan')):>6.4f} "
+                  f"{ratio:>11.2f}x {kl:>+10.2f}%")
 
 
 def score(x, y, labels=None, cache=None):
@@ -79,6 +110,10 @@ if __name__ == "__main__":
     cmd = sys.argv[1]
     if cmd == "prepare":
         prepare(sys.argv[2])
+    elif cmd == "penultimate":
+        print(penultimate(sys.argv[2]))
+    elif cmd == "table":
+        table(sys.argv[2])
     elif cmd == "subset":
         n = int(sys.argv[4])
         np.save(sys.argv[5], np.load(sys.argv[2])[:n])
@@ -88,12 +123,13 @@ if __name__ == "__main__":
         import subprocess
         out = sys.argv[5]
         subprocess.run([os.environ.get("LOUPE", "loupe"), "embed", "--input", sys.argv[3], "--method", "tsne",
-                        "--seed", sys.argv[4], "--output", out, "--json", out + ".json"], check=True,
+                        "--seed", sys.argv[4], "--gradient", "auto", "--output", out, "--json", out + ".json"], check=True,
                        stderr=subprocess.DEVNULL)
         r = resource.getrusage(resource.RUSAGE_CHILDREN)
         q = json.load(open(out + ".json"))
         print(json.dumps({"method": "loupe", "n": q["points"], "wall_s": q["seconds"], "cpu_s": r.ru_utime + r.ru_stime,
-                          "kl_reported": q["kl_divergence_approximate"], "kl_exact_own_p": q["kl_divergence"]}), flush=True)
+                          "kl_reported": q["kl_divergence_approximate"], "kl_exact_own_p": q["kl_divergence"],
+                          "gradient": q.get("gradient_method", "")}), flush=True)
     elif cmd == "fit":
         import resource
         x = np.load(sys.argv[3])
@@ -104,8 +140,11 @@ if __name__ == "__main__":
         r1 = resource.getrusage(resource.RUSAGE_SELF)
         cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
         np.save(sys.argv[5], y.astype(np.float32))
-        print(json.dumps({"method": sys.argv[2], "n": int(x.shape[0]), "wall_s": wall, "cpu_s": cpu, "kl_reported": kl}),
-              flush=True)
+        grad = sys.argv[2].split("-")[1] if sys.argv[2].startswith("opentsne") else "bh"
+        if grad == "auto":
+            grad = "bh" if x.shape[0] < 10000 else "fft"
+        print(json.dumps({"method": sys.argv[2], "n": int(x.shape[0]), "wall_s": wall, "cpu_s": cpu, "kl_reported": kl,
+                          "gradient": grad}), flush=True)
     elif cmd == "score":
         labels = np.load(sys.argv[4]) if len(sys.argv) > 4 else None
         print(json.dumps(score(np.load(sys.argv[2]), np.load(sys.argv[3]), labels, cache=sys.argv[2] + ".pdense.npy")),

@@ -13,6 +13,8 @@ public enum EmbeddingRunner {
         public var labelsPath: String?
         public var perplexity = 30.0
         public var seed: UInt64 = 0
+        /// t-SNE repulsion method, a `TSNE.GradientMethod` raw value.
+        public var gradient = "auto"
         public var jsonPath: String?
         /// Neighbourhood size of trustworthiness and the k-NN accuracies.
         public var neighbours = 10
@@ -35,6 +37,8 @@ public enum EmbeddingRunner {
         public var perplexity: Double?
         public var seed: UInt64?
         public var iterations: Int?
+        /// t-SNE repulsion used: exact, barnes-hut or fft-interpolation.
+        public var gradientMethod: String?
         /// t-SNE wall-time split: neighbours + affinities, PCA initialisation, optimisation.
         public var secondsAffinities: Double?
         public var secondsInitialisation: Double?
@@ -42,6 +46,7 @@ public enum EmbeddingRunner {
 
         enum CodingKeys: String, CodingKey {
             case method, points, features, seconds, trustworthiness, perplexity, seed, iterations
+            case gradientMethod = "gradient_method"
             case knnAccuracy2D = "knn_accuracy_2d", knnAccuracyOriginal = "knn_accuracy_original"
             case klDivergence = "kl_divergence", klDivergenceKind = "kl_divergence_kind"
             case klDivergenceApproximate = "kl_divergence_approximate"
@@ -76,7 +81,12 @@ public enum EmbeddingRunner {
             }
             labels = values.values
         }
+        let gradient = TSNE.GradientMethod(rawValue: options.gradient)
         if options.method == "tsne" {
+            guard gradient != nil else {
+                throw LoupeError(.invalidConfig, location: "--gradient",
+                                 "unknown method '\(options.gradient)'; use one of \(TSNE.GradientMethod.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
             guard options.perplexity > 0, 3 * options.perplexity < Double(points.count) else {
                 throw LoupeError(.invalidConfig, location: "--perplexity",
                                  "must be positive and below N/3 = \(String(format: "%.4g", Double(points.count) / 3)) for \(points.count) points, got \(options.perplexity)")
@@ -95,10 +105,18 @@ public enum EmbeddingRunner {
             var settings = TSNE.Options()
             settings.perplexity = options.perplexity
             settings.seed = options.seed
+            settings.gradient = gradient ?? .auto
             let result = try TSNE.embed(points, options: settings)
             map = try EmbeddingPoints(count: points.count, dimension: 2, values: result.embedding)
             summary.klDivergence = result.klDivergence
-            summary.klDivergenceKind = result.klIsExact ? "exact" : "barnes-hut"
+            let used: String
+            switch result.repulsion {
+            case .exact: used = "exact"
+            case .barnesHut: used = "barnes-hut"
+            case .fftInterpolation: used = "fft-interpolation"
+            }
+            summary.gradientMethod = used
+            summary.klDivergenceKind = result.klIsExact ? "exact" : used
             summary.klDivergenceApproximate = result.klApproximate
             summary.perplexity = options.perplexity
             summary.seed = options.seed

@@ -13,6 +13,8 @@ struct EmbedCommand: ParsableCommand {
     @Option(name: .long, help: "Method: pca or tsne.") var method: String = "tsne"
     @Option(name: .long, help: "t-SNE perplexity (must be below N/3).") var perplexity: Double = 30
     @Option(name: .long, help: "Seed (t-SNE initialisation jitter).") var seed: UInt64 = 0
+    @Option(name: .long, help: "t-SNE repulsion: auto (Barnes-Hut below 10,000 points, FFT interpolation from there), exact, barnesHut or fftInterpolation.")
+    var gradient: String = "auto"
     @Option(name: .long, help: "Output array (.npy), N x 2.") var output: String
     @Option(name: .long, help: "Write the quality numbers and timing as JSON here.") var json: String?
 
@@ -23,6 +25,7 @@ struct EmbedCommand: ParsableCommand {
             options.labelsPath = labels
             options.perplexity = perplexity
             options.seed = seed
+            options.gradient = gradient
             options.jsonPath = json
             let s = try EmbeddingRunner.run(inputPath: input, outputPath: output, options: options)
             var line = "wrote \(output) (\(s.points) x 2, \(s.method), \(String(format: "%.2f", s.seconds)) s)"

@@ -3,6 +3,22 @@ import LoupeTensor
 
 /// t-SNE to two dimensions with openTSNE 1.0.4's default schedule (methods.md §8.2).
 public enum TSNE {
+    /// How the repulsive half of the gradient is computed (the attractive half is always sparse over P).
+    public enum GradientMethod: String, Sendable, CaseIterable {
+        /// Exact below 100 points, Barnes–Hut below `fftThreshold` points, FFT interpolation from there on.
+        case auto
+        /// All pairs, O(N²).
+        case exact
+        /// Barnes–Hut quad-tree with `Options.theta`.
+        case barnesHut
+        /// FFT-accelerated interpolation with `Options.interpolation` (Linderman et al. 2019).
+        case fftInterpolation
+    }
+
+    /// Smallest N for which `.auto` picks FFT interpolation over Barnes–Hut (openTSNE's `"auto"` switches
+    /// at 10,000; here the crossover measured on 2 cores with MNIST activations, see BENCHMARKS.md).
+    public static let fftThreshold = 10_000
+
     /// Settings; the defaults are openTSNE's `TSNE()` defaults.
     public struct Options: Sendable {
         public var perplexity = 30.0
@@ -16,7 +32,13 @@ public enum TSNE {
         public var minGain = 0.01
         /// Per-point step norm cap (openTSNE `max_step_norm`); `nil` disables it.
         public var maxStepNorm: Double? = 5
-        /// Repulsion method; `nil` = Barnes–Hut θ = 0.5 (exact below 100 points).
+        /// Repulsion method when `repulsion` is `nil`.
+        public var gradient: GradientMethod = .auto
+        /// Barnes–Hut opening angle (openTSNE `theta`).
+        public var theta = 0.5
+        /// FFT interpolation grid settings (openTSNE's defaults).
+        public var interpolation = TSNEInterpolation()
+        /// Explicit repulsion, overriding `gradient`; `nil` = use `gradient`.
         public var repulsion: TSNEGradient.Repulsion?
         public var seed: UInt64 = 0
         /// Largest N whose final KL is computed over all pairs; above it the Barnes–Hut estimate is reported.
@@ -31,8 +53,10 @@ public enum TSNE {
         /// Final KL(P ‖ Q) against the sparse P (`klIsExact` says whether Z was summed over all pairs).
         public let klDivergence: Double
         public let klIsExact: Bool
-        /// openTSNE-style KL: sparse P, Barnes–Hut (or exact, when that repulsion was used) Z.
+        /// openTSNE-style KL: sparse P, Z from the repulsion method used (exact, Barnes–Hut or FFT).
         public let klApproximate: Double
+        /// The repulsion method the optimisation used.
+        public let repulsion: TSNEGradient.Repulsion
         public let iterations: Int
         /// Euclidean norm of the last gradient (openTSNE units).
         public let gradientNorm: Double
@@ -57,7 +81,7 @@ public enum TSNE {
         var result = try optimise(p, initial: y, options: options)
         let secondsOptimisation = Date().timeIntervalSince(clock)
         result = Result(embedding: result.embedding, klDivergence: result.klDivergence, klIsExact: result.klIsExact,
-                        klApproximate: result.klApproximate, iterations: result.iterations, gradientNorm: result.gradientNorm,
+                        klApproximate: result.klApproximate, repulsion: result.repulsion, iterations: result.iterations, gradientNorm: result.gradientNorm,
                         secondsAffinities: secondsAffinities, secondsInitialisation: secondsInitialisation,
                         secondsOptimisation: secondsOptimisation, affinities: p)
         return result
@@ -91,7 +115,8 @@ public enum TSNE {
         guard initial.count == 2 * n else {
             throw LoupeError(.invalidInput, location: "initialisation", "expected \(n) x 2 values, got \(initial.count)")
         }
-        let repulsion = options.repulsion ?? (n < 100 ? .exact : .barnesHut(theta: 0.5))
+        let repulsion = try resolvedRepulsion(options, count: n)
+        let workspace = TSNEInterpolation.Workspace()
         var y = initial
         var update = [Double](repeating: 0, count: 2 * n)
         var gains = [Double](repeating: 1, count: 2 * n)
@@ -103,7 +128,7 @@ public enum TSNE {
             let rate = options.learningRate ?? max(Double(n) / exaggeration, 1e-12)
             for _ in 0..<count {
                 TSNEGradient.evaluate(p, y: y, exaggeration: exaggeration, repulsion: repulsion,
-                                     withObjective: false, gradient: &gradient)
+                                     withObjective: false, workspace: workspace, gradient: &gradient)
                 step(&y, update: &update, gains: &gains, gradient: gradient, rate: rate, momentum: momentum,
                      minGain: options.minGain, maxStepNorm: options.maxStepNorm)
                 iterations += 1
@@ -112,14 +137,38 @@ public enum TSNE {
         guard y.allSatisfy({ $0.isFinite }) else {
             throw LoupeError(.computation, location: "t-SNE", "optimisation diverged (non-finite coordinates)")
         }
-        let (z, cross) = TSNEGradient.evaluate(p, y: y, repulsion: repulsion, gradient: &gradient)
+        let (z, cross) = TSNEGradient.evaluate(p, y: y, repulsion: repulsion, workspace: workspace, gradient: &gradient)
         let approximate = cross + log(z)
         let exact = n <= options.exactKLLimit
         let kl = exact ? (repulsion == .exact ? approximate : TSNEGradient.exactKL(p, y: y)) : approximate
         let norm = gradient.reduce(0) { $0 + $1 * $1 }.squareRoot()
         return Result(embedding: y.map { Float($0) }, klDivergence: kl, klIsExact: exact, klApproximate: approximate,
-                      iterations: iterations, gradientNorm: norm, secondsAffinities: 0, secondsInitialisation: 0,
+                      repulsion: repulsion, iterations: iterations, gradientNorm: norm, secondsAffinities: 0, secondsInitialisation: 0,
                       secondsOptimisation: 0, affinities: p)
+    }
+
+    /// The repulsion `options` ask for at `n` points (`repulsion` if set, else `gradient` resolved).
+    public static func resolvedRepulsion(_ options: Options, count n: Int) throws -> TSNEGradient.Repulsion {
+        let chosen: TSNEGradient.Repulsion
+        if let explicit = options.repulsion {
+            chosen = explicit
+        } else {
+            switch options.gradient {
+            case .auto: chosen = n < 100 ? .exact : (n < fftThreshold ? .barnesHut(theta: options.theta) : .fftInterpolation(options.interpolation))
+            case .exact: chosen = .exact
+            case .barnesHut: chosen = .barnesHut(theta: options.theta)
+            case .fftInterpolation: chosen = .fftInterpolation(options.interpolation)
+            }
+        }
+        switch chosen {
+        case .exact: break
+        case let .barnesHut(theta):
+            guard theta >= 0, theta.isFinite else {
+                throw LoupeError(.invalidConfig, location: "theta", "must be a finite number >= 0, got \(theta)")
+            }
+        case let .fftInterpolation(settings): try settings.validate()
+        }
+        return chosen
     }
 
     /// One openTSNE gradient-descent step: gains (+0.2 where sign(update) ≠ sign(gradient), else

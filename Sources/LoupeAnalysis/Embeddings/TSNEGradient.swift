@@ -9,16 +9,27 @@ public enum TSNEGradient {
         case exact
         /// Barnes–Hut quad-tree with opening angle θ.
         case barnesHut(theta: Double)
+        /// FFT-accelerated interpolation on a grid (FIt-SNE; 2-D only).
+        case fftInterpolation(TSNEInterpolation)
     }
 
     /// Gradient (openTSNE units) of KL(exaggeration·P ‖ Q) at `y` (interleaved 2-D), written to `gradient`.
     ///
     /// Returns Z = Σ_{i≠j} (1 + ‖y_i − y_j‖²)⁻¹ (exact or Barnes–Hut) and `Σ p ln(p / w)` over the
     /// stored entries of P (unexaggerated), so KL = that + ln Z.
-    @discardableResult
     /// `withObjective: false` skips the logarithms of the cross term (returned as 0) during optimisation.
+    @discardableResult
     public static func evaluate(_ p: TSNEAffinities, y: [Double], exaggeration: Double = 1, repulsion: Repulsion,
                                 withObjective: Bool = true, gradient: inout [Double]) -> (z: Double, crossTerm: Double) {
+        evaluate(p, y: y, exaggeration: exaggeration, repulsion: repulsion, withObjective: withObjective,
+                 workspace: TSNEInterpolation.Workspace(), gradient: &gradient)
+    }
+
+    /// `evaluate` reusing the interpolation buffers of earlier iterations.
+    @discardableResult
+    static func evaluate(_ p: TSNEAffinities, y: [Double], exaggeration: Double = 1, repulsion: Repulsion,
+                         withObjective: Bool = true, workspace: TSNEInterpolation.Workspace,
+                         gradient: inout [Double]) -> (z: Double, crossTerm: Double) {
         let n = p.count
         if gradient.count != 2 * n { gradient = [Double](repeating: 0, count: 2 * n) }
         var rowZ = [Double](repeating: 0, count: n)
@@ -54,6 +65,8 @@ public enum TSNEGradient {
                                 rp.base[2 * i] = force.0; rp.base[2 * i + 1] = force.1
                             }
                         }
+                    case let .fftInterpolation(settings):
+                        settings.repulsion(yb, count: n, workspace: workspace, rowZ: zp.base, force: rp.base)
                     }
                 }
             }
