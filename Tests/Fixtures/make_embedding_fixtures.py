@@ -17,12 +17,14 @@ Writes Tests/Fixtures/embeddings/:
                                                                        methods.md 8.4) and trustworthiness(10)
   summary.json["opentsne_digits_fft"]                                  the same with negative_gradient_method="fft"
                                                                        (FIt-SNE interpolation, openTSNE defaults)
+  summary.json["opentsne_digits_fft_short"]                            FFT with a short schedule (100 exaggerated +
+                                                                       200 iterations) for a quick debug-build test
 Versions are recorded in summary.json. Deterministic except openTSNE's Annoy (seeded).
 
 Regenerate (from the repository root):
   pip install scikit-learn==1.9.1 openTSNE==1.0.4 numpy scipy
   env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python Tests/Fixtures/make_embedding_fixtures.py
-  ... make_embedding_fixtures.py --fft-only     adds/refreshes only summary.json["opentsne_digits_fft"]
+  ... make_embedding_fixtures.py --fft-only     adds/refreshes only the summary.json["opentsne_digits_fft*"] entries
 """
 import json
 import os
@@ -64,10 +66,10 @@ def exact_kl(p_condensed, y):
     return float(2.0 * np.dot(p_condensed, np.log(np.maximum(p_condensed, EPS) / q)))
 
 
-def opentsne_runs(xd, p_dense, method):
+def opentsne_runs(xd, p_dense, method, **schedule):
     runs = []
     for seed in range(5):
-        emb = openTSNE.TSNE(random_state=seed, n_jobs=1, negative_gradient_method=method).fit(xd)
+        emb = openTSNE.TSNE(random_state=seed, n_jobs=1, negative_gradient_method=method, **schedule).fit(xd)
         y = np.asarray(emb)
         runs.append({"seed": seed, "kl_reported": float(emb.kl_divergence),
                      "kl_exact_dense": exact_kl(p_dense, y),
@@ -77,6 +79,7 @@ def opentsne_runs(xd, p_dense, method):
 
 
 def fft_only():
+    """Adds (or refreshes) the FFT entries of summary.json without touching the rest."""
     path = os.path.join(OUT, "summary.json")
     with open(path) as f:
         summary = json.load(f)
@@ -87,6 +90,10 @@ def fft_only():
                     "perplexity 30, pca init, EE 12 x 250 its, 500 its, n_interpolation_points 3, "
                     "min_num_intervals 50, ints_in_interval 1",
         "runs": opentsne_runs(xd, p_dense, "fft"),
+    }
+    summary["opentsne_digits_fft_short"] = {
+        "settings": "as opentsne_digits_fft with early_exaggeration_iter=100, n_iter=200",
+        "runs": opentsne_runs(xd, p_dense, "fft", early_exaggeration_iter=100, n_iter=200),
     }
     with open(path, "w") as f:
         json.dump(summary, f, indent=1)

@@ -123,16 +123,20 @@ final class EmbeddingFFTTests: XCTestCase {
         XCTAssertThrowsError(try TSNEInterpolation(boxWidth: -1).validate())
     }
 
-    /// Full 750-iteration run on sklearn digits with FFT interpolation vs openTSNE's FFT runs over five seeds.
+    /// Short-schedule run (100 exaggerated + 200 iterations, 40 % of the default; the grid's fixed cost
+    /// makes FFT slower than Barnes–Hut at this N) on sklearn digits vs openTSNE's FFT runs over five seeds.
+    /// The full 750-iteration schedule measured KL 0.7684 (openTSNE FFT 0.7761), T(10) 0.9931 (0.9926).
     func testDigitsWithFFTMatchesOpenTSNE() throws {
         let x = try EmbeddingPoints(tensor: try NPY.read(path: Fixtures.path("embeddings", "digits_x.npy")).asFloat)
         let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: Fixtures.path("embeddings", "summary.json"))))
-        let runs = try XCTUnwrap(((summary as? [String: Any])?["opentsne_digits_fft"] as? [String: Any])?["runs"] as? [[String: Any]])
+        let runs = try XCTUnwrap(((summary as? [String: Any])?["opentsne_digits_fft_short"] as? [String: Any])?["runs"] as? [[String: Any]])
         let klBand = runs.compactMap { $0["kl_reported"] as? Double }, trustBand = runs.compactMap { $0["trust10"] as? Double }
         let klReference = klBand.reduce(0, +) / Double(klBand.count)
         let trustReference = trustBand.reduce(0, +) / Double(trustBand.count)
         var options = TSNE.Options()
         options.gradient = .fftInterpolation
+        options.earlyIterations = 100
+        options.iterations = 200
         let started = Date()
         let result = try TSNE.embed(x, options: options)
         let seconds = Date().timeIntervalSince(started)
@@ -141,7 +145,7 @@ final class EmbeddingFFTTests: XCTestCase {
         let trust = try EmbeddingQuality.trustworthiness(input: x, embedding: map, k: 10)
         print(String(format: "digits t-SNE (FFT): %.2f s, KL (FFT Z) %.4f, exact KL %.4f, T(10) %.4f; openTSNE FFT KL %.4f, T(10) %.4f",
                      seconds, result.klApproximate, result.klDivergence, trust, klReference, trustReference))
-        XCTAssertEqual(result.iterations, 750)
+        XCTAssertEqual(result.iterations, 300)
         XCTAssertLessThan(abs(result.klApproximate - klReference) / klReference, 0.03)
         XCTAssertLessThan(abs(result.klDivergence - result.klApproximate), 0.01, "FFT estimate of Z close to the exact one")
         XCTAssertEqual(trust, trustReference, accuracy: 0.01)
