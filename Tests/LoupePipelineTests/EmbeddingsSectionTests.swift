@@ -72,6 +72,17 @@ final class EmbeddingsSectionTests: XCTestCase {
         XCTAssertEqual(features.values[2 * 392 + 5 * 49 + 3 * 7 + 6], block.reduce(0, +) / 4, accuracy: 1e-6)
     }
 
+    func testSharedTrustworthinessEqualsOneMapAtATime() throws {
+        var random = TestRandom(seed: 4)
+        let input = try EmbeddingPoints(tensor: random.tensor([50, 6]))
+        let maps = try (0..<3).map { _ in try EmbeddingPoints(tensor: random.tensor([50, 2])) }
+        let shared = try EmbeddingQuality.trustworthiness(input: input, embeddings: maps, k: 7)
+        let single = try maps.map { try EmbeddingQuality.trustworthiness(input: input, embedding: $0, k: 7) }
+        XCTAssertEqual(shared, single)
+        XCTAssertEqual(Set(shared).count, 3)
+        XCTAssertEqual(try EmbeddingQuality.trustworthiness(input: input, embedding: input, k: 7), 1, accuracy: 1e-12)
+    }
+
     func testPoolingFactorAndEdgeBlocks() {
         XCTAssertEqual(EmbeddingFeatures.poolingFactor(shape: [16, 32, 32], cap: 4096), 2)
         XCTAssertEqual(EmbeddingFeatures.poolingFactor(shape: [3, 224, 224], cap: 4096), 7)

@@ -12,7 +12,6 @@ extension EmbeddingsSection {
         var arrays: [(String, Tensor)] = [("sample_indices", Tensor(shape: [indices.count], scalars: indices.map { Float($0) })),
                                           ("labels", Tensor(shape: [labels.count], scalars: labels.map { Float($0) }))]
         blocks += try context.templates.blocks("embeddings_caveats", context: ["k": settings.k])
-        blocks += try separationBlocks(context, results: results, settings: settings)
         for result in results {
             blocks.append(.pageBreak)
             blocks.append(.heading(Self.heading(result.layer), level: 2))
@@ -24,6 +23,8 @@ extension EmbeddingsSection {
                 }
             }
         }
+        blocks.append(.pageBreak)
+        blocks += try separationBlocks(context, results: results, settings: settings)
         var classCounts = [Int](repeating: 0, count: max(context.classNames.count, (labels.max() ?? -1) + 1))
         for label in labels where label >= 0 { classCounts[label] += 1 }
         let numbers = SummaryValue.object([

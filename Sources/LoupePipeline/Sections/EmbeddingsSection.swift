@@ -120,13 +120,17 @@ public struct EmbeddingsSection: ReportSection {
                 map.skipped = "t-SNE needs at least 4 images, the sample has \(settings.points)"
             }
             map.seconds = Date().timeIntervalSince(started)
-            if !map.xy.isEmpty && k >= 1 {
-                let plane = try EmbeddingPoints(count: points.count, dimension: 2, values: map.xy)
-                map.trustworthiness = try EmbeddingQuality.trustworthiness(input: points, embedding: plane, k: k)
-                map.knnAccuracy2D = try EmbeddingQuality.knnAccuracy(plane, labels: labels, k: k)
-            }
             context.log("embeddings: \(features.layer.name) \(method) in \(String(format: "%.1f", map.seconds)) s")
             result.maps.append(map)
+        }
+        // Quality of every drawn map; trustworthiness shares one pass over the layer's distances.
+        let drawn = result.maps.indices.filter { !result.maps[$0].xy.isEmpty }
+        guard k >= 1, !drawn.isEmpty else { return result }
+        let planes = try drawn.map { try EmbeddingPoints(count: points.count, dimension: 2, values: result.maps[$0].xy) }
+        let trust = try EmbeddingQuality.trustworthiness(input: points, embeddings: planes, k: k)
+        for (position, index) in drawn.enumerated() {
+            result.maps[index].trustworthiness = trust[position]
+            result.maps[index].knnAccuracy2D = try EmbeddingQuality.knnAccuracy(planes[position], labels: labels, k: k)
         }
         return result
     }
