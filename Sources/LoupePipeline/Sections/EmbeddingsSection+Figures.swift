@@ -15,7 +15,7 @@ extension EmbeddingsSection {
         for result in results {
             blocks.append(.pageBreak)
             blocks.append(.heading(Self.heading(result.layer), level: 2))
-            blocks += try context.templates.blocks("embeddings_layer", context: layerProse(result))
+            blocks += try context.templates.blocks("embeddings_layer", context: layerProse(result, k: settings.k))
             for map in result.maps {
                 blocks += try mapBlocks(context, result: result, map: map, labels: labels, settings: settings)
                 if !map.xy.isEmpty {
@@ -56,6 +56,7 @@ extension EmbeddingsSection {
                 fields.append(("explained_variance_ratio", .numbers(map.explainedVarianceRatio ?? [])))
             } else {
                 fields += [("kl_divergence", value(map.klDivergence)), ("kl_divergence_kind", .text(map.klIsExact ? "exact" : "barnes-hut")),
+                           ("kl_divergence_approximate", value(map.klApproximate)),
                            ("iterations", .integer(map.iterations ?? 0))]
             }
             if let skipped = map.skipped { fields.append(("skipped", .text(skipped))) }
@@ -75,7 +76,11 @@ extension EmbeddingsSection {
         }
     }
 
-    static func shapeText(_ shape: [Int]) -> String { shape.map(String.init).joined(separator: " × ") }
+    /// `32 × 8 × 8 = 2,048 values`, or `32 values` for a vector.
+    static func sizeText(_ shape: [Int]) -> String {
+        let total = NumberFormat.integer.format(Double(shape.reduce(1, *)))
+        return shape.count > 1 ? shape.map(String.init).joined(separator: " × ") + " = \(total) values" : "\(total) values"
+    }
 
     static func percent(_ v: Double?) -> String { v.map { String(format: "%.1f%%", $0 * 100) } ?? "–" }
 
@@ -94,13 +99,12 @@ extension EmbeddingsSection {
         ]
     }
 
-    func layerProse(_ result: LayerEmbedding) -> [String: Any] {
+    func layerProse(_ result: LayerEmbedding, k: Int) -> [String: Any] {
         let layer = result.layer
         return [
-            layer.role: true, "name": layer.name, "op": layer.opType, "shape": Self.shapeText(layer.shape),
-            "features": NumberFormat.integer.format(Double(layer.features)), "pooled": result.poolingFactor > 1,
+            layer.role: true, "name": layer.name, "op": layer.opType, "size": Self.sizeText(layer.shape), "pooled": result.poolingFactor > 1,
             "factor": result.poolingFactor, "dimension": NumberFormat.integer.format(Double(result.dimension)),
-            "knn": Self.percent(result.knnAccuracyOriginal), "has_knn": result.knnAccuracyOriginal != nil,
+            "knn": Self.percent(result.knnAccuracyOriginal), "has_knn": result.knnAccuracyOriginal != nil, "k": k,
         ]
     }
 
@@ -164,20 +168,20 @@ extension EmbeddingsSection {
         blocks.append(.chart(Chart(.bars(categories: names, series: series, values: values),
                                    title: "k-NN accuracy (k = \(settings.k)) by layer depth",
                                    xLabel: "layer, from the input (left) to the penultimate (right)", yLabel: "accuracy (%)",
-                                   height: 180,
+                                   height: 220,
                                    caption: "Leave-one-out accuracy of a \(settings.k)-nearest-neighbour vote over the \(settings.points) sampled images.")))
-        var columns = [TableColumn("Layer", weight: 1.6, monospace: true),
-                       TableColumn("Features", alignment: .right, format: .integer, weight: 0.8),
-                       TableColumn("k-NN original", alignment: .right, format: .percent(places: 1), weight: 0.9)]
+        var columns = [TableColumn("Layer", weight: 1.3, monospace: true),
+                       TableColumn("Features", alignment: .right, format: .integer, weight: 0.75),
+                       TableColumn("k-NN orig.", alignment: .right, format: .percent(places: 1), weight: 0.85)]
         for method in options.methods {
             let title = EmbeddingsOptions.title(method)
-            columns.append(TableColumn("k-NN \(title)", alignment: .right, format: .percent(places: 1), weight: 0.9))
-            columns.append(TableColumn("T(\(settings.k)) \(title)", alignment: .right, format: .decimal(places: 3), weight: 0.9))
-            if method == "tsne" { columns.append(TableColumn("KL t-SNE", alignment: .right, format: .decimal(places: 3), weight: 0.8)) }
+            columns.append(TableColumn("k-NN \(title)", alignment: .right, format: .percent(places: 1), weight: 0.95))
+            columns.append(TableColumn("T \(title)", alignment: .right, format: .decimal(places: 3), weight: 0.8))
+            if method == "tsne" { columns.append(TableColumn("KL t-SNE", alignment: .right, format: .decimal(places: 3), weight: 0.85)) }
         }
         func cell(_ v: Double?) -> TableCell { v.map { .number($0) } ?? .text("–") }
         let rows: [[TableCell]] = results.map { result in
-            var row: [TableCell] = [.text(result.layer.name), .number(Double(result.dimension)), cell(result.knnAccuracyOriginal)]
+            var row: [TableCell] = [.text(result.layer.shortName), .number(Double(result.dimension)), cell(result.knnAccuracyOriginal)]
             for method in options.methods {
                 let map = result.maps.first { $0.method == method }
                 row += [cell(map?.knnAccuracy2D), cell(map?.trustworthiness)]
@@ -186,7 +190,7 @@ extension EmbeddingsSection {
             return row
         }
         blocks.append(.table(DataTable(columns: columns, rows: rows,
-                                       caption: "Features = values per image after any pooling; T = trustworthiness.", maxLinesPerCell: 2)))
+                                       caption: "Features = values per image after any pooling; k-NN = k-nearest-neighbour accuracy (k = \(settings.k)); T = trustworthiness (k = \(settings.k)).", maxLinesPerCell: 2)))
         return blocks
     }
 }

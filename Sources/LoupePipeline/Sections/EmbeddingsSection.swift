@@ -14,6 +14,8 @@ struct EmbeddingMap {
     /// t-SNE: final KL(P ‖ Q) against the sparse P, and whether Z was summed over all pairs.
     var klDivergence: Double?
     var klIsExact = true
+    /// t-SNE: openTSNE-style KL (sparse P, approximate Z), for comparison with the libraries.
+    var klApproximate: Double?
     var iterations: Int?
     /// PCA: fraction of the variance along each of the two components.
     var explainedVarianceRatio: [Double]?
@@ -112,6 +114,7 @@ public struct EmbeddingsSection: ReportSection {
                     map.xy = fit.embedding
                     map.klDivergence = fit.klDivergence
                     map.klIsExact = fit.klIsExact
+                    map.klApproximate = fit.klApproximate
                     map.iterations = fit.iterations
                 } catch let error as LoupeError where error.kind == .computation {
                     map.skipped = "t-SNE failed: \(error.reason)"
