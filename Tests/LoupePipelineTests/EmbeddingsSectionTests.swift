@@ -164,7 +164,39 @@ final class EmbeddingsSectionTests: XCTestCase {
         }
     }
 
-    /// The demo model on the demo data with the section's defaults, timed (set LOUPE_EMBED_POINTS to change the sample).
+    /// The trained MNIST CNN on real MNIST (skipped without `../shared` or the model): classes separate more with depth.
+    func testSeparationGrowsWithDepthOnMNIST() throws {
+        guard let shared = sharedDirectory else { throw XCTSkip("../shared is not present") }
+        let folder = shared.appendingPathComponent("data/mnist")
+        let images = folder.appendingPathComponent("t10k-images-idx3-ubyte.gz").path
+        let labels = folder.appendingPathComponent("t10k-labels-idx1-ubyte.gz").path
+        let modelPath = fixturesDirectory.appendingPathComponent("models/mnist_cnn.onnx").path
+        guard FileManager.default.fileExists(atPath: images), FileManager.default.fileExists(atPath: modelPath) else {
+            throw XCTSkip("MNIST or Tests/Fixtures/models/mnist_cnn.onnx is missing")
+        }
+        let dataset = try SubsetDataset(try IDXDataset(imagesPath: images, labelsPath: labels), options: DatasetOptions(limit: 2000))
+        let model = try Model(path: modelPath)
+        let context = JobContext(job: SectionTestSupport.job(model: modelPath, sections: ["embeddings"]), model: model,
+                                 classifier: try Classifier(model: model), dataset: dataset, classNames: dataset.classNames,
+                                 templates: try TemplateRenderer(folder: SectionTestSupport.templatesFolder), evaluation: Evaluation(),
+                                 log: { _ in })
+        var options = EmbeddingsOptions()
+        options.points = 300
+        options.methods = ["pca"]
+        let output = try EmbeddingsSection(options: options).make(context)
+        guard case .object(let entries) = output.numbers, case .list(let layers)? = entries.first(where: { $0.0 == "layers" })?.1 else {
+            return XCTFail("no layers")
+        }
+        let accuracies: [Double] = layers.compactMap { layer in
+            guard case .object(let fields) = layer, case .number(let v)? = fields.first(where: { $0.0 == "knn_accuracy_original" })?.1 else { return nil }
+            return v
+        }
+        XCTAssertEqual(accuracies.count, 3)
+        XCTAssertGreaterThan(accuracies[2], accuracies[0] + 0.02, "\(accuracies)")
+        XCTAssertGreaterThan(accuracies[2], 0.9, "\(accuracies)")
+    }
+
+    /// The demo model's default layers: input, pool2 (32 x 8 x 8) and the flattened pooled features.
     func testDemoModelDefaultLayers() throws {
         let root = fixturesDirectory.deletingLastPathComponent().deletingLastPathComponent()
         let model = try Model(path: root.appendingPathComponent("Demo/shapes-cnn.onnx").path)

@@ -90,7 +90,12 @@ public struct EmbeddingsSection: ReportSection {
 
     /// PCA and t-SNE maps of one layer's features, with their quality numbers.
     func embed(_ features: EmbeddingFeatures, labels: [Int], settings: Settings, context: JobContext) throws -> LayerEmbedding {
-        let points = try EmbeddingPoints(count: labels.count, dimension: features.dimension, values: features.values)
+        let points: EmbeddingPoints
+        do {
+            points = try EmbeddingPoints(count: labels.count, dimension: features.dimension, values: features.values)
+        } catch let error as LoupeError {
+            throw LoupeError(error.kind, file: context.job.modelPath, location: "value '\(features.layer.name)'", error.reason)
+        }
         let k = settings.k
         var result = LayerEmbedding(layer: features.layer, poolingFactor: features.poolingFactor, dimension: features.dimension,
                                     knnAccuracyOriginal: nil, maps: [])
