@@ -25,6 +25,23 @@ final class EmbeddingsSectionTests: XCTestCase {
         XCTAssertEqual(layers.map(\.role), ["input", "middle", "penultimate"])
         XCTAssertEqual(layers.map(\.shape), [[1, 28, 28], [16, 12, 12], [32]])
         XCTAssertEqual(layers.map(\.shortName), ["input", "Relu_1", "Relu_2"])
+        // An MLP has nothing between its input and its hidden layer: two maps.
+        let mlp = try SectionTestSupport.context(fixture: "mlp_8x8", dataset: NoiseImages(count: 4, sampleShape: [1, 8, 8]),
+                                                 sections: ["embeddings"]).model
+        let mlpPlan = try mlp.plan(inputShapes: [mlp.primaryInputName: [1, 1, 8, 8]])
+        XCTAssertEqual(EmbeddingLayerChoice.defaults(model: mlp, plan: mlpPlan).map(\.name), ["input", "/2/Relu_output_0"])
+        // ResNet-18: the flattened pooled features feed the head; the middle layer is pooled down to at most 4,096 features.
+        let resnet = try SectionTestSupport.context(fixture: "resnet18", dataset: NoiseImages(count: 2, sampleShape: [3, 64, 64]),
+                                                    sections: ["embeddings"]).model
+        let resnetPlan = try resnet.plan(inputShapes: [resnet.primaryInputName: [1, 3, 64, 64]])
+        let chosen = EmbeddingLayerChoice.defaults(model: resnet, plan: resnetPlan)
+        XCTAssertEqual(chosen.map(\.role), ["input", "middle", "penultimate"])
+        XCTAssertEqual(chosen[2].shape, [512])
+        XCTAssertEqual(chosen[1].shape.count, 3)
+        for layer in chosen {
+            let factor = EmbeddingFeatures.poolingFactor(shape: layer.shape, cap: 4096)
+            XCTAssertLessThanOrEqual(EmbeddingFeatures.pooledCount(shape: layer.shape, factor: factor), 4096, "\(layer)")
+        }
     }
 
     func testSectionNumbersArePresentAndDeterministic() throws {
@@ -142,6 +159,10 @@ final class EmbeddingsSectionTests: XCTestCase {
         let output = try EmbeddingsSection(options: small).make(try context(count: 3))
         let json = output.numbers.json()
         XCTAssertTrue(json.contains("\"neighbours\": 1") && json.contains("t-SNE needs at least 4 images"), json)
+        // One image: no map, a short explanation instead.
+        let empty = try EmbeddingsSection().make(try context(count: 1))
+        XCTAssertTrue(empty.numbers.json().contains("\"points\": 0"))
+        XCTAssertEqual(empty.sections.first?.blocks.count, 1)
     }
 
     func testConfigReadsEmbeddingsOptionsAndReportsProblems() throws {
