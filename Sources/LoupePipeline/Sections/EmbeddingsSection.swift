@@ -45,6 +45,7 @@ public struct EmbeddingsSection: ReportSection {
     /// A section with explicit options.
     public init(options: EmbeddingsOptions) { self.options = options }
 
+    /// Picks the layers, samples the images, gathers their features in one pass, maps every layer, builds the pages.
     public func make(_ context: JobContext) throws -> SectionOutput {
         try options.validate()
         let began = Date()
