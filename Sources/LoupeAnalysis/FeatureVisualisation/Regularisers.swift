@@ -7,7 +7,7 @@ public enum Regularisers {
     /// and mode "reflect" (the edge sample is repeated: `d c b a | a b c d`). Preserves each plane's sum.
     public static func gaussianBlur(_ x: Tensor, sigma: Float) -> Tensor {
         guard sigma > 0, x.rank == 4 else { return x }
-        let radius = Int((4 * Double(sigma)).rounded())
+        let radius = Int(4 * Double(sigma) + 0.5)
         guard radius > 0 else { return x }
         var kernel = (-radius...radius).map { Float(exp(-0.5 * Double($0 * $0) / Double(sigma * sigma))) }
         let total = kernel.reduce(0, +)
