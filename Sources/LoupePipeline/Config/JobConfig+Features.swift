@@ -70,7 +70,7 @@ extension LoupeConfig {
 
     private static func fraction(_ value: Double?, below limit: Double, _ path: String, _ reader: ConfigReader) -> Double? {
         guard let value else { return nil }
-        guard value >= 0, value < limit else { reader.problem(path, "must be at least 0 and below \(limit)"); return nil }
+        guard value >= 0, value < limit else { reader.problem(path, "must be at least 0 and below \(String(format: "%g", limit))"); return nil }
         return value
     }
 }
