@@ -1,4 +1,5 @@
 import Foundation
+import LoupeReport
 import LoupeTensor
 import LoupeTestSupport
 import XCTest
@@ -96,5 +97,17 @@ final class FeaturesSectionTests: XCTestCase {
         XCTAssertTrue(summary.contains("\"run\": true"), summary)
         XCTAssertTrue(summary.contains("\"steps\": 3"), summary)
         XCTAssertTrue(summary.contains("\"training_images\": 64"), summary)
+    }
+
+    func testReadingGuideListsCaveatsOfTheSectionsThatRan() throws {
+        let templates = try TemplateRenderer(folder: try defaultTemplatesFolder())
+        func text(_ sections: [String]) throws -> String {
+            String(describing: try ReadingGuide.section(templates: templates, sections: sections).blocks)
+        }
+        let plain = try text(["summary", "gradients"])
+        XCTAssertTrue(plain.contains("Sanity checks for saliency maps"))
+        XCTAssertTrue(plain.contains("predict which images the model will get wrong"))
+        XCTAssertFalse(plain.contains("t-SNE map"))
+        XCTAssertTrue(try text(["summary", "embeddings"]).contains("t-SNE map"))
     }
 }
