@@ -11,7 +11,7 @@ public struct FeaturesOptions: Sendable, Equatable {
     public var classIterations = 200
     public var classL2: Double?
     public var classStep: Double?
-    /// Values whose units are visualised (nil: the last convolutional feature map and the vector feeding the last
+    /// Values whose units are visualised (nil: the last convolution or activation output with spatial extent and the vector feeding the last
     /// fully connected layer).
     public var layers: [String]?
     /// Units (channels) visualised per layer: the first ones.
@@ -19,8 +19,8 @@ public struct FeaturesOptions: Sendable, Equatable {
     /// Regularised activation maximisation settings (shared by regularised classes and units).
     public var iterations = 200
     public var stepSize = 0.02
-    public var decay = 0.01
-    public var blurWidth = 0.5
+    public var decay = 0.02
+    public var blurWidth = 0.75
     public var blurEvery = 4
     public var normPercentile = 0.0
     public var contributionPercentile = 0.0

@@ -16,7 +16,7 @@ extension FeatureFigures {
     }
 
     /// The grid of optimised images: each image min–max scaled over all its channels (N-01), enlarged with square pixels.
-    static func grid(_ context: JobContext, _ result: VisualisationResult, captions: [String]) throws -> Grid {
+    static func grid(_ context: JobContext, _ result: VisualisationResult, captions: [String], columns: Int? = nil) throws -> Grid {
         let images = result.images
         let rows = images.shape[0]
         let per = images.count / max(rows, 1)
@@ -35,7 +35,7 @@ extension FeatureFigures {
             cells.append(Figure.Cell(tile, caption: "\(row < captions.count ? captions[row] : "") (\(value))"))
         }
         let noisy = flatness.filter { $0 > noiseFlatness }.count
-        let columns = rows <= 5 ? rows : (rows <= 10 ? 5 : 8)
+        let columns = columns ?? (rows <= 5 ? rows : (rows <= 10 ? 5 : 8))
         let caption = "Optimised inputs, not data. Each image is scaled on its own from its darkest to its brightest value over all channels (N-01); the number is the class score or unit value it reaches."
         return Grid(figure: Figure(cells: cells, columns: columns, caption: caption, maxCellWidth: 84),
                     mosaic: try TensorFigures.mosaic(tiles, columns: columns, gap: 2), flatness: flatness, noisy: noisy)

@@ -113,7 +113,7 @@ enum FeatureFigures {
         let result = try ActivationMaximisation.run(model: context.model, inputName: context.classifier.inputName,
                                                     objective: objective, space: space.space, settings: options.activationSettings(seed: seed))
         let seconds = Date().timeIntervalSince(started)
-        let grid = try grid(context, result, captions: layer.units.map { "unit \($0)" })
+        let grid = try grid(context, result, captions: layer.units.map { "unit \($0)" }, columns: min(8, max(1, layer.units.count)))
         var values = regularisedProse(options, grid: grid, count: layer.units.count, seconds: context.reproducible ? nil : seconds)
         values["layer"] = layer.value
         values["shape"] = layer.shape.map(String.init).joined(separator: "×")
@@ -155,8 +155,10 @@ enum FeatureFigures {
             }, count: options.units)
         }
         var found = [UnitLayer]()
-        if let conv = try? ClassActivationMaps.defaultLayer(context.classifier, sampleShape: context.dataset.sampleShape),
-           let l = layer(conv) { found.append(l) }
+        // The last convolution or activation output with spatial extent (a pooled map is skipped: its input is the richer map).
+        let spatial = ActivationLayers.candidates(in: model.graph, shapes: { plan.shape(of: $0) })
+            .filter { $0.opType != "MaxPool" && $0.opType != "AveragePool" && $0.shape[1] * $0.shape[2] > 1 }
+        if let conv = spatial.last, let l = layer(conv.value) { found.append(l) }
         let running = Set(plan.runningNodeIndices)
         if let last = model.graph.nodes.indices.last(where: { running.contains($0) && ["Gemm", "MatMul"].contains(model.graph.nodes[$0].opType) }),
            let input = model.graph.nodes[last].input(0), let l = layer(input), !l.isMap, !found.contains(where: { $0.value == input }) {
