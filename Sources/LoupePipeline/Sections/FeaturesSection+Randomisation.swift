@@ -128,7 +128,7 @@ struct DataRandomisationTest {
         ]))
         part.blocks.append(.figure(Figure(cells: cells, columns: cams == nil ? 3 : 5,
                                           caption: "Left to right: the image; saliency (N-abs99) of the true class for the model and for the model retrained on shuffled labels\(cams == nil ? "" : "; Grad-CAM (N-cam) for both"). Similar maps for both models mean the method does not depend on what the model learned from the labels.",
-                                          maxCellWidth: 84)))
+                                          maxCellWidth: 68)))
         part.blocks.append(.table(DataTable(columns: columns, rows: rows,
                                             caption: "Spearman ρ of N-abs99 maps and SSIM of N-01 maps (σ 1.5, 11×11 window, data range 2), per image. Values near 1 mean the maps barely changed.")))
         part.numbers = .object([
