@@ -127,11 +127,11 @@ struct DataRandomisationTest {
             "samples": samples.count, "cam": camLayer, "rho": TensorFigures.short(mean(saliencySpearman)),
             "cam_rho": cams == nil ? nil : TensorFigures.short(mean(camSpearman)),
         ]))
-        part.blocks.append(.table(DataTable(columns: columns, rows: rows,
-                                            caption: "Spearman ρ of N-abs99 maps and SSIM of N-01 maps (σ 1.5, 11×11 window, data range 2), per image. Values near 1 mean the maps barely changed.")))
         part.blocks.append(.figure(Figure(cells: cells, columns: cams == nil ? 3 : 5,
                                           caption: "Left to right: the image; saliency (N-abs99) of the true class for the model and for the model retrained on shuffled labels\(cams == nil ? "" : "; Grad-CAM (N-cam) for both"). Similar maps for both models mean the method does not depend on what the model learned from the labels.",
-                                          maxCellWidth: 68)))
+                                          maxCellWidth: 60)))
+        part.blocks.append(.table(DataTable(columns: columns, rows: rows,
+                                            caption: "Spearman ρ of N-abs99 maps and SSIM of N-01 maps (σ 1.5, 11×11 window, data range 2), per image. Values near 1 mean the maps barely changed.")))
         part.numbers = .object([
             ("run", .flag(true)), ("training_images", .integer(training.images)), ("parameters", .integer(outcome.parameters)),
             ("steps", .integer(outcome.steps)), ("epochs", .number(outcome.epochs)), ("stopped_by_budget", .flag(outcome.stoppedByBudget)),
