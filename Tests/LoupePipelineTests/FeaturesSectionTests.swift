@@ -57,6 +57,9 @@ final class FeaturesSectionTests: XCTestCase {
         options.randomisation.learningRate = 0
         XCTAssertThrowsError(try options.validate())
         options = FeaturesOptions()
+        options.maxClasses = 0
+        XCTAssertThrowsError(try options.validate())
+        options = FeaturesOptions()
         options.layers = []
         XCTAssertThrowsError(try options.validate())
     }

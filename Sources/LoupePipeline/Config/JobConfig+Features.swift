@@ -1,7 +1,7 @@
 import Foundation
 
 extension LoupeConfig {
-    public static let featuresKeys = ["class_models", "regularised_classes", "class_iterations", "class_l2", "class_step", "layers",
+    public static let featuresKeys = ["class_models", "regularised_classes", "max_classes", "class_iterations", "class_l2", "class_step", "layers",
                                       "units", "iterations", "step", "decay", "blur_width", "blur_every", "norm_percentile",
                                       "contribution_percentile", "jitter", "normalise_gradient", "data_randomisation"]
     public static let dataRandomisationKeys = ["enabled", "budget_seconds", "max_steps", "parameter_cap", "max_images", "samples",
@@ -14,6 +14,7 @@ extension LoupeConfig {
         if let v = reader.bool(object, "class_models", path) { options.classModels = v }
         if let v = reader.bool(object, "regularised_classes", path) { options.regularisedClasses = v }
         if let v = reader.int(object, "class_iterations", path, range: 1...100_000) { options.classIterations = v }
+        if let v = reader.int(object, "max_classes", path, range: 1...1000) { options.maxClasses = v }
         options.classL2 = positive(reader.double(object, "class_l2", path), "\(path).class_l2", reader)
         options.classStep = positive(reader.double(object, "class_step", path), "\(path).class_step", reader)
         if let v = reader.strings(object, "layers", path) {

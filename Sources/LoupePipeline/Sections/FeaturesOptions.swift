@@ -7,6 +7,8 @@ public struct FeaturesOptions: Sendable, Equatable {
     public var classModels = true
     /// Also draw class visualisations with the regularisers of Yosinski et al. (2015).
     public var regularisedClasses = true
+    /// Classes drawn at most (evenly spaced over the class list when there are more).
+    public var maxClasses = 20
     /// Iterations of the class-model ascent; λ and η (nil: calibrated from the gradient at the zero image).
     public var classIterations = 200
     public var classL2: Double?
@@ -53,7 +55,7 @@ public struct FeaturesOptions: Sendable, Equatable {
             ("class_iterations", classIterations >= 1 && classIterations <= 100_000),
             ("class_l2", classL2.map { $0 > 0 && $0.isFinite } ?? true),
             ("class_step", classStep.map { $0 > 0 && $0.isFinite } ?? true),
-            ("units", units >= 1 && units <= 512), ("iterations", iterations >= 1 && iterations <= 100_000),
+            ("units", units >= 1 && units <= 512), ("max_classes", maxClasses >= 1 && maxClasses <= 1000), ("iterations", iterations >= 1 && iterations <= 100_000),
             ("step", stepSize > 0 && stepSize.isFinite), ("decay", decay >= 0 && decay < 1),
             ("blur_width", blurWidth >= 0 && blurWidth <= 20), ("blur_every", blurEvery >= 1),
             ("norm_percentile", normPercentile >= 0 && normPercentile < 100),

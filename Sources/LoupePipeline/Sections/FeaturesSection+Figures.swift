@@ -59,6 +59,7 @@ enum FeatureFigures {
         let grid = try grid(context, output.result, captions: classes.map { context.className($0) })
         var part = FeaturePart()
         part.blocks = try context.templates.blocks("features_classes", context: TensorFigures.context([
+            "shown": classes.count < context.classNames.count ? classes.count : nil, "total": context.classNames.count,
             "iterations": options.classIterations, "l2": String(format: "%.3g", output.l2),
             "step": String(format: "%.3g", output.stepSize), "calibrated": options.classL2 == nil ? true : nil,
             "noisy": grid.noisy > 0 ? grid.noisy : nil, "all_noisy": grid.noisy == classes.count ? true : nil,

@@ -33,7 +33,7 @@ public struct FeaturesSection: ReportSection {
             if let images = part.images { arrays.append((key, images)) }
             if let figure = part.figure { figures.append((key, figure)) }
         }
-        let classes = Array(0..<context.classNames.count)
+        let classes = ActivationLayers.evenlySpaced(Array(0..<context.classNames.count), limit: options.maxClasses)
         if options.classModels && !classes.isEmpty {
             context.log("features: class models of \(classes.count) classes")
             add("class_models", try FeatureFigures.classModels(context, classes: classes, space: space, options: options))
