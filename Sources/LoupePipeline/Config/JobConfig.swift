@@ -61,6 +61,12 @@ public struct JobConfig: Sendable {
     public var weights = WeightsOptions()
     /// Options of the activations section.
     public var activations = ActivationsOptions()
+    /// Options of the embeddings section.
+    public var embeddings = EmbeddingsOptions()
+    /// Options of the features section.
+    public var features = FeaturesOptions()
+    /// Optional training images (same object as `dataset`) for tests that retrain the model.
+    public var trainingData: DatasetConfig?
 }
 
 /// A job the config describes wrongly, with every problem found in it.
@@ -87,7 +93,7 @@ public struct LoupeConfig: Sendable {
     /// Section names a job may ask for.
     public static var sectionNames: [String] { SectionRegistry.all.map { $0.name } }
     public static let jobKeys = ["name", "model", "classes", "dataset", "sections", "seed", "output", "templates", "page_size",
-                          "batch_size", "arrays", "figures"]
+                          "batch_size", "arrays", "figures", "training_data"]
     public static let modelKeys = ["path", "input", "preprocessing"]
     public static let preprocessingKeys = ["resize", "center_crop", "channel_order", "value_range", "mean", "std"]
     public static let datasetKeys = ["kind", "path", "labels", "count", "limit", "per_class", "seed"]
@@ -171,6 +177,8 @@ public struct LoupeConfig: Sendable {
         var gradients = GradientsOptions()
         var weights = WeightsOptions()
         var activations = ActivationsOptions()
+        var embeddings = EmbeddingsOptions()
+        var features = FeaturesOptions()
         if let sectionObject = reader.object(job["sections"], "\(path).sections", allowed: sectionNames) {
             sections = sectionNames.filter { name in
                 guard let option = sectionObject[name] else { return false }
@@ -181,6 +189,8 @@ public struct LoupeConfig: Sendable {
             weights = readWeights(sectionObject["weights"], "\(path).sections.weights", reader: reader)
             activations = readActivations(sectionObject["activations"], "\(path).sections.activations", reader: reader)
             gradients = readGradients(sectionObject["gradients"], "\(path).sections.gradients", reader: reader)
+            embeddings = readEmbeddings(sectionObject["embeddings"], "\(path).sections.embeddings", reader: reader)
+            features = readFeatures(sectionObject["features"], "\(path).sections.features", reader: reader)
             if !sections.contains("summary") { sections.insert("summary", at: 0) }
         }
         let output = outputOverride ?? resolve(reader.string(job, "output", path) ?? "reports", in: folder)
@@ -200,6 +210,9 @@ public struct LoupeConfig: Sendable {
         config.gradients = gradients
         config.weights = weights
         config.activations = activations
+        config.embeddings = embeddings
+        config.features = features
+        config.trainingData = readTrainingData(job["training_data"], "\(path).training_data", reader: reader, folder: folder)
         return config
     }
 

@@ -5,6 +5,8 @@ public enum SectionRegistry {
         WeightsSection.self,
         ActivationsSection.self,
         GradientsSection.self,
+        EmbeddingsSection.self,
+        FeaturesSection.self,
     ]
 
     /// A configured section for a job (sections with options read them from the job).
@@ -13,6 +15,8 @@ public enum SectionRegistry {
         case GradientsSection.name: return GradientsSection(options: job.gradients)
         case WeightsSection.name: return WeightsSection(options: job.weights)
         case ActivationsSection.name: return ActivationsSection(options: job.activations)
+        case EmbeddingsSection.name: return EmbeddingsSection(options: job.embeddings)
+        case FeaturesSection.name: return FeaturesSection(options: job.features, trainingData: job.trainingData)
         default: break
         }
         return section(named: name)?.init()
