@@ -41,7 +41,7 @@ public enum TSNE {
         /// Explicit repulsion, overriding `gradient`; `nil` = use `gradient`.
         public var repulsion: TSNEGradient.Repulsion?
         public var seed: UInt64 = 0
-        /// Largest N whose final KL is computed over all pairs; above it the Barnes–Hut estimate is reported.
+        /// Largest N whose final KL is computed over all pairs; above it the repulsion method's estimate is reported.
         public var exactKLLimit = 20_000
         public init() {}
     }
