@@ -36,7 +36,7 @@ if [ ! -f "acts10000_$STAMP.npy" ]; then
     mv "$tapped" "acts10000_$STAMP.npy"
 fi
 for n in $SIZES; do
-    [ -f "acts${n}_$STAMP.npy" ] || "$PY" "$BENCH" subset "acts10000_$STAMP.npy" labels.npy "$n" "acts${n}_$STAMP.npy" "labels$n.npy"
+    [ -f "acts${n}_$STAMP.npy" ] && [ -f "labels$n.npy" ] || "$PY" "$BENCH" subset "acts10000_$STAMP.npy" labels.npy "$n" "acts${n}_$STAMP.npy" "labels$n.npy"
 done
 : > results.jsonl
 for n in $SIZES; do
