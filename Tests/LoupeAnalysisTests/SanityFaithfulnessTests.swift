@@ -78,6 +78,9 @@ final class SanityFaithfulnessTests: XCTestCase {
         XCTAssertEqual(SanityVerdict.faithfulness(deletionAUC: 0.1, insertionAUC: 0.4, randomDeletionAUC: 0.4, randomInsertionAUC: 0.5), .mixed)
         XCTAssertEqual(SanityVerdict.randomLogit(meanSSIM: 0.2, thresholds: t), .passes)
         XCTAssertEqual(SanityVerdict.randomLogit(meanSSIM: 0.9, thresholds: t), .fails)
+        XCTAssertTrue(SanityVerdict.survivesTopLayer(firstStepSSIM: 0.84, thresholds: t))
+        XCTAssertFalse(SanityVerdict.survivesTopLayer(firstStepSSIM: 0.2, thresholds: t))
+        XCTAssertFalse(SanityVerdict.survivesTopLayer(firstStepSSIM: .nan, thresholds: t))
         var strict = t
         strict.ssim = 0.1
         XCTAssertEqual(SanityVerdict.randomisation(finalSSIM: 0.12, finalSpearman: 0.05, thresholds: strict), .mixed)

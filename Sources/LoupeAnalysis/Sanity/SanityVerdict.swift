@@ -33,6 +33,12 @@ public enum SanityVerdict {
         return .mixed
     }
 
+    /// Whether a map survives randomising the top layer group: its mean SSIM after the first cascade step
+    /// stays at or above the SSIM threshold (Guided Backprop's behaviour in Adebayo et al.).
+    public static func survivesTopLayer(firstStepSSIM: Double, thresholds: SanityThresholds) -> Bool {
+        firstStepSSIM.isFinite && firstStepSSIM >= thresholds.ssim
+    }
+
     /// Deletion/insertion: passes when the attribution order deletes faster (lower AUC) AND inserts faster
     /// (higher AUC) than the random order; fails when it does neither; mixed otherwise.
     public static func faithfulness(deletionAUC: Double, insertionAUC: Double, randomDeletionAUC: Double,
