@@ -68,6 +68,10 @@ extension SanitySection {
                                     + (survivesTop ? String(format: ", at or above %.2f: the map ignores the classifier's top weights.", options.thresholds.ssim)
                                        : ".")))
             }
+            let zeros = Double(run.images.scalars.filter { $0 == 0 }.count) / Double(max(run.images.count, 1))
+            if (verdict.method == .inputTimesGradient || verdict.method == .integratedGradients) && zeros >= 0.2 {
+                body.append(TextRun(String(format: " Note: this method multiplies by the input (IG: by input − zero baseline) and %.0f%% of the input values are exactly 0; there the map is 0 whatever the weights, so its rank correlation stays high for a reason unrelated to the model.", zeros * 100)))
+            }
             if let outcome = verdict.faithfulness {
                 let text: String
                 switch outcome {
