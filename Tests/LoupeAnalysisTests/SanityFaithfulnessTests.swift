@@ -35,6 +35,8 @@ final class SanityFaithfulnessTests: XCTestCase {
         for value in first.insertion.dropFirst() { XCTAssertEqual(value, high, accuracy: 1e-6) }
         XCTAssertEqual(first.deletionAUC, (high + low) / 2 / 16 + 15 * low / 16, accuracy: 1e-6)
         XCTAssertEqual(first.insertionAUC, (high + low) / 2 / 16 + 15 * high / 16, accuracy: 1e-6)
+        // Scoring in small batches gives the same curves.
+        XCTAssertEqual(try Faithfulness.curves(classifier, images: x, targets: [0], importance: [importance], steps: 16, batchSize: 5)[0], first)
         // Pixel 5 ranked last: deletion stays high until the final step.
         importance[5] = -1
         let last = try Faithfulness.curves(classifier, images: x, targets: [0], importance: [importance], steps: 16)[0]

@@ -107,6 +107,11 @@ final class SanitySimilarityTests: XCTestCase {
         let against = try MapComparison.compare(map, flat, channels: 3, height: 16, width: 16, hogCell: 2)
         XCTAssertEqual(against.spearmanAbs, 0)
         XCTAssertLessThan(against.ssim, 0.5)
+        // Maps too small for a HOG block: no HOG similarity, the other measures still work.
+        let tiny = Array(map.prefix(16))
+        let small = try MapComparison.compare(tiny, tiny, channels: 1, height: 4, width: 4, hogCell: 2)
+        XCTAssertTrue(small.hog.isNaN)
+        XCTAssertEqual(small.ssim, 1, accuracy: 1e-9)
     }
 
     func testNormalisationsFollowTheSpec() {

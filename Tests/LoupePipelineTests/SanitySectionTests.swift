@@ -113,6 +113,20 @@ final class SanitySectionTests: XCTestCase {
         XCTAssertTrue(titles.contains { $0.hasPrefix("Saliency:") })
     }
 
+    /// A model with no weights to randomise gets a note instead of failing the job.
+    func testModelWithoutWeightsIsSkippedWithANote() throws {
+        var b = GraphBuilder()
+        let flat = b.add("Flatten", [b.add("GlobalAveragePool", ["x"])], ["axis": .int(1)])
+        b.add("Relu", [flat], output: "logits")
+        let model = try b.model(sampleShape: [3, 8, 8], output: "logits")
+        var random = TestRandom(seed: 4)
+        let dataset = MemoryDataset(images: random.tensor([4, 3, 8, 8], in: 0...1), labels: [0, 1, 2, 0], classNames: ["a", "b", "c"])
+        let output = try SanitySection().make(try makeContext(model: model, path: "test.onnx", dataset: dataset))
+        XCTAssertTrue(output.numbers.json().contains("\"skipped\""))
+        guard case .callout(let callout)? = output.sections.first?.blocks.first else { return XCTFail("no note") }
+        XCTAssertEqual(callout.title, "Sanity checks not run")
+    }
+
     func testConfigReadsSanityOptionsAndTheSchemaListsThem() throws {
         let scratch = try PipelineScratch("sanity-config")
         let path = try scratch.write(#"{"jobs": [{"name": "a", "model": {"path": "m.onnx"}, "dataset": {"kind": "synthetic-shapes"}, "sections": {"sanity": {"samples": 4, "methods": ["saliency", "grad-cam"], "max_steps": 3, "independent": false, "ssim_threshold": 0.4}}}]}"#, to: "c.json")

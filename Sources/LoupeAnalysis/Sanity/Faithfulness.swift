@@ -23,9 +23,10 @@ public struct PerturbationCurves: Sendable, Equatable {
 /// input. The baseline is Quantus' "black": the per-image minimum of the input tensor. Each curve
 /// is the softmax probability of the target class at `steps + 1` evenly spaced fractions.
 public enum Faithfulness {
-    /// Curves for each image given its importance map (H·W values per image).
+    /// Curves for each image given its importance map (H·W values per image); perturbed copies are scored
+    /// in batches of at most `batchSize` rows.
     public static func curves(_ classifier: Classifier, images: Tensor, targets: [Int], importance: [[Float]],
-                              steps: Int) throws -> [PerturbationCurves] {
+                              steps: Int, batchSize: Int = 64) throws -> [PerturbationCurves] {
         let (n, c, h, w) = (images.shape[0], images.shape[1], images.shape[2], images.shape[3])
         let plane = h * w
         guard steps >= 1, importance.count == n, importance.allSatisfy({ $0.count == plane }) else {
@@ -39,22 +40,25 @@ public enum Faithfulness {
             let order = importance[image].indices.sorted {
                 importance[image][$0] > importance[image][$1] || (importance[image][$0] == importance[image][$1] && $0 < $1)
             }
-            var batch = Tensor(shape: [2 * (steps + 1), c, h, w])
             let size = c * plane
-            for (k, fraction) in fractions.enumerated() {
-                let count = Int((fraction * Double(plane)).rounded())
-                var deleted = x
-                var inserted = [Float](repeating: baseline, count: size)
+            // Row r < steps + 1: deletion at fraction r; otherwise insertion at fraction r − steps − 1.
+            func row(_ r: Int) -> [Float] {
+                let deletion = r <= steps
+                let count = Int((fractions[deletion ? r : r - steps - 1] * Double(plane)).rounded())
+                var values = deletion ? x : [Float](repeating: baseline, count: size)
                 for p in order.prefix(count) {
-                    for channel in 0..<c {
-                        deleted[channel * plane + p] = baseline
-                        inserted[channel * plane + p] = x[channel * plane + p]
-                    }
+                    for channel in 0..<c { values[channel * plane + p] = deletion ? baseline : x[channel * plane + p] }
                 }
-                batch.scalars.replaceSubrange((k * size)..<((k + 1) * size), with: deleted)
-                batch.scalars.replaceSubrange(((steps + 1 + k) * size)..<((steps + 2 + k) * size), with: inserted)
+                return values
             }
-            let probabilities = try targetProbabilities(classifier, batch, target: targets[image])
+            var probabilities = [Double]()
+            let rows = 2 * (steps + 1)
+            for start in stride(from: 0, to: rows, by: max(1, batchSize)) {
+                let end = min(rows, start + max(1, batchSize))
+                var batch = Tensor(shape: [end - start, c, h, w])
+                for r in start..<end { batch.scalars.replaceSubrange(((r - start) * size)..<((r - start + 1) * size), with: row(r)) }
+                probabilities += try targetProbabilities(classifier, batch, target: targets[image])
+            }
             out.append(PerturbationCurves(fractions: fractions, deletion: Array(probabilities[0...steps]),
                                           insertion: Array(probabilities[(steps + 1)...])))
         }

@@ -65,13 +65,18 @@ public enum MapComparison {
                                hogCell: Int) throws -> SimilarityScores {
         let na = unitRange(a), nb = unitRange(b)
         let ssim = try Similarity.ssim(na, nb, channels: channels, height: height, width: width, dataRange: 2)
-        let hogA = try HOG.descriptor(na, channels: channels, height: height, width: width, cell: hogCell)
-        let hogB = try HOG.descriptor(nb, channels: channels, height: height, width: width, cell: hogCell)
+        // Maps too small for one HOG block (under 6 x 6 px) have no HOG similarity (NaN, left out of means).
+        var hog = Double.nan
+        if height / hogCell >= 3 && width / hogCell >= 3 {
+            let hogA = try HOG.descriptor(na, channels: channels, height: height, width: width, cell: hogCell)
+            let hogB = try HOG.descriptor(nb, channels: channels, height: height, width: width, cell: hogCell)
+            hog = Similarity.spearman(hogA, hogB) ?? 0
+        }
         return SimilarityScores(
             spearmanAbs: Similarity.spearman(absPercentile(a, channels: channels), absPercentile(b, channels: channels)) ?? 0,
             spearmanSigned: Similarity.spearman(divergingPercentile(a, channels: channels),
                                                 divergingPercentile(b, channels: channels)) ?? 0,
-            ssim: ssim, hog: Similarity.spearman(hogA, hogB) ?? 0)
+            ssim: ssim, hog: hog)
     }
 
     /// Image `index` of an N x C x H x W tensor as a flat array.

@@ -32,6 +32,13 @@ public struct SanitySection: ReportSection {
 
     public func make(_ context: JobContext) throws -> SectionOutput {
         try options.validate()
+        if let reason = notApplicable(context) {
+            return SectionOutput(key: Self.name, numbers: .object([("skipped", .text(reason))]), sections: [
+                Section(title: "Sanity checks of the attributions", anchor: "sanity", blocks: [
+                    .callout(Callout(.note, title: "Sanity checks not run", body: [TextRun(reason)])),
+                ]),
+            ])
+        }
         let began = Date()
         var notes = [Block]()
         let run = try compute(context, notes: &notes)
@@ -70,6 +77,19 @@ public struct SanitySection: ReportSection {
         }
         return SectionOutput(key: Self.name, numbers: numbers,
                              sections: [Section(title: "Sanity checks of the attributions", anchor: "sanity", blocks: blocks)])
+    }
+
+    /// Why the checks cannot run on this job (nil when they can): they need image inputs and weights to randomise.
+    func notApplicable(_ context: JobContext) -> String? {
+        let shape = context.dataset.sampleShape
+        if shape.count != 3 {
+            return "The checks need image inputs (channels × height × width); this model's input has shape \(shape)."
+        }
+        if ParameterRandomisation.layers(in: context.model.graph).isEmpty {
+            return "The model has no Conv, Gemm, MatMul or BatchNormalization layer with weights stored in the file, so there is nothing to randomise."
+        }
+        if context.evaluation.labels.isEmpty { return "The dataset has no images." }
+        return nil
     }
 
     /// Picks the images, runs the randomisation test, the faithfulness curves and RandomLogit.
