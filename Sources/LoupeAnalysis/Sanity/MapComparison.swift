@@ -12,6 +12,7 @@ public struct SimilarityScores: Sendable, Equatable {
     /// Spearman ρ of the HOG descriptors of the N-01 maps.
     public var hog: Double
 
+    /// Creates a set of scores.
     public init(spearmanAbs: Double, spearmanSigned: Double, ssim: Double, hog: Double) {
         self.spearmanAbs = spearmanAbs; self.spearmanSigned = spearmanSigned; self.ssim = ssim; self.hog = hog
     }

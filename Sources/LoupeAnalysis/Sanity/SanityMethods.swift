@@ -18,6 +18,7 @@ public struct SanityMethodSettings: Sendable, Equatable {
     public var occlusionWindow = 4
     public var occlusionStride = 2
 
+    /// The defaults (IG 20 steps, SmoothGrad 10 samples at 0.15 of the range, 4 px occlusion window).
     public init() {}
 }
 

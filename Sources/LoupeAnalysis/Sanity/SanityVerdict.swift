@@ -9,6 +9,7 @@ public struct SanityThresholds: Sendable, Equatable {
     /// RandomLogit: maps count as class-sensitive when the mean SSIM to another class's map is below this.
     public var randomLogit = 0.5
 
+    /// The defaults: 0.5 for every threshold.
     public init() {}
 }
 

@@ -31,6 +31,7 @@ public struct SanityOptions: Sendable, Equatable {
     /// Every method the section can test.
     public static let availableMethods = SanityMethod.allCases.map(\.rawValue)
 
+    /// The default options.
     public init() {}
 
     /// The configured methods as analysis values (unknown names are refused by `validate`).
