@@ -113,6 +113,25 @@ final class SanitySectionTests: XCTestCase {
         XCTAssertTrue(titles.contains { $0.hasPrefix("Saliency:") })
     }
 
+    /// Adebayo et al.'s finding on the trained demo model: after randomising the top layer, Guided Backprop's
+    /// maps stay similar (SSIM ≥ 0.5) while the gradient's and Grad-CAM's decorrelate.
+    func testGuidedBackpropSurvivesTopLayerRandomisationOnTheDemoModel() throws {
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let classifier = try Classifier(model: try Model(path: repository.appendingPathComponent("Demo/shapes-cnn.onnx").path))
+        let (images, _) = try SyntheticShapesDataset(count: 40, seed: 7).batch([0, 11, 22, 33])
+        let targets = try classifier.targets(.predicted, scores: try classifier.scores(images))
+        let result = try ModelRandomisationTest.run(classifier, images: images, targets: targets,
+                                                    methods: [.saliency, .guidedBackprop, .gradCAM], settings: SanityMethodSettings(),
+                                                    maxSteps: 10, independent: false, seed: 1)
+        XCTAssertEqual(result.layers.map(\.name), ["conv1", "conv2", "conv3", "fc"])
+        func topSSIM(_ method: SanityMethod) -> Double {
+            SanitySection.mean(result.curves.first { $0.method == method }?.cascade[1] ?? [], "ssim")
+        }
+        XCTAssertGreaterThanOrEqual(topSSIM(.guidedBackprop), 0.5)
+        XCTAssertLessThan(topSSIM(.saliency), 0.5)
+        XCTAssertLessThan(topSSIM(.gradCAM), 0.5)
+    }
+
     /// A model with no weights to randomise gets a note instead of failing the job.
     func testModelWithoutWeightsIsSkippedWithANote() throws {
         var b = GraphBuilder()
