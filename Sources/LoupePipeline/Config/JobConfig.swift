@@ -63,6 +63,8 @@ public struct JobConfig: Sendable {
     public var activations = ActivationsOptions()
     /// Options of the sanity section.
     public var sanity = SanityOptions()
+    /// Options of the embeddings section.
+    public var embeddings = EmbeddingsOptions()
 }
 
 /// A job the config describes wrongly, with every problem found in it.
@@ -174,6 +176,7 @@ public struct LoupeConfig: Sendable {
         var weights = WeightsOptions()
         var activations = ActivationsOptions()
         var sanity = SanityOptions()
+        var embeddings = EmbeddingsOptions()
         if let sectionObject = reader.object(job["sections"], "\(path).sections", allowed: sectionNames) {
             sections = sectionNames.filter { name in
                 guard let option = sectionObject[name] else { return false }
@@ -185,6 +188,7 @@ public struct LoupeConfig: Sendable {
             activations = readActivations(sectionObject["activations"], "\(path).sections.activations", reader: reader)
             gradients = readGradients(sectionObject["gradients"], "\(path).sections.gradients", reader: reader)
             sanity = readSanity(sectionObject["sanity"], "\(path).sections.sanity", reader: reader)
+            embeddings = readEmbeddings(sectionObject["embeddings"], "\(path).sections.embeddings", reader: reader)
             if !sections.contains("summary") { sections.insert("summary", at: 0) }
         }
         let output = outputOverride ?? resolve(reader.string(job, "output", path) ?? "reports", in: folder)
@@ -205,6 +209,7 @@ public struct LoupeConfig: Sendable {
         config.weights = weights
         config.activations = activations
         config.sanity = sanity
+        config.embeddings = embeddings
         return config
     }
 

@@ -6,6 +6,7 @@ public enum SectionRegistry {
         ActivationsSection.self,
         GradientsSection.self,
         SanitySection.self,
+        EmbeddingsSection.self,
     ]
 
     /// A configured section for a job (sections with options read them from the job).
@@ -15,6 +16,7 @@ public enum SectionRegistry {
         case WeightsSection.name: return WeightsSection(options: job.weights)
         case ActivationsSection.name: return ActivationsSection(options: job.activations)
         case SanitySection.name: return SanitySection(options: job.sanity)
+        case EmbeddingsSection.name: return EmbeddingsSection(options: job.embeddings)
         default: break
         }
         return section(named: name)?.init()
