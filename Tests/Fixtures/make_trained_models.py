@@ -218,8 +218,10 @@ def make_mnist(manifest):
     cnn = MnistCNN()
     with torch.no_grad():
         # Small first-layer start: what the 5x5 filters show is then what training put there
-        # (smooth stroke and edge detectors), not the leftover of a uniform random init.
+        # (smooth stroke and edge detectors), not the leftover of a uniform random init; a small
+        # positive bias keeps every filter alive through the first updates (none ends up dead).
         cnn.conv1.weight.normal_(0, 0.01)
+        cnn.conv1.bias.fill_(0.1)
     cnn = train(cnn, x_train, train_labels, epochs=15, lr=2e-3, weight_decay=1e-4, seed=12, augment=shift_mnist)
     path = export(cnn, (1, 28, 28), "mnist_cnn")
     case = conformance_case(path, "mnist_cnn", x_test[:4].copy())

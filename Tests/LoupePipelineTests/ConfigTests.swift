@@ -15,6 +15,24 @@ final class ConfigTests: XCTestCase {
         return (scratch, try scratch.write(text, to: "c.json"))
     }
 
+    /// The demo config and the real-data example configs validate: JSON, models load, datasets open.
+    func testShippedConfigsValidate() throws {
+        let root = fixturesDirectory.deletingLastPathComponent().deletingLastPathComponent()
+        var lines = [String]()
+        let log = RunLog(quiet: false, sink: { lines.append($0) })
+        XCTAssertEqual(BatchRunner.validate(configPath: root.appendingPathComponent("config.json").path, log: log), 0,
+                       lines.joined(separator: "\n"))
+        guard sharedDirectory != nil else {
+            throw XCTSkip("../shared is not beside the checkout: Examples/*.json read its MNIST and CIFAR data")
+        }
+        for name in ["shared-data.json", "mnist-mlp.json"] {
+            let path = root.appendingPathComponent("Examples").appendingPathComponent(name).path
+            XCTAssertEqual(BatchRunner.validate(configPath: path, log: log), 0, lines.joined(separator: "\n"))
+        }
+        XCTAssertTrue(lines.contains { $0.contains("10000 images") } && lines.contains { $0.contains("1000 images") },
+                      lines.joined(separator: "\n"))
+    }
+
     func testDefaultsAndRelativePaths() throws {
         let (scratch, path) = try write(#"{"jobs": [{"name": "a", "model": {"path": "m.onnx"}, "dataset": {"kind": "synthetic-shapes"}}]}"#)
         let config = try LoupeConfig.load(path: path)

@@ -65,6 +65,10 @@ public struct JobConfig: Sendable {
     public var sanity = SanityOptions()
     /// Options of the embeddings section.
     public var embeddings = EmbeddingsOptions()
+    /// Options of the features section.
+    public var features = FeaturesOptions()
+    /// Optional training images (same object as `dataset`) for tests that retrain the model.
+    public var trainingData: DatasetConfig?
 }
 
 /// A job the config describes wrongly, with every problem found in it.
@@ -91,7 +95,7 @@ public struct LoupeConfig: Sendable {
     /// Section names a job may ask for.
     public static var sectionNames: [String] { SectionRegistry.all.map { $0.name } }
     public static let jobKeys = ["name", "model", "classes", "dataset", "sections", "seed", "output", "templates", "page_size",
-                          "batch_size", "arrays", "figures"]
+                          "batch_size", "arrays", "figures", "training_data"]
     public static let modelKeys = ["path", "input", "preprocessing"]
     public static let preprocessingKeys = ["resize", "center_crop", "channel_order", "value_range", "mean", "std"]
     public static let datasetKeys = ["kind", "path", "labels", "count", "limit", "per_class", "seed"]
@@ -177,6 +181,7 @@ public struct LoupeConfig: Sendable {
         var activations = ActivationsOptions()
         var sanity = SanityOptions()
         var embeddings = EmbeddingsOptions()
+        var features = FeaturesOptions()
         if let sectionObject = reader.object(job["sections"], "\(path).sections", allowed: sectionNames) {
             sections = sectionNames.filter { name in
                 guard let option = sectionObject[name] else { return false }
@@ -189,6 +194,7 @@ public struct LoupeConfig: Sendable {
             gradients = readGradients(sectionObject["gradients"], "\(path).sections.gradients", reader: reader)
             sanity = readSanity(sectionObject["sanity"], "\(path).sections.sanity", reader: reader)
             embeddings = readEmbeddings(sectionObject["embeddings"], "\(path).sections.embeddings", reader: reader)
+            features = readFeatures(sectionObject["features"], "\(path).sections.features", reader: reader)
             if !sections.contains("summary") { sections.insert("summary", at: 0) }
         }
         let output = outputOverride ?? resolve(reader.string(job, "output", path) ?? "reports", in: folder)
@@ -210,6 +216,8 @@ public struct LoupeConfig: Sendable {
         config.activations = activations
         config.sanity = sanity
         config.embeddings = embeddings
+        config.features = features
+        config.trainingData = readTrainingData(job["training_data"], "\(path).training_data", reader: reader, folder: folder)
         return config
     }
 

@@ -32,6 +32,7 @@ struct ReportAssembler {
                 ("Seed", String(job.seed)),
             ])
         for output in outputs { for section in output.sections { document.append(section) } }
+        document.append(try ReadingGuide.section(templates: context.templates, sections: job.sections))
         document.append(appendix())
         return document
     }

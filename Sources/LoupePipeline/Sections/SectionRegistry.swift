@@ -7,6 +7,7 @@ public enum SectionRegistry {
         GradientsSection.self,
         SanitySection.self,
         EmbeddingsSection.self,
+        FeaturesSection.self,
     ]
 
     /// A configured section for a job (sections with options read them from the job).
@@ -17,6 +18,7 @@ public enum SectionRegistry {
         case ActivationsSection.name: return ActivationsSection(options: job.activations)
         case SanitySection.name: return SanitySection(options: job.sanity)
         case EmbeddingsSection.name: return EmbeddingsSection(options: job.embeddings)
+        case FeaturesSection.name: return FeaturesSection(options: job.features, trainingData: job.trainingData)
         default: break
         }
         return section(named: name)?.init()

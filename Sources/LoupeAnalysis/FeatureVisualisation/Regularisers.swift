@@ -1,0 +1,123 @@
+import Foundation
+import LoupeTensor
+
+/// The image regularisers of regularised activation maximisation (methods.md §5.3), on `[N, C, H, W]` tensors.
+public enum Regularisers {
+    /// Gaussian blur of every channel plane as SciPy `gaussian_filter` computes it: kernel truncated at 4σ
+    /// and mode "reflect" (the edge sample is repeated: `d c b a | a b c d`). Preserves each plane's sum.
+    public static func gaussianBlur(_ x: Tensor, sigma: Float) -> Tensor {
+        guard sigma > 0, x.rank == 4 else { return x }
+        let radius = Int(4 * Double(sigma) + 0.5)
+        guard radius > 0 else { return x }
+        var kernel = (-radius...radius).map { Float(exp(-0.5 * Double($0 * $0) / Double(sigma * sigma))) }
+        let total = kernel.reduce(0, +)
+        kernel = kernel.map { $0 / total }
+        let (planes, h, w) = (x.shape[0] * x.shape[1], x.shape[2], x.shape[3])
+        var temp = x, out = x
+        func reflect(_ i: Int, _ n: Int) -> Int {
+            guard n > 1 else { return 0 }
+            let period = 2 * n
+            var k = i % period
+            if k < 0 { k += period }
+            return k < n ? k : period - 1 - k
+        }
+        let columns = (0..<w).map { col in (-radius...radius).map { reflect(col + $0, w) } }
+        let rowsIndex = (0..<h).map { row in (-radius...radius).map { reflect(row + $0, h) } }
+        x.scalars.withUnsafeBufferPointer { src in
+            temp.scalars.withUnsafeMutableBufferPointer { tmp in
+                for plane in 0..<planes {
+                    let base = plane * h * w
+                    for row in 0..<h {
+                        for col in 0..<w {
+                            var sum: Float = 0
+                            for (k, c) in columns[col].enumerated() { sum += kernel[k] * src[base + row * w + c] }
+                            tmp[base + row * w + col] = sum
+                        }
+                    }
+                }
+            }
+        }
+        temp.scalars.withUnsafeBufferPointer { tmp in
+            out.scalars.withUnsafeMutableBufferPointer { dst in
+                for plane in 0..<planes {
+                    let base = plane * h * w
+                    for row in 0..<h {
+                        for col in 0..<w {
+                            var sum: Float = 0
+                            for (k, r) in rowsIndex[row].enumerated() { sum += kernel[k] * tmp[base + r * w + col] }
+                            dst[base + row * w + col] = sum
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// Zeroes, per image, the pixels whose score is strictly below NumPy's `percentile(scores, pct)`.
+    ///
+    /// `scores` holds `N·H·W` values (one per pixel); every channel of a zeroed pixel is set to 0.
+    public static func zeroBelowPercentile(_ x: inout Tensor, scores: [Float], percentile pct: Double) {
+        guard pct > 0, x.rank == 4 else { return }
+        let (n, c, plane) = (x.shape[0], x.shape[1], x.shape[2] * x.shape[3])
+        for image in 0..<n {
+            let part = Array(scores[(image * plane)..<((image + 1) * plane)])
+            guard let threshold = percentile(part, pct) else { continue }
+            for p in 0..<plane where part[p] < threshold {
+                for ch in 0..<c { x.scalars[(image * c + ch) * plane + p] = 0 }
+            }
+        }
+    }
+
+    /// Per-pixel Euclidean norm over channels, `N·H·W` values.
+    public static func pixelNorms(_ x: Tensor) -> [Float] {
+        let (n, c, plane) = (x.shape[0], x.shape[1], x.shape[2] * x.shape[3])
+        var out = [Float](repeating: 0, count: n * plane)
+        for image in 0..<n {
+            for ch in 0..<c {
+                let base = (image * c + ch) * plane
+                for p in 0..<plane { out[image * plane + p] += x.scalars[base + p] * x.scalars[base + p] }
+            }
+        }
+        return out.map { $0.squareRoot() }
+    }
+
+    /// Absolute first-order contribution of each pixel, `|Σ_ch (−x ⊙ g)|` (the change of the unit if the pixel were zeroed).
+    public static func pixelContributions(_ x: Tensor, gradient g: Tensor) -> [Float] {
+        let (n, c, plane) = (x.shape[0], x.shape[1], x.shape[2] * x.shape[3])
+        var out = [Float](repeating: 0, count: n * plane)
+        for image in 0..<n {
+            for ch in 0..<c {
+                let base = (image * c + ch) * plane
+                for p in 0..<plane { out[image * plane + p] -= x.scalars[base + p] * g.scalars[base + p] }
+            }
+        }
+        return out.map { abs($0) }
+    }
+
+    /// Circular shift of every plane by `(dy, dx)` pixels (jitter as DeepDream applies it with `np.roll`).
+    public static func roll(_ x: Tensor, dy: Int, dx: Int) -> Tensor {
+        guard x.rank == 4, dy != 0 || dx != 0 else { return x }
+        let (planes, h, w) = (x.shape[0] * x.shape[1], x.shape[2], x.shape[3])
+        var out = x
+        for plane in 0..<planes {
+            let base = plane * h * w
+            for row in 0..<h {
+                let target = ((row + dy) % h + h) % h
+                for col in 0..<w {
+                    out.scalars[base + target * w + ((col + dx) % w + w) % w] = x.scalars[base + row * w + col]
+                }
+            }
+        }
+        return out
+    }
+
+    /// NumPy's default percentile (linear interpolation between order statistics); nil for no values.
+    public static func percentile(_ values: [Float], _ p: Double) -> Float? {
+        guard !values.isEmpty else { return nil }
+        let sorted = values.sorted()
+        let position = min(max(p, 0), 100) / 100 * Double(sorted.count - 1)
+        let low = Int(position.rounded(.down)), high = min(low + 1, sorted.count - 1)
+        return sorted[low] + (sorted[high] - sorted[low]) * Float(position - Double(low))
+    }
+}

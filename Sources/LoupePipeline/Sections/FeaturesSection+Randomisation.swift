@@ -1,0 +1,145 @@
+import Foundation
+import LoupeAnalysis
+import LoupeData
+import LoupeEngine
+import LoupeReport
+import LoupeTensor
+
+/// The data randomisation test (Adebayo et al. 2018): retrain the architecture on shuffled labels and
+/// compare saliency and Grad-CAM maps of the original and the retrained model on the same images.
+struct DataRandomisationTest {
+    let options: DataRandomisationOptions
+    let trainingData: DatasetConfig?
+
+    func run(_ context: JobContext) throws -> FeaturePart {
+        let (names, parameters) = ShuffledLabelTraining.trainableParameters(of: context.model.graph)
+        let reason: String?
+        if trainingData == nil {
+            reason = "the job gives no training data (add a <code>training_data</code> dataset object to the job to run it)"
+        } else if !options.enabled {
+            reason = "it is switched off in the config (<code>sections.features.data_randomisation.enabled</code>)"
+        } else if names.isEmpty {
+            reason = "the model has no convolution or fully connected weights that Loupe's trainer can retrain"
+        } else if parameters > options.parameterCap {
+            reason = "the model has \(NumberFormat.integer.format(Double(parameters))) trainable parameters, more than the cap of \(NumberFormat.integer.format(Double(options.parameterCap))) for retraining inside a report run (<code>parameter_cap</code>)"
+        } else {
+            reason = nil
+        }
+        if let reason {
+            var part = FeaturePart()
+            part.blocks = try context.templates.blocks("features_randomisation_skipped", context: ["reason": reason])
+            part.numbers = .object([("run", .flag(false)), ("reason", .text(reason.replacingOccurrences(of: "<code>", with: "")
+                .replacingOccurrences(of: "</code>", with: "")))])
+            return part
+        }
+        return try compare(context, training: try retrain(context))
+    }
+
+    /// Loads (a seeded sample of) the training data and retrains on shuffled labels.
+    func retrain(_ context: JobContext) throws -> (outcome: ShuffledLabelTraining.Outcome, images: Int) {
+        var job = context.job
+        if let trainingData { job.dataset = trainingData }
+        let data = try DatasetFactory.open(job, sampleShape: context.dataset.sampleShape, classNames: context.job.classNames)
+        var indices = Array(0..<data.count)
+        if indices.count > options.maxImages {
+            var generator = context.generator("features.data-randomisation.images")
+            indices.shuffle(using: &generator)
+            indices = Array(indices.prefix(options.maxImages)).sorted()
+        }
+        let batch = try data.batch(indices)
+        let classes = context.classNames.count
+        if let bad = batch.labels.firstIndex(where: { $0 < 0 || $0 >= classes }) {
+            throw LoupeError(.invalidInput, location: "training_data", "label \(batch.labels[bad]) of image \(indices[bad]) is outside 0..<\(classes)")
+        }
+        var trainer = ShuffledLabelTraining()
+        trainer.seed = context.seed("features.data-randomisation")
+        trainer.budgetSeconds = context.reproducible ? .infinity : options.budgetSeconds
+        trainer.maxSteps = options.maxSteps ?? (context.reproducible ? DataRandomisationOptions.reproducibleSteps : nil)
+        trainer.parameterCap = options.parameterCap
+        trainer.learningRate = Float(options.learningRate)
+        trainer.batchSize = options.batchSize
+        context.log("features: retraining on \(indices.count) images with shuffled labels")
+        let outcome = try trainer.train(context.classifier, images: batch.images, labels: batch.labels, log: context.log)
+        return (outcome, indices.count)
+    }
+
+    /// Maps of both models on sample images, their similarity, the figure and the numbers.
+    func compare(_ context: JobContext, training: (outcome: ShuffledLabelTraining.Outcome, images: Int)) throws -> FeaturePart {
+        let outcome = training.outcome
+        let shuffled = try Classifier(model: outcome.model)
+        let samples = ActivationFigures.sampleIndices(context, count: options.samples)
+        let (images, labels) = try context.dataset.batch(samples)
+        let camLayer = try? ClassActivationMaps.defaultLayer(context.classifier, sampleShape: context.dataset.sampleShape)
+        let saliency = [try GradientAttribution.saliency(context.classifier, images: images, targets: labels),
+                        try GradientAttribution.saliency(shuffled, images: images, targets: labels)]
+        let cams = try camLayer.map { layer in
+            [try ClassActivationMaps.attribute(context.classifier, images: images, targets: labels, method: .gradCAM, layer: layer).map,
+             try ClassActivationMaps.attribute(shuffled, images: images, targets: labels, method: .gradCAM, layer: layer).map]
+        }
+        let (c, h, w) = (images.shape[1], images.shape[2], images.shape[3])
+        let abs99 = try saliency.map { try DisplayNormalisation.absPercentile($0) }
+        var rows = [[TableCell]]()
+        var cells = [Figure.Cell]()
+        var saliencySpearman = [Double](), saliencySSIM = [Double](), camSpearman = [Double](), camSSIM = [Double]()
+        for (row, index) in samples.enumerated() {
+            let plane = h * w, full = c * plane
+            let a = Array(saliency[0].scalars[(row * full)..<((row + 1) * full)]), b = Array(saliency[1].scalars[(row * full)..<((row + 1) * full)])
+            let rho = MapSimilarity.spearman(AttributionFigures.plane(abs99[0], row), AttributionFigures.plane(abs99[1], row))
+            let ssim = MapSimilarity.ssim(MapSimilarity.minMax(a), MapSimilarity.minMax(b), channels: c, height: h, width: w)
+            saliencySpearman.append(rho ?? .nan)
+            saliencySSIM.append(ssim ?? .nan)
+            var cells1 = [TableCell.text("\(index) (\(context.className(labels[row])))"), .number(rho ?? .nan), .number(ssim ?? .nan)]
+            let input = try AttributionFigures.inputImage(images, index: row, preprocessing: context.job.preprocessing)
+            cells.append(Figure.Cell(input, caption: context.className(labels[row])))
+            cells.append(Figure.Cell(try AttributionFigures.mapImage(AttributionFigures.plane(abs99[0], row), width: w, height: h), caption: "saliency, model"))
+            cells.append(Figure.Cell(try AttributionFigures.mapImage(AttributionFigures.plane(abs99[1], row), width: w, height: h),
+                                     caption: "shuffled labels"))
+            if let cams {
+                let ca = AttributionFigures.plane(cams[0], row), cb = AttributionFigures.plane(cams[1], row)
+                let crho = MapSimilarity.spearman(ca, cb)
+                let cssim = MapSimilarity.ssim(MapSimilarity.minMax(ca), MapSimilarity.minMax(cb), channels: 1, height: h, width: w)
+                camSpearman.append(crho ?? .nan)
+                camSSIM.append(cssim ?? .nan)
+                cells1 += [.number(crho ?? .nan), .number(cssim ?? .nan)]
+                cells.append(Figure.Cell(try AttributionFigures.camOverlay(ca, width: w, height: h, on: input), caption: "Grad-CAM, model"))
+                cells.append(Figure.Cell(try AttributionFigures.camOverlay(cb, width: w, height: h, on: input), caption: "shuffled labels"))
+            }
+            rows.append(cells1)
+        }
+        var columns = [TableColumn("Image (class)", weight: 2), TableColumn("Saliency ρ", alignment: .right, format: .decimal(places: 2)),
+                       TableColumn("Saliency SSIM", alignment: .right, format: .decimal(places: 2))]
+        if cams != nil {
+            columns += [TableColumn("Grad-CAM ρ", alignment: .right, format: .decimal(places: 2)),
+                        TableColumn("Grad-CAM SSIM", alignment: .right, format: .decimal(places: 2))]
+        }
+        let mean = { (v: [Double]) -> Double in let f = v.filter(\.isFinite); return f.isEmpty ? .nan : f.reduce(0, +) / Double(f.count) }
+        var part = FeaturePart()
+        part.blocks = try context.templates.blocks("features_randomisation", context: TensorFigures.context([
+            "images": training.images, "parameters": NumberFormat.integer.format(Double(outcome.parameters)),
+            "steps": outcome.steps, "epochs": String(format: "%.2f", outcome.epochs),
+            "initial_loss": String(format: "%.3f", outcome.initialLoss), "final_loss": String(format: "%.3f", outcome.finalLoss),
+            "accuracy": String(format: "%.1f%%", 100 * outcome.finalShuffledAccuracy),
+            "chance": String(format: "%.1f%%", 100 / Double(max(context.classNames.count, 1))),
+            "memorising": outcome.finalShuffledAccuracy > 2 / Double(max(context.classNames.count, 1)) ? true : nil,
+            "budget": outcome.stoppedByBudget ? String(format: "%.0f", options.budgetSeconds) : nil,
+            "seconds": context.reproducible ? nil : String(format: "%.1f", outcome.seconds),
+            "reproducible": context.reproducible && options.maxSteps == nil ? DataRandomisationOptions.reproducibleSteps : nil,
+            "samples": samples.count, "cam": camLayer, "rho": TensorFigures.short(mean(saliencySpearman)),
+            "cam_rho": cams == nil ? nil : TensorFigures.short(mean(camSpearman)),
+        ]))
+        part.blocks.append(.figure(Figure(cells: cells, columns: cams == nil ? 3 : 5,
+                                          caption: "Left to right: the image; saliency (N-abs99) of the true class for the model and for the model retrained on shuffled labels\(cams == nil ? "" : "; Grad-CAM (N-cam) for both"). Similar maps for both models mean the method does not depend on what the model learned from the labels.",
+                                          maxCellWidth: 60)))
+        part.blocks.append(.table(DataTable(columns: columns, rows: rows,
+                                            caption: "Spearman ρ of N-abs99 maps and SSIM of N-01 maps (σ 1.5, 11×11 window, data range 2), per image. Values near 1 mean the maps barely changed.")))
+        part.numbers = .object([
+            ("run", .flag(true)), ("training_images", .integer(training.images)), ("parameters", .integer(outcome.parameters)),
+            ("steps", .integer(outcome.steps)), ("epochs", .number(outcome.epochs)), ("stopped_by_budget", .flag(outcome.stoppedByBudget)),
+            ("initial_loss", .number(outcome.initialLoss)), ("final_loss", .number(outcome.finalLoss)),
+            ("final_shuffled_accuracy", .number(outcome.finalShuffledAccuracy)), ("samples", .list(samples.map { .integer($0) })),
+            ("saliency_spearman", .numbers(saliencySpearman)), ("saliency_ssim", .numbers(saliencySSIM)),
+            ("gradcam_spearman", .numbers(camSpearman)), ("gradcam_ssim", .numbers(camSSIM)), ("seconds", .number(outcome.seconds)),
+        ])
+        return part
+    }
+}
