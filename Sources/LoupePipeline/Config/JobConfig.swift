@@ -61,6 +61,8 @@ public struct JobConfig: Sendable {
     public var weights = WeightsOptions()
     /// Options of the activations section.
     public var activations = ActivationsOptions()
+    /// Options of the sanity section.
+    public var sanity = SanityOptions()
     /// Options of the embeddings section.
     public var embeddings = EmbeddingsOptions()
     /// Options of the features section.
@@ -177,6 +179,7 @@ public struct LoupeConfig: Sendable {
         var gradients = GradientsOptions()
         var weights = WeightsOptions()
         var activations = ActivationsOptions()
+        var sanity = SanityOptions()
         var embeddings = EmbeddingsOptions()
         var features = FeaturesOptions()
         if let sectionObject = reader.object(job["sections"], "\(path).sections", allowed: sectionNames) {
@@ -189,6 +192,7 @@ public struct LoupeConfig: Sendable {
             weights = readWeights(sectionObject["weights"], "\(path).sections.weights", reader: reader)
             activations = readActivations(sectionObject["activations"], "\(path).sections.activations", reader: reader)
             gradients = readGradients(sectionObject["gradients"], "\(path).sections.gradients", reader: reader)
+            sanity = readSanity(sectionObject["sanity"], "\(path).sections.sanity", reader: reader)
             embeddings = readEmbeddings(sectionObject["embeddings"], "\(path).sections.embeddings", reader: reader)
             features = readFeatures(sectionObject["features"], "\(path).sections.features", reader: reader)
             if !sections.contains("summary") { sections.insert("summary", at: 0) }
@@ -210,6 +214,7 @@ public struct LoupeConfig: Sendable {
         config.gradients = gradients
         config.weights = weights
         config.activations = activations
+        config.sanity = sanity
         config.embeddings = embeddings
         config.features = features
         config.trainingData = readTrainingData(job["training_data"], "\(path).training_data", reader: reader, folder: folder)

@@ -5,6 +5,7 @@ public enum SectionRegistry {
         WeightsSection.self,
         ActivationsSection.self,
         GradientsSection.self,
+        SanitySection.self,
         EmbeddingsSection.self,
         FeaturesSection.self,
     ]
@@ -15,6 +16,7 @@ public enum SectionRegistry {
         case GradientsSection.name: return GradientsSection(options: job.gradients)
         case WeightsSection.name: return WeightsSection(options: job.weights)
         case ActivationsSection.name: return ActivationsSection(options: job.activations)
+        case SanitySection.name: return SanitySection(options: job.sanity)
         case EmbeddingsSection.name: return EmbeddingsSection(options: job.embeddings)
         case FeaturesSection.name: return FeaturesSection(options: job.features, trainingData: job.trainingData)
         default: break
