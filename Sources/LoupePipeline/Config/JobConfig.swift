@@ -61,6 +61,8 @@ public struct JobConfig: Sendable {
     public var weights = WeightsOptions()
     /// Options of the activations section.
     public var activations = ActivationsOptions()
+    /// Options of the robustness section.
+    public var robustness = RobustnessOptions()
 }
 
 /// A job the config describes wrongly, with every problem found in it.
@@ -171,6 +173,7 @@ public struct LoupeConfig: Sendable {
         var gradients = GradientsOptions()
         var weights = WeightsOptions()
         var activations = ActivationsOptions()
+        var robustness = RobustnessOptions()
         if let sectionObject = reader.object(job["sections"], "\(path).sections", allowed: sectionNames) {
             sections = sectionNames.filter { name in
                 guard let option = sectionObject[name] else { return false }
@@ -181,6 +184,7 @@ public struct LoupeConfig: Sendable {
             weights = readWeights(sectionObject["weights"], "\(path).sections.weights", reader: reader)
             activations = readActivations(sectionObject["activations"], "\(path).sections.activations", reader: reader)
             gradients = readGradients(sectionObject["gradients"], "\(path).sections.gradients", reader: reader)
+            robustness = readRobustness(sectionObject["robustness"], "\(path).sections.robustness", reader: reader, folder: folder)
             if !sections.contains("summary") { sections.insert("summary", at: 0) }
         }
         let output = outputOverride ?? resolve(reader.string(job, "output", path) ?? "reports", in: folder)
@@ -200,6 +204,7 @@ public struct LoupeConfig: Sendable {
         config.gradients = gradients
         config.weights = weights
         config.activations = activations
+        config.robustness = robustness
         return config
     }
 

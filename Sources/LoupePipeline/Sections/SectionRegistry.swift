@@ -5,6 +5,7 @@ public enum SectionRegistry {
         WeightsSection.self,
         ActivationsSection.self,
         GradientsSection.self,
+        RobustnessSection.self,
     ]
 
     /// A configured section for a job (sections with options read them from the job).
@@ -13,6 +14,7 @@ public enum SectionRegistry {
         case GradientsSection.name: return GradientsSection(options: job.gradients)
         case WeightsSection.name: return WeightsSection(options: job.weights)
         case ActivationsSection.name: return ActivationsSection(options: job.activations)
+        case RobustnessSection.name: return RobustnessSection(options: job.robustness)
         default: break
         }
         return section(named: name)?.init()
