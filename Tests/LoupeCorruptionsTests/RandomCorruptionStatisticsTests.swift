@@ -15,13 +15,14 @@ import XCTest
 final class RandomCorruptionStatisticsTests: XCTestCase {
     static let seeds = 5
 
-    func check(_ name: String, size: Int, images: [String] = CorruptionFixtures.images) throws {
-        let profile = size == 32 ? "make_cifar_c@32" : "make_imagenet_c@224"
+    /// `generic`: the ImageNet profile at 32x32, checked against `imagecorruptions` 1.1.2 at 32 (size-generalised algorithms).
+    func check(_ name: String, size: Int, generic: Bool = false, images: [String] = CorruptionFixtures.images) throws {
+        let profile = generic ? "imagecorruptions-1.1.2@\(size)" : size == 32 ? "make_cifar_c@32" : "make_imagenet_c@224"
         let frost = name == "frost"
         let seeds = frost ? 20 : Self.seeds
         for image in images {
             let input = try CorruptionFixtures.input(image, size: size)
-            var line = "\(name) \(image)@\(size):"
+            var line = "\(name) \(image)@\(size)\(generic ? " generic" : ""):"
             for severity in 1...5 {
                 guard let ref = CorruptionFixtures.stats["\(profile)/\(name)/\(severity)/\(image)"] else {
                     XCTFail("no reference row for \(name) s\(severity) \(image)")
@@ -29,7 +30,7 @@ final class RandomCorruptionStatisticsTests: XCTestCase {
                 }
                 var total = 0.0, lo = Double.infinity, hi = -Double.infinity, psnrSum = 0.0
                 for seed in 0..<seeds {
-                    let out = try corrupt(input, name: name, severity: severity, seed: UInt64(seed))
+                    let out = try corrupt(input, name: name, severity: severity, seed: UInt64(seed), profile: generic ? .imagenet : nil)
                     let result = CorruptionFixtures.compare(out, input)
                     total += result.meanAbs
                     psnrSum += result.psnr
@@ -60,6 +61,11 @@ final class RandomCorruptionStatisticsTests: XCTestCase {
     func checkBoth(_ name: String) throws {
         try check(name, size: 32)
         try check(name, size: 224)
+    }
+
+    /// The ImageNet profile on 32x32 images is the size-generalised `imagecorruptions` algorithm: all 19 corruptions.
+    func testGenericProfileAt32() throws {
+        for name in Corruptions.names { try check(name, size: 32, generic: true) }
     }
 
     func testGaussianNoise() throws { try checkBoth("gaussian_noise") }

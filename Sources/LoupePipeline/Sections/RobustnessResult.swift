@@ -19,6 +19,9 @@ struct RobustnessResult {
     var baseline: RobustnessBaseline?
     var jpegQ85: Bool
     var sample: RobustnessSample?
+    /// Wall-clock seconds spent corrupting images and running the model (timings: run.json only).
+    var secondsCorrupting = 0.0
+    var secondsModel = 0.0
 
     var cleanAccuracy: Double { clean.accuracy }
     var cleanError: Double { 1 - clean.accuracy }

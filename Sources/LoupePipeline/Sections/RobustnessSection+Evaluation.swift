@@ -50,6 +50,11 @@ final class FirstError: @unchecked Sendable {
     }
 }
 
+/// The result of a corruption job running on another thread.
+final class PrefetchSlot: @unchecked Sendable {
+    var result: Result<(tensor: Tensor, seconds: Double), Error>?
+}
+
 /// Corrupts model inputs in display space and runs the model on them, batch by batch.
 ///
 /// Each input tensor is turned back into 8-bit RGB with the job's preprocessing undone
@@ -140,23 +145,49 @@ struct CorruptionPipeline {
     }
 
     /// Evaluates every (corruption, severity) cell on the images at `indices`, streaming `batchSize` images at a time.
+    ///
+    /// `seconds` receives the wall-clock time spent corrupting and running the model (the two overlap: the
+    /// next cell is corrupted on another thread while the model runs).
     func evaluate(dataset: any Dataset, indices: [Int], cells: [(name: String, severity: Int)], batchSize: Int,
-                  progress: (Int, Int) -> Void) throws -> [RobustnessTally] {
+                  seconds: inout (corrupting: Double, model: Double), progress: (Int, Int) -> Void) throws -> [RobustnessTally] {
         var tallies = [RobustnessTally](repeating: RobustnessTally(classCount: classCount), count: cells.count)
+        guard !cells.isEmpty else { return tallies }
         let step = max(1, batchSize)
         var done = 0
         for start in stride(from: 0, to: indices.count, by: step) {
             let batchIndices = Array(indices[start..<min(indices.count, start + step)])
             let (clean, labels) = try dataset.batch(batchIndices)
             let images = try displayImages(clean)
-            for (c, cell) in cells.enumerated() {
-                let x = try inputs(images, indices: batchIndices, name: cell.name, severity: cell.severity)
-                try score(x, labels: labels, into: &tallies[c])
+            // The next cell's images are corrupted on another thread while the model runs on the current cell.
+            var pending = try timedInputs(images, batchIndices, cells[0])
+            for c in cells.indices {
+                let current = pending
+                let next = PrefetchSlot()
+                let group = DispatchGroup()
+                if c + 1 < cells.count {
+                    let cell = cells[c + 1]
+                    DispatchQueue.global().async(group: group) {
+                        next.result = Result { try timedInputs(images, batchIndices, cell) }
+                    }
+                }
+                let t0 = Date()
+                try score(current.tensor, labels: labels, into: &tallies[c])
+                seconds.model += Date().timeIntervalSince(t0)
+                seconds.corrupting += current.seconds
+                group.wait()
+                if let result = next.result { pending = try result.get() }
             }
             done += batchIndices.count
             progress(done, indices.count)
         }
         return tallies
+    }
+
+    /// `inputs` with the wall-clock seconds it took.
+    func timedInputs(_ images: [RGBImage8], _ indices: [Int], _ cell: (name: String, severity: Int)) throws -> (tensor: Tensor, seconds: Double) {
+        let start = Date()
+        let tensor = try inputs(images, indices: indices, name: cell.name, severity: cell.severity)
+        return (tensor, Date().timeIntervalSince(start))
     }
 
     /// Edge-pads an image to at least `side` x `side` (centred); returns the offsets of the original.

@@ -21,6 +21,8 @@ public struct RobustnessSection: ReportSection {
         var output = try pages(result, context: context)
         if case .object(var entries) = output.numbers {
             entries.append(("seconds", .number(Date().timeIntervalSince(began))))
+            entries.append(("seconds_corrupting", .number(result.secondsCorrupting)))
+            entries.append(("seconds_model", .number(result.secondsModel)))
             output.numbers = .object(entries)
         }
         return output
@@ -51,8 +53,9 @@ public struct RobustnessSection: ReportSection {
             profile: profile, jpegQ85: options.jpegQ85, seed: UInt64(context.job.seed), classCount: classCount, sampleShape: shape)
         let cells = corruptions.flatMap { name in severities.map { (name: name, severity: $0) } }
         let started = Date()
-        let tallies = try pipeline.evaluate(dataset: context.dataset, indices: indices, cells: cells, batchSize: context.job.batchSize) {
-            done, total in
+        var seconds = (corrupting: 0.0, model: 0.0)
+        let tallies = try pipeline.evaluate(dataset: context.dataset, indices: indices, cells: cells, batchSize: context.job.batchSize,
+                                            seconds: &seconds) { done, total in
             context.log(String(format: "robustness: %d of %d images through %d cells (%.0f s)", done, total, cells.count,
                                Date().timeIntervalSince(started)))
         }
@@ -69,7 +72,8 @@ public struct RobustnessSection: ReportSection {
             channels: shape[0], images: indices.count, classCount: classCount, clean: clean, cells: grid,
             alexNetApplies: RobustnessMetrics.alexNetApplies(profileIsImageNet: profile == .imagenet, height: height, width: width,
                                                             classes: classCount),
-            baseline: baseline, jpegQ85: options.jpegQ85, sample: sample)
+            baseline: baseline, jpegQ85: options.jpegQ85, sample: sample, secondsCorrupting: seconds.corrupting,
+            secondsModel: seconds.model)
     }
 
     /// A stratified seeded sample of `imagesPerCorruption` images (all when 0 or at least the dataset size), sorted.
