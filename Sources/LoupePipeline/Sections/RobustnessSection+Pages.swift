@@ -25,12 +25,12 @@ extension RobustnessSection {
         }
     }
 
-    /// A name of at most 7 characters for crowded chart axes.
+    /// A name of at most 6 characters for crowded chart axes.
     static func shortTitle(_ name: String) -> String {
-        let table = ["gaussian_noise": "Gauss", "shot_noise": "Shot", "impulse_noise": "Impulse", "defocus_blur": "Defocus",
+        let table = ["gaussian_noise": "Gauss", "shot_noise": "Shot", "impulse_noise": "Impul.", "defocus_blur": "Defoc.",
                      "glass_blur": "Glass", "motion_blur": "Motion", "zoom_blur": "Zoom", "snow": "Snow", "frost": "Frost", "fog": "Fog",
                      "brightness": "Bright", "contrast": "Contr.", "elastic_transform": "Elastic", "pixelate": "Pixel",
-                     "jpeg_compression": "JPEG", "speckle_noise": "Speckle", "gaussian_blur": "G.blur", "spatter": "Spatter",
+                     "jpeg_compression": "JPEG", "speckle_noise": "Speck.", "gaussian_blur": "G.blur", "spatter": "Spatt.",
                      "saturate": "Satur."]
         return table[name] ?? name
     }
