@@ -156,4 +156,30 @@ final class RobustnessSectionTests: XCTestCase {
         XCTAssertEqual(Array(padded.image.bytes[0..<12]), [1, 2, 3, 1, 2, 3, 4, 5, 6, 4, 5, 6])
         XCTAssertEqual(try CorruptionPipeline.cropped(padded.image, top: 1, left: 1, height: 1, width: 2).bytes, [1, 2, 3, 4, 5, 6])
     }
+
+    /// Through `loupe run`: summary.json carries the cells, and a second job normalises by the first run's file.
+    func testRunThroughConfigWithBaseline() throws {
+        let scratch = try PipelineScratch("robustness-run")
+        _ = try scratch.writeTinyModel("tiny.onnx", classes: 10)
+        let section = #""robustness": {"corruptions": ["fog", "pixelate"], "severities": [2, 4], "images_per_corruption": 10}"#
+        let job = #"{"name": "a", "model": {"path": "tiny.onnx"}, "dataset": {"kind": "synthetic-shapes", "count": 20}, "sections": {"summary": true, \#(section)}, "seed": 5}"#
+        let first = scratch.run(try scratch.write(#"{"jobs": [\#(job)]}"#, to: "one.json"))
+        XCTAssertEqual(first.code, 0, first.lines.joined(separator: "\n"))
+        let run = try XCTUnwrap(scratch.runs("a").first)
+        let summaryPath = scratch.path("reports/a/\(run)/summary.json")
+        let text = try String(contentsOfFile: summaryPath, encoding: .utf8)
+        XCTAssertTrue(text.contains("\"format\": \"loupe-robustness-1\""))
+        XCTAssertTrue(text.contains("edge-padded to 32x32"), "8x8 inputs are padded for the corruptions")
+        XCTAssertFalse(text.contains("seconds"), "timings stay out of summary.json")
+        let withBaseline = job.replacingOccurrences(of: #""name": "a""#, with: #""name": "b""#)
+            .replacingOccurrences(of: #""images_per_corruption": 10"#, with: #""images_per_corruption": 10, "baseline": "reports/a/\#(run)/summary.json""#)
+        let second = scratch.run(try scratch.write(#"{"jobs": [\#(withBaseline)]}"#, to: "two.json"))
+        XCTAssertEqual(second.code, 0, second.lines.joined(separator: "\n"))
+        let runB = try XCTUnwrap(scratch.runs("b").first)
+        let json = try JSONValue.parse(Data(contentsOf: URL(fileURLWithPath: scratch.path("reports/b/\(runB)/summary.json"))))
+        guard case .object(let top) = json, case .object(let robustness)? = top["robustness"] else { return XCTFail("no robustness") }
+        XCTAssertEqual(robustness["normalisation"], .string("baseline"))
+        // Same model, images and seed: the run equals its baseline, so mCE is exactly 100%.
+        XCTAssertEqual(robustness["mce"], .number(1))
+    }
 }
