@@ -86,7 +86,7 @@ extension RobustnessSection {
                 LineSeries(Self.title(r.corruptions[c]), points: [(0, r.cleanAccuracy)] + zip(r.severities, accuracy[c]).map { (Double($0), $1) })
             }
             blocks.append(.chart(Chart(.line(series: series, logY: false), title: family, xLabel: "severity (0 = clean)",
-                                       yLabel: "accuracy", height: 150)))
+                                       yLabel: "accuracy", height: 150, yCovers: [0, 1])))
         }
         blocks += try corruptionErrorBlocks(r, context: context)
         blocks += try calibrationBlocks(r, context: context)
@@ -153,7 +153,7 @@ extension RobustnessSection {
         blocks.append(.chart(Chart(.line(series: [series("accuracy", \.accuracy), series("mean confidence", \.meanConfidence),
                                                   series("ECE (15 bins)", \.expectedCalibrationError, dashed: true)], logY: false),
                                    title: "Accuracy, confidence and calibration error by severity (pooled over the corruptions)",
-                                   xLabel: "severity (0 = clean)", yLabel: "fraction", height: 190)))
+                                   xLabel: "severity (0 = clean)", yLabel: "fraction", height: 190, yCovers: [0, 1])))
         let rows: [[TableCell]] = [[.text("clean"), .number(r.clean.bins.accuracy), .number(r.clean.bins.meanConfidence),
                                     .number(r.clean.bins.expectedCalibrationError)]]
             + per.map { [.text("severity \($0.severity)"), .number($0.bins.accuracy), .number($0.bins.meanConfidence),
