@@ -16,7 +16,7 @@ public struct RobustnessOptions: Sendable, Equatable {
     /// Severities evaluated, each 1...5.
     public var severities = [1, 2, 3, 4, 5]
     /// Images per corruption and severity: a stratified seeded sample of the dataset; 0 means every image.
-    public var imagesPerCorruption = 500
+    public var imagesPerCorruption = RobustnessOptions.defaultImages
     /// Constant profile.
     public var profile = ProfileChoice.auto
     /// Another run's `summary.json` whose per-cell errors normalise CE (absolute path, already resolved).
@@ -25,7 +25,7 @@ public struct RobustnessOptions: Sendable, Equatable {
     public var jpegQ85 = false
 
     /// The default images per corruption (keeps the demo under a minute in release builds on 2 cores).
-    public static let defaultImages = 500
+    public static let defaultImages = 300
 
     public init() {}
 
