@@ -21,4 +21,27 @@ func runReportingErrors(_ body: () throws -> Void) throws {
     }
 }
 
-Loupe.main()
+/// Parses and runs; command-line mistakes become one `error:` line and exit code 2 (README, "Exit codes").
+func runLoupe() -> Never {
+    do {
+        var command = try Loupe.parseAsRoot()
+        try command.run()
+        exit(0)
+    } catch let code as ExitCode {
+        exit(code.rawValue)
+    } catch {
+        let code = Loupe.exitCode(for: error)
+        if code == .success {
+            print(Loupe.fullMessage(for: error))
+            exit(0)
+        }
+        if code == .validationFailure {
+            let message = Loupe.message(for: error).split(whereSeparator: \.isNewline).joined(separator: "; ")
+            FileHandle.standardError.write(Data("error: \(message) (see 'loupe help')\n".utf8))
+            exit(2)
+        }
+        Loupe.exit(withError: error)
+    }
+}
+
+runLoupe()

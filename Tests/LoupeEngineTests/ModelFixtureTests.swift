@@ -7,8 +7,8 @@ import XCTest
 
 /// Every reference model's outputs match onnxruntime within 1e-4·max(1, max|ref|).
 final class ModelFixtureTests: XCTestCase {
-    func runCase(_ name: String, file: StaticString = #filePath, line: UInt = #line) throws {
-        guard let fixture = try Fixtures.cases("models").first(where: { $0.name == name }) else {
+    func runCase(_ name: String, manifest: String = "manifest.json", file: StaticString = #filePath, line: UInt = #line) throws {
+        guard let fixture = try Fixtures.cases("models", manifest: manifest).first(where: { $0.name == name }) else {
             return XCTFail("no fixture named \(name)", file: file, line: line)
         }
         let model = try Model(path: try Fixtures.modelPath("models", fixture))
@@ -40,6 +40,9 @@ final class ModelFixtureTests: XCTestCase {
     func testExternalData() throws { try runCase("external_data") }
     func testResNet18() throws { try runCase("resnet18") }
     func testMobileNetV3Small() throws { try runCase("mobilenetv3_small") }
+    func testTrainedMNISTCNN() throws { try runCase("mnist_cnn", manifest: "trained_manifest.json") }
+    func testTrainedMNISTPerceptron() throws { try runCase("mnist_mlp", manifest: "trained_manifest.json") }
+    func testTrainedCIFARCNN() throws { try runCase("cifar_cnn", manifest: "trained_manifest.json") }
 
     /// ResNet-18 (10 classes, folded BatchNorm) has 11,173,002 float parameters, and the summary says so.
     func testResNet18ParameterCountAndMultiplyAdds() throws {

@@ -33,6 +33,23 @@ final class CommandLineTests: XCTestCase {
         }
     }
 
+    /// Command-line mistakes (missing argument, unknown option or subcommand) exit 2 with one `error:` line.
+    func testBadCommandLinesExitWithCode2AndOneLine() throws {
+        let cases: [([String], String)] = [
+            (["embed", "--method", "pca"], "--input"),
+            (["inspect"], "model"),
+            (["run", "--no-such-flag"], "--no-such-flag"),
+            (["no-such-command"], "no-such-command"),
+        ]
+        for (arguments, text) in cases {
+            let (code, stderr) = try loupe(arguments)
+            XCTAssertEqual(code, 2, "\(arguments): \(stderr)")
+            XCTAssertEqual(stderr.split(separator: "\n").count, 1, "\(arguments): \(stderr)")
+            XCTAssertTrue(stderr.hasPrefix("error: ") && stderr.contains(text), "\(arguments): \(stderr)")
+        }
+        XCTAssertEqual(try loupe(["--help"]).code, 0)
+    }
+
     func testAttributeRefusesBadRequests() throws {
         let model = try Fixtures.modelPath("models", try XCTUnwrap(try Fixtures.cases("models").first { $0.name == "cnn_opset17" }))
         let input = Fixtures.path("models", "cnn_opset17.input.npy")

@@ -67,9 +67,9 @@ public struct WeightsRecipe: Decodable {
 
 /// Reads fixture manifests and prepares model folders.
 public enum Fixtures {
-    /// The cases of `Tests/Fixtures/<group>/manifest.json`.
-    public static func cases(_ group: String) throws -> [FixtureCase] {
-        let url = fixturesDirectory.appendingPathComponent(group).appendingPathComponent("manifest.json")
+    /// The cases of `Tests/Fixtures/<group>/<manifest>` (`manifest.json` unless named).
+    public static func cases(_ group: String, manifest: String = "manifest.json") throws -> [FixtureCase] {
+        let url = fixturesDirectory.appendingPathComponent(group).appendingPathComponent(manifest)
         return try JSONDecoder().decode([FixtureCase].self, from: Data(contentsOf: url))
     }
 

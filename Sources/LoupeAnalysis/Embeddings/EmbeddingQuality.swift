@@ -9,14 +9,21 @@ public enum EmbeddingQuality {
     /// neighbours of i in the embedding and `r(i,j) = 1 + #{l ≠ i : d(i,l) < d(i,j)}` the tie-robust
     /// input-space rank (input distances in Float64 through `dgemm`). Requires `k < N/2`.
     public static func trustworthiness(input: EmbeddingPoints, embedding: EmbeddingPoints, k: Int = 10) throws -> Double {
+        try trustworthiness(input: input, embeddings: [embedding], k: k)[0]
+    }
+
+    /// Trustworthiness T(k) of several embeddings of the same input, sharing one pass over the input distances.
+    public static func trustworthiness(input: EmbeddingPoints, embeddings: [EmbeddingPoints], k: Int = 10) throws -> [Double] {
         let n = input.count
-        guard embedding.count == n else {
+        for embedding in embeddings where embedding.count != n {
             throw LoupeError(.invalidInput, location: "embedding", "has \(embedding.count) points, input has \(n)")
         }
         guard k >= 1, 2 * k < n else {
             throw LoupeError(.invalidConfig, location: "trustworthiness", "needs 1 <= k < N/2, got k = \(k) for N = \(n)")
         }
-        let neighbours = try NearestNeighbors.search(embedding, k: k)
+        let maps = embeddings.count
+        guard maps > 0 else { return [] }
+        let graphs = try embeddings.map { try NearestNeighbors.search($0, k: k) }
         let d = input.dimension
         var x = [Double](repeating: 0, count: n * d)
         var mean = [Double](repeating: 0, count: d)
@@ -27,17 +34,17 @@ public enum EmbeddingQuality {
         for i in 0..<n { for c in 0..<d { norms[i] += x[i * d + c] * x[i * d + c] } }
         let block = 64
         let blocks = (n + block - 1) / block
-        var penalties = [Double](repeating: 0, count: blocks)
+        var penalties = [Double](repeating: 0, count: blocks * maps)  // [block][map]
         x.withUnsafeBufferPointer { xs in
             norms.withUnsafeBufferPointer { ns in
                 penalties.withUnsafeMutableBufferPointer { pb in
                     let xb = UncheckedBox(xs), nb = UncheckedBox(ns), pp = SendablePointer(pb.baseAddress!)
-                    let graph = UncheckedBox(neighbours)
+                    let neighbours = UncheckedBox(graphs)
                     Parallel.forEachChunk(blocks) { range in
                         var row = [Double](repeating: 0, count: block * n)
                         for b in range {
                             let start = b * block, rows = min(block, n - start)
-                            var penalty = 0.0
+                            var penalty = [Double](repeating: 0, count: maps)
                             row.withUnsafeMutableBufferPointer { rb in
                                 let r = rb.baseAddress!
                                 cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(n), Int32(d), -2,
@@ -47,25 +54,29 @@ public enum EmbeddingQuality {
                                     let line = r + a * n
                                     for j in 0..<n { line[j] += nb.value[i] + nb.value[j] }
                                     line[i] = -Double.infinity  // never counted as closer
-                                    for q in 0..<k {
-                                        let j = Int(graph.value.indices[i * k + q])
-                                        let threshold = line[j]
-                                        var closer = 0
-                                        for l in 0..<n where line[l] < threshold { closer += 1 }
-                                        let rank = closer  // self (−∞) is counted once: rank = 1 + #others closer
-                                        penalty += Double(max(0, rank - k))
+                                    for m in 0..<maps {
+                                        for q in 0..<k {
+                                            let j = Int(neighbours.value[m].indices[i * k + q])
+                                            let threshold = line[j]
+                                            var closer = 0
+                                            for l in 0..<n where line[l] < threshold { closer += 1 }
+                                            let rank = closer  // self (−∞) is counted once: rank = 1 + #others closer
+                                            penalty[m] += Double(max(0, rank - k))
+                                        }
                                     }
                                 }
                             }
-                            pp.base[b] = penalty
+                            for m in 0..<maps { pp.base[b * maps + m] = penalty[m] }
                         }
                     }
                 }
             }
         }
-        let total = penalties.reduce(0, +)
         let nn = Double(n), kk = Double(k)
-        return 1 - 2 / (nn * kk * (2 * nn - 3 * kk - 1)) * total
+        return (0..<maps).map { m in
+            let total = (0..<blocks).reduce(0.0) { $0 + penalties[$1 * maps + m] }
+            return 1 - 2 / (nn * kk * (2 * nn - 3 * kk - 1)) * total
+        }
     }
 
     /// Leave-one-out k-NN class accuracy: each point is classified by a majority vote of its k nearest

@@ -61,6 +61,8 @@ public struct JobConfig: Sendable {
     public var weights = WeightsOptions()
     /// Options of the activations section.
     public var activations = ActivationsOptions()
+    /// Options of the embeddings section.
+    public var embeddings = EmbeddingsOptions()
     /// Options of the robustness section.
     public var robustness = RobustnessOptions()
 }
@@ -173,6 +175,7 @@ public struct LoupeConfig: Sendable {
         var gradients = GradientsOptions()
         var weights = WeightsOptions()
         var activations = ActivationsOptions()
+        var embeddings = EmbeddingsOptions()
         var robustness = RobustnessOptions()
         if let sectionObject = reader.object(job["sections"], "\(path).sections", allowed: sectionNames) {
             sections = sectionNames.filter { name in
@@ -184,6 +187,7 @@ public struct LoupeConfig: Sendable {
             weights = readWeights(sectionObject["weights"], "\(path).sections.weights", reader: reader)
             activations = readActivations(sectionObject["activations"], "\(path).sections.activations", reader: reader)
             gradients = readGradients(sectionObject["gradients"], "\(path).sections.gradients", reader: reader)
+            embeddings = readEmbeddings(sectionObject["embeddings"], "\(path).sections.embeddings", reader: reader)
             robustness = readRobustness(sectionObject["robustness"], "\(path).sections.robustness", reader: reader, folder: folder)
             if !sections.contains("summary") { sections.insert("summary", at: 0) }
         }
@@ -204,6 +208,7 @@ public struct LoupeConfig: Sendable {
         config.gradients = gradients
         config.weights = weights
         config.activations = activations
+        config.embeddings = embeddings
         config.robustness = robustness
         return config
     }

@@ -146,7 +146,7 @@ struct JobRunner {
             ("sections", .list(job.sections.map { .text($0) })),
             ("reproducible", .flag(reproducible)),
             ("timings_seconds", .object(timings.map { ($0.0, .number($0.1)) })),
-            ("resolved_config", .text(String(describing: job))),
+            ("resolved_config", SummaryValue(reflecting: job)),
         ])
     }
 

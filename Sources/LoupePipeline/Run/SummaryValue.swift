@@ -65,13 +65,18 @@ public indirect enum SummaryValue: Sendable, Equatable {
             return .object(entries.compactMap { key, value in
                 if SummaryValue.isTiming(key) { return (key, value) }
                 let inner = value.timingsOnly
-                if case .object(let e) = inner, e.isEmpty { return nil }
-                if case .list(let l) = inner, l.allSatisfy({ if case .object(let e) = $0 { return e.isEmpty }; return false }) { return nil }
-                if case .object = inner { return (key, inner) }
-                if case .list = inner { return (key, inner) }
-                return nil
+                return inner.holdsNoTiming ? nil : (key, inner)
             })
         default: return .object([])
+        }
+    }
+
+    /// True for what `timingsOnly` leaves of a tree without timings: empty objects, and lists of them.
+    var holdsNoTiming: Bool {
+        switch self {
+        case .object(let entries): return entries.isEmpty
+        case .list(let items): return items.allSatisfy(\.holdsNoTiming)
+        default: return true
         }
     }
 

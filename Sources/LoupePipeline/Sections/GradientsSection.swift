@@ -42,9 +42,13 @@ public struct GradientsSection: ReportSection {
         blocks.append(.heading("Gradient flow through the layers", level: 2))
         let layers = try layerStatistics(context)
         blocks += layers.blocks
-        blocks.append(.heading("Grad-CAM on the most confused classes", level: 2))
-        let confused = try confusedPairs(context)
-        blocks += confused.blocks
+        // confusedPairs is 0 when asked for, or when the model has no layer Grad-CAM could use.
+        var confused: (blocks: [Block], numbers: SummaryValue, arrays: [(String, Tensor)]) = ([], .list([]), [])
+        if options.confusedPairs > 0 {
+            blocks.append(.heading("Grad-CAM on the most confused classes", level: 2))
+            confused = try confusedPairs(context)
+            blocks += confused.blocks
+        }
         blocks += try context.templates.blocks("gradients_caveats", context: [:])
         let numbers = SummaryValue.object([
             ("gallery", gallery.numbers), ("layers", layers.numbers), ("confused_pairs", confused.numbers),

@@ -5,6 +5,7 @@ public enum SectionRegistry {
         WeightsSection.self,
         ActivationsSection.self,
         GradientsSection.self,
+        EmbeddingsSection.self,
         RobustnessSection.self,
     ]
 
@@ -14,6 +15,7 @@ public enum SectionRegistry {
         case GradientsSection.name: return GradientsSection(options: job.gradients)
         case WeightsSection.name: return WeightsSection(options: job.weights)
         case ActivationsSection.name: return ActivationsSection(options: job.activations)
+        case EmbeddingsSection.name: return EmbeddingsSection(options: job.embeddings)
         case RobustnessSection.name: return RobustnessSection(options: job.robustness)
         default: break
         }

@@ -126,7 +126,9 @@ enum WeightFigures {
         }
         let peak = max(1e-12, Double(summed.flatMap { $0 }.lazy.filter(\.isFinite).map { abs($0) }.max() ?? 1))
         let range = -peak...peak
-        let factor = TensorFigures.factor(max(h, w), toReach: 56)
+        // Ten or fewer templates (a linear classifier's classes) get two rows of larger tiles.
+        let (columns, cellWidth) = shown <= 10 ? (5, 84.0) : (8, 56.0)
+        let factor = TensorFigures.factor(max(h, w), toReach: Int(cellWidth))
         let cells = try summed.enumerated().map { u, map in
             Figure.Cell(try RasterImage.heatmap(map, width: w, height: h, colorMap: .diverging, range: range).upscaled(by: factor),
                         caption: "unit \(u)")
@@ -135,10 +137,10 @@ enum WeightFigures {
         part.blocks += try templates.blocks("weights_templates", context: TensorFigures.context([
             "node": layer.nodeName, "units": units, "shown": shown, "size": "\(h)×\(w)", "summed": c > 1 ? "yes" : nil,
         ]))
-        part.blocks.append(.figure(Figure(cells: cells, columns: 8,
+        part.blocks.append(.figure(Figure(cells: cells, columns: columns,
                                           caption: "Weights of \(shown) of \(units) units of \(layer.nodeName) laid out as \(c > 1 ? "\(c)-channel images summed over channels" : "images") (\(h)×\(w)); red pushes the unit up, blue down; one symmetric scale.",
-                                          colorBar: ColorBar(colorMap: .diverging, range: range, label: "weight"), maxCellWidth: 56)))
-        part.figures.append(("fc_templates", try TensorFigures.mosaic(cells.map(\.image), columns: 8, gap: 2)))
+                                          colorBar: ColorBar(colorMap: .diverging, range: range, label: "weight"), maxCellWidth: cellWidth)))
+        part.figures.append(("fc_templates", try TensorFigures.mosaic(cells.map(\.image), columns: columns, gap: 2)))
         part.numbers = .object([("node", .text(layer.nodeName)), ("weight", .text(layer.weightName)),
                                 ("units", .integer(units)), ("units_shown", .integer(shown)), ("abs_max", .number(limit)),
                                 ("display_abs_max", .number(peak))])
