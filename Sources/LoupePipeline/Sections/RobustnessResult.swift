@@ -148,7 +148,11 @@ struct RobustnessResult {
         if corruptions.contains(where: { !(Corruptions.all[$0]?.isDeterministic ?? true) }) {
             lines.append("Random corruptions draw from Loupe's own generator, seeded per image, corruption and severity: they match the references in distribution (spec §7.4), not image for image.")
         }
-        for name in corruptions { lines += Corruptions.all[name]?.deviations ?? [] }
+        for name in corruptions {
+            // Notes about the ImageNet profile away from 224x224 apply only there.
+            let notes = Corruptions.all[name]?.deviations ?? []
+            lines += notes.filter { !$0.contains("ImageNet profile") || (profile == .imagenet && !(height == 224 && width == 224)) }
+        }
         return lines
     }
 }
