@@ -69,6 +69,8 @@ public struct JobConfig: Sendable {
     public var features = FeaturesOptions()
     /// Optional training images (same object as `dataset`) for tests that retrain the model.
     public var trainingData: DatasetConfig?
+    /// Options of the robustness section.
+    public var robustness = RobustnessOptions()
 }
 
 /// A job the config describes wrongly, with every problem found in it.
@@ -182,6 +184,7 @@ public struct LoupeConfig: Sendable {
         var sanity = SanityOptions()
         var embeddings = EmbeddingsOptions()
         var features = FeaturesOptions()
+        var robustness = RobustnessOptions()
         if let sectionObject = reader.object(job["sections"], "\(path).sections", allowed: sectionNames) {
             sections = sectionNames.filter { name in
                 guard let option = sectionObject[name] else { return false }
@@ -195,6 +198,7 @@ public struct LoupeConfig: Sendable {
             sanity = readSanity(sectionObject["sanity"], "\(path).sections.sanity", reader: reader)
             embeddings = readEmbeddings(sectionObject["embeddings"], "\(path).sections.embeddings", reader: reader)
             features = readFeatures(sectionObject["features"], "\(path).sections.features", reader: reader)
+            robustness = readRobustness(sectionObject["robustness"], "\(path).sections.robustness", reader: reader, folder: folder)
             if !sections.contains("summary") { sections.insert("summary", at: 0) }
         }
         let output = outputOverride ?? resolve(reader.string(job, "output", path) ?? "reports", in: folder)
@@ -218,6 +222,7 @@ public struct LoupeConfig: Sendable {
         config.embeddings = embeddings
         config.features = features
         config.trainingData = readTrainingData(job["training_data"], "\(path).training_data", reader: reader, folder: folder)
+        config.robustness = robustness
         return config
     }
 

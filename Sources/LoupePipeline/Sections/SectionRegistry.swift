@@ -6,6 +6,7 @@ public enum SectionRegistry {
         ActivationsSection.self,
         GradientsSection.self,
         SanitySection.self,
+        RobustnessSection.self,
         EmbeddingsSection.self,
         FeaturesSection.self,
     ]
@@ -19,6 +20,7 @@ public enum SectionRegistry {
         case SanitySection.name: return SanitySection(options: job.sanity)
         case EmbeddingsSection.name: return EmbeddingsSection(options: job.embeddings)
         case FeaturesSection.name: return FeaturesSection(options: job.features, trainingData: job.trainingData)
+        case RobustnessSection.name: return RobustnessSection(options: job.robustness)
         default: break
         }
         return section(named: name)?.init()
