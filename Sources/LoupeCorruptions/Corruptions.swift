@@ -35,6 +35,13 @@ public enum Corruptions {
         return type
     }
 
+    /// Encodes an image as baseline JPEG (IJG tables at `quality`, 4:2:0) and decodes it, as the published
+    /// ImageNet-C files were stored (quality 85, spec §2.3).
+    public static func jpegRoundTrip(_ image: RGBImage8, quality: Int) throws -> RGBImage8 {
+        let bytes = try JPEGRoundTrip.apply(image.bytes, width: image.width, height: image.height, quality: min(100, max(1, quality)))
+        return try RGBImage8(width: image.width, height: image.height, bytes: bytes)
+    }
+
     /// The generator seed for one (image seed, corruption, severity): a stable hash (spec §2.4).
     public static func generatorSeed(seed: UInt64, name: String, severity: Int) -> UInt64 {
         var hash: UInt64 = 0xCBF2_9CE4_8422_2325

@@ -14,6 +14,21 @@ final class ModelTests: XCTestCase {
         XCTAssertEqual(NiceTicks.linear(-2...2, maxCount: 4).label(-2), "−2")
     }
 
+    /// A line chart's `yCovers` widens the y axis to cover it (tick labels 0 ... 1 for data in 0.6 ... 0.9).
+    func testLineChartYRangeWidensTheAxis() {
+        func labels(_ covers: [Double]) -> [String] {
+            let canvas = RecordingCanvas()
+            try? canvas.beginPage(size: Size(width: 400, height: 300))
+            let chart = Chart(.line(series: [LineSeries("a", points: [(0, 0.6), (5, 0.9)])], logY: false), height: 200, yCovers: covers)
+            ChartRenderer(canvas: canvas, theme: Theme()).draw(chart, in: Rect(x: 0, y: 0, width: 400, height: 200))
+            try? canvas.endPage()
+            return canvas.texts(onPage: 1)
+        }
+        XCTAssertFalse(labels([]).contains("0.2"), "\(labels([]))")
+        XCTAssertTrue(labels([0, 1]).contains("0.2"), "\(labels([0, 1]))")
+        XCTAssertTrue(labels([0, 1]).contains("1.0"))
+    }
+
     func testLogDecades() {
         let t = NiceTicks.decades(0.003...20)
         XCTAssertEqual(t.values, [-3, -2, -1, 0, 1, 2])

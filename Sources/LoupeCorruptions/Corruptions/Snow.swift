@@ -6,6 +6,7 @@ public enum Snow: Corruption {
     public static let isDeterministic = false
     public static let deviations = [
         "snow: the flake layer is blurred with the ImageMagick kernel of spec §3.3 instead of ImageMagick itself (≤ 2 grey levels, §5.3)",
+        "snow: away from 224x224 the ImageNet profile follows imagecorruptions 1.1.2 (whole zoomed layer blurred in float, cropped from the top-left)",
     ]
     typealias Row = (mean: Double, sd: Double, zoom: Double, threshold: Double, radius: Int, sigma: Double, blend: Double)
     static let cifar: [Row] = [(0.1, 0.2, 1, 0.6, 8, 3, 0.95), (0.1, 0.2, 1, 0.5, 10, 4, 0.9), (0.15, 0.3, 1.75, 0.55, 10, 4, 0.9),
@@ -19,17 +20,22 @@ public enum Snow: Corruption {
         let w = image.width, h = image.height, count = w * h
         var field = [Float](repeating: 0, count: count)
         for i in 0..<count { field[i] = Float(generator.normal(mean: c.mean, sd: c.sd)) }
-        field = ClippedZoom.apply(field, height: h, width: w, channels: 1, zoom: c.zoom)
-        // Threshold, clip, quantise to 8 bit by truncation (the reference's PNG hand-off to ImageMagick).
-        let quantised = field.map { v -> Double in
-            let t = v < Float(c.threshold) ? 0 : min(max(v, 0), 1)
-            return Double(UInt8(t * 255))
+        let layer: [Double]
+        if profile == .imagenet && !(w == 224 && h == 224) {
+            layer = genericLayer(field, height: h, width: w, row: c, generator: &generator)
+        } else {
+            field = ClippedZoom.apply(field, height: h, width: w, channels: 1, zoom: c.zoom)
+            // Threshold, clip, quantise to 8 bit by truncation (the reference's PNG hand-off to ImageMagick).
+            let quantised = field.map { v -> Double in
+                let t = v < Float(c.threshold) ? 0 : min(max(v, 0), 1)
+                return Double(UInt8(t * 255))
+            }
+            let angle = generator.uniform(-135, -45)
+            let blurred = Correlation.motionBlur(Plane(height: h, width: w, channels: 1, values: quantised),
+                                                 radius: c.radius, sigma: c.sigma, angleDegrees: angle)
+            // ImageMagick writes 8-bit output (rounded), read back and divided by 255.
+            layer = blurred.values.map { (min(max($0, 0), 255)).rounded() / 255 }
         }
-        let angle = generator.uniform(-135, -45)
-        let blurred = Correlation.motionBlur(Plane(height: h, width: w, channels: 1, values: quantised),
-                                             radius: c.radius, sigma: c.sigma, angleDegrees: angle)
-        // ImageMagick writes 8-bit output (rounded), read back and divided by 255.
-        let layer = blurred.values.map { (min(max($0, 0), 255)).rounded() / 255 }
         let x = image.unitFloats
         var out = [Double](repeating: 0, count: x.count)
         let b = Float(c.blend)
@@ -44,5 +50,20 @@ public enum Snow: Corruption {
             }
         }
         return .fromUnit(out, width: w, height: h)
+    }
+
+    /// `imagecorruptions` 1.1.2 (ImageNet profile away from 224x224): the zoomed field keeps its full size, is
+    /// blurred in float, rounded to 8 bit, and cropped to the image from the top-left corner.
+    static func genericLayer(_ field: [Float], height h: Int, width w: Int, row c: Row, generator: inout SeededGenerator) -> [Double] {
+        let zoomed = ClippedZoom.untrimmed(field, height: h, width: w, zoom: c.zoom)
+        let values = zoomed.values.map { v -> Double in Double(v < Float(c.threshold) ? 0 : min(max(v, 0), 1)) * 255 }
+        let angle = generator.uniform(-135, -45)
+        let blurred = Correlation.motionBlur(Plane(height: zoomed.height, width: zoomed.width, channels: 1, values: values),
+                                             radius: c.radius, sigma: c.sigma, angleDegrees: angle)
+        var layer = [Double](repeating: 0, count: h * w)
+        for y in 0..<h {
+            for x in 0..<w { layer[y * w + x] = (min(max(blurred.values[y * zoomed.width + x], 0), 255)).rounded() / 255 }
+        }
+        return layer
     }
 }

@@ -61,12 +61,16 @@ public struct JobConfig: Sendable {
     public var weights = WeightsOptions()
     /// Options of the activations section.
     public var activations = ActivationsOptions()
+    /// Options of the sanity section.
+    public var sanity = SanityOptions()
     /// Options of the embeddings section.
     public var embeddings = EmbeddingsOptions()
     /// Options of the features section.
     public var features = FeaturesOptions()
     /// Optional training images (same object as `dataset`) for tests that retrain the model.
     public var trainingData: DatasetConfig?
+    /// Options of the robustness section.
+    public var robustness = RobustnessOptions()
 }
 
 /// A job the config describes wrongly, with every problem found in it.
@@ -177,8 +181,10 @@ public struct LoupeConfig: Sendable {
         var gradients = GradientsOptions()
         var weights = WeightsOptions()
         var activations = ActivationsOptions()
+        var sanity = SanityOptions()
         var embeddings = EmbeddingsOptions()
         var features = FeaturesOptions()
+        var robustness = RobustnessOptions()
         if let sectionObject = reader.object(job["sections"], "\(path).sections", allowed: sectionNames) {
             sections = sectionNames.filter { name in
                 guard let option = sectionObject[name] else { return false }
@@ -189,8 +195,10 @@ public struct LoupeConfig: Sendable {
             weights = readWeights(sectionObject["weights"], "\(path).sections.weights", reader: reader)
             activations = readActivations(sectionObject["activations"], "\(path).sections.activations", reader: reader)
             gradients = readGradients(sectionObject["gradients"], "\(path).sections.gradients", reader: reader)
+            sanity = readSanity(sectionObject["sanity"], "\(path).sections.sanity", reader: reader)
             embeddings = readEmbeddings(sectionObject["embeddings"], "\(path).sections.embeddings", reader: reader)
             features = readFeatures(sectionObject["features"], "\(path).sections.features", reader: reader)
+            robustness = readRobustness(sectionObject["robustness"], "\(path).sections.robustness", reader: reader, folder: folder)
             if !sections.contains("summary") { sections.insert("summary", at: 0) }
         }
         let output = outputOverride ?? resolve(reader.string(job, "output", path) ?? "reports", in: folder)
@@ -210,9 +218,11 @@ public struct LoupeConfig: Sendable {
         config.gradients = gradients
         config.weights = weights
         config.activations = activations
+        config.sanity = sanity
         config.embeddings = embeddings
         config.features = features
         config.trainingData = readTrainingData(job["training_data"], "\(path).training_data", reader: reader, folder: folder)
+        config.robustness = robustness
         return config
     }
 

@@ -5,6 +5,8 @@ public enum SectionRegistry {
         WeightsSection.self,
         ActivationsSection.self,
         GradientsSection.self,
+        SanitySection.self,
+        RobustnessSection.self,
         EmbeddingsSection.self,
         FeaturesSection.self,
     ]
@@ -15,8 +17,10 @@ public enum SectionRegistry {
         case GradientsSection.name: return GradientsSection(options: job.gradients)
         case WeightsSection.name: return WeightsSection(options: job.weights)
         case ActivationsSection.name: return ActivationsSection(options: job.activations)
+        case SanitySection.name: return SanitySection(options: job.sanity)
         case EmbeddingsSection.name: return EmbeddingsSection(options: job.embeddings)
         case FeaturesSection.name: return FeaturesSection(options: job.features, trainingData: job.trainingData)
+        case RobustnessSection.name: return RobustnessSection(options: job.robustness)
         default: break
         }
         return section(named: name)?.init()

@@ -11,7 +11,9 @@ extension ChartRenderer {
             let lo = max(1e-300, pow(10, floor(log10(ys.min() ?? 1)))), hi = min(1e300, pow(10, ceil(log10(ys.max() ?? 10))))
             yAxis = .log(lo...(hi > lo ? hi : lo * 10))
         } else {
-            yAxis = .linear(NiceTicks.niceDomain((ys.min() ?? 0)...(ys.max() ?? 1), maxCount: 5))
+            let covered = ys + chart.yCovers.filter(\.isFinite)
+            let lo = covered.min() ?? 0, hi = covered.max() ?? 1
+            yAxis = .linear(NiceTicks.niceDomain(lo...max(lo, hi), maxCount: 5))
         }
         let names = series.map(\.name)
         let legend = legendWidth(names)

@@ -50,11 +50,13 @@ public struct Chart: Sendable {
     public var height: Double
     /// Italic line under the plot.
     public var caption: String
+    /// Line charts: values the y axis always covers (e.g. `[0, 1]` so several panels share a scale).
+    public var yCovers: [Double]
 
     /// Creates a chart.
     public init(_ kind: ChartKind, title: String = "", xLabel: String = "", yLabel: String = "",
-                height: Double = 220, caption: String = "") {
+                height: Double = 220, caption: String = "", yCovers: [Double] = []) {
         self.kind = kind; self.title = title; self.xLabel = xLabel; self.yLabel = yLabel
-        self.height = height; self.caption = caption
+        self.height = height; self.caption = caption; self.yCovers = yCovers
     }
 }

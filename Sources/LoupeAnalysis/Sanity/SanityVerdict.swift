@@ -1,0 +1,76 @@
+import Foundation
+
+/// Thresholds of the sanity verdicts; the report and summary.json state them.
+public struct SanityThresholds: Sendable, Equatable {
+    /// A method passes the randomisation test when the mean SSIM after randomising every layer is below this.
+    public var ssim = 0.5
+    /// ... and the mean Spearman ρ (absolute maps) after randomising every layer is below this.
+    public var spearman = 0.5
+    /// RandomLogit: maps count as class-sensitive when the mean SSIM to another class's map is below this.
+    public var randomLogit = 0.5
+
+    /// The defaults: 0.5 for every threshold.
+    public init() {}
+}
+
+/// The outcome of one check.
+public enum SanityOutcome: String, Sendable, Equatable {
+    case passes
+    case fails
+    /// The measures disagree (e.g. SSIM fell below its threshold but the rank correlation did not).
+    case mixed
+    /// A needed number is missing or not finite.
+    case undetermined
+}
+
+/// Verdict logic for the sanity section (kept apart from the report so it can be tested on made-up numbers).
+public enum SanityVerdict {
+    /// Randomisation test: passes when both final similarities fall below their thresholds, fails when both stay at or above.
+    public static func randomisation(finalSSIM: Double, finalSpearman: Double, thresholds: SanityThresholds) -> SanityOutcome {
+        guard finalSSIM.isFinite, finalSpearman.isFinite else { return .undetermined }
+        let ssimDrops = finalSSIM < thresholds.ssim, rankDrops = finalSpearman < thresholds.spearman
+        if ssimDrops && rankDrops { return .passes }
+        if !ssimDrops && !rankDrops { return .fails }
+        return .mixed
+    }
+
+    /// Whether a map survives randomising the top layer group: its mean SSIM after the first cascade step
+    /// stays at or above the SSIM threshold (Guided Backprop's behaviour in Adebayo et al.).
+    public static func survivesTopLayer(firstStepSSIM: Double, thresholds: SanityThresholds) -> Bool {
+        firstStepSSIM.isFinite && firstStepSSIM >= thresholds.ssim
+    }
+
+    /// Deletion/insertion: passes when the attribution order deletes faster (lower AUC) AND inserts faster
+    /// (higher AUC) than the random order; fails when it does neither; mixed otherwise.
+    public static func faithfulness(deletionAUC: Double, insertionAUC: Double, randomDeletionAUC: Double,
+                                    randomInsertionAUC: Double) -> SanityOutcome {
+        guard [deletionAUC, insertionAUC, randomDeletionAUC, randomInsertionAUC].allSatisfy(\.isFinite) else { return .undetermined }
+        let deletes = deletionAUC < randomDeletionAUC, inserts = insertionAUC > randomInsertionAUC
+        if deletes && inserts { return .passes }
+        if !deletes && !inserts { return .fails }
+        return .mixed
+    }
+
+    /// RandomLogit: passes (class-sensitive) when the mean SSIM to another class's map is below the threshold.
+    public static func randomLogit(meanSSIM: Double, thresholds: SanityThresholds) -> SanityOutcome {
+        guard meanSSIM.isFinite else { return .undetermined }
+        return meanSSIM < thresholds.randomLogit ? .passes : .fails
+    }
+
+    /// The callout sentence of a randomisation outcome, numbers included.
+    public static func randomisationSentence(_ outcome: SanityOutcome, finalSSIM: Double, finalSpearman: Double,
+                                             thresholds: SanityThresholds) -> String {
+        let numbers = String(format: "SSIM %.2f, Spearman ρ %.2f after randomising all layers", finalSSIM, finalSpearman)
+        let limits = String(format: "thresholds %.2f / %.2f", thresholds.ssim, thresholds.spearman)
+        switch outcome {
+        case .passes:
+            return "Passes: the maps change as the model is randomised (\(numbers); both below the \(limits))."
+        case .fails:
+            return "Fails: the maps stay similar after the weights are destroyed (\(numbers); both at or above the \(limits)). Treat this method's maps as edge detection, not as an explanation of this model."
+        case .mixed:
+            return "Inconclusive: the measures disagree (\(numbers); \(limits)). Read the curves before trusting these maps."
+        case .undetermined:
+            return "Undetermined: the similarity after randomising all layers could not be computed."
+        }
+    }
+}

@@ -1,0 +1,126 @@
+import Foundation
+import LoupeCorruptions
+import LoupeData
+import LoupeReport
+import LoupeTensor
+
+/// The "Robustness" report section: accuracy, corruption error and calibration under the common corruptions.
+public struct RobustnessSection: ReportSection {
+    public static let name = "robustness"
+    public var options: RobustnessOptions
+
+    /// A section with the default options.
+    public init() { options = RobustnessOptions() }
+
+    /// A section with explicit options.
+    public init(options: RobustnessOptions) { self.options = options }
+
+    public func make(_ context: JobContext) throws -> SectionOutput {
+        let began = Date()
+        let result = try compute(context)
+        var output = try pages(result, context: context)
+        if case .object(var entries) = output.numbers {
+            entries.append(("seconds", .number(Date().timeIntervalSince(began))))
+            entries.append(("seconds_corrupting", .number(result.secondsCorrupting)))
+            entries.append(("seconds_model", .number(result.secondsModel)))
+            output.numbers = .object(entries)
+        }
+        return output
+    }
+
+    /// Samples the images, corrupts them cell by cell, runs the model and derives every metric.
+    func compute(_ context: JobContext) throws -> RobustnessResult {
+        try options.validate()
+        let shape = context.dataset.sampleShape
+        guard shape.count == 3 else {
+            throw LoupeError(.invalidInput, location: "sections.robustness", "needs image inputs [C, H, W], got \(shape)")
+        }
+        let (height, width) = (shape[1], shape[2])
+        let profile = options.resolvedProfile(height: height, width: width)
+        let corruptions = options.orderedCorruptions, severities = options.orderedSeverities
+        let classCount = context.evaluation.classCount
+        var baseline: RobustnessBaseline?
+        if let path = options.baselinePath {
+            let read = try RobustnessBaseline.read(path: path)
+            try read.checkCovers(corruptions: corruptions, severities: severities)
+            baseline = read
+        }
+        let indices = try sampleIndices(labels: context.dataset.labels, classCount: classCount, seed: UInt64(context.job.seed))
+        guard !indices.isEmpty else { throw LoupeError(.invalidInput, location: "sections.robustness", "the dataset has no images") }
+        let pipeline = CorruptionPipeline(
+            classifier: context.classifier,
+            preprocessing: Self.geometryFree(DatasetFactory.preprocessing(for: context.job, sampleShape: shape)),
+            profile: profile, jpegQ85: options.jpegQ85, seed: UInt64(context.job.seed), classCount: classCount, sampleShape: shape)
+        let cells = corruptions.flatMap { name in severities.map { (name: name, severity: $0) } }
+        let started = Date()
+        var seconds = (corrupting: 0.0, model: 0.0)
+        let tallies = try pipeline.evaluate(dataset: context.dataset, indices: indices, cells: cells, batchSize: context.job.batchSize,
+                                            seconds: &seconds) { done, total in
+            context.log(String(format: "robustness: %d of %d images through %d cells (%.0f s)", done, total, cells.count,
+                               Date().timeIntervalSince(started)))
+        }
+        var clean = RobustnessTally(classCount: classCount)
+        let evaluation = context.evaluation
+        for i in indices where i < evaluation.labels.count {
+            clean.add(label: evaluation.labels[i], prediction: evaluation.predictions[i], confidence: Double(evaluation.confidences[i]))
+        }
+        var grid = [[RobustnessTally]]()
+        for c in corruptions.indices { grid.append(Array(tallies[(c * severities.count)..<((c + 1) * severities.count)])) }
+        let sample = try sampleFigureImages(context, pipeline: pipeline, indices: indices, corruptions: corruptions)
+        return RobustnessResult(
+            corruptions: corruptions, severities: severities, profile: profile, height: height, width: width,
+            channels: shape[0], images: indices.count, classCount: classCount, clean: clean, cells: grid,
+            alexNetApplies: RobustnessMetrics.alexNetApplies(profileIsImageNet: profile == .imagenet, height: height, width: width,
+                                                            classes: classCount),
+            baseline: baseline, jpegQ85: options.jpegQ85, sample: sample, secondsCorrupting: seconds.corrupting,
+            secondsModel: seconds.model)
+    }
+
+    /// A stratified seeded sample of `imagesPerCorruption` images (all when 0 or at least the dataset size), sorted.
+    func sampleIndices(labels: [Int], classCount: Int, seed: UInt64) throws -> [Int] {
+        let wanted = options.imagesPerCorruption
+        guard wanted > 0 && wanted < labels.count else { return Array(labels.indices) }
+        let classes = max(1, Set(labels).count)
+        let perClass = (wanted + classes - 1) / classes
+        var selected = try selectIndices(labels: labels, classCount: max(classCount, (labels.max() ?? 0) + 1),
+                                         options: DatasetOptions(perClass: perClass, seed: seed ^ 0x726F_6275_7374))
+        if selected.count > wanted {
+            var generator = SeededGenerator(seed: seed ^ 0x7375_6273_6574)
+            for i in stride(from: selected.count - 1, to: 0, by: -1) { selected.swapAt(i, Int(generator.next() % UInt64(i + 1))) }
+            selected = Array(selected.prefix(wanted)).sorted()
+        }
+        return selected
+    }
+
+    /// The job's preprocessing without resize and crop: corrupted images already have the model's size.
+    static func geometryFree(_ preprocessing: Preprocessing) -> Preprocessing {
+        var copy = preprocessing
+        copy.resizeShortSide = nil
+        copy.resizeTo = nil
+        copy.centerCrop = nil
+        return copy
+    }
+
+    /// One sample image (a clean-correct one when possible, chosen with the job seed) through every corruption at severity 3.
+    func sampleFigureImages(_ context: JobContext, pipeline: CorruptionPipeline, indices: [Int],
+                            corruptions: [String]) throws -> RobustnessSample? {
+        let evaluation = context.evaluation
+        let correct = indices.filter { $0 < evaluation.labels.count && evaluation.labels[$0] == evaluation.predictions[$0] }
+        let pool = correct.isEmpty ? indices : correct
+        guard !pool.isEmpty else { return nil }
+        var generator = context.generator("robustness-sample")
+        let index = pool[Int(generator.next() % UInt64(pool.count))]
+        let (tensor, labels) = try context.dataset.batch([index])
+        guard let clean = try pipeline.displayImages(tensor).first else { return nil }
+        let images = try corruptions.map { try pipeline.corruptOne(clean, index: index, name: $0, severity: 3) }
+        return RobustnessSample(index: index, label: labels.first ?? 0, clean: clean, corrupted: images)
+    }
+}
+
+/// The sample image of the figure, clean and through each corruption at severity 3.
+struct RobustnessSample {
+    var index: Int
+    var label: Int
+    var clean: RGBImage8
+    var corrupted: [RGBImage8]
+}
