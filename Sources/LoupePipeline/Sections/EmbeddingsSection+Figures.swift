@@ -55,7 +55,7 @@ extension EmbeddingsSection {
             if map.method == "pca" {
                 fields.append(("explained_variance_ratio", .numbers(map.explainedVarianceRatio ?? [])))
             } else {
-                fields += [("kl_divergence", value(map.klDivergence)), ("kl_divergence_kind", .text(map.klIsExact ? "exact" : "barnes-hut")),
+                fields += [("kl_divergence", value(map.klDivergence)), ("kl_divergence_kind", .text(map.klIsExact ? "exact" : map.klEstimate)),
                            ("kl_divergence_approximate", value(map.klApproximate)),
                            ("iterations", .integer(map.iterations ?? 0))]
             }

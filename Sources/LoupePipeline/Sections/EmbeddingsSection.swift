@@ -14,6 +14,8 @@ struct EmbeddingMap {
     /// t-SNE: final KL(P ‖ Q) against the sparse P, and whether Z was summed over all pairs.
     var klDivergence: Double?
     var klIsExact = true
+    /// t-SNE: how Z was estimated when not exact (`barnes-hut` or `fft-interpolation`).
+    var klEstimate = "exact"
     /// t-SNE: openTSNE-style KL (sparse P, approximate Z), for comparison with the libraries.
     var klApproximate: Double?
     var iterations: Int?
@@ -120,6 +122,11 @@ public struct EmbeddingsSection: ReportSection {
                     map.xy = fit.embedding
                     map.klDivergence = fit.klDivergence
                     map.klIsExact = fit.klIsExact
+                    switch fit.repulsion {
+                    case .exact: map.klEstimate = "exact"
+                    case .barnesHut: map.klEstimate = "barnes-hut"
+                    case .fftInterpolation: map.klEstimate = "fft-interpolation"
+                    }
                     map.klApproximate = fit.klApproximate
                     map.iterations = fit.iterations
                 } catch let error as LoupeError where error.kind == .computation {
