@@ -5,23 +5,7 @@ import XCTest
 
 /// The `loupe` executable: documented exit codes and one-line errors on standard error.
 final class CommandLineTests: XCTestCase {
-    /// Runs the built `loupe` beside the test bundle; skips when it was not built.
-    func loupe(_ arguments: [String]) throws -> (code: Int32, stderr: String) {
-        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("loupe")
-        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
-            throw XCTSkip("loupe executable not built beside the tests (run `swift build --product loupe` first)")
-        }
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = Pipe()
-        try process.run()
-        let data = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
+    func loupe(_ arguments: [String]) throws -> (code: Int32, stderr: String) { try runLoupeExecutable(arguments) }
 
     func testEveryHostileModelExitsWithCode3AndOneLine() throws {
         for fixture in try Fixtures.cases("hostile") {

@@ -89,23 +89,8 @@ final class EmbedCommandTests: XCTestCase {
 
     /// The built executable (skipped when it was not built beside the tests).
     func testExecutableExitCodesAndOneLineErrors() throws {
-        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("loupe")
-        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
-            throw XCTSkip("loupe executable not built beside the tests (run `swift build --product loupe` first)")
-        }
         let (points, labels, folder) = try writePoints()
-        func loupe(_ arguments: [String]) throws -> (Int32, String) {
-            let process = Process()
-            process.executableURL = binary
-            process.arguments = ["embed"] + arguments
-            let errors = Pipe()
-            process.standardError = errors
-            process.standardOutput = Pipe()
-            try process.run()
-            let data = errors.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-        }
+        func loupe(_ arguments: [String]) throws -> (Int32, String) { try runLoupeExecutable(["embed"] + arguments) }
         let out = folder.path("xy.npy"), json = folder.path("q.json")
         let (code, stderr) = try loupe(["--input", points, "--labels", labels, "--method", "tsne", "--perplexity", "10",
                                         "--output", out, "--json", json])

@@ -3,6 +3,7 @@ import LoupeONNX
 import LoupePipeline
 import LoupeTensor
 import LoupeTestSupport
+import XCTest
 
 /// A scratch folder with tiny models and config files for pipeline tests.
 final class PipelineScratch {
@@ -53,4 +54,22 @@ final class PipelineScratch {
     func runs(_ job: String, under output: String = "reports") -> [String] {
         (try? FileManager.default.contentsOfDirectory(atPath: path("\(output)/\(job)"))) ?? []
     }
+}
+
+/// Runs the `loupe` executable built beside the test bundle; skips when it was not built.
+func runLoupeExecutable(_ arguments: [String]) throws -> (code: Int32, stderr: String) {
+    let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("loupe")
+    guard FileManager.default.isExecutableFile(atPath: binary.path) else {
+        throw XCTSkip("loupe executable not built beside the tests (run `swift build --product loupe` first)")
+    }
+    let process = Process()
+    process.executableURL = binary
+    process.arguments = arguments
+    let errors = Pipe()
+    process.standardError = errors
+    process.standardOutput = Pipe()
+    try process.run()
+    let data = errors.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
 }
