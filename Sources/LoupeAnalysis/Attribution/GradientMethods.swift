@@ -77,6 +77,21 @@ public enum NoiseTunnel {
         }
     }
 
+    /// NoiseTunnel image by image: σ = `relativeNoise` × (max − min) of each image, image `i` seeded with `seed &+ i`.
+    ///
+    /// The report's convention (gallery and sanity checks): each image's map depends only on that image and the seed.
+    public static func perImage(_ classifier: Classifier, images: Tensor, targets: [Int], kind: NoiseTunnelKind,
+                                samples: Int, relativeNoise: Float, seed: UInt64) throws -> Tensor {
+        var parts = [Tensor]()
+        for row in 0..<images.shape[0] {
+            let x = images.slice(batch: row..<(row + 1))
+            let range = (x.scalars.max() ?? 0) - (x.scalars.min() ?? 0)
+            parts.append(try attribute(classifier, images: x, targets: [targets[row]], kind: kind, samples: samples,
+                                       standardDeviation: relativeNoise * range, seed: seed &+ UInt64(row)))
+        }
+        return Tensor.stacking(batches: parts)
+    }
+
     /// NoiseTunnel with caller-supplied noise of shape samples x N x sample shape (to match a reference draw).
     public static func attribute(_ classifier: Classifier, images: Tensor, targets: [Int], kind: NoiseTunnelKind,
                                  noise: Tensor, batchSize: Int = 32) throws -> Tensor {

@@ -53,17 +53,9 @@ public enum SanityMethod: String, Sendable, CaseIterable {
                                                                 settings: settings, cache: &cache)
             result = GradientAttribution.multiply(images, gradient)
         case .smoothGrad:
-            let n = images.shape[0]
-            var parts = [Tensor]()
-            for row in 0..<n {
-                let x = images.slice(batch: row..<(row + 1))
-                let range = (x.scalars.max() ?? 0) - (x.scalars.min() ?? 0)
-                parts.append(try NoiseTunnel.attribute(classifier, images: x, targets: [targets[row]], kind: .smoothGrad,
-                                                       samples: settings.smoothGradSamples,
-                                                       standardDeviation: settings.smoothGradNoise * range,
-                                                       seed: settings.smoothGradSeed &+ UInt64(row)))
-            }
-            result = Tensor.stacking(batches: parts)
+            result = try NoiseTunnel.perImage(classifier, images: images, targets: targets, kind: .smoothGrad,
+                                              samples: settings.smoothGradSamples, relativeNoise: settings.smoothGradNoise,
+                                              seed: settings.smoothGradSeed)
         case .integratedGradients:
             result = try IntegratedGradients.attribute(classifier, images: images, targets: targets,
                                                        steps: settings.integratedGradientsSteps).attributions

@@ -90,6 +90,16 @@ final class ConfigReader {
         return array
     }
 
+    /// A list of names from `known` (e.g. `methods`); each unknown one is reported at its index with a suggestion.
+    func names(_ object: [String: JSONValue]?, _ key: String, _ path: String, known: [String]) -> [String]? {
+        guard let values = strings(object, key, path) else { return nil }
+        for (index, name) in values.enumerated() where !known.contains(name) {
+            let hint = closest(name, among: known).map { " (did you mean '\($0)'?)" } ?? ""
+            problem("\(join(path, key))[\(index)]", "unknown method '\(name)'\(hint); known: \(known.joined(separator: ", "))")
+        }
+        return values
+    }
+
     func strings(_ object: [String: JSONValue]?, _ key: String, _ path: String) -> [String]? {
         guard let array = array(object, key, path) else { return nil }
         var result = [String]()

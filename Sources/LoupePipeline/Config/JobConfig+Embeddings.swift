@@ -21,12 +21,7 @@ extension LoupeConfig {
                 options.points = points
             }
         }
-        if let methods = reader.strings(object, "methods", path) {
-            for (index, method) in methods.enumerated() where !EmbeddingsOptions.availableMethods.contains(method) {
-                let hint = reader.closest(method, among: EmbeddingsOptions.availableMethods).map { " (did you mean '\($0)'?)" } ?? ""
-                reader.problem("\(path).methods[\(index)]",
-                               "unknown method '\(method)'\(hint); known: \(EmbeddingsOptions.availableMethods.joined(separator: ", "))")
-            }
+        if let methods = reader.names(object, "methods", path, known: EmbeddingsOptions.availableMethods) {
             if methods.isEmpty { reader.problem("\(path).methods", "expected at least one of \(EmbeddingsOptions.availableMethods.joined(separator: ", "))") }
             options.methods = methods
         }

@@ -11,11 +11,7 @@ extension LoupeConfig {
         var options = SanityOptions()
         guard let value, case .object = value, let object = reader.object(value, path, allowed: sanityKeys) else { return options }
         if let v = reader.int(object, "samples", path, range: 1...64) { options.sampleCount = v }
-        if let v = reader.strings(object, "methods", path) {
-            for (index, method) in v.enumerated() where !SanityOptions.availableMethods.contains(method) {
-                let hint = reader.closest(method, among: SanityOptions.availableMethods).map { " (did you mean '\($0)'?)" } ?? ""
-                reader.problem("\(path).methods[\(index)]", "unknown method '\(method)'\(hint)")
-            }
+        if let v = reader.names(object, "methods", path, known: SanityOptions.availableMethods) {
             options.methods = v
         }
         if let v = reader.int(object, "ig_steps", path, range: 1...1000) { options.integratedGradientsSteps = v }

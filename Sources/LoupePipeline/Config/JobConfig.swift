@@ -260,11 +260,7 @@ public struct LoupeConfig: Sendable {
         var options = GradientsOptions()
         guard let value, case .object = value, let object = reader.object(value, path, allowed: gradientsKeys) else { return options }
         if let v = reader.int(object, "samples", path, range: 1...64) { options.sampleCount = v }
-        if let v = reader.strings(object, "methods", path) {
-            for (index, method) in v.enumerated() where !GradientsOptions.availableMethods.contains(method) {
-                let hint = reader.closest(method, among: GradientsOptions.availableMethods).map { " (did you mean '\($0)'?)" } ?? ""
-                reader.problem("\(path).methods[\(index)]", "unknown method '\(method)'\(hint)")
-            }
+        if let v = reader.names(object, "methods", path, known: GradientsOptions.availableMethods) {
             options.methods = v
         }
         if let v = reader.int(object, "ig_steps", path, range: 1...1000) { options.integratedGradientsSteps = v }

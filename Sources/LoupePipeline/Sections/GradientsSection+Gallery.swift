@@ -135,17 +135,10 @@ extension GradientsSection {
         case "smoothgrad":
             var generator = context.generator("gradients.smoothgrad")
             let seed = generator.next()
-            let n = images.shape[0]
-            var parts = [Tensor]()
-            for row in 0..<n {
-                let x = images.slice(batch: row..<(row + 1))
-                let range = (x.scalars.max() ?? 0) - (x.scalars.min() ?? 0)
-                parts.append(try NoiseTunnel.attribute(classifier, images: x, targets: [targets[row]], kind: .smoothGrad,
-                                                       samples: options.smoothGradSamples,
-                                                       standardDeviation: Float(options.smoothGradNoise) * range,
-                                                       seed: seed &+ UInt64(row)))
-            }
-            return try gradientResult(Tensor.stacking(batches: parts),
+            let smoothed = try NoiseTunnel.perImage(classifier, images: images, targets: targets, kind: .smoothGrad,
+                                                    samples: options.smoothGradSamples,
+                                                    relativeNoise: Float(options.smoothGradNoise), seed: seed)
+            return try gradientResult(smoothed,
                                       "\(options.smoothGradSamples) samples, σ = \(options.smoothGradNoise) × (max − min) per image, signed gradients, seed \(seed % 100_000)",
                                       [("samples", .integer(options.smoothGradSamples)), ("noise_fraction", .number(options.smoothGradNoise))])
         case "integrated-gradients":
