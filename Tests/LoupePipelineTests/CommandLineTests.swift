@@ -34,6 +34,27 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(try loupe(["--help"]).code, 0)
     }
 
+    /// `loupe corrupt` refuses an unknown corruption (listing the valid names), a severity outside 1–5 and
+    /// unreadable images, each with one line, its documented code and no output file.
+    func testCorruptRefusesBadRequests() throws {
+        let image = Fixtures.path("data", "known_rgb.png")
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-corrupt-\(getpid()).png").path
+        let cases: [([String], Int32, [String])] = [
+            ([image, "--corruption", "gausian_noise", "--severity", "3"], 78, ["gausian_noise", "gaussian_noise, shot_noise", "saturate"]),
+            ([image, "--corruption", "gaussian_noise", "--severity", "7"], 78, ["1 to 5", "7"]),
+            ([Fixtures.path("data", "not_image.png"), "--corruption", "fog", "--severity", "1"], 4, ["not_image.png"]),
+            ([Fixtures.path("data", "truncated.jpg"), "--corruption", "fog", "--severity", "1"], 4, ["truncated.jpg"]),
+            (["/nonexistent/image.png", "--corruption", "fog", "--severity", "1"], 5, ["/nonexistent/image.png"]),
+        ]
+        for (arguments, expected, texts) in cases {
+            let (code, stderr) = try loupe(["corrupt"] + arguments + ["--output", out])
+            XCTAssertEqual(code, expected, "\(arguments): \(stderr)")
+            XCTAssertEqual(stderr.split(separator: "\n").count, 1, stderr)
+            for text in texts { XCTAssertTrue(stderr.hasPrefix("error: ") && stderr.contains(text), "\(text) in \(stderr)") }
+            XCTAssertFalse(FileManager.default.fileExists(atPath: out), "no output after a refusal")
+        }
+    }
+
     func testAttributeRefusesBadRequests() throws {
         let model = try Fixtures.modelPath("models", try XCTUnwrap(try Fixtures.cases("models").first { $0.name == "cnn_opset17" }))
         let input = Fixtures.path("models", "cnn_opset17.input.npy")
