@@ -30,21 +30,8 @@ final class RobustnessSectionTests: XCTestCase {
     func context(model: Model, dataset: any Dataset, preprocessing: PreprocessingConfig = PreprocessingConfig(), seed: Int = 1,
                  batchSize: Int = 8) throws -> JobContext {
         let classifier = try Classifier(model: model)
-        var evaluation = Evaluation()
-        evaluation.classCount = dataset.classNames.count
-        for indices in batchPlan(count: dataset.count, size: 16, order: .sequential) {
-            let (images, labels) = try dataset.batch(indices)
-            let scores = try classifier.scores(images)
-            let k = scores.shape[1]
-            for row in 0..<labels.count {
-                let logits = Array(scores.scalars[(row * k)..<((row + 1) * k)])
-                let top = logits.max() ?? 0
-                let e = logits.map { Foundation.exp($0 - top) }, total = e.reduce(0, +)
-                let prediction = logits.firstIndex(of: top) ?? 0
-                evaluation.labels.append(labels[row]); evaluation.predictions.append(prediction)
-                evaluation.confidences.append(e[prediction] / total); evaluation.trueClassProbabilities.append(e[labels[row]] / total)
-            }
-        }
+        let evaluation = try Evaluation.measure(classifier, over: dataset, classCount: dataset.classNames.count,
+                                                batchSize: 16)
         let job = JobConfig(name: "test", modelPath: "m.onnx", inputName: nil, preprocessing: preprocessing, classNames: nil,
                             dataset: DatasetConfig(kind: "synthetic-shapes"), sections: ["robustness"], seed: seed,
                             outputFolder: "/tmp", templatesFolder: nil, pageSize: "a4", batchSize: batchSize,

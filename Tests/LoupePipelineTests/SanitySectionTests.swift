@@ -31,19 +31,8 @@ final class SanitySectionTests: XCTestCase {
     /// A job context with the evaluation filled from one pass of `model` over `dataset`.
     func makeContext(model: Model, path: String, dataset: any Dataset) throws -> JobContext {
         let classifier = try Classifier(model: model)
-        var evaluation = Evaluation()
-        evaluation.classCount = dataset.classNames.count
-        let (images, labels) = try dataset.batch(Array(0..<dataset.count))
-        let scores = try classifier.scores(images)
-        let classes = scores.shape[1]
-        for row in 0..<labels.count {
-            let logits = Array(scores.scalars[(row * classes)..<((row + 1) * classes)])
-            let top = logits.max() ?? 0
-            let e = logits.map { Foundation.exp($0 - top) }, total = e.reduce(0, +)
-            let prediction = logits.firstIndex(of: top) ?? 0
-            evaluation.labels.append(labels[row]); evaluation.predictions.append(prediction)
-            evaluation.confidences.append(e[prediction] / total); evaluation.trueClassProbabilities.append(e[labels[row]] / total)
-        }
+        let evaluation = try Evaluation.measure(classifier, over: dataset, classCount: dataset.classNames.count,
+                                                batchSize: 32)
         let job = JobConfig(name: "test", modelPath: path, inputName: nil, preprocessing: PreprocessingConfig(),
                             classNames: nil, dataset: DatasetConfig(kind: "synthetic-shapes"), sections: ["sanity"], seed: 1,
                             outputFolder: "/tmp", templatesFolder: nil, pageSize: "a4", batchSize: 32,

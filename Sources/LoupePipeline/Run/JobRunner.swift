@@ -93,18 +93,7 @@ struct JobRunner {
                 throw LoupeError(.invalidConfig, file: config.path, location: "jobs.\(job.name).classes",
                                  "\(classCount) class names but the model scores \(scores.shape[1]) classes")
             }
-            for row in 0..<scores.shape[0] {
-                let logits = Array(scores.scalars[(row * classCount)..<((row + 1) * classCount)])
-                let top = logits.max() ?? 0
-                let exps = logits.map { Foundation.exp(Double($0 - top)) }
-                let total = exps.reduce(0, +)
-                let prediction = logits.firstIndex(of: top) ?? 0
-                let label = batch.labels[row]
-                evaluation.labels.append(label)
-                evaluation.predictions.append(prediction)
-                evaluation.confidences.append(Float(exps[prediction] / total))
-                evaluation.trueClassProbabilities.append(label >= 0 && label < classCount ? Float(exps[label] / total) : 0)
-            }
+            evaluation.record(scores: scores, labels: batch.labels)
             done += batch.indices.count
             log.progress("evaluating", done: done, total: dataset.count, started: started, job: job.name)
         }
