@@ -47,41 +47,26 @@ public struct RGBImage8: Sendable, Equatable {
     }
 
     /// Converts values in [0, 1] to bytes the references' way: clip to [0, 1], times 255, truncate.
-    static func fromUnit(_ values: [Double], width: Int, height: Int) -> RGBImage8 {
-        var bytes = [UInt8](repeating: 0, count: values.count)
-        values.withUnsafeBufferPointer { src in
-            bytes.withUnsafeMutableBufferPointer { dst in
-                for i in 0..<src.count {
-                    let v = min(max(src[i], 0), 1) * 255
-                    dst[i] = UInt8(v.isNaN ? 0 : v)
-                }
-            }
-        }
-        return RGBImage8(unchecked: width, height, bytes)
-    }
-
-    /// Float32 variant of `fromUnit` (clip and multiply in float32 as the reference does).
-    static func fromUnit(_ values: [Float], width: Int, height: Int) -> RGBImage8 {
-        var bytes = [UInt8](repeating: 0, count: values.count)
-        values.withUnsafeBufferPointer { src in
-            bytes.withUnsafeMutableBufferPointer { dst in
-                for i in 0..<src.count {
-                    let v = min(max(src[i], 0), 1) * 255
-                    dst[i] = UInt8(v.isNaN ? 0 : v)
-                }
-            }
-        }
-        return RGBImage8(unchecked: width, height, bytes)
+    ///
+    /// Arithmetic stays in the input's precision (float32 input is clipped and scaled in float32, as the reference does).
+    static func fromUnit<T: BinaryFloatingPoint>(_ values: [T], width: Int, height: Int) -> RGBImage8 {
+        truncating(values, clippedTo: 1, times: 255, width: width, height: height)
     }
 
     /// Converts values on the 0...255 scale: clip to [0, 255], truncate.
     static func fromByteScale(_ values: [Double], width: Int, height: Int) -> RGBImage8 {
+        truncating(values, clippedTo: 255, times: 1, width: width, height: height)
+    }
+
+    /// `UInt8(min(max(v, 0), upper) * factor)` per value, NaN as 0.
+    static func truncating<T: BinaryFloatingPoint>(_ values: [T], clippedTo upper: T, times factor: T,
+                                                   width: Int, height: Int) -> RGBImage8 {
         var bytes = [UInt8](repeating: 0, count: values.count)
         values.withUnsafeBufferPointer { src in
             bytes.withUnsafeMutableBufferPointer { dst in
                 for i in 0..<src.count {
-                    let v = min(max(src[i], 0), 255)
-                    dst[i] = UInt8(v.isNaN ? 0 : v)
+                    let v = min(max(src[i], 0), upper) * factor
+                    dst[i] = v.isNaN ? 0 : UInt8(v)
                 }
             }
         }

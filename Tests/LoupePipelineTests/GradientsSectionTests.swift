@@ -26,8 +26,6 @@ struct MemoryDataset: Dataset {
 
 /// End to end: the CNN fixture on a few MNIST images (or the fixture input) through the gradients section.
 final class GradientsSectionTests: XCTestCase {
-    var repository: URL { URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent() }
-
     /// The CNN fixture, 64 MNIST test images when /work/shared is present, else the fixture's input rows.
     func makeContext() throws -> JobContext {
         guard let fixture = try Fixtures.cases("models").first(where: { $0.name == "cnn_opset17" }) else {
@@ -47,21 +45,7 @@ final class GradientsSectionTests: XCTestCase {
             dataset = MemoryDataset(images: images, labels: (0..<images.shape[0]).map { $0 % 10 },
                                     classNames: (0..<10).map(String.init))
         }
-        return try makeContext(model: model, path: path, dataset: dataset)
-    }
-
-    /// A job context with the evaluation filled from one pass of `model` over `dataset`.
-    func makeContext(model: Model, path: String, dataset: any Dataset) throws -> JobContext {
-        let classifier = try Classifier(model: model)
-        let evaluation = try Evaluation.measure(classifier, over: dataset, classCount: dataset.classNames.count,
-                                                batchSize: 32)
-        let job = JobConfig(name: "test", modelPath: path, inputName: nil, preprocessing: PreprocessingConfig(),
-                            classNames: nil, dataset: DatasetConfig(kind: "mnist-idx"), sections: ["gradients"], seed: 1,
-                            outputFolder: "/tmp", templatesFolder: nil, pageSize: "a4", batchSize: 32,
-                            writeArrays: false, writeFigures: false)
-        let templates = try TemplateRenderer(folders: [repository.appendingPathComponent("Templates").path])
-        return JobContext(job: job, model: model, classifier: classifier, dataset: dataset, classNames: dataset.classNames,
-                          templates: templates, evaluation: evaluation, log: { _ in })
+        return try SectionTestSupport.evaluatedContext(model: model, path: path, dataset: dataset, sections: ["gradients"])
     }
 
     func testSectionProducesBlocksNumbersAndPDF() throws {
@@ -70,21 +54,11 @@ final class GradientsSectionTests: XCTestCase {
 
     /// A random RGB CNN built in code on 32x32 synthetic shapes: colour inputs, ten classes.
     func testRGBModelOnSyntheticShapes() throws {
-        var random = TestRandom(seed: 11)
-        var b = GraphBuilder()
-        b.parameter("W1", random.tensor([8, 3, 3, 3], in: -0.4...0.4)); b.parameter("B1", random.tensor([8], in: -0.1...0.1))
-        b.parameter("W2", random.tensor([16, 8, 3, 3], in: -0.2...0.2)); b.parameter("B2", random.tensor([16], in: -0.1...0.1))
-        b.parameter("W3", random.tensor([10, 16], in: -0.5...0.5)); b.parameter("B3", random.tensor([10], in: -0.1...0.1))
-        let conv: [String: AttributeValue] = ["kernel_shape": .ints([3, 3]), "pads": .ints([1, 1, 1, 1])]
-        let c1 = b.add("Conv", ["x", "W1", "B1"], conv)
-        let p1 = b.add("MaxPool", [b.add("Relu", [c1])], ["kernel_shape": .ints([2, 2]), "strides": .ints([2, 2])])
-        let r2 = b.add("Relu", [b.add("Conv", [p1, "W2", "B2"], conv)])
-        let flat = b.add("Flatten", [b.add("GlobalAveragePool", [r2])])
-        b.add("Gemm", [flat, "W3", "B3"], ["transB": .int(1)], output: "logits")
-        let model = try b.model(sampleShape: [3, 32, 32], output: "logits")
+        let model = try SectionTestSupport.rgbCNN()
         let dataset = try SyntheticShapesDataset(count: 64, seed: 3)
         XCTAssertEqual(dataset.sampleShape, [3, 32, 32])
-        try checkSection(try makeContext(model: model, path: "test.onnx", dataset: dataset), pdfName: "loupe-gradients-rgb.pdf")
+        try checkSection(try SectionTestSupport.evaluatedContext(model: model, dataset: dataset, sections: ["gradients"]),
+                         pdfName: "loupe-gradients-rgb.pdf")
     }
 
     /// Runs the section with default options, checks its blocks, numbers and arrays, and renders a PDF.

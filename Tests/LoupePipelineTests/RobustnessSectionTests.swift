@@ -12,8 +12,6 @@ import XCTest
 
 /// The robustness section end to end on tiny synthetic data: pages, numbers, reproducibility, gray and small inputs.
 final class RobustnessSectionTests: XCTestCase {
-    var repository: URL { URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent() }
-
     /// A small random CNN on `[channels, size, size]` inputs with 10 classes.
     func tinyCNN(channels: Int, size: Int) throws -> Model {
         var random = TestRandom(seed: 3)
@@ -26,19 +24,10 @@ final class RobustnessSectionTests: XCTestCase {
         return try b.model(sampleShape: [channels, size, size], output: "logits")
     }
 
-    /// A job context with the evaluation pass done, as `JobRunner` prepares it.
     func context(model: Model, dataset: any Dataset, preprocessing: PreprocessingConfig = PreprocessingConfig(), seed: Int = 1,
                  batchSize: Int = 8) throws -> JobContext {
-        let classifier = try Classifier(model: model)
-        let evaluation = try Evaluation.measure(classifier, over: dataset, classCount: dataset.classNames.count,
-                                                batchSize: 16)
-        let job = JobConfig(name: "test", modelPath: "m.onnx", inputName: nil, preprocessing: preprocessing, classNames: nil,
-                            dataset: DatasetConfig(kind: "synthetic-shapes"), sections: ["robustness"], seed: seed,
-                            outputFolder: "/tmp", templatesFolder: nil, pageSize: "a4", batchSize: batchSize,
-                            writeArrays: false, writeFigures: false)
-        let templates = try TemplateRenderer(folders: [repository.appendingPathComponent("Templates").path])
-        return JobContext(job: job, model: model, classifier: classifier, dataset: dataset, classNames: dataset.classNames,
-                          templates: templates, evaluation: evaluation, log: { _ in })
+        try SectionTestSupport.evaluatedContext(model: model, path: "m.onnx", dataset: dataset, sections: ["robustness"],
+                                                preprocessing: preprocessing, seed: seed, batchSize: batchSize)
     }
 
     func options(_ corruptions: [String], severities: [Int] = [1, 3], images: Int = 12) -> RobustnessOptions {

@@ -12,35 +12,10 @@ import XCTest
 
 /// The sanity section end to end on small models, and its config keys.
 final class SanitySectionTests: XCTestCase {
-    /// A random RGB CNN on 32x32 inputs: Conv → Relu → MaxPool → Conv → Relu → GAP → Gemm.
-    func rgbModel() throws -> Model {
-        var random = TestRandom(seed: 11)
-        var b = GraphBuilder()
-        b.parameter("W1", random.tensor([8, 3, 3, 3], in: -0.4...0.4)); b.parameter("B1", random.tensor([8], in: -0.1...0.1))
-        b.parameter("W2", random.tensor([16, 8, 3, 3], in: -0.2...0.2)); b.parameter("B2", random.tensor([16], in: -0.1...0.1))
-        b.parameter("W3", random.tensor([10, 16], in: -0.5...0.5)); b.parameter("B3", random.tensor([10], in: -0.1...0.1))
-        let conv: [String: AttributeValue] = ["kernel_shape": .ints([3, 3]), "pads": .ints([1, 1, 1, 1])]
-        let c1 = b.add("Conv", ["x", "W1", "B1"], conv)
-        let p1 = b.add("MaxPool", [b.add("Relu", [c1])], ["kernel_shape": .ints([2, 2]), "strides": .ints([2, 2])])
-        let r2 = b.add("Relu", [b.add("Conv", [p1, "W2", "B2"], conv)])
-        let flat = b.add("Flatten", [b.add("GlobalAveragePool", [r2])])
-        b.add("Gemm", [flat, "W3", "B3"], ["transB": .int(1)], output: "logits")
-        return try b.model(sampleShape: [3, 32, 32], output: "logits")
-    }
+    func rgbModel() throws -> Model { try SectionTestSupport.rgbCNN() }
 
-    /// A job context with the evaluation filled from one pass of `model` over `dataset`.
     func makeContext(model: Model, path: String, dataset: any Dataset) throws -> JobContext {
-        let classifier = try Classifier(model: model)
-        let evaluation = try Evaluation.measure(classifier, over: dataset, classCount: dataset.classNames.count,
-                                                batchSize: 32)
-        let job = JobConfig(name: "test", modelPath: path, inputName: nil, preprocessing: PreprocessingConfig(),
-                            classNames: nil, dataset: DatasetConfig(kind: "synthetic-shapes"), sections: ["sanity"], seed: 1,
-                            outputFolder: "/tmp", templatesFolder: nil, pageSize: "a4", batchSize: 32,
-                            writeArrays: false, writeFigures: false)
-        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let templates = try TemplateRenderer(folders: [repository.appendingPathComponent("Templates").path])
-        return JobContext(job: job, model: model, classifier: classifier, dataset: dataset, classNames: dataset.classNames,
-                          templates: templates, evaluation: evaluation, log: { _ in })
+        try SectionTestSupport.evaluatedContext(model: model, path: path, dataset: dataset, sections: ["sanity"])
     }
 
     func testSectionProducesVerdictsChartsNumbersAndPDF() throws {

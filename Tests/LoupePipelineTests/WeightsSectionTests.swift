@@ -2,6 +2,7 @@ import Foundation
 import LoupeAnalysis
 import LoupeData
 import LoupeEngine
+import LoupeONNX
 @testable import LoupePipeline
 import LoupeReport
 import LoupeReportCairo
@@ -48,6 +49,36 @@ enum SectionTestSupport {
         return JobContext(job: job(model: path, sections: sections), model: model, classifier: try Classifier(model: model),
                           dataset: dataset, classNames: dataset.classNames,
                           templates: try TemplateRenderer(folder: templatesFolder), evaluation: Evaluation(), log: { _ in })
+    }
+
+    /// A job context with the evaluation pass done over `dataset`, as `JobRunner` prepares it.
+    static func evaluatedContext(model: Model, path: String = "test.onnx", dataset: any Dataset, sections: [String],
+                                 preprocessing: PreprocessingConfig = PreprocessingConfig(), seed: Int = 1,
+                                 batchSize: Int = 32) throws -> JobContext {
+        let classifier = try Classifier(model: model)
+        let evaluation = try Evaluation.measure(classifier, over: dataset, classCount: dataset.classNames.count)
+        var job = self.job(model: path, sections: sections)
+        job.preprocessing = preprocessing
+        job.seed = seed
+        job.batchSize = batchSize
+        return JobContext(job: job, model: model, classifier: classifier, dataset: dataset, classNames: dataset.classNames,
+                          templates: try TemplateRenderer(folder: templatesFolder), evaluation: evaluation, log: { _ in })
+    }
+
+    /// A random RGB CNN for 32x32 inputs: Conv → Relu → MaxPool → Conv → Relu → GAP → Gemm, ten classes.
+    static func rgbCNN() throws -> Model {
+        var random = TestRandom(seed: 11)
+        var b = GraphBuilder()
+        b.parameter("W1", random.tensor([8, 3, 3, 3], in: -0.4...0.4)); b.parameter("B1", random.tensor([8], in: -0.1...0.1))
+        b.parameter("W2", random.tensor([16, 8, 3, 3], in: -0.2...0.2)); b.parameter("B2", random.tensor([16], in: -0.1...0.1))
+        b.parameter("W3", random.tensor([10, 16], in: -0.5...0.5)); b.parameter("B3", random.tensor([10], in: -0.1...0.1))
+        let conv: [String: AttributeValue] = ["kernel_shape": .ints([3, 3]), "pads": .ints([1, 1, 1, 1])]
+        let c1 = b.add("Conv", ["x", "W1", "B1"], conv)
+        let p1 = b.add("MaxPool", [b.add("Relu", [c1])], ["kernel_shape": .ints([2, 2]), "strides": .ints([2, 2])])
+        let r2 = b.add("Relu", [b.add("Conv", [p1, "W2", "B2"], conv)])
+        let flat = b.add("Flatten", [b.add("GlobalAveragePool", [r2])])
+        b.add("Gemm", [flat, "W3", "B3"], ["transB": .int(1)], output: "logits")
+        return try b.model(sampleShape: [3, 32, 32], output: "logits")
     }
 
     /// The keys of an object summary.
