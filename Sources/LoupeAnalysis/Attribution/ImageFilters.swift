@@ -5,33 +5,66 @@ import LoupeTensor
 public enum ImageFilters {
     /// Separable Gaussian blur of every channel plane (kernel radius ⌈3σ⌉, edges replicated).
     public static func gaussianBlur(_ x: Tensor, sigma: Float) -> Tensor {
-        guard sigma > 0, x.rank == 4 else { return x }
-        let radius = max(1, Int((3 * sigma).rounded(.up)))
-        var kernel = (-radius...radius).map { Float(exp(-Double($0 * $0) / (2 * Double(sigma * sigma)))) }
+        separableGaussian(x, sigma: sigma, radius: max(1, Int((3 * sigma).rounded(.up))), border: .replicate)
+    }
+
+    /// How a filter reads past the edge of a plane.
+    public enum Border: Sendable {
+        /// The edge sample repeats: `a a a | a b c d`.
+        case replicate
+        /// Mirror including the edge sample, SciPy's mode "reflect": `c b a | a b c d`.
+        case reflect
+
+        /// The in-range index that stands for `i` in a row of `n` samples.
+        func index(_ i: Int, _ n: Int) -> Int {
+            switch self {
+            case .replicate:
+                return min(max(i, 0), n - 1)
+            case .reflect:
+                guard n > 1 else { return 0 }
+                let period = 2 * n
+                var k = i % period
+                if k < 0 { k += period }
+                return k < n ? k : period - 1 - k
+            }
+        }
+    }
+
+    /// Blurs every `[H, W]` plane of an NCHW tensor with a normalised Gaussian of `2·radius + 1` taps, rows then columns.
+    public static func separableGaussian(_ x: Tensor, sigma: Float, radius: Int, border: Border) -> Tensor {
+        guard sigma > 0, radius > 0, x.rank == 4 else { return x }
+        var kernel = (-radius...radius).map { Float(exp(-0.5 * Double($0 * $0) / Double(sigma * sigma))) }
         let total = kernel.reduce(0, +)
         kernel = kernel.map { $0 / total }
         let (planes, h, w) = (x.shape[0] * x.shape[1], x.shape[2], x.shape[3])
+        let columns = (0..<w).map { col in (-radius...radius).map { border.index(col + $0, w) } }
+        let rows = (0..<h).map { row in (-radius...radius).map { border.index(row + $0, h) } }
         var temp = x, out = x
-        for plane in 0..<planes {
-            let base = plane * h * w
-            for row in 0..<h {
-                for col in 0..<w {
-                    var sum: Float = 0
-                    for k in -radius...radius {
-                        let c = min(max(col + k, 0), w - 1)
-                        sum += kernel[k + radius] * x.scalars[base + row * w + c]
+        x.scalars.withUnsafeBufferPointer { src in
+            temp.scalars.withUnsafeMutableBufferPointer { tmp in
+                for plane in 0..<planes {
+                    let base = plane * h * w
+                    for row in 0..<h {
+                        for col in 0..<w {
+                            var sum: Float = 0
+                            for (k, c) in columns[col].enumerated() { sum += kernel[k] * src[base + row * w + c] }
+                            tmp[base + row * w + col] = sum
+                        }
                     }
-                    temp.scalars[base + row * w + col] = sum
                 }
             }
-            for row in 0..<h {
-                for col in 0..<w {
-                    var sum: Float = 0
-                    for k in -radius...radius {
-                        let r = min(max(row + k, 0), h - 1)
-                        sum += kernel[k + radius] * temp.scalars[base + r * w + col]
+        }
+        temp.scalars.withUnsafeBufferPointer { tmp in
+            out.scalars.withUnsafeMutableBufferPointer { dst in
+                for plane in 0..<planes {
+                    let base = plane * h * w
+                    for row in 0..<h {
+                        for col in 0..<w {
+                            var sum: Float = 0
+                            for (k, r) in rows[row].enumerated() { sum += kernel[k] * tmp[base + r * w + col] }
+                            dst[base + row * w + col] = sum
+                        }
                     }
-                    out.scalars[base + row * w + col] = sum
                 }
             }
         }

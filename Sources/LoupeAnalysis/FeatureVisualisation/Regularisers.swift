@@ -6,52 +6,7 @@ public enum Regularisers {
     /// Gaussian blur of every channel plane as SciPy `gaussian_filter` computes it: kernel truncated at 4σ
     /// and mode "reflect" (the edge sample is repeated: `d c b a | a b c d`). Preserves each plane's sum.
     public static func gaussianBlur(_ x: Tensor, sigma: Float) -> Tensor {
-        guard sigma > 0, x.rank == 4 else { return x }
-        let radius = Int(4 * Double(sigma) + 0.5)
-        guard radius > 0 else { return x }
-        var kernel = (-radius...radius).map { Float(exp(-0.5 * Double($0 * $0) / Double(sigma * sigma))) }
-        let total = kernel.reduce(0, +)
-        kernel = kernel.map { $0 / total }
-        let (planes, h, w) = (x.shape[0] * x.shape[1], x.shape[2], x.shape[3])
-        var temp = x, out = x
-        func reflect(_ i: Int, _ n: Int) -> Int {
-            guard n > 1 else { return 0 }
-            let period = 2 * n
-            var k = i % period
-            if k < 0 { k += period }
-            return k < n ? k : period - 1 - k
-        }
-        let columns = (0..<w).map { col in (-radius...radius).map { reflect(col + $0, w) } }
-        let rowsIndex = (0..<h).map { row in (-radius...radius).map { reflect(row + $0, h) } }
-        x.scalars.withUnsafeBufferPointer { src in
-            temp.scalars.withUnsafeMutableBufferPointer { tmp in
-                for plane in 0..<planes {
-                    let base = plane * h * w
-                    for row in 0..<h {
-                        for col in 0..<w {
-                            var sum: Float = 0
-                            for (k, c) in columns[col].enumerated() { sum += kernel[k] * src[base + row * w + c] }
-                            tmp[base + row * w + col] = sum
-                        }
-                    }
-                }
-            }
-        }
-        temp.scalars.withUnsafeBufferPointer { tmp in
-            out.scalars.withUnsafeMutableBufferPointer { dst in
-                for plane in 0..<planes {
-                    let base = plane * h * w
-                    for row in 0..<h {
-                        for col in 0..<w {
-                            var sum: Float = 0
-                            for (k, r) in rowsIndex[row].enumerated() { sum += kernel[k] * tmp[base + r * w + col] }
-                            dst[base + row * w + col] = sum
-                        }
-                    }
-                }
-            }
-        }
-        return out
+        ImageFilters.separableGaussian(x, sigma: sigma, radius: Int(4 * Double(sigma) + 0.5), border: .reflect)
     }
 
     /// Zeroes, per image, the pixels whose score is strictly below NumPy's `percentile(scores, pct)`.
