@@ -1,10 +1,11 @@
 /// 2-D NCHW convolution through im2col and one `sgemm` per (chunk of images, group).
 ///
-/// Threading: images are unfolded into one im2col matrix per chunk (up to `chunkBudget`
-/// floats; a chunk of one image GEMMs straight into the output, and a 1x1 stride-1 convolution
-/// then needs no im2col at all), so each GEMM is large and OpenBLAS threads it; the copies around it (im2col,
-/// col2im, gathers) run on `Parallel.forEachChunk`. BLAS is never called from inside our own
-/// parallel loops here, so the two thread pools do not oversubscribe the cores.
+/// Images are unfolded together into one im2col matrix per chunk (up to `chunkBudget` floats; a
+/// chunk of one image GEMMs straight into the output, and a 1x1 stride-1 convolution then needs
+/// no im2col at all). Threading, by `ChunkPlan`: when the batch has at least one image per worker,
+/// the chunks are spread over the workers, each running its copies and single-threaded GEMMs on
+/// its own images (one synchronisation per call, no spinning BLAS threads); otherwise chunks run
+/// one after another with threaded BLAS and parallel copies.
 /// Depthwise convolutions skip GEMM entirely (`ConvolutionDepthwise.swift`).
 public enum ConvolutionKernel {
     /// Default largest im2col scratch matrix (floats, 1 MB: about one core's L2) built for a chunk of images.
@@ -14,6 +15,43 @@ public enum ConvolutionKernel {
     public static func imagesPerChunk(_ g: ConvolutionGeometry, budget: Int = defaultChunkBudget) -> Int {
         let perImage = max(1, g.patchSize * g.outPlane)
         return max(1, min(g.batch, budget / perImage))
+    }
+
+    /// How a batch is cut into chunks of images and where the parallelism goes.
+    struct ChunkPlan {
+        /// Images per chunk (the last chunk may be shorter).
+        var imagesPerChunk: Int
+        /// Number of chunks.
+        var chunks: Int
+        /// Whether chunks run on separate workers (single-threaded BLAS, serial copies inside).
+        var acrossChunks: Bool
+
+        init(_ g: ConvolutionGeometry, budget: Int, workers: Int = Parallel.workerCount) {
+            let largest = ConvolutionKernel.imagesPerChunk(g, budget: budget)
+            acrossChunks = workers > 1 && g.batch >= workers
+            if acrossChunks {
+                // Equal numbers of equally sized chunks per worker.
+                let perWorker = (g.batch + workers * largest - 1) / (workers * largest)
+                imagesPerChunk = max(1, (g.batch + workers * perWorker - 1) / (workers * perWorker))
+            } else {
+                imagesPerChunk = largest
+            }
+            chunks = (g.batch + imagesPerChunk - 1) / imagesPerChunk
+        }
+
+        /// Runs `body(first, count, parallelInside)` for every chunk, spread as planned.
+        func run(_ g: ConvolutionGeometry, _ body: (Int, Int, Bool) -> Void) {
+            let per = imagesPerChunk, batch = g.batch
+            if acrossChunks {
+                BLASThreading.singleThreaded {
+                    Parallel.forEachChunk(chunks, grain: 1) { range in
+                        for chunk in range { body(chunk * per, min(per, batch - chunk * per), false) }
+                    }
+                }
+            } else {
+                for chunk in 0..<chunks { body(chunk * per, min(per, batch - chunk * per), true) }
+            }
+        }
     }
 
     /// Writes the convolution of `input` by `weight` (plus `bias`) into `output`.
@@ -28,28 +66,33 @@ public enum ConvolutionKernel {
             DepthwiseConvolution.forward(input: input, weight: weight, bias: bias, geometry: g, output: output)
             return
         }
-        let chunk = imagesPerChunk(g, budget: chunkBudget)
+        let plan = ChunkPlan(g, budget: chunkBudget)
         let (mg, k, p) = (g.outChannelsPerGroup, g.patchSize, g.outPlane)
-        let needsCol = !(g.isPointwise && chunk == 1)
-        ConvolutionScratch.with(needsCol ? k * chunk * p : 0) { col in
-            ConvolutionScratch.with(chunk > 1 ? mg * chunk * p : 0) { stage in
-                for first in stride(from: 0, to: g.batch, by: chunk) {
-                    let count = min(chunk, g.batch - first)
+        let needsCol = !(g.isPointwise && plan.imagesPerChunk == 1)
+        let per = plan.imagesPerChunk
+        let x = UncheckedBox(input), w = UncheckedBox(weight), b = UncheckedBox(bias), y = SendablePointer(output)
+        plan.run(g) { first, count, parallel in
+            ConvolutionScratch.with(needsCol ? k * per * p : 0) { col in
+                ConvolutionScratch.with(per > 1 ? mg * per * p : 0) { stage in
                     for group in 0..<g.groups {
-                        var b = input + (first * g.inChannels + group * g.inChannelsPerGroup) * g.inPlane
+                        var source = x.value + (first * g.inChannels + group * g.inChannelsPerGroup) * g.inPlane
                         if needsCol {
-                            im2colBatch(input, geometry: g, group: group, first: first, count: count, col: col)
-                            b = UnsafePointer(col)
+                            im2colBatch(x.value, geometry: g, group: group, first: first, count: count, col: col,
+                                        parallel: parallel)
+                            source = UnsafePointer(col)
                         }
-                        let a = weight + group * mg * k
+                        let a = w.value + group * mg * k
                         if count == 1 {
-                            let target = output + (first * g.outChannels + group * mg) * p
-                            sgemm(m: mg, n: p, k: k, a: a, lda: k, b: b, ldb: p, c: target, ldc: p)
-                            if let bias { addBias(bias + group * mg, to: target, batch: 1, channels: mg, plane: p) }
+                            let target = y.base + (first * g.outChannels + group * mg) * p
+                            sgemm(m: mg, n: p, k: k, a: a, lda: k, b: source, ldb: p, c: target, ldc: p)
+                            if let bias = b.value {
+                                addBias(bias + group * mg, to: target, batch: 1, channels: mg, plane: p, parallel: parallel)
+                            }
                         } else {
-                            sgemm(m: mg, n: count * p, k: k, a: a, lda: k, b: b, ldb: count * p, c: stage, ldc: count * p)
-                            gatherGroupRows(output, geometry: g, group: group, first: first, count: count,
-                                            matrix: stage, toMatrix: false, bias: bias)
+                            sgemm(m: mg, n: count * p, k: k, a: a, lda: k, b: source, ldb: count * p, c: stage,
+                                  ldc: count * p)
+                            gatherGroupRows(y.base, geometry: g, group: group, first: first, count: count,
+                                            matrix: stage, toMatrix: false, bias: b.value, parallel: parallel)
                         }
                     }
                 }
@@ -60,7 +103,9 @@ public enum ConvolutionKernel {
     /// Gradients of a convolution: w.r.t. its input (overwritten) and/or its weight (overwritten).
     ///
     /// `input` is only read for the weight gradient (a transposed convolution's forward pass is
-    /// this function with `input: nil` and its own input as `gradOutput`).
+    /// this function with `input: nil` and its own input as `gradOutput`). When chunks run on
+    /// separate workers, each sums its weight gradient privately and the sums are added in chunk
+    /// order afterwards.
     public static func backward(input: UnsafePointer<Float>?, weight: UnsafePointer<Float>,
                                 gradOutput: UnsafePointer<Float>, geometry g: ConvolutionGeometry,
                                 gradInput: UnsafeMutablePointer<Float>?, gradWeight: UnsafeMutablePointer<Float>?,
@@ -74,40 +119,71 @@ public enum ConvolutionKernel {
                                           gradInput: gradInput, gradWeight: gradWeight)
             return
         }
-        let chunk = imagesPerChunk(g, budget: chunkBudget)
+        let plan = ChunkPlan(g, budget: chunkBudget)
+        let per = plan.imagesPerChunk, weightCount = g.outChannels * g.patchSize
+        // Private weight-gradient sums, one per chunk, when chunks run on separate workers.
+        let partialCount = gradWeight != nil && plan.acrossChunks ? plan.chunks * weightCount : 0
+        ConvolutionScratch.with(partialCount) { partials in
+            let sums = SendablePointer(partials)
+            plan.run(g) { first, count, parallel in
+                let target: UnsafeMutablePointer<Float>?
+                if gradWeight == nil {
+                    target = nil
+                } else if partialCount > 0 {
+                    target = sums.base + (first / per) * weightCount
+                    target?.update(repeating: 0, count: weightCount)
+                } else {
+                    target = gradWeight
+                }
+                backwardChunk(input: input, weight: weight, gradOutput: gradOutput, geometry: g, first: first,
+                              count: count, per: per, gradInput: gradInput, gradWeight: target, parallel: parallel)
+            }
+            if let gradWeight, partialCount > 0 {
+                for chunk in 0..<plan.chunks {
+                    let partial = partials + chunk * weightCount
+                    for i in 0..<weightCount { gradWeight[i] += partial[i] }
+                }
+            }
+        }
+    }
+
+    /// The gradients contributed by images `first..<first+count`; the weight gradient is added to.
+    private static func backwardChunk(input: UnsafePointer<Float>?, weight: UnsafePointer<Float>,
+                                      gradOutput: UnsafePointer<Float>, geometry g: ConvolutionGeometry,
+                                      first: Int, count: Int, per: Int, gradInput: UnsafeMutablePointer<Float>?,
+                                      gradWeight: UnsafeMutablePointer<Float>?, parallel: Bool) {
         let (mg, cg, k, p) = (g.outChannelsPerGroup, g.inChannelsPerGroup, g.patchSize, g.outPlane)
-        let direct = g.isPointwise && chunk == 1
+        let direct = g.isPointwise && per == 1
         let mutableGrad = UnsafeMutablePointer(mutating: gradOutput)
-        ConvolutionScratch.with(direct ? 0 : k * chunk * p) { col in
-            ConvolutionScratch.with(chunk > 1 ? mg * chunk * p : 0) { stage in
-                for first in stride(from: 0, to: g.batch, by: chunk) {
-                    let count = min(chunk, g.batch - first)
-                    let ld = count * p
-                    for group in 0..<g.groups {
-                        var dy = gradOutput + (first * g.outChannels + group * mg) * p
-                        if count > 1 {
-                            gatherGroupRows(mutableGrad, geometry: g, group: group, first: first, count: count,
-                                            matrix: stage, toMatrix: true)
-                            dy = UnsafePointer(stage)
+        let ld = count * p
+        ConvolutionScratch.with(direct ? 0 : k * per * p) { col in
+            ConvolutionScratch.with(per > 1 ? mg * per * p : 0) { stage in
+                for group in 0..<g.groups {
+                    var dy = gradOutput + (first * g.outChannels + group * mg) * p
+                    if count > 1 {
+                        gatherGroupRows(mutableGrad, geometry: g, group: group, first: first, count: count,
+                                        matrix: stage, toMatrix: true, parallel: parallel)
+                        dy = UnsafePointer(stage)
+                    }
+                    let w = weight + group * mg * k
+                    if let gradWeight, let input {
+                        var b = input + (first * g.inChannels + group * cg) * g.inPlane
+                        if !direct {
+                            im2colBatch(input, geometry: g, group: group, first: first, count: count, col: col,
+                                        parallel: parallel)
+                            b = UnsafePointer(col)
                         }
-                        let w = weight + group * mg * k
-                        if let gradWeight, let input {
-                            var b = input + (first * g.inChannels + group * cg) * g.inPlane
-                            if !direct {
-                                im2colBatch(input, geometry: g, group: group, first: first, count: count, col: col)
-                                b = UnsafePointer(col)
-                            }
-                            sgemm(transposeB: true, m: mg, n: k, k: ld, a: dy, lda: ld, b: b, ldb: ld,
-                                  beta: 1, c: gradWeight + group * mg * k, ldc: k)
-                        }
-                        if let gradInput {
-                            let target = gradInput + (first * g.inChannels + group * cg) * g.inPlane
-                            if direct {
-                                sgemm(transposeA: true, m: k, n: p, k: mg, a: w, lda: k, b: dy, ldb: p, c: target, ldc: p)
-                            } else {
-                                sgemm(transposeA: true, m: k, n: ld, k: mg, a: w, lda: k, b: dy, ldb: ld, c: col, ldc: ld)
-                                col2imBatch(col, geometry: g, group: group, first: first, count: count, output: gradInput)
-                            }
+                        sgemm(transposeB: true, m: mg, n: k, k: ld, a: dy, lda: ld, b: b, ldb: ld,
+                              beta: 1, c: gradWeight + group * mg * k, ldc: k)
+                    }
+                    if let gradInput {
+                        let target = gradInput + (first * g.inChannels + group * cg) * g.inPlane
+                        if direct {
+                            sgemm(transposeA: true, m: k, n: p, k: mg, a: w, lda: k, b: dy, ldb: p, c: target, ldc: p)
+                        } else {
+                            sgemm(transposeA: true, m: k, n: ld, k: mg, a: w, lda: k, b: dy, ldb: ld, c: col, ldc: ld)
+                            col2imBatch(col, geometry: g, group: group, first: first, count: count, output: gradInput,
+                                        parallel: parallel)
                         }
                     }
                 }
@@ -117,9 +193,9 @@ public enum ConvolutionKernel {
 
     /// Adds `bias[c]` to every element of channel `c` of an NCHW buffer.
     public static func addBias(_ bias: UnsafePointer<Float>, to output: UnsafeMutablePointer<Float>,
-                               batch: Int, channels: Int, plane: Int) {
+                               batch: Int, channels: Int, plane: Int, parallel: Bool = true) {
         let out = SendablePointer(output), b = UncheckedBox(bias)
-        Parallel.forEachChunk(batch * channels, grain: max(1, (1 << 15) / max(1, plane))) { range in
+        Parallel.forEachChunk(batch * channels, grain: parallel ? max(1, (1 << 15) / max(1, plane)) : Int.max) { range in
             for item in range {
                 let value = b.value[item % channels]
                 let base = out.base + item * plane

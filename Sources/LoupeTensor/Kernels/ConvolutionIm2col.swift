@@ -70,13 +70,13 @@ public func col2imPlane(_ col: UnsafePointer<Float>, ldCol: Int, geometry g: Con
 /// Unfolds images `first..<first+count` (channels of `group`) into one im2col matrix.
 ///
 /// The matrix has `patchSize` rows and `count * outPlane` columns (image-major), so one GEMM
-/// covers the whole chunk. Runs in parallel over (image, channel).
+/// covers the whole chunk. Runs in parallel over (image, channel) unless `parallel` is false.
 public func im2colBatch(_ input: UnsafePointer<Float>, geometry g: ConvolutionGeometry, group: Int,
-                        first: Int, count: Int, col: UnsafeMutablePointer<Float>) {
+                        first: Int, count: Int, col: UnsafeMutablePointer<Float>, parallel: Bool = true) {
     let cg = g.inChannelsPerGroup, taps = g.kernelHeight * g.kernelWidth
     let ld = count * g.outPlane
     let dst = SendablePointer(col), src = UncheckedBox(input)
-    let grain = max(1, (1 << 14) / max(1, taps * g.outPlane))
+    let grain = parallel ? max(1, (1 << 14) / max(1, taps * g.outPlane)) : Int.max
     Parallel.forEachChunk(count * cg, grain: grain) { range in
         for item in range {
             let (n, c) = item.quotientAndRemainder(dividingBy: cg)
@@ -93,11 +93,11 @@ public func im2colBatch(_ input: UnsafePointer<Float>, geometry g: ConvolutionGe
 
 /// Folds an im2col matrix of images `first..<first+count` (channels of `group`) into `output`, adding.
 public func col2imBatch(_ col: UnsafePointer<Float>, geometry g: ConvolutionGeometry, group: Int,
-                        first: Int, count: Int, output: UnsafeMutablePointer<Float>) {
+                        first: Int, count: Int, output: UnsafeMutablePointer<Float>, parallel: Bool = true) {
     let cg = g.inChannelsPerGroup, taps = g.kernelHeight * g.kernelWidth
     let ld = count * g.outPlane
     let dst = SendablePointer(output), src = UncheckedBox(col)
-    let grain = max(1, (1 << 14) / max(1, taps * g.outPlane))
+    let grain = parallel ? max(1, (1 << 14) / max(1, taps * g.outPlane)) : Int.max
     Parallel.forEachChunk(count * cg, grain: grain) { range in
         for item in range {
             let (n, c) = item.quotientAndRemainder(dividingBy: cg)
@@ -112,10 +112,10 @@ public func col2imBatch(_ col: UnsafePointer<Float>, geometry g: ConvolutionGeom
 /// `bias[channel]` on the way back when given).
 public func gatherGroupRows(_ tensor: UnsafeMutablePointer<Float>, geometry g: ConvolutionGeometry, group: Int,
                             first: Int, count: Int, matrix: UnsafeMutablePointer<Float>, toMatrix: Bool,
-                            bias: UnsafePointer<Float>? = nil) {
+                            bias: UnsafePointer<Float>? = nil, parallel: Bool = true) {
     let mg = g.outChannelsPerGroup, plane = g.outPlane, ld = count * plane
     let t = SendablePointer(tensor), mat = SendablePointer(matrix), b = UncheckedBox(bias)
-    Parallel.forEachChunk(count * mg, grain: max(1, (1 << 15) / max(1, plane))) { range in
+    Parallel.forEachChunk(count * mg, grain: parallel ? max(1, (1 << 15) / max(1, plane)) : Int.max) { range in
         for item in range {
             let (n, m) = item.quotientAndRemainder(dividingBy: mg)
             let tp = t.base + ((first + n) * g.outChannels + group * mg + m) * plane

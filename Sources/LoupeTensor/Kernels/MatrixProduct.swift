@@ -1,4 +1,5 @@
 import CBLAS
+import Foundation
 
 /// Row-major single-precision `C = alpha * op(A) * op(B) + beta * C`: a thin `cblas_sgemm` wrapper.
 ///
@@ -96,5 +97,34 @@ public func batchedMatrixProduct(_ layout: BatchedProductLayout, a: UnsafePointe
                   b: bBox.value + layout.rightIndex[index] * k * n, ldb: n,
                   c: out.base + index * m * n, ldc: n)
         }
+    }
+}
+
+/// OpenBLAS's own thread count, switched off while Loupe spreads many products over its workers.
+public enum BLASThreading {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var depth = 0
+    nonisolated(unsafe) private static var saved: Int32 = 1
+
+    /// Runs `body` with every BLAS call single-threaded, restoring the previous count afterwards.
+    ///
+    /// For callers that run one product per worker of `Parallel.forEachChunk`: two threaded
+    /// products at once would oversubscribe the cores and make OpenBLAS's threads spin and yield.
+    /// Nested and concurrent uses are counted; the count is restored when the last one ends.
+    public static func singleThreaded<R>(_ body: () throws -> R) rethrows -> R {
+        lock.lock()
+        if depth == 0 {
+            saved = openblas_get_num_threads()
+            openblas_set_num_threads(1)
+        }
+        depth += 1
+        lock.unlock()
+        defer {
+            lock.lock()
+            depth -= 1
+            if depth == 0 { openblas_set_num_threads(saved) }
+            lock.unlock()
+        }
+        return try body()
     }
 }
