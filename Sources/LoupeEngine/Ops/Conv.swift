@@ -3,13 +3,15 @@ import LoupeTensor
 
 /// ONNX `Conv`: 2-D (or 1-D) NCHW convolution with groups, strides, pads, dilations and optional bias.
 ///
-/// Inputs: X `[N, C, H, W]`, W `[M, C/group, kH, kW]`, optional B `[M]`. Runs through
-/// `ConvolutionKernel` (im2col + GEMM, or direct loops when depthwise).
+/// Inputs: X `[N, C, H, W]`, W `[M, C/group, kH, kW]`, optional B `[M]`. Wide 3x3 stride-1 layers
+/// run through `WinogradConvolution` (forward and input gradient, with the transformed kernels kept
+/// in `winogradWeights`); the rest through `ConvolutionKernel` (im2col + GEMM, or direct loops when depthwise).
 public struct ConvOperator: Operator {
     public static let opType = "Conv"
     let node: Node
     let window: SlidingWindowAttributes
     let group: Int
+    let winogradWeights = ConvWinogradWeights()
 
     public init(node: Node, opset: Int) throws {
         self.node = node
@@ -67,7 +69,14 @@ public struct ConvOperator: Operator {
             LinearSupport.read(w.scalars) { wp in
                 LinearSupport.readOptional(b?.scalars) { bp in
                     LinearSupport.write(&y) { yp in
-                        ConvolutionKernel.forward(input: xp, weight: wp, bias: bp, geometry: geometry, output: yp)
+                        if WinogradConvolution.isWorthwhile(for: geometry) {
+                            LinearSupport.read(winogradWeights.transformed(w)) { up in
+                                WinogradConvolution.forward(input: xp, transformedWeight: up, bias: bp, geometry: geometry,
+                                                            output: yp)
+                            }
+                        } else {
+                            ConvolutionKernel.forward(input: xp, weight: wp, bias: bp, geometry: geometry, output: yp)
+                        }
                     }
                 }
             }
@@ -83,15 +92,24 @@ public struct ConvOperator: Operator {
         let (geometry, shape) = try plan(input: x.shape, weight: w.shape, bias: hasBias ? [w.shape[0]] : nil)
         let dy = context.gradient(0, shape: shape)
         let wantX = LinearSupport.wants(context, 0), wantW = LinearSupport.wants(context, 1)
-        var dx = [Float](repeating: 0, count: wantX ? x.count : 0)
+        let winograd = wantX && WinogradConvolution.isWorthwhile(for: geometry)
+        var dx = winograd ? LinearSupport.uninitialized(x.count) : [Float](repeating: 0, count: wantX ? x.count : 0)
         var dw = [Float](repeating: 0, count: wantW ? w.count : 0)
         LinearSupport.read(x.scalars) { xp in
             LinearSupport.read(w.scalars) { wp in
                 LinearSupport.read(dy.scalars) { dyp in
                     LinearSupport.write(&dx) { dxp in
+                        if winograd {
+                            LinearSupport.read(winogradWeights.transformed(w)) { up in
+                                WinogradConvolution.forward(input: dyp, transformedWeight: up, inputGradient: true, bias: nil,
+                                                            geometry: WinogradConvolution.inputGradientGeometry(geometry),
+                                                            output: dxp)
+                            }
+                        }
                         LinearSupport.write(&dw) { dwp in
                             ConvolutionKernel.backward(input: xp, weight: wp, gradOutput: dyp, geometry: geometry,
-                                                       gradInput: wantX ? dxp : nil, gradWeight: wantW ? dwp : nil)
+                                                       gradInput: wantX && !winograd ? dxp : nil,
+                                                       gradWeight: wantW ? dwp : nil)
                         }
                     }
                 }

@@ -26,22 +26,30 @@ public enum ConvolutionKernel {
         /// Whether chunks run on separate workers (single-threaded BLAS, serial copies inside).
         var acrossChunks: Bool
 
-        init(_ g: ConvolutionGeometry, budget: Int, workers: Int = Parallel.workerCount) {
-            let largest = ConvolutionKernel.imagesPerChunk(g, budget: budget)
-            acrossChunks = workers > 1 && g.batch >= workers
+        init(batch: Int, perImage: Int, budget: Int, workers: Int = Parallel.workerCount) {
+            let largest = max(1, min(batch, budget / max(1, perImage)))
+            acrossChunks = workers > 1 && batch >= workers
             if acrossChunks {
                 // Equal numbers of equally sized chunks per worker.
-                let perWorker = (g.batch + workers * largest - 1) / (workers * largest)
-                imagesPerChunk = max(1, (g.batch + workers * perWorker - 1) / (workers * perWorker))
+                let perWorker = (batch + workers * largest - 1) / (workers * largest)
+                imagesPerChunk = max(1, (batch + workers * perWorker - 1) / (workers * perWorker))
             } else {
                 imagesPerChunk = largest
             }
-            chunks = (g.batch + imagesPerChunk - 1) / imagesPerChunk
+            chunks = (batch + imagesPerChunk - 1) / imagesPerChunk
+            self.batch = batch
         }
 
+        init(_ g: ConvolutionGeometry, budget: Int) {
+            self.init(batch: g.batch, perImage: g.patchSize * g.outPlane, budget: budget)
+        }
+
+        /// Images in the whole batch.
+        var batch: Int
+
         /// Runs `body(first, count, parallelInside)` for every chunk, spread as planned.
-        func run(_ g: ConvolutionGeometry, _ body: (Int, Int, Bool) -> Void) {
-            let per = imagesPerChunk, batch = g.batch
+        func run(_ body: (Int, Int, Bool) -> Void) {
+            let per = imagesPerChunk, batch = batch
             if acrossChunks {
                 BLASThreading.singleThreaded {
                     Parallel.forEachChunk(chunks, grain: 1) { range in
@@ -71,7 +79,7 @@ public enum ConvolutionKernel {
         let needsCol = !(g.isPointwise && plan.imagesPerChunk == 1)
         let per = plan.imagesPerChunk
         let x = UncheckedBox(input), w = UncheckedBox(weight), b = UncheckedBox(bias), y = SendablePointer(output)
-        plan.run(g) { first, count, parallel in
+        plan.run { first, count, parallel in
             ConvolutionScratch.with(needsCol ? k * per * p : 0) { col in
                 ConvolutionScratch.with(per > 1 ? mg * per * p : 0) { stage in
                     for group in 0..<g.groups {
@@ -125,7 +133,7 @@ public enum ConvolutionKernel {
         let partialCount = gradWeight != nil && plan.acrossChunks ? plan.chunks * weightCount : 0
         ConvolutionScratch.with(partialCount) { partials in
             let sums = SendablePointer(partials)
-            plan.run(g) { first, count, parallel in
+            plan.run { first, count, parallel in
                 let target: UnsafeMutablePointer<Float>?
                 if gradWeight == nil {
                     target = nil
