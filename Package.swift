@@ -30,6 +30,8 @@ let package = Package(
         .systemLibrary(name: "CCairo", pkgConfig: "pangocairo", providers: [.apt(["libcairo2-dev", "libpango1.0-dev", "libpng-dev"])]),
         .systemLibrary(name: "CJPEG", providers: [.apt(["libturbojpeg0-dev"])]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // glibc's mallopt, for the executable's allocator tuning (no library to link).
+        .systemLibrary(name: "CMalloc"),
 
         // Tensors and kernels; NPY/NPZ.
         .target(name: "LoupeTensor", dependencies: ["CBLAS", "CZlib"], swiftSettings: numericFlags),
@@ -54,7 +56,7 @@ let package = Package(
         .target(name: "LoupePipeline", dependencies: ["LoupeTensor", "LoupeONNX", "LoupeEngine", "LoupeData",
                                                        "LoupeCorruptions", "LoupeAnalysis", "LoupeReport", "LoupeReportCairo"]),
         // The command line: argument parsing only.
-        .executableTarget(name: "loupe", dependencies: ["LoupePipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "loupe", dependencies: ["LoupePipeline", "CMalloc", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // Test helpers: tolerances, finite differences, fixture lookup.
         .target(name: "LoupeTestSupport", dependencies: ["LoupeTensor", "LoupeONNX", "LoupeEngine"], path: "Tests/LoupeTestSupport"),

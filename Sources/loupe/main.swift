@@ -44,4 +44,19 @@ func runLoupe() -> Never {
     }
 }
 
+#if os(Linux)
+import CMalloc
+
+/// Keeps freed tensor buffers (up to 32 MB each) in the heap for the next operator instead of
+/// returning them to the kernel: every op output is a fresh array, and re-mapping it costs a page
+/// fault per 4 KB (measured on a ResNet-18 saliency run: about 3x fewer page faults).
+func keepFreedBuffers() {
+    _ = mallopt(M_MMAP_THRESHOLD, 32 << 20)
+    _ = mallopt(M_TRIM_THRESHOLD, 512 << 20)
+}
+#else
+func keepFreedBuffers() {}
+#endif
+
+keepFreedBuffers()
 runLoupe()

@@ -26,9 +26,13 @@ public enum ConvolutionKernel {
         /// Whether chunks run on separate workers (single-threaded BLAS, serial copies inside).
         var acrossChunks: Bool
 
-        init(batch: Int, perImage: Int, budget: Int, workers: Int = Parallel.workerCount) {
+        /// Chunks of at most `budget / perImage` images; spread over the workers when there is at least
+        /// one image per worker, or (`onlyWhenEnoughChunks`) only when there are that many whole chunks.
+        init(batch: Int, perImage: Int, budget: Int, onlyWhenEnoughChunks: Bool = false,
+             workers: Int = Parallel.workerCount) {
             let largest = max(1, min(batch, budget / max(1, perImage)))
-            acrossChunks = workers > 1 && batch >= workers
+            let enough = onlyWhenEnoughChunks ? (batch + largest - 1) / largest : batch
+            acrossChunks = workers > 1 && enough >= workers
             if acrossChunks {
                 // Equal numbers of equally sized chunks per worker.
                 let perWorker = (batch + workers * largest - 1) / (workers * largest)

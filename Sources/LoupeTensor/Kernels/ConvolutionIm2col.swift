@@ -102,7 +102,13 @@ public func col2imBatch(_ col: UnsafePointer<Float>, geometry g: ConvolutionGeom
         for item in range {
             let (n, c) = item.quotientAndRemainder(dividingBy: cg)
             let plane = dst.base + ((first + n) * g.inChannels + group * cg + c) * g.inPlane
-            col2imPlane(src.value + c * taps * ld + n * g.outPlane, ldCol: ld, geometry: g, plane: plane)
+            let rows = src.value + c * taps * ld + n * g.outPlane
+            if g.isPointwise {
+                // One row per channel, lined up with the plane: a straight vector add.
+                for i in 0..<g.inPlane { plane[i] += rows[i] }
+            } else {
+                col2imPlane(rows, ldCol: ld, geometry: g, plane: plane)
+            }
         }
     }
 }

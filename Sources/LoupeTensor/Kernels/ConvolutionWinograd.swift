@@ -1,5 +1,3 @@
-import Foundation
-
 /// Winograd F(2x2, 3x3) convolution (Lavin & Gray 2016) for 3x3, stride-1, dilation-1, ungrouped layers.
 ///
 /// Each 2x2 block of outputs is computed from a 4x4 block of input through 16 products instead of 36:
@@ -15,7 +13,9 @@ public enum WinogradConvolution {
     /// Transform positions per tile (4x4).
     public static let positions = 16
     /// Largest scratch (floats) for the transformed input and products of one chunk of images.
-    public static let defaultChunkBudget = 1 << 19
+    public static let defaultChunkBudget = 1 << 20
+    /// Tiles (GEMM columns) a chunk aims for.
+    static let targetColumns = 256
 
     /// Whether `g` is a convolution this kernel computes (3x3, stride 1, dilation 1, one group).
     public static func applies(to g: ConvolutionGeometry) -> Bool {
@@ -26,9 +26,8 @@ public enum WinogradConvolution {
     /// Whether the Winograd route is worth taking: it applies and the layer is wide enough
     /// for the 16 GEMMs to beat one im2col GEMM.
     public static func isWorthwhile(for g: ConvolutionGeometry) -> Bool {
-        applies(to: g) && g.inChannels >= 16 && g.outChannels >= 16 && (g.outWidth + 1) / 2 >= minimumTilesWide
+        applies(to: g) && g.inChannels >= 16 && g.outChannels >= 16
     }
-    static let minimumTilesWide: Int = Int(ProcessInfo.processInfo.environment["LOUPE_WMIN"] ?? "") ?? 1
 
     /// The geometry whose forward pass is the input gradient of `g` (requires `applies(to: g)`).
     ///
@@ -92,7 +91,10 @@ public enum WinogradConvolution {
         if g.batch == 0 || g.outChannels == 0 || g.outPlane == 0 { return }
         let tiles = tilesPerImage(g)
         let perImage = positions * (g.inChannels + g.outChannels) * tiles
-        let plan = ConvolutionKernel.ChunkPlan(batch: g.batch, perImage: perImage, budget: chunkBudget)
+        // Enough images per chunk for wide GEMMs (each repacks its transformed kernel), within the budget.
+        let wanted = (targetColumns + tiles - 1) / tiles
+        let plan = ConvolutionKernel.ChunkPlan(batch: g.batch, perImage: perImage,
+                                               budget: min(chunkBudget, wanted * perImage), onlyWhenEnoughChunks: true)
         let x = UncheckedBox(input), u = UncheckedBox(transformedWeight), b = UncheckedBox(bias)
         let y = SendablePointer(output)
         let per = plan.imagesPerChunk
@@ -104,16 +106,25 @@ public enum WinogradConvolution {
                 ConvolutionScratch.with(positions * positionStride(rows: m, columns: per * tiles)) { products in
                     transformInput(x.value, geometry: g, first: first, count: count, into: v, positionStride: inStride,
                                    parallel: parallel)
-                    for position in 0..<positions {
-                        let target = products + position * outStride, source = v + position * inStride
-                        if inputGradient {
-                            // The stored kernel is [c][m] per position: use it transposed, at the flipped position.
-                            sgemm(transposeA: true, m: m, n: t, k: c, a: u.value + flippedPosition(position) * m * c,
-                                  lda: m, b: source, ldb: t, c: target, ldc: t)
-                        } else {
-                            sgemm(m: m, n: t, k: c, a: u.value + position * m * c, lda: c, b: source, ldb: t,
-                                  c: target, ldc: t)
+                    let (vs, ps) = (UncheckedBox(UnsafePointer(v)), SendablePointer(products))
+                    let multiply = { (range: Range<Int>) in
+                        for position in range {
+                            let target = ps.base + position * outStride, source = vs.value + position * inStride
+                            if inputGradient {
+                                // The stored kernel is [c][m] per position: use it transposed, at the flipped position.
+                                sgemm(transposeA: true, m: m, n: t, k: c, a: u.value + flippedPosition(position) * m * c,
+                                      lda: m, b: source, ldb: t, c: target, ldc: t)
+                            } else {
+                                sgemm(m: m, n: t, k: c, a: u.value + position * m * c, lda: c, b: source, ldb: t,
+                                      c: target, ldc: t)
+                            }
                         }
+                    }
+                    if parallel {
+                        // One chunk for the whole batch: the 16 products go to the workers instead.
+                        BLASThreading.singleThreaded { Parallel.forEachChunk(positions, grain: 1, multiply) }
+                    } else {
+                        multiply(0..<positions)
                     }
                     transformOutput(products, bias: b.value, geometry: g, first: first, count: count, into: y.base,
                                     positionStride: outStride, parallel: parallel)
