@@ -138,15 +138,14 @@ public enum WinogradConvolution {
         ((g.outHeight + 1) / 2) * ((g.outWidth + 1) / 2)
     }
 
-    /// Tiles handled together in one vector.
-    typealias Lanes = SIMD8<Float>
-
-    @inline(__always) static func load(_ p: UnsafePointer<Float>) -> Lanes {
+    @inline(__always) static func load<Lanes: SIMD>(_ p: UnsafePointer<Float>, as _: Lanes.Type) -> Lanes
+    where Lanes.Scalar == Float {
         UnsafeRawPointer(p).loadUnaligned(as: Lanes.self)
     }
 
     /// Stores the first `valid` lanes of `v` at `p`.
-    @inline(__always) static func store(_ v: Lanes, _ p: UnsafeMutablePointer<Float>, valid: Int) {
+    @inline(__always) static func store<Lanes: SIMD>(_ v: Lanes, _ p: UnsafeMutablePointer<Float>, valid: Int)
+    where Lanes.Scalar == Float {
         if valid == Lanes.scalarCount {
             UnsafeMutableRawPointer(p).storeBytes(of: v, as: Lanes.self)
         } else {
@@ -154,12 +153,50 @@ public enum WinogradConvolution {
         }
     }
 
+    /// The vector width for rows of `tilesWide` tiles: as wide as a tile row allows (a 4x4 map has 2 tiles
+    /// a row), so small maps still store whole vectors.
+    enum LaneWidth {
+        case eight, four, two
+
+        init(tilesWide: Int) {
+            self = tilesWide >= 8 ? .eight : (tilesWide >= 4 ? .four : .two)
+        }
+    }
+
+    /// `transformInput(lanes:)` at the lane width that fits the tile rows.
+    static func transformInput(_ input: UnsafePointer<Float>, geometry g: ConvolutionGeometry, first: Int, count: Int,
+                               into v: UnsafeMutablePointer<Float>, positionStride: Int, parallel: Bool) {
+        switch LaneWidth(tilesWide: (g.outWidth + 1) / 2) {
+        case .eight: transformInput(input, geometry: g, first: first, count: count, into: v, positionStride: positionStride,
+                                    parallel: parallel, lanes: SIMD8<Float>.self)
+        case .four: transformInput(input, geometry: g, first: first, count: count, into: v, positionStride: positionStride,
+                                   parallel: parallel, lanes: SIMD4<Float>.self)
+        case .two: transformInput(input, geometry: g, first: first, count: count, into: v, positionStride: positionStride,
+                                  parallel: parallel, lanes: SIMD2<Float>.self)
+        }
+    }
+
+    /// `transformOutput(lanes:)` at the lane width that fits the tile rows.
+    static func transformOutput(_ products: UnsafePointer<Float>, bias: UnsafePointer<Float>?, geometry g: ConvolutionGeometry,
+                                first: Int, count: Int, into output: UnsafeMutablePointer<Float>, positionStride: Int,
+                                parallel: Bool) {
+        switch LaneWidth(tilesWide: (g.outWidth + 1) / 2) {
+        case .eight: transformOutput(products, bias: bias, geometry: g, first: first, count: count, into: output,
+                                     positionStride: positionStride, parallel: parallel, lanes: SIMD8<Float>.self)
+        case .four: transformOutput(products, bias: bias, geometry: g, first: first, count: count, into: output,
+                                    positionStride: positionStride, parallel: parallel, lanes: SIMD4<Float>.self)
+        case .two: transformOutput(products, bias: bias, geometry: g, first: first, count: count, into: output,
+                                   positionStride: positionStride, parallel: parallel, lanes: SIMD2<Float>.self)
+        }
+    }
+
     /// `V[ξ][c][tile]` for images `first..<first+count`, eight tiles of a tile row at a time.
     ///
     /// Each channel plane is first split into zero-bordered even and odd columns, so the four columns
     /// of eight neighbouring 4x4 windows (starting at even columns) are four contiguous vector loads.
-    static func transformInput(_ input: UnsafePointer<Float>, geometry g: ConvolutionGeometry, first: Int, count: Int,
-                               into v: UnsafeMutablePointer<Float>, positionStride stride: Int, parallel: Bool) {
+    static func transformInput<Lanes: SIMDLanes>(_ input: UnsafePointer<Float>, geometry g: ConvolutionGeometry, first: Int,
+                                                 count: Int, into v: UnsafeMutablePointer<Float>, positionStride stride: Int,
+                                                 parallel: Bool, lanes _: Lanes.Type) {
         let (tilesHigh, tilesWide) = ((g.outHeight + 1) / 2, (g.outWidth + 1) / 2)
         let tiles = tilesHigh * tilesWide, total = count * tiles
         let rows = 2 * tilesHigh + 2
@@ -200,8 +237,8 @@ public enum WinogradConvolution {
                         // Column transform of each of the four window rows: c_s = (d Bᵀ... ) per row.
                         for r in 0..<4 {
                             let base = (2 * ty + r) * width + tx
-                            let e0 = load(even + base), e1 = load(even + base + 1)
-                            let o0 = load(odd + base), o1 = load(odd + base + 1)
+                            let e0 = load(even + base, as: Lanes.self), e1 = load(even + base + 1, as: Lanes.self)
+                            let o0 = load(odd + base, as: Lanes.self), o1 = load(odd + base + 1, as: Lanes.self)
                             columns[r] = e0 - e1
                             columns[4 + r] = o0 + e1
                             columns[8 + r] = e1 - o0
@@ -224,9 +261,10 @@ public enum WinogradConvolution {
 
     /// Turns the products `M[ξ][m][tile]` back into 2x2 output blocks (`Aᵀ M A`), adding the bias,
     /// eight tiles of a tile row at a time.
-    static func transformOutput(_ products: UnsafePointer<Float>, bias: UnsafePointer<Float>?, geometry g: ConvolutionGeometry,
-                                first: Int, count: Int, into output: UnsafeMutablePointer<Float>, positionStride stride: Int,
-                                parallel: Bool) {
+    static func transformOutput<Lanes: SIMDLanes>(_ products: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                                                  geometry g: ConvolutionGeometry, first: Int, count: Int,
+                                                  into output: UnsafeMutablePointer<Float>, positionStride stride: Int,
+                                                  parallel: Bool, lanes _: Lanes.Type) {
         let (tilesHigh, tilesWide) = ((g.outHeight + 1) / 2, (g.outWidth + 1) / 2)
         let tiles = tilesHigh * tilesWide, total = count * tiles
         let src = UncheckedBox(products), b = UncheckedBox(bias), y = SendablePointer(output)
@@ -245,8 +283,8 @@ public enum WinogradConvolution {
                         let p = source + ty * tilesWide + tx
                         // Row combination Aᵀ M (per column s), then the column combination.
                         for s in 0..<4 {
-                            let q0 = load(p + s * stride), q1 = load(p + (4 + s) * stride)
-                            let q2 = load(p + (8 + s) * stride), q3 = load(p + (12 + s) * stride)
+                            let q0 = load(p + s * stride, as: Lanes.self), q1 = load(p + (4 + s) * stride, as: Lanes.self)
+                            let q2 = load(p + (8 + s) * stride, as: Lanes.self), q3 = load(p + (12 + s) * stride, as: Lanes.self)
                             top[s] = q0 + q1 + q2
                             bottom[s] = q1 - q2 - q3
                         }
@@ -270,3 +308,9 @@ public enum WinogradConvolution {
         }
     }
 }
+
+/// The float vectors the tile transforms run on.
+protocol SIMDLanes: SIMD where Scalar == Float {}
+extension SIMD8: SIMDLanes where Scalar == Float {}
+extension SIMD4: SIMDLanes where Scalar == Float {}
+extension SIMD2: SIMDLanes where Scalar == Float {}
