@@ -117,7 +117,12 @@ public enum DepthwiseConvolution {
     public static func backward(input: UnsafePointer<Float>?, weight: UnsafePointer<Float>,
                                 gradOutput: UnsafePointer<Float>, geometry g: ConvolutionGeometry,
                                 gradInput: UnsafeMutablePointer<Float>?, gradWeight: UnsafeMutablePointer<Float>?) {
+        var gradInput = gradInput
         let gradWeight = input == nil ? nil : gradWeight
+        if let target = gradInput, correlatesInputGradient(g) {
+            inputGradientByCorrelation(weight: weight, gradOutput: gradOutput, geometry: g, gradInput: target)
+            gradInput = nil
+        }
         guard gradInput != nil || gradWeight != nil else { return }
         let channels = g.inChannels, taps = g.kernelHeight * g.kernelWidth
         let blocks = (channels + lanes - 1) / lanes
