@@ -83,7 +83,22 @@ public enum TSNEGradient {
                         for i in range {
                             let xi = yp.value[2 * i], yi = yp.value[2 * i + 1]
                             var fx = 0.0, fy = 0.0, cross = 0.0
-                            for e in starts[i]..<starts[i + 1] {
+                            var e0 = starts[i]
+                            if !withObjective {
+                                // Four entries at a time (SIMD division), the remainder below.
+                                var ax = SIMD4<Double>.zero, ay = SIMD4<Double>.zero
+                                let px = SIMD4<Double>(repeating: xi), py = SIMD4<Double>(repeating: yi)
+                                while e0 + 4 <= starts[i + 1] {
+                                    let j0 = 2 * Int(cols[e0]), j1 = 2 * Int(cols[e0 + 1]), j2 = 2 * Int(cols[e0 + 2]), j3 = 2 * Int(cols[e0 + 3])
+                                    let dx = px - SIMD4(yp.value[j0], yp.value[j1], yp.value[j2], yp.value[j3])
+                                    let dy = py - SIMD4(yp.value[j0 + 1], yp.value[j1 + 1], yp.value[j2 + 1], yp.value[j3 + 1])
+                                    let pw = SIMD4(vals[e0], vals[e0 + 1], vals[e0 + 2], vals[e0 + 3]) / (1 + dx * dx + dy * dy)
+                                    ax += pw * dx; ay += pw * dy
+                                    e0 += 4
+                                }
+                                fx = ax.sum(); fy = ay.sum()
+                            }
+                            for e in e0..<starts[i + 1] {
                                 let j = Int(cols[e])
                                 let dx = xi - yp.value[2 * j], dy = yi - yp.value[2 * j + 1]
                                 let d2 = dx * dx + dy * dy

@@ -63,7 +63,7 @@ public struct TSNEInterpolation: Sendable, Equatable, Hashable {
         let box = span / Double(boxes), spacing = box / Double(p)
         let m = boxes * p, size = ComplexFFT.goodLength(atLeast: 2 * m)
         let centre = low + span / 2
-        workspace.prepare(size: size, points: n, nodes: p)
+        workspace.prepare(size: size, used: m, points: n, nodes: p)
         let grid = Grid(size: size, used: m, workspace: workspace)
         grid.kernel(spacing: spacing)
         // Lagrange weights and first node per point and axis (in parallel), then the serial spread.
@@ -93,10 +93,10 @@ public struct TSNEInterpolation: Sendable, Equatable, Hashable {
             let x = y[2 * i] - centre, v = y[2 * i + 1] - centre, r2 = x * x + v * v
             let gx = Int(first[2 * i]), gy = Int(first[2 * i + 1])
             for ty in 0..<p {
-                let wy = weights[(2 * i + 1) * p + ty], row = (gy + ty) * size + gx
+                let wy = weights[(2 * i + 1) * p + ty]
                 for tx in 0..<p {
-                    let w = wy * weights[2 * i * p + tx]
-                    aRe[row + tx] += w; aIm[row + tx] += w * x; bRe[row + tx] += w * v; bIm[row + tx] += w * r2
+                    let w = wy * weights[2 * i * p + tx], e = Grid.index(gy + ty, gx + tx, size: size)
+                    aRe[e] += w; aIm[e] += w * x; bRe[e] += w * v; bIm[e] += w * r2
                 }
             }
         }
@@ -108,10 +108,10 @@ public struct TSNEInterpolation: Sendable, Equatable, Hashable {
                 let gx = Int(first[2 * i]), gy = Int(first[2 * i + 1])
                 var phi0 = 0.0, phi1 = 0.0, phi2 = 0.0, phi3 = 0.0
                 for ty in 0..<p {
-                    let wy = weights[(2 * i + 1) * p + ty], row = (gy + ty) * size + gx
+                    let wy = weights[(2 * i + 1) * p + ty]
                     for tx in 0..<p {
-                        let w = wy * weights[2 * i * p + tx]
-                        phi0 += w * aRe[row + tx]; phi1 += w * aIm[row + tx]; phi2 += w * bRe[row + tx]; phi3 += w * bIm[row + tx]
+                        let w = wy * weights[2 * i * p + tx], e = Grid.index(gy + ty, gx + tx, size: size)
+                        phi0 += w * aRe[e]; phi1 += w * aIm[e]; phi2 += w * bRe[e]; phi3 += w * bIm[e]
                     }
                 }
                 let x = yp.value[2 * i] - centre, v = yp.value[2 * i + 1] - centre
@@ -124,26 +124,38 @@ public struct TSNEInterpolation: Sendable, Equatable, Hashable {
 
     /// Buffers reused across iterations (grids, kernel spectrum, per-point weights).
     final class Workspace: @unchecked Sendable {
-        private(set) var size = 0, points = 0, nodes = 0
+        private(set) var size = 0, used = 0, points = 0, nodes = 0
+        /// The two complex charge grids in `Grid.index` layout (8-column tiles).
         private(set) var aRe = UnsafeMutablePointer<Double>.allocate(capacity: 1), aIm = UnsafeMutablePointer<Double>.allocate(capacity: 1)
         private(set) var bRe = UnsafeMutablePointer<Double>.allocate(capacity: 1), bIm = UnsafeMutablePointer<Double>.allocate(capacity: 1)
-        /// The kernel's spectrum (real: the kernel is real and even), scaled by 1/size².
+        /// The kernel's spectrum (real: the kernel is real and even), scaled by 1/size², tiled like the grids.
         private(set) var kernel = UnsafeMutablePointer<Double>.allocate(capacity: 1)
+        /// Row spectra of the kernel's distinct rows, (size/2 + 1) × used.
+        private(set) var kernelRows = UnsafeMutablePointer<Double>.allocate(capacity: 1)
         private(set) var weights = UnsafeMutablePointer<Double>.allocate(capacity: 1)
         private(set) var firstNode = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
         private(set) var plan = ComplexFFT(validLength: 1)
 
         init() {}
 
-        func prepare(size: Int, points: Int, nodes: Int) {
-            if size != self.size {
-                for pointer in [aRe, aIm, bRe, bIm, kernel] { pointer.deallocate() }
-                let count = size * size
-                aRe = .allocate(capacity: count); aIm = .allocate(capacity: count)
-                bRe = .allocate(capacity: count); bIm = .allocate(capacity: count)
-                kernel = .allocate(capacity: count)
-                plan = ComplexFFT(validLength: size)
-                self.size = size
+        /// The grids' buffers, each of `count` values.
+        private var grids: [UnsafeMutablePointer<Double>] { [aRe, aIm, bRe, bIm, kernel] }
+
+        func prepare(size: Int, used: Int, points: Int, nodes: Int) {
+            if size != self.size || used != self.used {
+                for pointer in grids { pointer.deallocate() }
+                kernelRows.deallocate()
+                let count = Grid.count(size: size)
+                func zeroed(_ count: Int) -> UnsafeMutablePointer<Double> {
+                    let pointer = UnsafeMutablePointer<Double>.allocate(capacity: count)
+                    pointer.initialize(repeating: 0, count: count)
+                    return pointer
+                }
+                aRe = zeroed(count); aIm = zeroed(count); bRe = zeroed(count); bIm = zeroed(count)
+                kernel = zeroed(count)
+                kernelRows = zeroed((size / 2 + 1) * max(1, used))
+                if size != self.size { plan = ComplexFFT(validLength: size) }
+                self.size = size; self.used = used
             }
             if points != self.points || nodes != self.nodes {
                 weights.deallocate(); firstNode.deallocate()
@@ -154,8 +166,8 @@ public struct TSNEInterpolation: Sendable, Equatable, Hashable {
         }
 
         deinit {
-            for pointer in [aRe, aIm, bRe, bIm, kernel, weights] { pointer.deallocate() }
-            firstNode.deallocate()
+            for pointer in grids { pointer.deallocate() }
+            kernelRows.deallocate(); weights.deallocate(); firstNode.deallocate()
         }
     }
 }
