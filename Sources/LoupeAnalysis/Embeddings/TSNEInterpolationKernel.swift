@@ -27,13 +27,20 @@ extension TSNEInterpolation.Grid {
                 for (target, start) in [(re, o0), (im, o0 + width)] {
                     for b in 0..<width {
                         let oy = start + b
-                        for c in 0..<size {
+                        guard oy < used else {
+                            for c in 0..<size { target[c * width + b] = 0 }
+                            continue
+                        }
+                        // Columns c ≤ size/2 have offset c (zero band from `used` on); column size − c mirrors c.
+                        let base = 1 + h2 * Double(oy * oy)
+                        for c in 0...half {
                             var value = 0.0
-                            if oy < used, let ox = offset(c) {
-                                let w = 1 / (1 + h2 * Double(ox * ox + oy * oy))
+                            if c < used {
+                                let w = 1 / (base + h2 * Double(c * c))
                                 value = w * w
                             }
                             target[c * width + b] = value
+                            if c > 0 && size - c != c { target[(size - c) * width + b] = value }
                         }
                     }
                 }
