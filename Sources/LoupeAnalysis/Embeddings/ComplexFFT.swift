@@ -17,6 +17,8 @@ public struct ComplexFFT: Sendable {
     /// Per stage with sub-length n_s = n / (product of earlier radices) and m = n_s / r: the forward
     /// twiddles e^{−2πi·p·t/n_s} at index `p * r + t` (p < m, t < r).
     private let twiddleRe: [[Double]], twiddleIm: [[Double]]
+    /// The same twiddles rounded to Float32.
+    private let twiddleRe32: [[Float]], twiddleIm32: [[Float]]
 
     /// Plans a transform of `length` ≥ 1 points.
     public init(length: Int) throws {
@@ -54,6 +56,7 @@ public struct ComplexFFT: Sendable {
             sub = m
         }
         twiddleRe = re; twiddleIm = im
+        twiddleRe32 = re.map { $0.map { Float($0) } }; twiddleIm32 = im.map { $0.map { Float($0) } }
     }
 
     /// The smallest 2^a·3^b·5^c ≥ `n` (lengths this FFT handles with short butterflies).
@@ -78,8 +81,8 @@ public struct ComplexFFT: Sendable {
     public var prunesZeroUpperHalf: Bool { length > 1 && (radices.first == 4 || radices.first == 2) }
 
     /// Transforms `batch` compact sequences (stride = batch) in place; `workRe`/`workIm` hold `length * batch` values each.
-    public func transform(re: UnsafeMutablePointer<Double>, im: UnsafeMutablePointer<Double>, batch: Int, inverse: Bool,
-                          workRe: UnsafeMutablePointer<Double>, workIm: UnsafeMutablePointer<Double>) {
+    public func transform<S: FFTScalar>(re: UnsafeMutablePointer<S>, im: UnsafeMutablePointer<S>, batch: Int, inverse: Bool,
+                                        workRe: UnsafeMutablePointer<S>, workIm: UnsafeMutablePointer<S>) {
         guard batch > 0, length > 1 else { return }
         // Ping-pong between the data and the work buffer; copy back when the result ends in the work buffer.
         var xr = re, xi = im, yr = workRe, yi = workIm
@@ -96,15 +99,15 @@ public struct ComplexFFT: Sendable {
 
     /// Transforms `batch` lanes from a strided source into a strided destination (they may be the same
     /// memory) through two compact work buffers of `length * batch` values each (`work.0` real and
-    /// imaginary, `work.1` likewise).
+    /// imaginary, `work.1` likewise), in Float64 or Float32 (SIMD over 4 or 8 lanes when `batch` allows).
     ///
     /// `nonzeroInputs` ≤ n/2 (with `prunesZeroUpperHalf`) declares source elements k ≥ n/2 zero: they are
     /// never read, so the source may hold anything there. Otherwise every element is read.
-    public func transform(sourceRe: UnsafeMutablePointer<Double>, sourceIm: UnsafeMutablePointer<Double>, sourceStride: Int,
-                          destinationRe: UnsafeMutablePointer<Double>, destinationIm: UnsafeMutablePointer<Double>,
-                          destinationStride: Int, batch: Int, inverse: Bool, nonzeroInputs: Int? = nil,
-                          work: ((UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>),
-                                 (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>))) {
+    public func transform<S: FFTScalar>(sourceRe: UnsafeMutablePointer<S>, sourceIm: UnsafeMutablePointer<S>, sourceStride: Int,
+                                        destinationRe: UnsafeMutablePointer<S>, destinationIm: UnsafeMutablePointer<S>,
+                                        destinationStride: Int, batch: Int, inverse: Bool, nonzeroInputs: Int? = nil,
+                                        work: ((UnsafeMutablePointer<S>, UnsafeMutablePointer<S>),
+                                               (UnsafeMutablePointer<S>, UnsafeMutablePointer<S>))) {
         guard batch > 0 else { return }
         let halfZero = prunesZeroUpperHalf && (nonzeroInputs ?? length) <= length / 2
         if length == 1 {
@@ -124,70 +127,115 @@ public struct ComplexFFT: Sendable {
     }
 
     /// Runs one Stockham stage from x to y.
-    private func run(stage: Int, xr: UnsafeMutablePointer<Double>, xi: UnsafeMutablePointer<Double>, inStride: Int,
-                     yr: UnsafeMutablePointer<Double>, yi: UnsafeMutablePointer<Double>, outStride: Int, batch: Int,
-                     inverse: Bool, halfZero: Bool) {
+    private func run<S: FFTScalar>(stage: Int, xr: UnsafeMutablePointer<S>, xi: UnsafeMutablePointer<S>, inStride: Int,
+                                   yr: UnsafeMutablePointer<S>, yi: UnsafeMutablePointer<S>, outStride: Int, batch: Int,
+                                   inverse: Bool, halfZero: Bool) {
         let r = radices[stage]
         let l = radices[..<stage].reduce(1, *)
         let m = length / (l * r)
-        twiddleRe[stage].withUnsafeBufferPointer { twr in
-            twiddleIm[stage].withUnsafeBufferPointer { twi in
+        let (twiddlesRe, twiddlesIm) = S.twiddles(self, stage: stage)
+        twiddlesRe.withUnsafeBufferPointer { twr in
+            twiddlesIm.withUnsafeBufferPointer { twi in
                 guard let wr = twr.baseAddress, let wi = twi.baseAddress else { return }
                 let fused = inStride == batch && outStride == batch
-                let pass = FFTPass(xr: xr, xi: xi, yr: yr, yi: yi, wr: wr, wi: wi,
-                                   rowsPerP: fused ? 1 : l, span: fused ? l * batch : batch,
-                                   inP: fused ? l * batch : l * inStride, inRow: inStride,
-                                   outP: fused ? l * r * batch : l * r * outStride, outRow: outStride,
-                                   kStride: l * m * inStride, tStride: l * outStride, m: m, d: inverse ? -1 : 1)
-                if batch % 4 == 0 {
-                    pass.run(r, SIMD4<Double>.self, halfZero: halfZero)
+                let pass = FFTPass<S>(xr: xr, xi: xi, yr: yr, yi: yi, wr: wr, wi: wi,
+                                      rowsPerP: fused ? 1 : l, span: fused ? l * batch : batch,
+                                      inP: fused ? l * batch : l * inStride, inRow: inStride,
+                                      outP: fused ? l * r * batch : l * r * outStride, outRow: outStride,
+                                      kStride: l * m * inStride, tStride: l * outStride, m: m, d: inverse ? -1 : 1)
+                if batch % S.Vector.width == 0 {
+                    pass.run(r, S.Vector.self, halfZero: halfZero)
                 } else {
-                    pass.run(r, Double.self, halfZero: halfZero)
+                    pass.run(r, S.self, halfZero: halfZero)
                 }
             }
         }
     }
+
+    /// The stage's twiddles in Float64 (for `FFTScalar` conformances).
+    func twiddles64(stage: Int) -> ([Double], [Double]) { (twiddleRe[stage], twiddleIm[stage]) }
+    /// The stage's twiddles in Float32.
+    func twiddles32(stage: Int) -> ([Float], [Float]) { (twiddleRe32[stage], twiddleIm32[stage]) }
 }
 
-/// One FFT lane: a Double (one sequence at a time) or SIMD4<Double> (four side-by-side sequences).
-protocol FFTLane {
+/// A real type the FFT runs in: Double (SIMD4 lanes) or Float (SIMD8 lanes).
+public protocol FFTScalar: BinaryFloatingPoint, FFTLane where Scalar == Self {
+    associatedtype Vector: FFTLane where Vector.Scalar == Self
+    static func twiddles(_ plan: ComplexFFT, stage: Int) -> ([Self], [Self])
+}
+
+extension Double: FFTScalar {
+    public typealias Vector = SIMD4<Double>
+    public static func twiddles(_ plan: ComplexFFT, stage: Int) -> ([Double], [Double]) { plan.twiddles64(stage: stage) }
+}
+
+extension Float: FFTScalar {
+    public typealias Vector = SIMD8<Float>
+    public static func twiddles(_ plan: ComplexFFT, stage: Int) -> ([Float], [Float]) { plan.twiddles32(stage: stage) }
+}
+
+/// One FFT lane: a scalar (one sequence at a time) or a SIMD vector (`width` side-by-side sequences).
+public protocol FFTLane {
+    associatedtype Scalar
     static var width: Int { get }
     static var zero: Self { get }
     static func + (a: Self, b: Self) -> Self
     static func - (a: Self, b: Self) -> Self
-    static func * (a: Self, b: Double) -> Self
-    static func * (a: Double, b: Self) -> Self
-    static func load(_ p: UnsafeMutablePointer<Double>, _ i: Int) -> Self
-    static func store(_ v: Self, _ p: UnsafeMutablePointer<Double>, _ i: Int)
+    static func * (a: Self, b: Scalar) -> Self
+    static func * (a: Scalar, b: Self) -> Self
+    static func load(_ p: UnsafeMutablePointer<Scalar>, _ i: Int) -> Self
+    static func store(_ v: Self, _ p: UnsafeMutablePointer<Scalar>, _ i: Int)
     /// a·b + c, fused (one rounding).
-    static func mulAdd(_ a: Self, _ b: Double, _ c: Self) -> Self
+    static func mulAdd(_ a: Self, _ b: Scalar, _ c: Self) -> Self
 }
 
-extension FFTLane {
+extension FFTLane where Scalar: SignedNumeric {
     /// Stores (xr + i·xi)·(wr + i·wi) at index i of (yr, yi), with fused multiply-adds.
-    @inline(__always) static func storeProduct(_ xr: Self, _ xi: Self, _ wr: Double, _ wi: Double,
-                                               _ yr: UnsafeMutablePointer<Double>, _ yi: UnsafeMutablePointer<Double>, _ i: Int) {
+    @inline(__always) static func storeProduct(_ xr: Self, _ xi: Self, _ wr: Scalar, _ wi: Scalar,
+                                               _ yr: UnsafeMutablePointer<Scalar>, _ yi: UnsafeMutablePointer<Scalar>, _ i: Int) {
         store(mulAdd(xr, wr, xi * -wi), yr, i)
         store(mulAdd(xr, wi, xi * wr), yi, i)
     }
 }
 
 extension Double: FFTLane {
-    static var width: Int { 1 }
-    @inline(__always) static func load(_ p: UnsafeMutablePointer<Double>, _ i: Int) -> Double { p[i] }
-    @inline(__always) static func store(_ v: Double, _ p: UnsafeMutablePointer<Double>, _ i: Int) { p[i] = v }
-    @inline(__always) static func mulAdd(_ a: Double, _ b: Double, _ c: Double) -> Double { c.addingProduct(a, b) }
+    public typealias Scalar = Double
+    public static var width: Int { 1 }
+    @inline(__always) public static func load(_ p: UnsafeMutablePointer<Double>, _ i: Int) -> Double { p[i] }
+    @inline(__always) public static func store(_ v: Double, _ p: UnsafeMutablePointer<Double>, _ i: Int) { p[i] = v }
+    @inline(__always) public static func mulAdd(_ a: Double, _ b: Double, _ c: Double) -> Double { c.addingProduct(a, b) }
+}
+
+extension Float: FFTLane {
+    public typealias Scalar = Float
+    public static var width: Int { 1 }
+    @inline(__always) public static func load(_ p: UnsafeMutablePointer<Float>, _ i: Int) -> Float { p[i] }
+    @inline(__always) public static func store(_ v: Float, _ p: UnsafeMutablePointer<Float>, _ i: Int) { p[i] = v }
+    @inline(__always) public static func mulAdd(_ a: Float, _ b: Float, _ c: Float) -> Float { c.addingProduct(a, b) }
 }
 
 extension SIMD4: FFTLane where Scalar == Double {
-    static var width: Int { 4 }
-    @inline(__always) static func load(_ p: UnsafeMutablePointer<Double>, _ i: Int) -> SIMD4<Double> {
+    public static var width: Int { 4 }
+    @inline(__always) public static func load(_ p: UnsafeMutablePointer<Double>, _ i: Int) -> SIMD4<Double> {
         UnsafeRawPointer(p + i).loadUnaligned(as: SIMD4<Double>.self)
     }
-    @inline(__always) static func store(_ v: SIMD4<Double>, _ p: UnsafeMutablePointer<Double>, _ i: Int) {
+    @inline(__always) public static func store(_ v: SIMD4<Double>, _ p: UnsafeMutablePointer<Double>, _ i: Int) {
         UnsafeMutableRawPointer(p + i).storeBytes(of: v, as: SIMD4<Double>.self)
     }
-    @inline(__always) static func mulAdd(_ a: SIMD4<Double>, _ b: Double, _ c: SIMD4<Double>) -> SIMD4<Double> {
+    @inline(__always) public static func mulAdd(_ a: SIMD4<Double>, _ b: Double, _ c: SIMD4<Double>) -> SIMD4<Double> {
         c.addingProduct(a, SIMD4(repeating: b))
+    }
+}
+
+extension SIMD8: FFTLane where Scalar == Float {
+    public static var width: Int { 8 }
+    @inline(__always) public static func load(_ p: UnsafeMutablePointer<Float>, _ i: Int) -> SIMD8<Float> {
+        UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
+    }
+    @inline(__always) public static func store(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>, _ i: Int) {
+        UnsafeMutableRawPointer(p + i).storeBytes(of: v, as: SIMD8<Float>.self)
+    }
+    @inline(__always) public static func mulAdd(_ a: SIMD8<Float>, _ b: Float, _ c: SIMD8<Float>) -> SIMD8<Float> {
+        c.addingProduct(a, SIMD8(repeating: b))
     }
 }

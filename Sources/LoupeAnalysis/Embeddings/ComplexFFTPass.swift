@@ -5,19 +5,19 @@ import Foundation
 /// Butterfly p reads input k at `p·inP + j·inRow + q + k·kStride` and writes output t at
 /// `p·outP + j·outRow + q + t·tStride`, for rows j < `rowsPerP` and lanes q < `span` (one row of
 /// `l·batch` lanes when both sides are compact, else `l` rows of `batch` lanes at the given strides).
-struct FFTPass {
-    let xr: UnsafeMutablePointer<Double>, xi: UnsafeMutablePointer<Double>
-    let yr: UnsafeMutablePointer<Double>, yi: UnsafeMutablePointer<Double>
-    let wr: UnsafePointer<Double>, wi: UnsafePointer<Double>
+struct FFTPass<S: FFTScalar> {
+    let xr: UnsafeMutablePointer<S>, xi: UnsafeMutablePointer<S>
+    let yr: UnsafeMutablePointer<S>, yi: UnsafeMutablePointer<S>
+    let wr: UnsafePointer<S>, wi: UnsafePointer<S>
     let rowsPerP: Int, span: Int
     let inP: Int, inRow: Int, outP: Int, outRow: Int
     let kStride: Int, tStride: Int
     /// Butterflies per sequence, +1 forward / −1 inverse.
-    let m: Int, d: Double
+    let m: Int, d: S
 
     /// Runs the radix-r butterflies on `V.width` lanes at a time (`span` must be a multiple);
     /// `halfZero` (radix 4 and 2 only) treats inputs k ≥ r/2 as zero without reading them.
-    @inline(__always) func run<V: FFTLane>(_ r: Int, _ lane: V.Type, halfZero: Bool) {
+    @inline(__always) func run<V: FFTLane>(_ r: Int, _ lane: V.Type, halfZero: Bool) where V.Scalar == S {
         switch r {
         case 4: if halfZero { radix4(lane, upperZero: true) } else { radix4(lane, upperZero: false) }
         case 2: if halfZero { radix2(lane, upperZero: true) } else { radix2(lane, upperZero: false) }
@@ -27,7 +27,7 @@ struct FFTPass {
         }
     }
 
-    @inline(__always) func radix2<V: FFTLane>(_: V.Type, upperZero: Bool) {
+    @inline(__always) func radix2<V: FFTLane>(_: V.Type, upperZero: Bool) where V.Scalar == S {
         for p in 0..<m {
             let w1r = wr[2 * p + 1], w1i = d * wi[2 * p + 1]
             for j in 0..<rowsPerP {
@@ -44,8 +44,8 @@ struct FFTPass {
         }
     }
 
-    func radix3<V: FFTLane>(_: V.Type) {
-        let h = d * 0.866_025_403_784_438_6  // sin(2π/3), signed by direction
+    func radix3<V: FFTLane>(_: V.Type) where V.Scalar == S {
+        let h = d * S(0.866_025_403_784_438_6)  // sin(2π/3), signed by direction
         for p in 0..<m {
             let w1r = wr[3 * p + 1], w1i = d * wi[3 * p + 1], w2r = wr[3 * p + 2], w2i = d * wi[3 * p + 2]
             for j in 0..<rowsPerP {
@@ -55,7 +55,7 @@ struct FFTPass {
                     let a0r = V.load(xr, i0), a0i = V.load(xi, i0), a1r = V.load(xr, i0 + kStride), a1i = V.load(xi, i0 + kStride)
                     let a2r = V.load(xr, i0 + 2 * kStride), a2i = V.load(xi, i0 + 2 * kStride)
                     let sr = a1r + a2r, si = a1i + a2i, dr = a1r - a2r, di = a1i - a2i
-                    let cr = V.mulAdd(sr, -0.5, a0r), ci = V.mulAdd(si, -0.5, a0i)
+                    let cr = V.mulAdd(sr, S(-0.5), a0r), ci = V.mulAdd(si, S(-0.5), a0i)
                     let b1r = V.mulAdd(di, h, cr), b1i = V.mulAdd(dr, -h, ci), b2r = V.mulAdd(di, -h, cr), b2i = V.mulAdd(dr, h, ci)
                     V.store(a0r + sr, yr, o); V.store(a0i + si, yi, o)
                     V.storeProduct(b1r, b1i, w1r, w1i, yr, yi, o + tStride)
@@ -65,7 +65,7 @@ struct FFTPass {
         }
     }
 
-    @inline(__always) func radix4<V: FFTLane>(_: V.Type, upperZero: Bool) {
+    @inline(__always) func radix4<V: FFTLane>(_: V.Type, upperZero: Bool) where V.Scalar == S {
         let ts = tStride
         for p in 0..<m {
             let w1r = wr[4 * p + 1], w1i = d * wi[4 * p + 1], w2r = wr[4 * p + 2], w2i = d * wi[4 * p + 2]
@@ -91,9 +91,9 @@ struct FFTPass {
         }
     }
 
-    func radix5<V: FFTLane>(_: V.Type) {
-        let c1 = 0.309_016_994_374_947_45, c2 = -0.809_016_994_374_947_5  // cos(2π/5), cos(4π/5)
-        let s1 = d * 0.951_056_516_295_153_6, s2 = d * 0.587_785_252_292_473_2  // sin(2π/5), sin(4π/5), signed
+    func radix5<V: FFTLane>(_: V.Type) where V.Scalar == S {
+        let c1 = S(0.309_016_994_374_947_45), c2 = S(-0.809_016_994_374_947_5)  // cos(2π/5), cos(4π/5)
+        let s1 = d * S(0.951_056_516_295_153_6), s2 = d * S(0.587_785_252_292_473_2)  // sin(2π/5), sin(4π/5), signed
         let ts = tStride, ks = kStride
         for p in 0..<m {
             let base = 5 * p
@@ -127,19 +127,19 @@ struct FFTPass {
 
     /// Any radix r by direct summation (used for the prime factors ≥ 7), one lane at a time.
     func direct(_ r: Int) {
-        var rootR = [Double](repeating: 0, count: r), rootI = [Double](repeating: 0, count: r)
+        var rootR = [S](repeating: 0, count: r), rootI = [S](repeating: 0, count: r)
         for j in 0..<r {
-            rootR[j] = cos(2 * Double.pi * Double(j) / Double(r))
-            rootI[j] = -d * sin(2 * Double.pi * Double(j) / Double(r))
+            rootR[j] = S(cos(2 * Double.pi * Double(j) / Double(r)))
+            rootI[j] = -d * S(sin(2 * Double.pi * Double(j) / Double(r)))
         }
-        var ar = [Double](repeating: 0, count: r), ai = [Double](repeating: 0, count: r)
+        var ar = [S](repeating: 0, count: r), ai = [S](repeating: 0, count: r)
         for p in 0..<m {
             for row in 0..<rowsPerP {
                 let inBase = p * inP + row * inRow, outBase = p * outP + row * outRow
                 for q in 0..<span {
                     for k in 0..<r { ar[k] = xr[inBase + k * kStride + q]; ai[k] = xi[inBase + k * kStride + q] }
                     for t in 0..<r {
-                        var sr = 0.0, si = 0.0, j = 0
+                        var sr: S = 0, si: S = 0, j = 0
                         for k in 0..<r {
                             sr += ar[k] * rootR[j] - ai[k] * rootI[j]
                             si += ar[k] * rootI[j] + ai[k] * rootR[j]

@@ -7,7 +7,9 @@ import LoupeTensor
 /// `minimumBoxes`, at most one box per `boxWidth` units, rounded up to an FFT-friendly count), each
 /// with `nodesPerBox²` equispaced Lagrange nodes at box-relative positions (t + ½)/nodesPerBox.
 /// Four charges per point, [1, x, y, ‖y‖²], are spread to the nodes, convolved with the squared
-/// Student-t kernel (1 + d²)⁻² by FFT (zero-padded circulant embedding) and interpolated back, giving
+/// Student-t kernel (1 + d²)⁻² by FFT (zero-padded circulant embedding, Float32 grids and transforms:
+/// at N = 10,000 on MNIST features that moved Z by 4e-4 and the forces by 9e-4 relative to Float64,
+/// against interpolation errors of ~5e-3 and ~3e-2) and interpolated back, giving
 /// φ₀…φ₃ per point; then Z_i = (1 + ‖y_i‖²)φ₀ − 2 y_i·(φ₁, φ₂) + φ₃ − 1 and the repulsion
 /// Σ_j w_ij² (y_i − y_j) = y_i φ₀ − (φ₁, φ₂). Defaults are openTSNE's (`n_interpolation_points` 3,
 /// `min_num_intervals` 50, `ints_in_interval` 1).
@@ -96,7 +98,7 @@ public struct TSNEInterpolation: Sendable, Equatable, Hashable {
                 let wy = weights[(2 * i + 1) * p + ty]
                 for tx in 0..<p {
                     let w = wy * weights[2 * i * p + tx], e = Grid.index(gy + ty, gx + tx, size: size)
-                    aRe[e] += w; aIm[e] += w * x; bRe[e] += w * v; bIm[e] += w * r2
+                    aRe[e] += Float(w); aIm[e] += Float(w * x); bRe[e] += Float(w * v); bIm[e] += Float(w * r2)
                 }
             }
         }
@@ -111,7 +113,7 @@ public struct TSNEInterpolation: Sendable, Equatable, Hashable {
                     let wy = weights[(2 * i + 1) * p + ty]
                     for tx in 0..<p {
                         let w = wy * weights[2 * i * p + tx], e = Grid.index(gy + ty, gx + tx, size: size)
-                        phi0 += w * aRe[e]; phi1 += w * aIm[e]; phi2 += w * bRe[e]; phi3 += w * bIm[e]
+                        phi0 += w * Double(aRe[e]); phi1 += w * Double(aIm[e]); phi2 += w * Double(bRe[e]); phi3 += w * Double(bIm[e])
                     }
                 }
                 let x = yp.value[2 * i] - centre, v = yp.value[2 * i + 1] - centre
@@ -126,12 +128,12 @@ public struct TSNEInterpolation: Sendable, Equatable, Hashable {
     final class Workspace: @unchecked Sendable {
         private(set) var size = 0, used = 0, points = 0, nodes = 0
         /// The two complex charge grids in `Grid.index` layout (8-column tiles).
-        private(set) var aRe = UnsafeMutablePointer<Double>.allocate(capacity: 1), aIm = UnsafeMutablePointer<Double>.allocate(capacity: 1)
-        private(set) var bRe = UnsafeMutablePointer<Double>.allocate(capacity: 1), bIm = UnsafeMutablePointer<Double>.allocate(capacity: 1)
+        private(set) var aRe = UnsafeMutablePointer<Float>.allocate(capacity: 1), aIm = UnsafeMutablePointer<Float>.allocate(capacity: 1)
+        private(set) var bRe = UnsafeMutablePointer<Float>.allocate(capacity: 1), bIm = UnsafeMutablePointer<Float>.allocate(capacity: 1)
         /// The kernel's spectrum (real: the kernel is real and even), scaled by 1/size², tiled like the grids.
-        private(set) var kernel = UnsafeMutablePointer<Double>.allocate(capacity: 1)
+        private(set) var kernel = UnsafeMutablePointer<Float>.allocate(capacity: 1)
         /// Row spectra of the kernel's distinct rows, (size/2 + 1) × used.
-        private(set) var kernelRows = UnsafeMutablePointer<Double>.allocate(capacity: 1)
+        private(set) var kernelRows = UnsafeMutablePointer<Float>.allocate(capacity: 1)
         private(set) var weights = UnsafeMutablePointer<Double>.allocate(capacity: 1)
         private(set) var firstNode = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
         private(set) var plan = ComplexFFT(validLength: 1)
@@ -139,15 +141,15 @@ public struct TSNEInterpolation: Sendable, Equatable, Hashable {
         init() {}
 
         /// The grids' buffers, each of `count` values.
-        private var grids: [UnsafeMutablePointer<Double>] { [aRe, aIm, bRe, bIm, kernel] }
+        private var grids: [UnsafeMutablePointer<Float>] { [aRe, aIm, bRe, bIm, kernel] }
 
         func prepare(size: Int, used: Int, points: Int, nodes: Int) {
             if size != self.size || used != self.used {
                 for pointer in grids { pointer.deallocate() }
                 kernelRows.deallocate()
                 let count = Grid.count(size: size)
-                func zeroed(_ count: Int) -> UnsafeMutablePointer<Double> {
-                    let pointer = UnsafeMutablePointer<Double>.allocate(capacity: count)
+                func zeroed(_ count: Int) -> UnsafeMutablePointer<Float> {
+                    let pointer = UnsafeMutablePointer<Float>.allocate(capacity: count)
                     pointer.initialize(repeating: 0, count: count)
                     return pointer
                 }

@@ -3,7 +3,7 @@ import LoupeTensor
 extension TSNEInterpolation {
     /// The FFT side of the interpolation: `size × size` charge grids whose first `used` rows and
     /// columns hold node values (the rest is zero padding, size ≥ 2·used), convolved with the squared
-    /// Student-t kernel by 2-D FFT, both cores used.
+    /// Student-t kernel by 2-D FFT in Float32 (8 SIMD lanes per transform), both cores used.
     ///
     /// Grids are stored in tiles of 8 columns (`index`): a tile is a compact block of 8 side-by-side
     /// columns, so the column transforms (SIMD across the 8 lanes) read and write it in place without
@@ -36,10 +36,14 @@ extension TSNEInterpolation {
         /// Whether the transforms may skip the zero upper half of their inputs.
         var prunes: Bool { workspace.plan.prunesZeroUpperHalf && used <= size / 2 }
 
-        /// Zeroes the used rows of the used tiles of both charge grids (all that the spread writes and the FFT reads).
+        /// Zeroes the used rows of the used tiles of both charge grids (all that the spread writes), and
+        /// rows used..<size/2 of every tile, which a pruned column transform reads as its non-zero half.
         func clearCharges() {
+            let band = prunes ? size / 2 : used
             for grid in [workspace.aRe, workspace.aIm, workspace.bRe, workspace.bIm] {
                 for t in 0..<usedTiles { (grid + t * size * 8).update(repeating: 0, count: used * 8) }
+                guard band > used else { continue }
+                for t in 0..<((size + 7) / 8) { (grid + t * size * 8 + used * 8).update(repeating: 0, count: (band - used) * 8) }
             }
         }
 
@@ -56,7 +60,7 @@ extension TSNEInterpolation {
             let tiles = (size + width - 1) / width
             let k = SendablePointer(ws.kernel)
             Parallel.forEachChunk(tiles, grain: 1) { range in
-                let buffer = UnsafeMutablePointer<Double>.allocate(capacity: 6 * size * width)
+                let buffer = UnsafeMutablePointer<Float>.allocate(capacity: 6 * size * width)
                 defer { buffer.deallocate() }
                 let cRe = buffer, cIm = buffer + size * width
                 let work = ((buffer + 2 * size * width, buffer + 3 * size * width), (buffer + 4 * size * width, buffer + 5 * size * width))
@@ -86,12 +90,12 @@ extension TSNEInterpolation {
 
         /// FFTs of the used rows of each grid, 8 rows at a time gathered side by side: forward reads the
         /// used columns (the rest is zero) and writes whole rows; inverse writes back the used columns.
-        private func rowPass(_ grids: [(SendablePointer<Double>, SendablePointer<Double>)], inverse: Bool) {
+        private func rowPass(_ grids: [(SendablePointer<Float>, SendablePointer<Float>)], inverse: Bool) {
             let size = self.size, used = self.used, plan = workspace.plan, width = Grid.block
             let prunes = self.prunes, usedTiles = self.usedTiles, tiles = (size + width - 1) / width
             let blocks = (used + width - 1) / width
             Parallel.forEachChunk(grids.count * blocks, grain: 1) { range in
-                let buffer = UnsafeMutablePointer<Double>.allocate(capacity: 6 * size * width)
+                let buffer = UnsafeMutablePointer<Float>.allocate(capacity: 6 * size * width)
                 defer { buffer.deallocate() }
                 let re = buffer, im = buffer + size * width
                 let work = ((buffer + 2 * size * width, buffer + 3 * size * width), (buffer + 4 * size * width, buffer + 5 * size * width))
@@ -147,16 +151,12 @@ extension TSNEInterpolation {
         }
 
         /// Writes the transpose of the 8 × 8 row-major block `source` to `target` (target[j·8 + b] = source[b·8 + j]).
-        @inline(__always) static func transpose8(_ source: UnsafeMutablePointer<Double>, _ target: UnsafeMutablePointer<Double>) {
-            for bi in Swift.stride(from: 0, to: 8, by: 4) {
-                for ji in Swift.stride(from: 0, to: 8, by: 4) {
-                    let r0 = SIMD4<Double>.load(source, bi * 8 + ji), r1 = SIMD4<Double>.load(source, bi * 8 + 8 + ji)
-                    let r2 = SIMD4<Double>.load(source, bi * 8 + 16 + ji), r3 = SIMD4<Double>.load(source, bi * 8 + 24 + ji)
-                    SIMD4<Double>.store(SIMD4(r0[0], r1[0], r2[0], r3[0]), target, ji * 8 + bi)
-                    SIMD4<Double>.store(SIMD4(r0[1], r1[1], r2[1], r3[1]), target, ji * 8 + 8 + bi)
-                    SIMD4<Double>.store(SIMD4(r0[2], r1[2], r2[2], r3[2]), target, ji * 8 + 16 + bi)
-                    SIMD4<Double>.store(SIMD4(r0[3], r1[3], r2[3], r3[3]), target, ji * 8 + 24 + bi)
-                }
+        @inline(__always) static func transpose8(_ source: UnsafeMutablePointer<Float>, _ target: UnsafeMutablePointer<Float>) {
+            let r0 = SIMD8<Float>.load(source, 0), r1 = SIMD8<Float>.load(source, 8), r2 = SIMD8<Float>.load(source, 16)
+            let r3 = SIMD8<Float>.load(source, 24), r4 = SIMD8<Float>.load(source, 32), r5 = SIMD8<Float>.load(source, 40)
+            let r6 = SIMD8<Float>.load(source, 48), r7 = SIMD8<Float>.load(source, 56)
+            for j in 0..<8 {
+                SIMD8<Float>.store(SIMD8(r0[j], r1[j], r2[j], r3[j], r4[j], r5[j], r6[j], r7[j]), target, j * 8)
             }
         }
     }

@@ -18,7 +18,7 @@ extension TSNEInterpolation.Grid {
         let rows = SendablePointer(workspace.kernelRows)
         let rowJobs = (used + 2 * width - 1) / (2 * width)
         Parallel.forEachChunk(rowJobs, grain: 1) { range in
-            let buffer = UnsafeMutablePointer<Double>.allocate(capacity: 6 * size * width)
+            let buffer = UnsafeMutablePointer<Float>.allocate(capacity: 6 * size * width)
             defer { buffer.deallocate() }
             let re = buffer, im = buffer + size * width
             let work = ((buffer + 2 * size * width, buffer + 3 * size * width), (buffer + 4 * size * width, buffer + 5 * size * width))
@@ -34,10 +34,10 @@ extension TSNEInterpolation.Grid {
                         // Columns c ≤ size/2 have offset c (zero band from `used` on); column size − c mirrors c.
                         let base = 1 + h2 * Double(oy * oy)
                         for c in 0...half {
-                            var value = 0.0
+                            var value: Float = 0
                             if c < used {
                                 let w = 1 / (base + h2 * Double(c * c))
-                                value = w * w
+                                value = Float(w * w)
                             }
                             target[c * width + b] = value
                             if c > 0 && size - c != c { target[(size - c) * width + b] = value }
@@ -55,10 +55,10 @@ extension TSNEInterpolation.Grid {
         }
         // Column spectra along r of R[kc][|oy(r)|] for kc ≤ size/2, mirrored into kc and size − kc.
         let k = SendablePointer(workspace.kernel)
-        let scale = 1 / Double(size * size)
+        let scale = 1 / Float(size * size)
         let columnJobs = (half + 1 + 2 * width - 1) / (2 * width)
         Parallel.forEachChunk(columnJobs, grain: 1) { range in
-            let buffer = UnsafeMutablePointer<Double>.allocate(capacity: 6 * size * width)
+            let buffer = UnsafeMutablePointer<Float>.allocate(capacity: 6 * size * width)
             defer { buffer.deallocate() }
             let re = buffer, im = buffer + size * width
             let work = ((buffer + 2 * size * width, buffer + 3 * size * width), (buffer + 4 * size * width, buffer + 5 * size * width))
