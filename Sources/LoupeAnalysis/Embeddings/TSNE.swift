@@ -16,7 +16,7 @@ public enum TSNE {
     }
 
     /// Smallest N for which `.auto` picks FFT interpolation over Barnes–Hut (openTSNE's `"auto"` switches
-    /// at 10,000; here the crossover measured on 2 cores with MNIST activations, see BENCHMARKS.md).
+    /// at 10,000 too; since the Float32 FFT grid the measured crossover lies lower, see BENCHMARKS.md).
     public static let fftThreshold = 10_000
 
     /// Settings; the defaults are openTSNE's `TSNE()` defaults.
