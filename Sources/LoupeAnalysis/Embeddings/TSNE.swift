@@ -16,7 +16,7 @@ public enum TSNE {
     }
 
     /// Smallest N for which `.auto` picks FFT interpolation over Barnes–Hut (openTSNE's `"auto"` switches
-    /// at 10,000; here the crossover measured on 2 cores with MNIST activations, see BENCHMARKS.md).
+    /// at 10,000 too; since the Float32 FFT grid the measured crossover lies lower, see BENCHMARKS.md).
     public static let fftThreshold = 10_000
 
     /// Settings; the defaults are openTSNE's `TSNE()` defaults.
@@ -124,11 +124,12 @@ public enum TSNE {
         let phases = [(options.earlyExaggeration, options.earlyIterations, options.earlyMomentum),
                       (1.0, options.iterations, options.finalMomentum)]
         var iterations = 0
+        let values32 = p.values.map { Float($0) }
         for (exaggeration, count, momentum) in phases where count > 0 {
             let rate = options.learningRate ?? max(Double(n) / exaggeration, 1e-12)
             for _ in 0..<count {
                 TSNEGradient.evaluate(p, y: y, exaggeration: exaggeration, repulsion: repulsion,
-                                     withObjective: false, workspace: workspace, gradient: &gradient)
+                                     withObjective: false, workspace: workspace, values32: values32, gradient: &gradient)
                 step(&y, update: &update, gains: &gains, gradient: gradient, rate: rate, momentum: momentum,
                      minGain: options.minGain, maxStepNorm: options.maxStepNorm)
                 iterations += 1

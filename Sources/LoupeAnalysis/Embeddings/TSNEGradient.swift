@@ -26,10 +26,15 @@ public enum TSNEGradient {
     }
 
     /// `evaluate` reusing the interpolation buffers of earlier iterations.
+    ///
+    /// With `values32` (P's values in Float32) and `withObjective` false, the attraction runs in Float32,
+    /// eight entries at a time (relative error ~1e-6, far below the repulsion's approximation error).
     @discardableResult
     static func evaluate(_ p: TSNEAffinities, y: [Double], exaggeration: Double = 1, repulsion: Repulsion,
-                         withObjective: Bool = true, workspace: TSNEInterpolation.Workspace,
+                         withObjective: Bool = true, workspace: TSNEInterpolation.Workspace, values32: [Float]? = nil,
                          gradient: inout [Double]) -> (z: Double, crossTerm: Double) {
+        let fast = !withObjective && values32?.count == p.values.count
+        let compact = fast ? values32 ?? [] : [], positions32 = fast ? y.map { Float($0) } : []
         let n = p.count
         if gradient.count != 2 * n { gradient = [Double](repeating: 0, count: 2 * n) }
         var rowZ = [Double](repeating: 0, count: n)
@@ -78,12 +83,32 @@ public enum TSNEGradient {
                 rowCross.withUnsafeMutableBufferPointer { cb in
                     let yp = UncheckedBox(yb), gp = SendablePointer(gb.baseAddress!), cp = SendablePointer(cb.baseAddress!)
                     let rep = UncheckedBox(repulsive), aff = UncheckedBox(p)
+                    let small = UncheckedBox(compact), y32 = UncheckedBox(positions32)
                     Parallel.forEachChunk(n, grain: 256) { range in
                         let starts = aff.value.rowStarts, cols = aff.value.columns, vals = aff.value.values
                         for i in range {
                             let xi = yp.value[2 * i], yi = yp.value[2 * i + 1]
                             var fx = 0.0, fy = 0.0, cross = 0.0
-                            for e in starts[i]..<starts[i + 1] {
+                            var e0 = starts[i]
+                            if fast {
+                                // Eight entries at a time in Float32 (SIMD division), the remainder below.
+                                let v32 = small.value, q = y32.value
+                                var ax = SIMD8<Float>.zero, ay = SIMD8<Float>.zero
+                                let px = SIMD8<Float>(repeating: Float(xi)), py = SIMD8<Float>(repeating: Float(yi))
+                                while e0 + 8 <= starts[i + 1] {
+                                    var gx = SIMD8<Float>.zero, gy = SIMD8<Float>.zero, pij = SIMD8<Float>.zero
+                                    for l in 0..<8 {
+                                        let j = 2 * Int(cols[e0 + l])
+                                        gx[l] = q[j]; gy[l] = q[j + 1]; pij[l] = v32[e0 + l]
+                                    }
+                                    let dx = px - gx, dy = py - gy
+                                    let pw = pij / (1 + dx * dx + dy * dy)
+                                    ax += pw * dx; ay += pw * dy
+                                    e0 += 8
+                                }
+                                fx = Double(ax.sum()); fy = Double(ay.sum())
+                            }
+                            for e in e0..<starts[i + 1] {
                                 let j = Int(cols[e])
                                 let dx = xi - yp.value[2 * j], dy = yi - yp.value[2 * j + 1]
                                 let d2 = dx * dx + dy * dy

@@ -7,7 +7,9 @@ import LoupeTensor
 /// `minimumBoxes`, at most one box per `boxWidth` units, rounded up to an FFT-friendly count), each
 /// with `nodesPerBox²` equispaced Lagrange nodes at box-relative positions (t + ½)/nodesPerBox.
 /// Four charges per point, [1, x, y, ‖y‖²], are spread to the nodes, convolved with the squared
-/// Student-t kernel (1 + d²)⁻² by FFT (zero-padded circulant embedding) and interpolated back, giving
+/// Student-t kernel (1 + d²)⁻² by FFT (zero-padded circulant embedding, Float32 grids and transforms:
+/// at N = 10,000 on MNIST features that moved Z by 4e-4 and the forces by 9e-4 relative to Float64,
+/// against interpolation errors of ~5e-3 and ~3e-2) and interpolated back, giving
 /// φ₀…φ₃ per point; then Z_i = (1 + ‖y_i‖²)φ₀ − 2 y_i·(φ₁, φ₂) + φ₃ − 1 and the repulsion
 /// Σ_j w_ij² (y_i − y_j) = y_i φ₀ − (φ₁, φ₂). Defaults are openTSNE's (`n_interpolation_points` 3,
 /// `min_num_intervals` 50, `ints_in_interval` 1).
@@ -63,7 +65,7 @@ public struct TSNEInterpolation: Sendable, Equatable, Hashable {
         let box = span / Double(boxes), spacing = box / Double(p)
         let m = boxes * p, size = ComplexFFT.goodLength(atLeast: 2 * m)
         let centre = low + span / 2
-        workspace.prepare(size: size, points: n, nodes: p)
+        workspace.prepare(size: size, used: m, points: n, nodes: p)
         let grid = Grid(size: size, used: m, workspace: workspace)
         grid.kernel(spacing: spacing)
         // Lagrange weights and first node per point and axis (in parallel), then the serial spread.
@@ -93,10 +95,10 @@ public struct TSNEInterpolation: Sendable, Equatable, Hashable {
             let x = y[2 * i] - centre, v = y[2 * i + 1] - centre, r2 = x * x + v * v
             let gx = Int(first[2 * i]), gy = Int(first[2 * i + 1])
             for ty in 0..<p {
-                let wy = weights[(2 * i + 1) * p + ty], row = (gy + ty) * size + gx
+                let wy = weights[(2 * i + 1) * p + ty]
                 for tx in 0..<p {
-                    let w = wy * weights[2 * i * p + tx]
-                    aRe[row + tx] += w; aIm[row + tx] += w * x; bRe[row + tx] += w * v; bIm[row + tx] += w * r2
+                    let w = wy * weights[2 * i * p + tx], e = Grid.index(gy + ty, gx + tx, size: size)
+                    aRe[e] += Float(w); aIm[e] += Float(w * x); bRe[e] += Float(w * v); bIm[e] += Float(w * r2)
                 }
             }
         }
@@ -108,10 +110,10 @@ public struct TSNEInterpolation: Sendable, Equatable, Hashable {
                 let gx = Int(first[2 * i]), gy = Int(first[2 * i + 1])
                 var phi0 = 0.0, phi1 = 0.0, phi2 = 0.0, phi3 = 0.0
                 for ty in 0..<p {
-                    let wy = weights[(2 * i + 1) * p + ty], row = (gy + ty) * size + gx
+                    let wy = weights[(2 * i + 1) * p + ty]
                     for tx in 0..<p {
-                        let w = wy * weights[2 * i * p + tx]
-                        phi0 += w * aRe[row + tx]; phi1 += w * aIm[row + tx]; phi2 += w * bRe[row + tx]; phi3 += w * bIm[row + tx]
+                        let w = wy * weights[2 * i * p + tx], e = Grid.index(gy + ty, gx + tx, size: size)
+                        phi0 += w * Double(aRe[e]); phi1 += w * Double(aIm[e]); phi2 += w * Double(bRe[e]); phi3 += w * Double(bIm[e])
                     }
                 }
                 let x = yp.value[2 * i] - centre, v = yp.value[2 * i + 1] - centre
@@ -124,26 +126,38 @@ public struct TSNEInterpolation: Sendable, Equatable, Hashable {
 
     /// Buffers reused across iterations (grids, kernel spectrum, per-point weights).
     final class Workspace: @unchecked Sendable {
-        private(set) var size = 0, points = 0, nodes = 0
-        private(set) var aRe = UnsafeMutablePointer<Double>.allocate(capacity: 1), aIm = UnsafeMutablePointer<Double>.allocate(capacity: 1)
-        private(set) var bRe = UnsafeMutablePointer<Double>.allocate(capacity: 1), bIm = UnsafeMutablePointer<Double>.allocate(capacity: 1)
-        /// The kernel's spectrum (real: the kernel is real and even), scaled by 1/size².
-        private(set) var kernel = UnsafeMutablePointer<Double>.allocate(capacity: 1)
+        private(set) var size = 0, used = 0, points = 0, nodes = 0
+        /// The two complex charge grids in `Grid.index` layout (8-column tiles).
+        private(set) var aRe = UnsafeMutablePointer<Float>.allocate(capacity: 1), aIm = UnsafeMutablePointer<Float>.allocate(capacity: 1)
+        private(set) var bRe = UnsafeMutablePointer<Float>.allocate(capacity: 1), bIm = UnsafeMutablePointer<Float>.allocate(capacity: 1)
+        /// The kernel's spectrum (real: the kernel is real and even), scaled by 1/size², tiled like the grids.
+        private(set) var kernel = UnsafeMutablePointer<Float>.allocate(capacity: 1)
+        /// Row spectra of the kernel's distinct rows, (size/2 + 1) × used.
+        private(set) var kernelRows = UnsafeMutablePointer<Float>.allocate(capacity: 1)
         private(set) var weights = UnsafeMutablePointer<Double>.allocate(capacity: 1)
         private(set) var firstNode = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
         private(set) var plan = ComplexFFT(validLength: 1)
 
         init() {}
 
-        func prepare(size: Int, points: Int, nodes: Int) {
-            if size != self.size {
-                for pointer in [aRe, aIm, bRe, bIm, kernel] { pointer.deallocate() }
-                let count = size * size
-                aRe = .allocate(capacity: count); aIm = .allocate(capacity: count)
-                bRe = .allocate(capacity: count); bIm = .allocate(capacity: count)
-                kernel = .allocate(capacity: count)
-                plan = ComplexFFT(validLength: size)
-                self.size = size
+        /// The grids' buffers, each of `count` values.
+        private var grids: [UnsafeMutablePointer<Float>] { [aRe, aIm, bRe, bIm, kernel] }
+
+        func prepare(size: Int, used: Int, points: Int, nodes: Int) {
+            if size != self.size || used != self.used {
+                for pointer in grids { pointer.deallocate() }
+                kernelRows.deallocate()
+                let count = Grid.count(size: size)
+                func zeroed(_ count: Int) -> UnsafeMutablePointer<Float> {
+                    let pointer = UnsafeMutablePointer<Float>.allocate(capacity: count)
+                    pointer.initialize(repeating: 0, count: count)
+                    return pointer
+                }
+                aRe = zeroed(count); aIm = zeroed(count); bRe = zeroed(count); bIm = zeroed(count)
+                kernel = zeroed(count)
+                kernelRows = zeroed((size / 2 + 1) * max(1, used))
+                if size != self.size { plan = ComplexFFT(validLength: size) }
+                self.size = size; self.used = used
             }
             if points != self.points || nodes != self.nodes {
                 weights.deallocate(); firstNode.deallocate()
@@ -154,8 +168,8 @@ public struct TSNEInterpolation: Sendable, Equatable, Hashable {
         }
 
         deinit {
-            for pointer in [aRe, aIm, bRe, bIm, kernel, weights] { pointer.deallocate() }
-            firstNode.deallocate()
+            for pointer in grids { pointer.deallocate() }
+            kernelRows.deallocate(); weights.deallocate(); firstNode.deallocate()
         }
     }
 }

@@ -1,13 +1,19 @@
 import LoupeTensor
 
 extension TSNEInterpolation {
-    /// The FFT side of the interpolation: a `size × size` row-major grid whose first `used` rows and
-    /// columns hold node values (the rest is zero padding, size ≥ 2·used), convolved with the
-    /// squared Student-t kernel by 2-D FFT (rows, then blocks of columns), both cores used.
+    /// The FFT side of the interpolation: `size × size` charge grids whose first `used` rows and
+    /// columns hold node values (the rest is zero padding, size ≥ 2·used), convolved with the squared
+    /// Student-t kernel by 2-D FFT in Float32 (8 SIMD lanes per transform), both cores used.
+    ///
+    /// Grids are stored in tiles of 8 columns (`index`): a tile is a compact block of 8 side-by-side
+    /// columns, so the column transforms (SIMD across the 8 lanes) read and write it in place without
+    /// gathering, and the row transforms gather 8 rows through contiguous 8 × 8 sub-tiles. The padding
+    /// is neither read (the forward transforms skip their zero upper half when the plan allows it) nor
+    /// written back (of an inverse, only the used rows and columns return to the grid).
     struct Grid {
         let size: Int, used: Int
         let workspace: Workspace
-        /// Columns gathered per block in the column passes.
+        /// Columns per tile = lanes per transform call.
         static let block = 8
 
         init(size: Int, used: Int, workspace: Workspace) {
@@ -16,150 +22,141 @@ extension TSNEInterpolation {
             self.workspace = workspace
         }
 
-        /// Fills the workspace's kernel spectrum: FFT of (1 + d²)⁻² over node offsets
-        /// (−used, used) × (−used, used) in circulant order, node spacing `spacing`, scaled by 1/size².
-        ///
-        /// The kernel is real and even along both axes, so every row and column spectrum is real:
-        /// two rows (two column blocks) share one complex transform, real and imaginary parts apart.
-        func kernel(spacing: Double) {
-            let size = self.size, used = self.used, plan = workspace.plan
-            let k = SendablePointer(workspace.kernel), h2 = spacing * spacing
-            func offset(_ a: Int) -> Int? { a < used ? a : (a > size - used ? a - size : nil) }
-            let rows = (0..<size).filter { offset($0) != nil }
-            for a in 0..<size where offset(a) == nil { (k.base + a * size).update(repeating: 0, count: size) }
-            // Rows in groups of 2·block: the first block goes to the real part, the second to the imaginary part.
-            let width = Grid.block, groups = (rows.count + 2 * width - 1) / (2 * width)
-            Parallel.forEachChunk(groups, grain: 1) { range in
-                let buffer = UnsafeMutablePointer<Double>.allocate(capacity: 4 * size * width)
-                defer { buffer.deallocate() }
-                let re = buffer, im = buffer + size * width, workRe = im + size * width, workIm = workRe + size * width
-                for group in range {
-                    let first = 2 * width * group
-                    for (target, start) in [(re, first), (im, first + width)] {
-                        for b in 0..<width {
-                            let row = start + b < rows.count ? rows[start + b] : -1
-                            guard row >= 0, let oy = offset(row) else {
-                                for c in 0..<size { target[c * width + b] = 0 }
-                                continue
-                            }
-                            for c in 0..<size {
-                                var value = 0.0
-                                if let ox = offset(c) {
-                                    let w = 1 / (1 + h2 * Double(ox * ox + oy * oy))
-                                    value = w * w
-                                }
-                                target[c * width + b] = value
-                            }
-                        }
-                    }
-                    plan.transform(re: re, im: im, batch: width, inverse: false, workRe: workRe, workIm: workIm)
-                    for (source, start) in [(re, first), (im, first + width)] {
-                        for b in 0..<width where start + b < rows.count {
-                            let row = k.base + rows[start + b] * size
-                            for c in 0..<size { row[c] = source[c * width + b] }
-                        }
-                    }
-                }
-            }
-            let blocks = (size + 2 * width - 1) / (2 * width)
-            let scale = 1 / Double(size * size)
-            Parallel.forEachChunk(blocks, grain: 1) { range in
-                let buffer = UnsafeMutablePointer<Double>.allocate(capacity: 4 * size * width)
-                defer { buffer.deallocate() }
-                let re = buffer, im = buffer + size * width, workRe = im + size * width, workIm = workRe + size * width
-                for blockIndex in range {
-                    let c0 = 2 * width * blockIndex
-                    let n0 = max(0, min(width, size - c0)), n1 = max(0, min(width, size - c0 - width))
-                    for r in 0..<size {
-                        for j in 0..<width {
-                            re[r * width + j] = j < n0 ? k.base[r * size + c0 + j] : 0
-                            im[r * width + j] = j < n1 ? k.base[r * size + c0 + width + j] : 0
-                        }
-                    }
-                    plan.transform(re: re, im: im, batch: width, inverse: false, workRe: workRe, workIm: workIm)
-                    for r in 0..<size {
-                        for j in 0..<n0 { k.base[r * size + c0 + j] = re[r * width + j] * scale }
-                        for j in 0..<n1 { k.base[r * size + c0 + width + j] = im[r * width + j] * scale }
-                    }
-                }
-            }
+        /// Offset of node (row r, column c) of a `size × size` grid: tile c / 8, row r, lane c % 8.
+        @inline(__always) static func index(_ r: Int, _ c: Int, size: Int) -> Int {
+            (c >> 3) * (size << 3) + (r << 3) + (c & 7)
         }
 
-        /// Zeroes the used rows of both charge grids (the other rows are never read).
+        /// Values a tiled `size × size` grid occupies.
+        static func count(size: Int) -> Int { (size + 7) / 8 * 8 * size }
+
+        /// Number of tiles holding the used columns.
+        var usedTiles: Int { (used + 7) / 8 }
+
+        /// Whether the transforms may skip the zero upper half of their inputs.
+        var prunes: Bool { workspace.plan.prunesZeroUpperHalf && used <= size / 2 }
+
+        /// Zeroes the used rows of the used tiles of both charge grids (all that the spread writes), and
+        /// rows used..<size/2 of every tile, which a pruned column transform reads as its non-zero half.
         func clearCharges() {
-            let count = used * size
-            for grid in [workspace.aRe, workspace.aIm, workspace.bRe, workspace.bIm] { grid.update(repeating: 0, count: count) }
+            let band = prunes ? size / 2 : used
+            for grid in [workspace.aRe, workspace.aIm, workspace.bRe, workspace.bIm] {
+                for t in 0..<usedTiles { (grid + t * size * 8).update(repeating: 0, count: used * 8) }
+                guard band > used else { continue }
+                for t in 0..<((size + 7) / 8) { (grid + t * size * 8 + used * 8).update(repeating: 0, count: (band - used) * 8) }
+            }
         }
 
-        /// Replaces both charge grids (a = aRe + i·aIm, b likewise) by their convolution with the kernel
-        /// on the used block: forward row FFTs of the used rows, then per column block forward FFT,
-        /// multiplication by the kernel spectrum, inverse FFT; finally inverse row FFTs of the used rows.
+        /// Replaces both charge grids (a = aRe + i·aIm, b likewise) on their used block by their circular
+        /// convolution with the kernel whose spectrum `kernel(spacing:)` left in the workspace: forward
+        /// FFTs of the used rows; then per tile the forward FFT down its columns (both grids), the kernel
+        /// product and the inverse FFT, of which the used rows go back; then inverse FFTs of the used rows.
         func convolve() {
-            let grids = [(workspace.aRe, workspace.aIm), (workspace.bRe, workspace.bIm)]
+            let ws = workspace
+            let grids = [(ws.aRe, ws.aIm), (ws.bRe, ws.bIm)].map { (SendablePointer($0.0), SendablePointer($0.1)) }
             rowPass(grids, inverse: false)
-            let size = self.size, used = self.used, plan = workspace.plan, width = Grid.block
-            let blocks = (size + width - 1) / width
-            let k = SendablePointer(workspace.kernel)
-            let boxes = grids.map { (SendablePointer($0.0), SendablePointer($0.1)) }
-            Parallel.forEachChunk(2 * blocks, grain: 1) { range in
-                let buffer = UnsafeMutablePointer<Double>.allocate(capacity: 4 * size * width)
+            let size = self.size, used = self.used, plan = ws.plan, width = Grid.block
+            let nonzero = prunes ? used : size
+            let tiles = (size + width - 1) / width
+            let k = SendablePointer(ws.kernel)
+            Parallel.forEachChunk(tiles, grain: 1) { range in
+                let buffer = UnsafeMutablePointer<Float>.allocate(capacity: 6 * size * width)
                 defer { buffer.deallocate() }
-                let re = buffer, im = buffer + size * width, workRe = im + size * width, workIm = workRe + size * width
-                for job in range {
-                    let (gr, gi) = boxes[job / blocks]
-                    let c0 = (job % blocks) * width, n = min(width, size - c0)
-                    for r in 0..<used {
-                        (re + r * width).update(from: gr.base + r * size + c0, count: n)
-                        (im + r * width).update(from: gi.base + r * size + c0, count: n)
-                        if n < width {
-                            (re + r * width + n).update(repeating: 0, count: width - n)
-                            (im + r * width + n).update(repeating: 0, count: width - n)
+                let cRe = buffer, cIm = buffer + size * width
+                let work = ((buffer + 2 * size * width, buffer + 3 * size * width), (buffer + 4 * size * width, buffer + 5 * size * width))
+                for tile in range {
+                    let offset = tile * size * width, kernel = k.base + offset
+                    for (gr, gi) in grids {
+                        let tileRe = gr.base + offset, tileIm = gi.base + offset
+                        if nonzero < size {
+                            plan.transform(sourceRe: tileRe, sourceIm: tileIm, sourceStride: width, destinationRe: cRe, destinationIm: cIm,
+                                           destinationStride: width, batch: width, inverse: false, nonzeroInputs: nonzero, work: work)
+                        } else {
+                            cRe.update(from: tileRe, count: used * width); cIm.update(from: tileIm, count: used * width)
+                            (cRe + used * width).update(repeating: 0, count: (size - used) * width)
+                            (cIm + used * width).update(repeating: 0, count: (size - used) * width)
+                            plan.transform(sourceRe: cRe, sourceIm: cIm, sourceStride: width, destinationRe: cRe, destinationIm: cIm,
+                                           destinationStride: width, batch: width, inverse: false, work: work)
                         }
-                    }
-                    (re + used * width).update(repeating: 0, count: (size - used) * width)
-                    (im + used * width).update(repeating: 0, count: (size - used) * width)
-                    plan.transform(re: re, im: im, batch: width, inverse: false, workRe: workRe, workIm: workIm)
-                    // Columns past `n` are zero in and out: only the first n lanes need the kernel.
-                    for r in 0..<size {
-                        let kernelRow = k.base + r * size + c0, rowRe = re + r * width, rowIm = im + r * width
-                        for j in 0..<n { rowRe[j] *= kernelRow[j]; rowIm[j] *= kernelRow[j] }
-                    }
-                    plan.transform(re: re, im: im, batch: width, inverse: true, workRe: workRe, workIm: workIm)
-                    for r in 0..<used {
-                        (gr.base + r * size + c0).update(from: re + r * width, count: n)
-                        (gi.base + r * size + c0).update(from: im + r * width, count: n)
+                        for e in 0..<(size * width) { cRe[e] *= kernel[e]; cIm[e] *= kernel[e] }
+                        plan.transform(sourceRe: cRe, sourceIm: cIm, sourceStride: width, destinationRe: cRe, destinationIm: cIm,
+                                       destinationStride: width, batch: width, inverse: true, work: work)
+                        tileRe.update(from: cRe, count: used * width); tileIm.update(from: cIm, count: used * width)
                     }
                 }
             }
             rowPass(grids, inverse: true)
         }
 
-        /// FFTs of the used rows of each grid (in place), `block` rows at a time, interleaved.
-        private func rowPass(_ grids: [(UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>)], inverse: Bool) {
+        /// FFTs of the used rows of each grid, 8 rows at a time gathered side by side: forward reads the
+        /// used columns (the rest is zero) and writes whole rows; inverse writes back the used columns.
+        private func rowPass(_ grids: [(SendablePointer<Float>, SendablePointer<Float>)], inverse: Bool) {
             let size = self.size, used = self.used, plan = workspace.plan, width = Grid.block
-            let boxes = grids.map { (SendablePointer($0.0), SendablePointer($0.1)) }
+            let prunes = self.prunes, usedTiles = self.usedTiles, tiles = (size + width - 1) / width
             let blocks = (used + width - 1) / width
             Parallel.forEachChunk(grids.count * blocks, grain: 1) { range in
-                let buffer = UnsafeMutablePointer<Double>.allocate(capacity: 4 * size * width)
+                let buffer = UnsafeMutablePointer<Float>.allocate(capacity: 6 * size * width)
                 defer { buffer.deallocate() }
-                let re = buffer, im = buffer + size * width, workRe = im + size * width, workIm = workRe + size * width
+                let re = buffer, im = buffer + size * width
+                let work = ((buffer + 2 * size * width, buffer + 3 * size * width), (buffer + 4 * size * width, buffer + 5 * size * width))
                 for job in range {
-                    let (gr, gi) = boxes[job / blocks]
+                    let (gr, gi) = grids[job / blocks]
                     let r0 = (job % blocks) * width, n = min(width, used - r0)
-                    for b in 0..<width {
-                        if b < n {
-                            let rowRe = gr.base + (r0 + b) * size, rowIm = gi.base + (r0 + b) * size
-                            for c in 0..<size { re[c * width + b] = rowRe[c]; im[c * width + b] = rowIm[c] }
-                        } else {
-                            for c in 0..<size { re[c * width + b] = 0; im[c * width + b] = 0 }
+                    // Gather: sub-tile (rows r0..<r0+8, columns 8t..<8t+8) is 64 contiguous values, transposed here.
+                    let readTiles = inverse ? tiles : usedTiles
+                    for t in 0..<readTiles {
+                        let sourceRe = gr.base + t * size * width + r0 * width, sourceIm = gi.base + t * size * width + r0 * width
+                        let columns = min(width, size - t * width)
+                        if n == width && columns == width {
+                            Grid.transpose8(sourceRe, re + t * width * width)
+                            Grid.transpose8(sourceIm, im + t * width * width)
+                            continue
+                        }
+                        for j in 0..<columns {
+                            let outRe = re + (t * width + j) * width, outIm = im + (t * width + j) * width
+                            for b in 0..<n { outRe[b] = sourceRe[b * width + j]; outIm[b] = sourceIm[b * width + j] }
+                            for b in n..<width { outRe[b] = 0; outIm[b] = 0 }
                         }
                     }
-                    plan.transform(re: re, im: im, batch: width, inverse: inverse, workRe: workRe, workIm: workIm)
-                    for b in 0..<n {
-                        let rowRe = gr.base + (r0 + b) * size, rowIm = gi.base + (r0 + b) * size
-                        for c in 0..<size { rowRe[c] = re[c * width + b]; rowIm[c] = im[c * width + b] }
+                    if !inverse {
+                        // Columns past the used tiles are zero; the pruned plan never reads the upper half.
+                        let zeroEnd = prunes ? max(usedTiles * width, size / 2) : size
+                        let from = min(usedTiles * width, size)
+                        if zeroEnd > from {
+                            (re + from * width).update(repeating: 0, count: (zeroEnd - from) * width)
+                            (im + from * width).update(repeating: 0, count: (zeroEnd - from) * width)
+                        }
+                    }
+                    plan.transform(sourceRe: re, sourceIm: im, sourceStride: width, destinationRe: re, destinationIm: im,
+                                   destinationStride: width, batch: width, inverse: inverse,
+                                   nonzeroInputs: inverse ? nil : used, work: work)
+                    let writeTiles = inverse ? usedTiles : tiles
+                    for t in 0..<writeTiles {
+                        let targetRe = gr.base + t * size * width + r0 * width, targetIm = gi.base + t * size * width + r0 * width
+                        let columns = min(width, size - t * width)
+                        if n == width && columns == width {
+                            Grid.transpose8(re + t * width * width, targetRe)
+                            Grid.transpose8(im + t * width * width, targetIm)
+                            continue
+                        }
+                        for b in 0..<n {
+                            for j in 0..<columns {
+                                targetRe[b * width + j] = re[(t * width + j) * width + b]
+                                targetIm[b * width + j] = im[(t * width + j) * width + b]
+                            }
+                        }
                     }
                 }
+            }
+        }
+
+        /// Writes the transpose of the 8 × 8 row-major block `source` to `target` (target[j·8 + b] = source[b·8 + j]).
+        @inline(__always) static func transpose8(_ source: UnsafeMutablePointer<Float>, _ target: UnsafeMutablePointer<Float>) {
+            let r0 = SIMD8<Float>.load(source, 0), r1 = SIMD8<Float>.load(source, 8), r2 = SIMD8<Float>.load(source, 16)
+            let r3 = SIMD8<Float>.load(source, 24), r4 = SIMD8<Float>.load(source, 32), r5 = SIMD8<Float>.load(source, 40)
+            let r6 = SIMD8<Float>.load(source, 48), r7 = SIMD8<Float>.load(source, 56)
+            for j in 0..<8 {
+                SIMD8<Float>.store(SIMD8(r0[j], r1[j], r2[j], r3[j], r4[j], r5[j], r6[j], r7[j]), target, j * 8)
             }
         }
     }
