@@ -30,6 +30,43 @@ public enum Parallel {
     }
 }
 
+extension Parallel {
+    /// Splits `0..<count` into `pieces` contiguous ranges that the workers take one at a time, in order.
+    ///
+    /// For work whose cost varies along the range (a worker that finishes early takes the next piece
+    /// instead of idling, as it would with `forEachChunk`'s one range per worker).
+    public static func forEachPiece(_ count: Int, pieces: Int, _ body: (Range<Int>) -> Void) {
+        guard count > 0 else { return }
+        let pieces = max(1, min(pieces, count))
+        let range = { (piece: Int) in (count * piece / pieces)..<(count * (piece + 1) / pieces) }
+        if workerCount <= 1 || pieces == 1 {
+            for piece in 0..<pieces { body(range(piece)) }
+            return
+        }
+        let next = PieceCounter()
+        withoutActuallyEscaping(body) { body in
+            let box = UncheckedBox(body)
+            DispatchQueue.concurrentPerform(iterations: min(workerCount, pieces)) { _ in
+                while let piece = next.take(below: pieces) { box.value(range(piece)) }
+            }
+        }
+    }
+}
+
+/// A shared counter handing out piece numbers.
+private final class PieceCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var next = 0
+
+    func take(below limit: Int) -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard next < limit else { return nil }
+        next += 1
+        return next - 1
+    }
+}
+
 /// Carries a non-Sendable value into a concurrent closure whose chunks touch disjoint memory.
 public struct UncheckedBox<Value>: @unchecked Sendable {
     public let value: Value

@@ -59,15 +59,22 @@ public enum TSNEGradient {
                             }
                         }
                     case let .barnesHut(theta):
-                        let tree = UncheckedBox(TSNEQuadTree(yb, count: n))
-                        Parallel.forEachChunk(n, grain: 256) { range in
+                        // Points in Z order: neighbours walk nearly the same cells, which then stay in cache;
+                        // pieces taken one at a time, since dense regions cost more.
+                        let zOrder = TSNEQuadTree.zOrder(yb, count: n)
+                        let tree = UncheckedBox(TSNEQuadTree(yb, count: n, order: zOrder))
+                        let order = UncheckedBox(zOrder)
+                        Parallel.forEachPiece(n, pieces: max(1, n / 128)) { range in
                             let stack = UnsafeMutablePointer<Int32>.allocate(capacity: tree.value.stackCapacity)
                             defer { stack.deallocate() }
                             var force = (0.0, 0.0)
-                            for i in range {
-                                zp.base[i] = tree.value.repulsion(yp.value[2 * i], yp.value[2 * i + 1], theta: theta,
-                                                                  stack: stack, force: &force)
-                                rp.base[2 * i] = force.0; rp.base[2 * i + 1] = force.1
+                            tree.value.withNodes { nodes in
+                                for k in range {
+                                    let i = Int(order.value[k])
+                                    zp.base[i] = nodes.repulsion(yp.value[2 * i], yp.value[2 * i + 1], theta: theta,
+                                                                 stack: stack, force: &force)
+                                    rp.base[2 * i] = force.0; rp.base[2 * i + 1] = force.1
+                                }
                             }
                         }
                     case let .fftInterpolation(settings):
