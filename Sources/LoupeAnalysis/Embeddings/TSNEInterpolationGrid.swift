@@ -60,10 +60,9 @@ extension TSNEInterpolation {
             let tiles = (size + width - 1) / width
             let k = SendablePointer(ws.kernel)
             Parallel.forEachChunk(tiles, grain: 1) { range in
-                let buffer = UnsafeMutablePointer<Float>.allocate(capacity: 6 * size * width)
-                defer { buffer.deallocate() }
-                let cRe = buffer, cIm = buffer + size * width
-                let work = ((buffer + 2 * size * width, buffer + 3 * size * width), (buffer + 4 * size * width, buffer + 5 * size * width))
+                let scratch = TransformScratch(size: size, width: width)
+                defer { scratch.deallocate() }
+                let (cRe, cIm, work) = (scratch.re, scratch.im, scratch.work)
                 for tile in range {
                     let offset = tile * size * width, kernel = k.base + offset
                     for (gr, gi) in grids {
@@ -95,10 +94,9 @@ extension TSNEInterpolation {
             let prunes = self.prunes, usedTiles = self.usedTiles, tiles = (size + width - 1) / width
             let blocks = (used + width - 1) / width
             Parallel.forEachChunk(grids.count * blocks, grain: 1) { range in
-                let buffer = UnsafeMutablePointer<Float>.allocate(capacity: 6 * size * width)
-                defer { buffer.deallocate() }
-                let re = buffer, im = buffer + size * width
-                let work = ((buffer + 2 * size * width, buffer + 3 * size * width), (buffer + 4 * size * width, buffer + 5 * size * width))
+                let scratch = TransformScratch(size: size, width: width)
+                defer { scratch.deallocate() }
+                let (re, im, work) = (scratch.re, scratch.im, scratch.work)
                 for job in range {
                     let (gr, gi) = grids[job / blocks]
                     let r0 = (job % blocks) * width, n = min(width, used - r0)

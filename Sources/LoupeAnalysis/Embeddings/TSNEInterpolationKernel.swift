@@ -18,10 +18,9 @@ extension TSNEInterpolation.Grid {
         let rows = SendablePointer(workspace.kernelRows)
         let rowJobs = (used + 2 * width - 1) / (2 * width)
         Parallel.forEachChunk(rowJobs, grain: 1) { range in
-            let buffer = UnsafeMutablePointer<Float>.allocate(capacity: 6 * size * width)
-            defer { buffer.deallocate() }
-            let re = buffer, im = buffer + size * width
-            let work = ((buffer + 2 * size * width, buffer + 3 * size * width), (buffer + 4 * size * width, buffer + 5 * size * width))
+            let scratch = TransformScratch(size: size, width: width)
+            defer { scratch.deallocate() }
+            let (re, im, work) = (scratch.re, scratch.im, scratch.work)
             for job in range {
                 let o0 = 2 * width * job
                 for (target, start) in [(re, o0), (im, o0 + width)] {
@@ -58,10 +57,9 @@ extension TSNEInterpolation.Grid {
         let scale = 1 / Float(size * size)
         let columnJobs = (half + 1 + 2 * width - 1) / (2 * width)
         Parallel.forEachChunk(columnJobs, grain: 1) { range in
-            let buffer = UnsafeMutablePointer<Float>.allocate(capacity: 6 * size * width)
-            defer { buffer.deallocate() }
-            let re = buffer, im = buffer + size * width
-            let work = ((buffer + 2 * size * width, buffer + 3 * size * width), (buffer + 4 * size * width, buffer + 5 * size * width))
+            let scratch = TransformScratch(size: size, width: width)
+            defer { scratch.deallocate() }
+            let (re, im, work) = (scratch.re, scratch.im, scratch.work)
             for job in range {
                 let k0 = 2 * width * job
                 for (target, start) in [(re, k0), (im, k0 + width)] {
@@ -96,3 +94,23 @@ extension TSNEInterpolation.Grid {
         }
     }
 }
+
+/// One worker's scratch for batched transforms of `width` columns of `size` points: a re/im pair
+/// and the transform's two work pairs, in one allocation.
+struct TransformScratch {
+    private let buffer: UnsafeMutablePointer<Float>
+    let re: UnsafeMutablePointer<Float>
+    let im: UnsafeMutablePointer<Float>
+    let work: ((UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>), (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>))
+
+    init(size: Int, width: Int) {
+        let part = size * width
+        buffer = UnsafeMutablePointer<Float>.allocate(capacity: 6 * part)
+        re = buffer
+        im = buffer + part
+        work = ((buffer + 2 * part, buffer + 3 * part), (buffer + 4 * part, buffer + 5 * part))
+    }
+
+    func deallocate() { buffer.deallocate() }
+}
+
