@@ -9,8 +9,9 @@ struct TSNEQuadTree {
     var stackCapacity: Int { 3 * depth + 8 }
     private(set) var depth = 0
 
+    /// 32 bytes, two to a cache line: the mass is a point count, exact in Float up to 2²⁴ points.
     struct Packed {
-        var cx: Double, cy: Double, side2: Double, mass: Double, firstChild: Int32
+        var cx: Double, cy: Double, side2: Double, mass: Float, firstChild: Int32
     }
 
     /// A cell while the tree is built: square (minX, minY, side), mass (count, coordinate sums),
@@ -85,7 +86,7 @@ struct TSNEQuadTree {
         packed = (0..<cells.count).map { index in
             let cell = cells.base[index], m = Double(cell.count)
             return Packed(cx: m > 0 ? cell.sumX / m : 0, cy: m > 0 ? cell.sumY / m : 0, side2: cell.side * cell.side,
-                          mass: m, firstChild: cell.firstChild)
+                          mass: Float(cell.count), firstChild: cell.firstChild)
         }
     }
 
@@ -184,7 +185,7 @@ struct TSNEQuadTree {
                 let d2 = dx * dx + dy * dy
                 let leaf = node.firstChild < 0
                 if leaf || node.side2 < theta2 * d2 {
-                    var m = node.mass
+                    var m = Double(node.mass)
                     if leaf && d2 == 0 { m -= 1 }  // the point itself (and its exact duplicates)
                     if m <= 0 { continue }
                     let w = 1 / (1 + d2)
