@@ -6,25 +6,6 @@ import XCTest
 
 /// The mixed-radix FFT and the FFT-interpolated t-SNE repulsion (FIt-SNE) against direct sums.
 final class EmbeddingFFTTests: XCTestCase {
-    /// Direct DFT of `batch` interleaved sequences.
-    func naiveDFT(_ re: [Double], _ im: [Double], length n: Int, batch: Int, inverse: Bool) -> ([Double], [Double]) {
-        var outRe = [Double](repeating: 0, count: re.count), outIm = outRe
-        let sign = inverse ? 1.0 : -1.0
-        for b in 0..<batch {
-            for f in 0..<n {
-                var sr = 0.0, si = 0.0
-                for t in 0..<n {
-                    let angle = sign * 2 * Double.pi * Double((t * f) % n) / Double(n)
-                    let xr = re[t * batch + b], xi = im[t * batch + b]
-                    sr += xr * cos(angle) - xi * sin(angle)
-                    si += xr * sin(angle) + xi * cos(angle)
-                }
-                outRe[f * batch + b] = sr; outIm[f * batch + b] = si
-            }
-        }
-        return (outRe, outIm)
-    }
-
     func testFFTMatchesNaiveDFT() throws {
         var random = TestRandom(seed: 11)
         // Pure radix 4/2/3/5, mixed lengths, a prime (direct butterfly) and the grid sizes t-SNE uses.
@@ -46,7 +27,7 @@ final class EmbeddingFFTTests: XCTestCase {
                             }
                         }
                     }
-                    let (er, ei) = naiveDFT(re, im, length: n, batch: batch, inverse: inverse)
+                    let (er, ei) = directDFT(re, im, length: n, batch: batch, inverse: inverse)
                     var worst = 0.0
                     for e in 0..<(n * batch) { worst = max(worst, abs(r[e] - er[e]), abs(i[e] - ei[e])) }
                     XCTAssertLessThan(worst, 1e-12 * Double(n), "n = \(n), batch = \(batch), inverse = \(inverse)")
@@ -163,4 +144,23 @@ final class EmbeddingFFTTests: XCTestCase {
         options.interpolation.minimumBoxes = 0
         XCTAssertThrowsError(try TSNE.resolvedRepulsion(options, count: 500))
     }
+}
+
+/// Direct DFT of `batch` interleaved sequences.
+func directDFT(_ re: [Double], _ im: [Double], length n: Int, batch: Int, inverse: Bool) -> ([Double], [Double]) {
+    var outRe = [Double](repeating: 0, count: re.count), outIm = outRe
+    let sign = inverse ? 1.0 : -1.0
+    for b in 0..<batch {
+        for f in 0..<n {
+            var sr = 0.0, si = 0.0
+            for t in 0..<n {
+                let angle = sign * 2 * Double.pi * Double((t * f) % n) / Double(n)
+                let xr = re[t * batch + b], xi = im[t * batch + b]
+                sr += xr * cos(angle) - xi * sin(angle)
+                si += xr * sin(angle) + xi * cos(angle)
+            }
+            outRe[f * batch + b] = sr; outIm[f * batch + b] = si
+        }
+    }
+    return (outRe, outIm)
 }

@@ -36,32 +36,30 @@ public enum ImageFilters {
         var kernel = (-radius...radius).map { Float(exp(-0.5 * Double($0 * $0) / Double(sigma * sigma))) }
         let total = kernel.reduce(0, +)
         kernel = kernel.map { $0 / total }
-        let (planes, h, w) = (x.shape[0] * x.shape[1], x.shape[2], x.shape[3])
+        let (h, w) = (x.shape[2], x.shape[3])
         let columns = (0..<w).map { col in (-radius...radius).map { border.index(col + $0, w) } }
         let rows = (0..<h).map { row in (-radius...radius).map { border.index(row + $0, h) } }
-        var temp = x, out = x
+        return filterPass(filterPass(x, kernel: kernel, taps: columns, alongRows: true), kernel: kernel, taps: rows,
+                          alongRows: false)
+    }
+
+    /// One pass of a separable filter over every `[H, W]` plane: along each row (`taps[col]` are the
+    /// columns read for output column `col`) or along each column (`taps[row]` are rows).
+    private static func filterPass(_ x: Tensor, kernel: [Float], taps: [[Int]], alongRows: Bool) -> Tensor {
+        let (planes, h, w) = (x.shape[0] * x.shape[1], x.shape[2], x.shape[3])
+        var out = x
         x.scalars.withUnsafeBufferPointer { src in
-            temp.scalars.withUnsafeMutableBufferPointer { tmp in
-                for plane in 0..<planes {
-                    let base = plane * h * w
-                    for row in 0..<h {
-                        for col in 0..<w {
-                            var sum: Float = 0
-                            for (k, c) in columns[col].enumerated() { sum += kernel[k] * src[base + row * w + c] }
-                            tmp[base + row * w + col] = sum
-                        }
-                    }
-                }
-            }
-        }
-        temp.scalars.withUnsafeBufferPointer { tmp in
             out.scalars.withUnsafeMutableBufferPointer { dst in
                 for plane in 0..<planes {
                     let base = plane * h * w
                     for row in 0..<h {
                         for col in 0..<w {
                             var sum: Float = 0
-                            for (k, r) in rows[row].enumerated() { sum += kernel[k] * tmp[base + r * w + col] }
+                            if alongRows {
+                                for (k, c) in taps[col].enumerated() { sum += kernel[k] * src[base + row * w + c] }
+                            } else {
+                                for (k, r) in taps[row].enumerated() { sum += kernel[k] * src[base + r * w + col] }
+                            }
                             dst[base + row * w + col] = sum
                         }
                     }

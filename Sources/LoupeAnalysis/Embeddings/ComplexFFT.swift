@@ -214,28 +214,19 @@ extension Float: FFTLane {
     @inline(__always) public static func mulAdd(_ a: Float, _ b: Float, _ c: Float) -> Float { c.addingProduct(a, b) }
 }
 
-extension SIMD4: FFTLane where Scalar == Double {
-    public static var width: Int { 4 }
-    @inline(__always) public static func load(_ p: UnsafeMutablePointer<Double>, _ i: Int) -> SIMD4<Double> {
-        UnsafeRawPointer(p + i).loadUnaligned(as: SIMD4<Double>.self)
+/// Vector lanes: unaligned loads and stores of the whole vector, the scalar factor broadcast.
+extension FFTLane where Self: SIMD, Self.Scalar: FloatingPoint {
+    @inline(__always) public static var width: Int { Self.scalarCount }
+    @inline(__always) public static func load(_ p: UnsafeMutablePointer<Scalar>, _ i: Int) -> Self {
+        UnsafeRawPointer(p + i).loadUnaligned(as: Self.self)
     }
-    @inline(__always) public static func store(_ v: SIMD4<Double>, _ p: UnsafeMutablePointer<Double>, _ i: Int) {
-        UnsafeMutableRawPointer(p + i).storeBytes(of: v, as: SIMD4<Double>.self)
+    @inline(__always) public static func store(_ v: Self, _ p: UnsafeMutablePointer<Scalar>, _ i: Int) {
+        UnsafeMutableRawPointer(p + i).storeBytes(of: v, as: Self.self)
     }
-    @inline(__always) public static func mulAdd(_ a: SIMD4<Double>, _ b: Double, _ c: SIMD4<Double>) -> SIMD4<Double> {
-        c.addingProduct(a, SIMD4(repeating: b))
+    @inline(__always) public static func mulAdd(_ a: Self, _ b: Scalar, _ c: Self) -> Self {
+        c.addingProduct(a, Self(repeating: b))
     }
 }
 
-extension SIMD8: FFTLane where Scalar == Float {
-    public static var width: Int { 8 }
-    @inline(__always) public static func load(_ p: UnsafeMutablePointer<Float>, _ i: Int) -> SIMD8<Float> {
-        UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
-    }
-    @inline(__always) public static func store(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>, _ i: Int) {
-        UnsafeMutableRawPointer(p + i).storeBytes(of: v, as: SIMD8<Float>.self)
-    }
-    @inline(__always) public static func mulAdd(_ a: SIMD8<Float>, _ b: Float, _ c: SIMD8<Float>) -> SIMD8<Float> {
-        c.addingProduct(a, SIMD8(repeating: b))
-    }
-}
+extension SIMD4: FFTLane where Scalar == Double {}
+extension SIMD8: FFTLane where Scalar == Float {}

@@ -65,12 +65,8 @@ struct TSNEQuadTree {
     /// Builds the tree over interleaved (x, y) coordinates, inserting the points in `order` when given
     /// (a Z order keeps the cells being filled in cache).
     init(_ y: UnsafeBufferPointer<Double>, count n: Int, order: [Int32]? = nil) {
-        var lowX = Double.infinity, lowY = Double.infinity, highX = -Double.infinity, highY = -Double.infinity
-        for i in 0..<n {
-            lowX = min(lowX, y[2 * i]); highX = max(highX, y[2 * i])
-            lowY = min(lowY, y[2 * i + 1]); highY = max(highY, y[2 * i + 1])
-        }
-        let width = max(highX - lowX, highY - lowY) * (1 + 1e-9) + 1e-12
+        let (lowX, lowY, side) = Self.bounds(y, count: n)
+        let width = side * (1 + 1e-9) + 1e-12
         var cells = CellBuffer(capacity: 4 * n + 4)
         defer { cells.base.deallocate() }
         cells.base.initialize(to: Cell(lowX, lowY, width))
@@ -124,14 +120,20 @@ struct TSNEQuadTree {
         }
     }
 
-    /// The point indices sorted by their Morton (Z-order) code on a 2¹⁶ x 2¹⁶ grid over the points' box.
-    static func zOrder(_ y: UnsafeBufferPointer<Double>, count n: Int) -> [Int32] {
+    /// The lower corner and the larger extent of the points' bounding box.
+    static func bounds(_ y: UnsafeBufferPointer<Double>, count n: Int) -> (x: Double, y: Double, side: Double) {
         var lowX = Double.infinity, lowY = Double.infinity, highX = -Double.infinity, highY = -Double.infinity
         for i in 0..<n {
             lowX = min(lowX, y[2 * i]); highX = max(highX, y[2 * i])
             lowY = min(lowY, y[2 * i + 1]); highY = max(highY, y[2 * i + 1])
         }
-        let scale = 65535 / max(highX - lowX, highY - lowY, 1e-12)
+        return (lowX, lowY, max(highX - lowX, highY - lowY))
+    }
+
+    /// The point indices sorted by their Morton (Z-order) code on a 2¹⁶ x 2¹⁶ grid over the points' box.
+    static func zOrder(_ y: UnsafeBufferPointer<Double>, count n: Int) -> [Int32] {
+        let (lowX, lowY, side) = bounds(y, count: n)
+        let scale = 65535 / max(side, 1e-12)
         /// Spreads the 16 bits of `v` to the even bit positions.
         func spread(_ v: UInt64) -> UInt64 {
             var v = v & 0xFFFF
