@@ -124,12 +124,12 @@ public enum TSNE {
         let phases = [(options.earlyExaggeration, options.earlyIterations, options.earlyMomentum),
                       (1.0, options.iterations, options.finalMomentum)]
         var iterations = 0
-        let values32 = p.values.map { Float($0) }
+        let compact = CompactAffinities(p)
         for (exaggeration, count, momentum) in phases where count > 0 {
             let rate = options.learningRate ?? max(Double(n) / exaggeration, 1e-12)
             for _ in 0..<count {
                 TSNEGradient.evaluate(p, y: y, exaggeration: exaggeration, repulsion: repulsion,
-                                     withObjective: false, workspace: workspace, values32: values32, gradient: &gradient)
+                                     withObjective: false, workspace: workspace, compact: compact, gradient: &gradient)
                 step(&y, update: &update, gains: &gains, gradient: gradient, rate: rate, momentum: momentum,
                      minGain: options.minGain, maxStepNorm: options.maxStepNorm)
                 iterations += 1

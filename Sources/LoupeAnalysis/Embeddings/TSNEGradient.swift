@@ -27,110 +27,63 @@ public enum TSNEGradient {
 
     /// `evaluate` reusing the interpolation buffers of earlier iterations.
     ///
-    /// With `values32` (P's values in Float32) and `withObjective` false, the attraction runs in Float32,
+    /// With `compact` (P in Float32) and `withObjective` false, the attraction runs in Float32,
     /// eight entries at a time (relative error ~1e-6, far below the repulsion's approximation error).
     @discardableResult
     static func evaluate(_ p: TSNEAffinities, y: [Double], exaggeration: Double = 1, repulsion: Repulsion,
-                         withObjective: Bool = true, workspace: TSNEInterpolation.Workspace, values32: [Float]? = nil,
+                         withObjective: Bool = true, workspace: TSNEInterpolation.Workspace, compact: CompactAffinities? = nil,
                          gradient: inout [Double]) -> (z: Double, crossTerm: Double) {
-        let fast = !withObjective && values32?.count == p.values.count
-        let compact = fast ? values32 ?? [] : [], positions32 = fast ? y.map { Float($0) } : []
+        let fast = !withObjective && compact?.values.count == p.values.count + CompactAffinities.padding
+        let positions32 = fast ? y.map { Float($0) } : []
         let n = p.count
         if gradient.count != 2 * n { gradient = [Double](repeating: 0, count: 2 * n) }
         var rowZ = [Double](repeating: 0, count: n)
         var rowCross = [Double](repeating: 0, count: n)
         var repulsive = [Double](repeating: 0, count: 2 * n)
+        var attractive = [Double](repeating: 0, count: 2 * n)
         y.withUnsafeBufferPointer { yb in
             rowZ.withUnsafeMutableBufferPointer { zb in
                 repulsive.withUnsafeMutableBufferPointer { rb in
-                    let yp = UncheckedBox(yb), zp = SendablePointer(zb.baseAddress!), rp = SendablePointer(rb.baseAddress!)
-                    switch repulsion {
-                    case .exact:
-                        Parallel.forEachChunk(n, grain: 64) { range in
-                            for i in range {
-                                let xi = yp.value[2 * i], yi = yp.value[2 * i + 1]
-                                var z = 0.0, fx = 0.0, fy = 0.0
-                                for j in 0..<n where j != i {
-                                    let dx = xi - yp.value[2 * j], dy = yi - yp.value[2 * j + 1]
-                                    let w = 1 / (1 + dx * dx + dy * dy)
-                                    z += w; fx += w * w * dx; fy += w * w * dy
+                    attractive.withUnsafeMutableBufferPointer { ab in
+                        rowCross.withUnsafeMutableBufferPointer { cb in
+                            guard let zBase = zb.baseAddress, let rBase = rb.baseAddress, let aBase = ab.baseAddress,
+                                  let cBase = cb.baseAddress else { return }
+                            let yp = UncheckedBox(yb), zp = SendablePointer(zBase), rp = SendablePointer(rBase)
+                            let attraction = Attraction(p: p, y: yb, compact: fast ? compact : nil, positions32: positions32,
+                                                        withObjective: withObjective, force: aBase, cross: cBase)
+                            switch repulsion {
+                            case .exact:
+                                Parallel.forEachChunk(n, grain: 64) { range in
+                                    for i in range {
+                                        let xi = yp.value[2 * i], yi = yp.value[2 * i + 1]
+                                        var z = 0.0, fx = 0.0, fy = 0.0
+                                        for j in 0..<n where j != i {
+                                            let dx = xi - yp.value[2 * j], dy = yi - yp.value[2 * j + 1]
+                                            let w = 1 / (1 + dx * dx + dy * dy)
+                                            z += w; fx += w * w * dx; fy += w * w * dy
+                                        }
+                                        zp.base[i] = z; rp.base[2 * i] = fx; rp.base[2 * i + 1] = fy
+                                        attraction.row(i)
+                                    }
                                 }
-                                zp.base[i] = z; rp.base[2 * i] = fx; rp.base[2 * i + 1] = fy
+                            case let .barnesHut(theta):
+                                // One parallel pass: each point's attraction right after its repulsion.
+                                TSNEQuadTree(yb, count: n).repulsion(theta: theta, rowZ: zp.base, force: rp.base,
+                                                                     alongside: attraction.row)
+                            case let .fftInterpolation(settings):
+                                settings.repulsion(yb, count: n, workspace: workspace, rowZ: zp.base, force: rp.base)
+                                Parallel.forEachChunk(n, grain: 256) { range in
+                                    for i in range { attraction.row(i) }
+                                }
                             }
                         }
-                    case let .barnesHut(theta):
-                        // Points in Z order: neighbours walk nearly the same cells, which then stay in cache;
-                        // pieces taken one at a time, since dense regions cost more.
-                        let zOrder = TSNEQuadTree.zOrder(yb, count: n)
-                        let tree = UncheckedBox(TSNEQuadTree(yb, count: n, order: zOrder))
-                        let order = UncheckedBox(zOrder)
-                        Parallel.forEachPiece(n, pieces: max(1, n / 128)) { range in
-                            let stack = UnsafeMutablePointer<Int32>.allocate(capacity: tree.value.stackCapacity)
-                            defer { stack.deallocate() }
-                            var force = (0.0, 0.0)
-                            tree.value.withNodes { nodes in
-                                for k in range {
-                                    let i = Int(order.value[k])
-                                    zp.base[i] = nodes.repulsion(yp.value[2 * i], yp.value[2 * i + 1], theta: theta,
-                                                                 stack: stack, force: &force)
-                                    rp.base[2 * i] = force.0; rp.base[2 * i + 1] = force.1
-                                }
-                            }
-                        }
-                    case let .fftInterpolation(settings):
-                        settings.repulsion(yb, count: n, workspace: workspace, rowZ: zp.base, force: rp.base)
                     }
                 }
             }
         }
         let z = rowZ.reduce(0, +)
         let inverseZ = z > 0 ? 1 / z : 0
-        y.withUnsafeBufferPointer { yb in
-            gradient.withUnsafeMutableBufferPointer { gb in
-                rowCross.withUnsafeMutableBufferPointer { cb in
-                    let yp = UncheckedBox(yb), gp = SendablePointer(gb.baseAddress!), cp = SendablePointer(cb.baseAddress!)
-                    let rep = UncheckedBox(repulsive), aff = UncheckedBox(p)
-                    let small = UncheckedBox(compact), y32 = UncheckedBox(positions32)
-                    Parallel.forEachChunk(n, grain: 256) { range in
-                        let starts = aff.value.rowStarts, cols = aff.value.columns, vals = aff.value.values
-                        for i in range {
-                            let xi = yp.value[2 * i], yi = yp.value[2 * i + 1]
-                            var fx = 0.0, fy = 0.0, cross = 0.0
-                            var e0 = starts[i]
-                            if fast {
-                                // Eight entries at a time in Float32 (SIMD division), the remainder below.
-                                let v32 = small.value, q = y32.value
-                                var ax = SIMD8<Float>.zero, ay = SIMD8<Float>.zero
-                                let px = SIMD8<Float>(repeating: Float(xi)), py = SIMD8<Float>(repeating: Float(yi))
-                                while e0 + 8 <= starts[i + 1] {
-                                    var gx = SIMD8<Float>.zero, gy = SIMD8<Float>.zero, pij = SIMD8<Float>.zero
-                                    for l in 0..<8 {
-                                        let j = 2 * Int(cols[e0 + l])
-                                        gx[l] = q[j]; gy[l] = q[j + 1]; pij[l] = v32[e0 + l]
-                                    }
-                                    let dx = px - gx, dy = py - gy
-                                    let pw = pij / (1 + dx * dx + dy * dy)
-                                    ax += pw * dx; ay += pw * dy
-                                    e0 += 8
-                                }
-                                fx = Double(ax.sum()); fy = Double(ay.sum())
-                            }
-                            for e in e0..<starts[i + 1] {
-                                let j = Int(cols[e])
-                                let dx = xi - yp.value[2 * j], dy = yi - yp.value[2 * j + 1]
-                                let d2 = dx * dx + dy * dy
-                                let pw = vals[e] / (1 + d2)
-                                fx += pw * dx; fy += pw * dy
-                                if withObjective && vals[e] > 0 { cross += vals[e] * log(vals[e] * (1 + d2)) }
-                            }
-                            gp.base[2 * i] = exaggeration * fx - rep.value[2 * i] * inverseZ
-                            gp.base[2 * i + 1] = exaggeration * fy - rep.value[2 * i + 1] * inverseZ
-                            cp.base[i] = cross
-                        }
-                    }
-                }
-            }
-        }
+        for e in 0..<(2 * n) { gradient[e] = exaggeration * attractive[e] - repulsive[e] * inverseZ }
         return (z, rowCross.reduce(0, +))
     }
 
@@ -139,5 +92,83 @@ public enum TSNEGradient {
         var gradient = [Double]()
         let (z, cross) = evaluate(p, y: y, repulsion: .exact, gradient: &gradient)
         return cross + log(z)
+    }
+}
+
+/// The attractive half of the gradient, one row of P at a time: `Σ_j p_ij w_ij (y_i − y_j)` into
+/// `force` and, with `withObjective`, `Σ_j p_ij ln(p_ij / w_ij)` into `cross`. Rows touch disjoint
+/// outputs, so workers may call `row` concurrently.
+private struct Attraction: @unchecked Sendable {
+    let p: TSNEAffinities
+    let y: UnsafeBufferPointer<Double>
+    let compact: CompactAffinities?
+    let positions32: [Float]
+    let withObjective: Bool
+    let force: UnsafeMutablePointer<Double>, cross: UnsafeMutablePointer<Double>
+
+    func row(_ i: Int) {
+        if let compact {
+            let sums = compact.attraction(row: i, starts: p.rowStarts, positions: positions32)
+            force[2 * i] = Double(sums.x); force[2 * i + 1] = Double(sums.y)
+            return
+        }
+        let xi = y[2 * i], yi = y[2 * i + 1]
+        var fx = 0.0, fy = 0.0, total = 0.0
+        for e in p.rowStarts[i]..<p.rowStarts[i + 1] {
+            let j = Int(p.columns[e]), v = p.values[e]
+            let dx = xi - y[2 * j], dy = yi - y[2 * j + 1]
+            let d2 = dx * dx + dy * dy
+            let pw = v / (1 + d2)
+            fx += pw * dx; fy += pw * dy
+            if withObjective && v > 0 { total += v * log(v * (1 + d2)) }
+        }
+        force[2 * i] = fx; force[2 * i + 1] = fy
+        cross[i] = total
+    }
+}
+
+/// P's entries in Float32 for the attraction during optimisation, padded so that eight entries
+/// can always be read from any row start.
+struct CompactAffinities {
+    static let padding = 8
+    let columns: [Int32]
+    let values: [Float]
+
+    init(_ p: TSNEAffinities) {
+        columns = p.columns + [Int32](repeating: 0, count: Self.padding)
+        values = p.values.map { Float($0) } + [Float](repeating: 0, count: Self.padding)
+    }
+
+    /// `Σ_j p_ij w_ij (y_i − y_j)` over row `i` in Float32 (`positions` interleaved), eight entries at a time.
+    @inline(__always)
+    func attraction(row i: Int, starts: [Int], positions: [Float]) -> SIMD2<Float> {
+        typealias Lanes = SIMD8<Float>
+        let start = starts[i], end = starts[i + 1]
+        return columns.withUnsafeBufferPointer { cols in
+            values.withUnsafeBufferPointer { vals in
+                positions.withUnsafeBufferPointer { q in
+                    guard let c = cols.baseAddress, let v = vals.baseAddress, let qp = q.baseAddress else { return .zero }
+                    let px = Lanes(repeating: qp[2 * i]), py = Lanes(repeating: qp[2 * i + 1])
+                    let lane = Lanes(0, 1, 2, 3, 4, 5, 6, 7)
+                    var ax = Lanes.zero, ay = Lanes.zero
+                    var e = start
+                    while e < end {
+                        let j0 = 2 * Int(c[e]), j1 = 2 * Int(c[e + 1]), j2 = 2 * Int(c[e + 2]), j3 = 2 * Int(c[e + 3])
+                        let j4 = 2 * Int(c[e + 4]), j5 = 2 * Int(c[e + 5]), j6 = 2 * Int(c[e + 6]), j7 = 2 * Int(c[e + 7])
+                        let gx = Lanes(qp[j0], qp[j1], qp[j2], qp[j3], qp[j4], qp[j5], qp[j6], qp[j7])
+                        let gy = Lanes(qp[j0 + 1], qp[j1 + 1], qp[j2 + 1], qp[j3 + 1], qp[j4 + 1], qp[j5 + 1],
+                                       qp[j6 + 1], qp[j7 + 1])
+                        // Entries past the row's end belong to the next row (or the padding): weight 0.
+                        var pij = UnsafeRawPointer(v + e).loadUnaligned(as: Lanes.self)
+                        pij.replace(with: 0, where: lane .>= Lanes(repeating: Float(end - e)))
+                        let dx = px - gx, dy = py - gy
+                        let pw = pij / (1 + dx * dx + dy * dy)
+                        ax += pw * dx; ay += pw * dy
+                        e += 8
+                    }
+                    return SIMD2(ax.sum(), ay.sum())
+                }
+            }
+        }
     }
 }
