@@ -56,18 +56,20 @@ final class EmbeddingTSNETests: XCTestCase {
         XCTAssertLessThan(worst, 1e-5, "true gradient = 4 x openTSNE-unit gradient")
     }
 
+    /// methods.md §8.2 port test (3): Barnes–Hut vs exact within 1e-2 at θ = 0.5 on N = 2,000.
     func testBarnesHutRepulsionCloseToExact() throws {
-        let points = try randomPoints(1500, 8, seed: 5)
+        let points = try randomPoints(2000, 8, seed: 5)
         let p = try TSNEAffinities.compute(points, perplexity: 30)
         var random = TestRandom(seed: 6)
-        let y = (0..<3000).map { _ in Double(random.uniform()) * 30 }
+        let y = (0..<4000).map { _ in Double(random.uniform()) * 30 }
         var exact = [Double](), bh = [Double]()
         let ze = TSNEGradient.evaluate(p, y: y, repulsion: .exact, gradient: &exact).z
-        // Uniform layout (the hard case for monopoles): measured at θ = 0.5 Z −1.1 %, gradient 2.1 %;
-        // at θ = 0.2 both well under 1 %.
-        for (theta, tolerance) in [(0.5, 3e-2), (0.2, 1e-2)] {
+        // Uniform layout (the hard case for monopoles). The grouped criterion opens a cell unless it is
+        // far enough from every point of the leaf, so errors sit well under the per-point rule's
+        // (measured: θ = 0.5 Z 4.8e-3, gradient 9.0e-3; θ = 0.2 Z 2.6e-4, gradient 4.2e-4).
+        for (theta, tolerance) in [(0.5, 1e-2), (0.2, 2e-3)] {
             let zb = TSNEGradient.evaluate(p, y: y, repulsion: .barnesHut(theta: theta), gradient: &bh).z
-            XCTAssertEqual(zb / ze, 1, accuracy: tolerance / 2, "θ = \(theta)")
+            XCTAssertEqual(zb / ze, 1, accuracy: tolerance, "θ = \(theta)")
             let difference = zip(exact, bh).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }.squareRoot()
             let norm = exact.reduce(0) { $0 + $1 * $1 }.squareRoot()
             XCTAssertLessThan(difference / norm, tolerance, "θ = \(theta)")

@@ -33,8 +33,8 @@ public enum TSNEGradient {
     static func evaluate(_ p: TSNEAffinities, y: [Double], exaggeration: Double = 1, repulsion: Repulsion,
                          withObjective: Bool = true, workspace: TSNEInterpolation.Workspace, compact: CompactAffinities? = nil,
                          gradient: inout [Double]) -> (z: Double, crossTerm: Double) {
-        let fast = !withObjective && compact?.values.count == p.values.count + CompactAffinities.padding
-        let positions32 = fast ? y.map { Float($0) } : []
+        let fast = !withObjective && compact?.count == p.count
+        if fast { y.withUnsafeBufferPointer { compact?.load($0) } }
         let n = p.count
         if gradient.count != 2 * n { gradient = [Double](repeating: 0, count: 2 * n) }
         var rowZ = [Double](repeating: 0, count: n)
@@ -49,7 +49,7 @@ public enum TSNEGradient {
                             guard let zBase = zb.baseAddress, let rBase = rb.baseAddress, let aBase = ab.baseAddress,
                                   let cBase = cb.baseAddress else { return }
                             let yp = UncheckedBox(yb), zp = SendablePointer(zBase), rp = SendablePointer(rBase)
-                            let attraction = Attraction(p: p, y: yb, compact: fast ? compact : nil, positions32: positions32,
+                            let attraction = Attraction(p: p, y: yb, compact: fast ? compact : nil,
                                                         withObjective: withObjective, force: aBase, cross: cBase)
                             switch repulsion {
                             case .exact:
@@ -102,13 +102,12 @@ private struct Attraction: @unchecked Sendable {
     let p: TSNEAffinities
     let y: UnsafeBufferPointer<Double>
     let compact: CompactAffinities?
-    let positions32: [Float]
     let withObjective: Bool
     let force: UnsafeMutablePointer<Double>, cross: UnsafeMutablePointer<Double>
 
     func row(_ i: Int) {
         if let compact {
-            let sums = compact.attraction(row: i, starts: p.rowStarts, positions: positions32)
+            let sums = compact.attraction(row: i)
             force[2 * i] = Double(sums.x); force[2 * i + 1] = Double(sums.y)
             return
         }
@@ -127,48 +126,72 @@ private struct Attraction: @unchecked Sendable {
     }
 }
 
-/// P's entries in Float32 for the attraction during optimisation, padded so that eight entries
-/// can always be read from any row start.
-struct CompactAffinities {
-    static let padding = 8
-    let columns: [Int32]
-    let values: [Float]
+/// P in Float32 for the attraction during optimisation: each row padded to a multiple of eight
+/// entries (weight 0, at the point itself), so a row is whole blocks of SIMD lanes; the positions
+/// are refreshed in Float32 before each gradient (`load`).
+final class CompactAffinities: @unchecked Sendable {
+    typealias Lanes = SIMD8<Float>
+    let count: Int
+    /// Row starts (multiples of eight), `count + 1` entries.
+    private let starts: UnsafeMutablePointer<Int>
+    private let columns: UnsafeMutablePointer<Int32>
+    private let values: UnsafeMutablePointer<Float>
+    /// Interleaved positions in Float32, `2 * count` entries.
+    private let positions: UnsafeMutablePointer<Float>
 
     init(_ p: TSNEAffinities) {
-        columns = p.columns + [Int32](repeating: 0, count: Self.padding)
-        values = p.values.map { Float($0) } + [Float](repeating: 0, count: Self.padding)
-    }
-
-    /// `Σ_j p_ij w_ij (y_i − y_j)` over row `i` in Float32 (`positions` interleaved), eight entries at a time.
-    @inline(__always)
-    func attraction(row i: Int, starts: [Int], positions: [Float]) -> SIMD2<Float> {
-        typealias Lanes = SIMD8<Float>
-        let start = starts[i], end = starts[i + 1]
-        return columns.withUnsafeBufferPointer { cols in
-            values.withUnsafeBufferPointer { vals in
-                positions.withUnsafeBufferPointer { q in
-                    guard let c = cols.baseAddress, let v = vals.baseAddress, let qp = q.baseAddress else { return .zero }
-                    let px = Lanes(repeating: qp[2 * i]), py = Lanes(repeating: qp[2 * i + 1])
-                    let lane = Lanes(0, 1, 2, 3, 4, 5, 6, 7)
-                    var ax = Lanes.zero, ay = Lanes.zero
-                    var e = start
-                    while e < end {
-                        let j0 = 2 * Int(c[e]), j1 = 2 * Int(c[e + 1]), j2 = 2 * Int(c[e + 2]), j3 = 2 * Int(c[e + 3])
-                        let j4 = 2 * Int(c[e + 4]), j5 = 2 * Int(c[e + 5]), j6 = 2 * Int(c[e + 6]), j7 = 2 * Int(c[e + 7])
-                        let gx = Lanes(qp[j0], qp[j1], qp[j2], qp[j3], qp[j4], qp[j5], qp[j6], qp[j7])
-                        let gy = Lanes(qp[j0 + 1], qp[j1 + 1], qp[j2 + 1], qp[j3 + 1], qp[j4 + 1], qp[j5 + 1],
-                                       qp[j6 + 1], qp[j7 + 1])
-                        // Entries past the row's end belong to the next row (or the padding): weight 0.
-                        var pij = UnsafeRawPointer(v + e).loadUnaligned(as: Lanes.self)
-                        pij.replace(with: 0, where: lane .>= Lanes(repeating: Float(end - e)))
-                        let dx = px - gx, dy = py - gy
-                        let pw = pij / (1 + dx * dx + dy * dy)
-                        ax += pw * dx; ay += pw * dy
-                        e += 8
-                    }
-                    return SIMD2(ax.sum(), ay.sum())
-                }
+        count = p.count
+        starts = .allocate(capacity: count + 1)
+        var total = 0
+        for i in 0..<count {
+            starts[i] = total
+            total += (p.rowStarts[i + 1] - p.rowStarts[i] + 7) / 8 * 8
+        }
+        starts[count] = total
+        columns = .allocate(capacity: max(total, 1))
+        values = .allocate(capacity: max(total, 1))
+        for i in 0..<count {
+            var slot = starts[i]
+            for e in p.rowStarts[i]..<p.rowStarts[i + 1] {
+                columns[slot] = p.columns[e]; values[slot] = Float(p.values[e])
+                slot += 1
+            }
+            while slot < starts[i + 1] {
+                columns[slot] = Int32(truncatingIfNeeded: i); values[slot] = 0
+                slot += 1
             }
         }
+        positions = .allocate(capacity: max(2 * count, 1))
+    }
+
+    deinit {
+        starts.deallocate(); columns.deallocate(); values.deallocate(); positions.deallocate()
+    }
+
+    /// Copies `y` (interleaved, `2 * count` values) into the Float32 positions.
+    func load(_ y: UnsafeBufferPointer<Double>) {
+        for e in 0..<min(y.count, 2 * count) { positions[e] = Float(y[e]) }
+    }
+
+    /// `Σ_j p_ij w_ij (y_i − y_j)` over row `i` at the loaded positions, eight entries at a time.
+    @inline(__always)
+    func attraction(row i: Int) -> SIMD2<Float> {
+        let c = columns, v = values, q = positions
+        let px = Lanes(repeating: q[2 * i]), py = Lanes(repeating: q[2 * i + 1])
+        var ax = Lanes.zero, ay = Lanes.zero
+        var e = starts[i]
+        let end = starts[i + 1]
+        while e < end {
+            let j0 = 2 * Int(c[e]), j1 = 2 * Int(c[e + 1]), j2 = 2 * Int(c[e + 2]), j3 = 2 * Int(c[e + 3])
+            let j4 = 2 * Int(c[e + 4]), j5 = 2 * Int(c[e + 5]), j6 = 2 * Int(c[e + 6]), j7 = 2 * Int(c[e + 7])
+            let gx = Lanes(q[j0], q[j1], q[j2], q[j3], q[j4], q[j5], q[j6], q[j7])
+            let gy = Lanes(q[j0 + 1], q[j1 + 1], q[j2 + 1], q[j3 + 1], q[j4 + 1], q[j5 + 1], q[j6 + 1], q[j7 + 1])
+            let pij = UnsafeRawPointer(v + e).loadUnaligned(as: Lanes.self)
+            let dx = px - gx, dy = py - gy
+            let pw = pij / (1 + dx * dx + dy * dy)
+            ax += pw * dx; ay += pw * dy
+            e += 8
+        }
+        return SIMD2(ax.sum(), ay.sum())
     }
 }
