@@ -41,7 +41,8 @@ public enum NearestNeighbors {
                     distances.withUnsafeMutableBufferPointer { db in
                         let x = UncheckedBox(xs), nb = UncheckedBox(ns)
                         let ip = SendablePointer(ib.baseAddress!), dp = SendablePointer(db.baseAddress!)
-                        Parallel.forEachChunk(blocks) { range in
+                        // One single-threaded product per worker (threaded ones would oversubscribe the cores).
+                        BLASThreading.singleThreaded { Parallel.forEachChunk(blocks) { range in
                             var row = [Float](repeating: 0, count: block * n)
                             var topD = [Float](repeating: 0, count: k), topI = [Int32](repeating: 0, count: k)
                             for b in range {
@@ -73,7 +74,7 @@ public enum NearestNeighbors {
                                     }
                                 }
                             }
-                        }
+                        } }
                     }
                 }
             }

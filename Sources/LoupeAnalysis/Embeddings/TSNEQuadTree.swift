@@ -148,7 +148,7 @@ struct TSNEQuadTree {
                    alongside: @escaping (Int) -> Void = { _ in }) {
         guard !groups.isEmpty else { return }
         let tree = UncheckedBox(self), z = SendablePointer(rowZ), f = SendablePointer(force), other = UncheckedBox(alongside)
-        Parallel.forEachPiece(groups.count, pieces: max(1, groups.count / 16)) { range in
+        Parallel.forEachPiece(groups.count, pieces: max(1, groups.count / 4)) { range in
             var list = TSNEInteractionList(capacity: tree.value.xs.count + tree.value.nodes.count)
             defer { list.deallocate() }
             for g in range {
