@@ -198,23 +198,17 @@ extension FFTLane where Scalar: SignedNumeric {
     }
 }
 
-extension Double: FFTLane {
-    public typealias Scalar = Double
-    public static var width: Int { 1 }
-    @inline(__always) public static func load(_ p: UnsafeMutablePointer<Double>, _ i: Int) -> Double { p[i] }
-    @inline(__always) public static func store(_ v: Double, _ p: UnsafeMutablePointer<Double>, _ i: Int) { p[i] = v }
-    @inline(__always) public static func mulAdd(_ a: Double, _ b: Double, _ c: Double) -> Double { c.addingProduct(a, b) }
+/// Plain scalars as one-lane vectors.
+extension FFTLane where Self: FloatingPoint, Scalar == Self {
+    @inline(__always) public static var width: Int { 1 }
+    @inline(__always) public static func load(_ p: UnsafeMutablePointer<Self>, _ i: Int) -> Self { p[i] }
+    @inline(__always) public static func store(_ v: Self, _ p: UnsafeMutablePointer<Self>, _ i: Int) { p[i] = v }
+    @inline(__always) public static func mulAdd(_ a: Self, _ b: Self, _ c: Self) -> Self { c.addingProduct(a, b) }
 }
 
-extension Float: FFTLane {
-    public typealias Scalar = Float
-    public static var width: Int { 1 }
-    @inline(__always) public static func load(_ p: UnsafeMutablePointer<Float>, _ i: Int) -> Float { p[i] }
-    @inline(__always) public static func store(_ v: Float, _ p: UnsafeMutablePointer<Float>, _ i: Int) { p[i] = v }
-    @inline(__always) public static func mulAdd(_ a: Float, _ b: Float, _ c: Float) -> Float { c.addingProduct(a, b) }
-}
+extension Double: FFTLane { public typealias Scalar = Double }
+extension Float: FFTLane { public typealias Scalar = Float }
 
-/// Vector lanes: unaligned loads and stores of the whole vector, the scalar factor broadcast.
 extension FFTLane where Self: SIMD, Self.Scalar: FloatingPoint {
     @inline(__always) public static var width: Int { Self.scalarCount }
     @inline(__always) public static func load(_ p: UnsafeMutablePointer<Scalar>, _ i: Int) -> Self {
