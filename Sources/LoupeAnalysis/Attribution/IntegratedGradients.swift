@@ -89,40 +89,46 @@ public enum IntegratedGradients {
 
     /// Computes IG for each image; path points are evaluated in batches of `internalBatchSize`
     /// rows, so memory stays flat however many steps are asked for.
+    ///
+    /// When the input feeds a single convolution (`Model.inputSplit`), that layer is affine along the
+    /// path: its output is interpolated between its values at the baseline and at the image, the path
+    /// points run through the rest of the network only, and the layer's input gradient is taken once,
+    /// of the weighted sum of the path gradients (the same sum, reordered by linearity).
     public static func attribute(_ classifier: Classifier, images: Tensor, targets: [Int], steps: Int = 50,
                                  rule: IntegrationRule = .gaussLegendre, baseline: IntegratedGradientsBaseline = .zero,
                                  internalBatchSize: Int = 32) throws -> Result {
         let (alphas, weights) = try rule.nodesAndWeights(steps)
+        let split = classifier.inputName == classifier.model.primaryInputName ? classifier.model.inputSplit() : nil
+        let rest = try split.map { try Classifier(model: $0.rest) }
         let n = images.shape[0]
         let rowSize = images.count / max(n, 1)
-        let sampleShape = Array(images.shape.dropFirst())
         var attributions = Tensor(shape: images.shape)
         var deltas = [Float](), relative = [Float]()
         for image in 0..<n {
             let x = images.slice(batch: image..<(image + 1))
             let base = try baselineImage(baseline, for: x, index: image)
-            var integral = [Double](repeating: 0, count: rowSize)
-            var done = 0
-            while done < steps {
-                let chunk = min(max(1, internalBatchSize), steps - done)
-                var path = Tensor(shape: [chunk] + sampleShape)
-                for s in 0..<chunk {
-                    let alpha = Float(alphas[done + s])
-                    for i in 0..<rowSize {
-                        path.scalars[s * rowSize + i] = base.scalars[i] + alpha * (x.scalars[i] - base.scalars[i])
-                    }
+            let path = PathIntegral(alphas: alphas, weights: weights, target: targets[image],
+                                    batchSize: max(1, internalBatchSize))
+            let integral: Tensor
+            if let split, let rest {
+                // First-layer values at the path's ends; their inputs stay [base, x] for the rest.
+                let ends = try split.first.run([classifier.inputName: Tensor.stacking(batches: [base, x])])
+                guard let layer = ends.outputs[split.value]?.asFloat, layer.shape.first == 2 else {
+                    throw LoupeError(.computation, location: split.value, "first-layer value was not produced")
                 }
-                let gradient = try GradientAttribution.saliency(classifier, images: path,
-                                                                 targets: [Int](repeating: targets[image], count: chunk))
-                for s in 0..<chunk {
-                    let w = weights[done + s]
-                    for i in 0..<rowSize { integral[i] += w * Double(gradient.scalars[s * rowSize + i]) }
+                let summed = try path.integrate(rest, from: layer.slice(batch: 0..<1), to: layer.slice(batch: 1..<2))
+                let back = try split.first.gradients([classifier.inputName: x], target: split.value,
+                                                          seed: { _ in summed }, wrt: [classifier.inputName])
+                guard let gradient = back.gradients[classifier.inputName] else {
+                    throw LoupeError(.computation, location: classifier.inputName, "input gradient was not produced")
                 }
-                done += chunk
+                integral = gradient
+            } else {
+                integral = try path.integrate(classifier, from: base, to: x)
             }
             var total = 0.0
             for i in 0..<rowSize {
-                let a = Double(x.scalars[i] - base.scalars[i]) * integral[i]
+                let a = Double(x.scalars[i] - base.scalars[i]) * Double(integral.scalars[i])
                 attributions.scalars[image * rowSize + i] = Float(a)
                 total += a
             }
@@ -133,6 +139,39 @@ public enum IntegratedGradients {
             relative.append(Float(abs(total - difference) / max(abs(difference), 1e-12)))
         }
         return Result(attributions: attributions, delta: deltas, relativeDelta: relative)
+    }
+
+    /// The quadrature of one image's path: `Σ_k w_k ∇f(start + α_k (stop − start))` for a classifier.
+    struct PathIntegral {
+        let alphas: [Double], weights: [Double]
+        let target: Int
+        let batchSize: Int
+
+        /// The weighted sum of the gradients of `classifier`'s target score at the path points, in
+        /// batches of `batchSize` points (`start` and `stop` are single-row batches).
+        func integrate(_ classifier: Classifier, from start: Tensor, to stop: Tensor) throws -> Tensor {
+            let rowSize = start.count
+            var integral = [Double](repeating: 0, count: rowSize)
+            var done = 0
+            while done < alphas.count {
+                let chunk = min(batchSize, alphas.count - done)
+                var points = Tensor(shape: [chunk] + start.shape.dropFirst())
+                for s in 0..<chunk {
+                    let alpha = Float(alphas[done + s])
+                    for i in 0..<rowSize {
+                        points.scalars[s * rowSize + i] = start.scalars[i] + alpha * (stop.scalars[i] - start.scalars[i])
+                    }
+                }
+                let gradient = try GradientAttribution.saliency(classifier, images: points,
+                                                                 targets: [Int](repeating: target, count: chunk))
+                for s in 0..<chunk {
+                    let w = weights[done + s]
+                    for i in 0..<rowSize { integral[i] += w * Double(gradient.scalars[s * rowSize + i]) }
+                }
+                done += chunk
+            }
+            return Tensor(shape: start.shape, scalars: integral.map { Float($0) })
+        }
     }
 
     /// The baseline image x' for one image (shape 1 x sample).

@@ -14,6 +14,8 @@ public final class Model: @unchecked Sendable {
     let operators: [any Operator]
     private var plans: [[Int]: Plan] = [:]
     private let planLock = NSLock()
+    /// `inputSplit()`, made on first use.
+    let splitCache = OnceCache<ModelInputSplit>()
 
     /// Builds operators for every node of a validated graph.
     public init(graph: Graph) throws {
@@ -31,6 +33,12 @@ public final class Model: @unchecked Sendable {
                 throw error.inFile(graph.sourcePath)
             }
         }
+        self.operators = operators
+    }
+
+    /// A model over `graph` with operators already built (one per node, in order).
+    init(graph: Graph, operators: [any Operator]) {
+        self.graph = graph
         self.operators = operators
     }
 
