@@ -112,13 +112,13 @@ public enum IntegratedGradients {
             let integral: Tensor
             if let split, let rest {
                 // First-layer values at the path's ends; their inputs stay [base, x] for the rest.
-                let ends = try split.first.run([classifier.inputName: Tensor.stacking(batches: [base, x])])
-                guard let layer = ends.outputs[split.value]?.asFloat, layer.shape.first == 2 else {
+                let firstLayer = try split.first.run([classifier.inputName: Tensor.stacking(batches: [base, x])])
+                guard let layer = firstLayer.outputs[split.value]?.asFloat, layer.shape.first == 2 else {
                     throw LoupeError(.computation, location: split.value, "first-layer value was not produced")
                 }
                 let summed = try path.integrate(rest, from: layer.slice(batch: 0..<1), to: layer.slice(batch: 1..<2))
                 let back = try split.first.gradients([classifier.inputName: x], target: split.value,
-                                                          seed: { _ in summed }, wrt: [classifier.inputName])
+                                                     seed: { _ in summed }, wrt: [classifier.inputName])
                 guard let gradient = back.gradients[classifier.inputName] else {
                     throw LoupeError(.computation, location: classifier.inputName, "input gradient was not produced")
                 }

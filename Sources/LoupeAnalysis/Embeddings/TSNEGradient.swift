@@ -33,58 +33,51 @@ public enum TSNEGradient {
     static func evaluate(_ p: TSNEAffinities, y: [Double], exaggeration: Double = 1, repulsion: Repulsion,
                          withObjective: Bool = true, workspace: TSNEInterpolation.Workspace, compact: CompactAffinities? = nil,
                          gradient: inout [Double]) -> (z: Double, crossTerm: Double) {
-        let fast = !withObjective && compact?.count == p.count
-        if fast { y.withUnsafeBufferPointer { compact?.load($0) } }
         let n = p.count
+        // The Float32 copy serves only the optimisation (no objective) and only its own P.
+        let compact = withObjective ? nil : compact.flatMap { $0.count == n ? $0 : nil }
+        if let compact { y.withUnsafeBufferPointer { compact.load($0) } }
         if gradient.count != 2 * n { gradient = [Double](repeating: 0, count: 2 * n) }
-        var rowZ = [Double](repeating: 0, count: n)
-        var rowCross = [Double](repeating: 0, count: n)
-        var repulsive = [Double](repeating: 0, count: 2 * n)
-        var attractive = [Double](repeating: 0, count: 2 * n)
+        // Per point: Z_i, the cross term, then the repulsive and attractive forces (two each).
+        let scratch = UnsafeMutablePointer<Double>.allocate(capacity: max(6 * n, 1))
+        defer { scratch.deallocate() }
+        scratch.initialize(repeating: 0, count: max(6 * n, 1))
+        let rowZ = SendablePointer(scratch), rowCross = scratch + n
+        let repulsive = SendablePointer(scratch + 2 * n), attractive = scratch + 4 * n
         y.withUnsafeBufferPointer { yb in
-            rowZ.withUnsafeMutableBufferPointer { zb in
-                repulsive.withUnsafeMutableBufferPointer { rb in
-                    attractive.withUnsafeMutableBufferPointer { ab in
-                        rowCross.withUnsafeMutableBufferPointer { cb in
-                            guard let zBase = zb.baseAddress, let rBase = rb.baseAddress, let aBase = ab.baseAddress,
-                                  let cBase = cb.baseAddress else { return }
-                            let yp = UncheckedBox(yb), zp = SendablePointer(zBase), rp = SendablePointer(rBase)
-                            let attraction = Attraction(p: p, y: yb, compact: fast ? compact : nil,
-                                                        withObjective: withObjective, force: aBase, cross: cBase)
-                            switch repulsion {
-                            case .exact:
-                                Parallel.forEachChunk(n, grain: 64) { range in
-                                    for i in range {
-                                        let xi = yp.value[2 * i], yi = yp.value[2 * i + 1]
-                                        var z = 0.0, fx = 0.0, fy = 0.0
-                                        for j in 0..<n where j != i {
-                                            let dx = xi - yp.value[2 * j], dy = yi - yp.value[2 * j + 1]
-                                            let w = 1 / (1 + dx * dx + dy * dy)
-                                            z += w; fx += w * w * dx; fy += w * w * dy
-                                        }
-                                        zp.base[i] = z; rp.base[2 * i] = fx; rp.base[2 * i + 1] = fy
-                                        attraction.row(i)
-                                    }
-                                }
-                            case let .barnesHut(theta):
-                                // One parallel pass: each point's attraction right after its repulsion.
-                                TSNEQuadTree(yb, count: n).repulsion(theta: theta, rowZ: zp.base, force: rp.base,
-                                                                     alongside: attraction.row)
-                            case let .fftInterpolation(settings):
-                                settings.repulsion(yb, count: n, workspace: workspace, rowZ: zp.base, force: rp.base)
-                                Parallel.forEachChunk(n, grain: 256) { range in
-                                    for i in range { attraction.row(i) }
-                                }
-                            }
+            let yp = UncheckedBox(yb)
+            let attraction = Attraction(p: p, y: yb, compact: compact, withObjective: withObjective,
+                                        force: attractive, cross: rowCross)
+            switch repulsion {
+            case .exact:
+                Parallel.forEachChunk(n, grain: 64) { range in
+                    for i in range {
+                        let xi = yp.value[2 * i], yi = yp.value[2 * i + 1]
+                        var z = 0.0, fx = 0.0, fy = 0.0
+                        for j in 0..<n where j != i {
+                            let dx = xi - yp.value[2 * j], dy = yi - yp.value[2 * j + 1]
+                            let w = 1 / (1 + dx * dx + dy * dy)
+                            z += w; fx += w * w * dx; fy += w * w * dy
                         }
+                        rowZ.base[i] = z; repulsive.base[2 * i] = fx; repulsive.base[2 * i + 1] = fy
+                        attraction.row(i)
                     }
+                }
+            case let .barnesHut(theta):
+                // One parallel pass: each point's attraction right after its repulsion.
+                TSNEQuadTree(yb, count: n).repulsion(theta: theta, rowZ: rowZ.base, force: repulsive.base,
+                                                     alongside: attraction.row)
+            case let .fftInterpolation(settings):
+                settings.repulsion(yb, count: n, workspace: workspace, rowZ: rowZ.base, force: repulsive.base)
+                Parallel.forEachChunk(n, grain: 256) { range in
+                    for i in range { attraction.row(i) }
                 }
             }
         }
-        let z = rowZ.reduce(0, +)
+        let z = UnsafeBufferPointer(start: scratch, count: n).reduce(0, +)
         let inverseZ = z > 0 ? 1 / z : 0
-        for e in 0..<(2 * n) { gradient[e] = exaggeration * attractive[e] - repulsive[e] * inverseZ }
-        return (z, rowCross.reduce(0, +))
+        for e in 0..<(2 * n) { gradient[e] = exaggeration * attractive[e] - repulsive.base[e] * inverseZ }
+        return (z, UnsafeBufferPointer(start: rowCross, count: n).reduce(0, +))
     }
 
     /// Exact KL(P ‖ Q) of the stored sparse P against the all-pairs Student-t Q.

@@ -39,17 +39,18 @@ extension Model {
               let shape = plan.shape(of: value), shape.count >= 1 else { return nil }
         var rest = graph
         rest.nodes.remove(at: index)
-        rest.inputs = [ValueDeclaration(name: value, element: .float,
-                                        dimensions: [input.dimensions?.first ?? .symbolic("batch")] + shape.dropFirst().map { .fixed($0) })]
+        let batch = input.dimensions?.first ?? .symbolic("batch")
+        rest.inputs = [ValueDeclaration(name: value, element: .float, dimensions: [batch] + shape.dropFirst().map { .fixed($0) })]
         var restOperators = operators
         restOperators.remove(at: index)
         // The first layer: the Conv and every earlier node its weights (or bias) are computed from.
         var needed = Set(conv.inputs.dropFirst().filter { !$0.isEmpty })
         var kept = [index]
-        for earlier in graph.nodes.indices.prefix(index).reversed() where graph.nodes[earlier].outputs.contains(where: needed.contains) {
-            kept.insert(earlier, at: 0)
+        for earlier in (0..<index).reversed() where graph.nodes[earlier].outputs.contains(where: needed.contains) {
+            kept.append(earlier)
             needed.formUnion(graph.nodes[earlier].inputs.filter { !$0.isEmpty })
         }
+        kept.reverse()
         var first = graph
         first.nodes = kept.map { graph.nodes[$0] }
         first.outputs = [ValueDeclaration(name: value, element: .float, dimensions: rest.inputs[0].dimensions)]
