@@ -1,17 +1,71 @@
 import Dispatch
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Runs work over index ranges on the machine's cores.
 public enum Parallel {
-    /// Number of worker threads used by `forEachChunk` (set `LOUPE_THREADS` to override).
-    public static let workerCount: Int = {
+    /// Worker threads of the machine (set `LOUPE_THREADS` to override).
+    public static let configuredWorkerCount: Int = {
         if let text = ProcessInfo.processInfo.environment["LOUPE_THREADS"], let n = Int(text), n > 0 { return n }
         return max(1, ProcessInfo.processInfo.activeProcessorCount)
     }()
 
+    /// Number of worker threads `forEachChunk` uses on this thread: 1 inside `serially`.
+    public static var workerCount: Int { isSerial ? 1 : configuredWorkerCount }
+
+    /// The per-thread flag set by `serially` (non-nil while set).
+    private static let serialKey: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }()
+
+    /// Whether this thread runs inside `serially` (its parallel loops run inline).
+    public static var isSerial: Bool { pthread_getspecific(serialKey) != nil }
+
+    /// Runs `body` with every `Parallel` loop on this thread run inline, on this thread alone.
+    ///
+    /// For work that is itself one of several running side by side (every parallel chunk of
+    /// `forEachChunk`, `forEachPiece` and `mapParts`): nested parallel loops would only add synchronisation.
+    public static func serially<R>(_ body: () throws -> R) rethrows -> R {
+        let previous = pthread_getspecific(serialKey)
+        pthread_setspecific(serialKey, UnsafeRawPointer(bitPattern: 1))
+        defer { pthread_setspecific(serialKey, previous) }
+        return try body()
+    }
+
+    /// Splits `0..<count` into at most `workerCount` parts of at least `minimumPart` items and runs
+    /// `body` on each part on its own worker, serially inside (`serially`). Returns the parts' results in order; the first error thrown is rethrown.
+    ///
+    /// Runs `body(0..<count)` on the calling thread when there is only one part.
+    public static func mapParts<R>(_ count: Int, minimumPart: Int, _ body: (Range<Int>) throws -> R) throws -> [R] {
+        let parts = max(1, min(workerCount, count / max(1, minimumPart)))
+        if parts == 1 { return [try body(0..<count)] }
+        let results = UnsafeMutableBufferPointer<Result<R, Error>?>.allocate(capacity: parts)
+        results.initialize(repeating: nil)
+        defer {
+            _ = results.deinitialize()
+            results.deallocate()
+        }
+        let slots = UncheckedBox(results)
+        return try withoutActuallyEscaping(body) { body in
+            let box = UncheckedBox(body)
+            DispatchQueue.concurrentPerform(iterations: parts) { part in
+                let range = (count * part / parts)..<(count * (part + 1) / parts)
+                slots.value[part] = Result { try serially { try box.value(range) } }
+            }
+            return try results.compactMap { try $0?.get() }
+        }
+    }
+
     /// Splits `0..<count` into contiguous chunks and runs `body` on each, in parallel when the work is large.
     ///
-    /// `grain` is the smallest number of items worth a thread of its own.
+    /// `grain` is the smallest number of items worth a thread of its own. When the chunks run in
+    /// parallel, each runs `serially`: parallel loops nested inside it run inline.
     public static func forEachChunk(_ count: Int, grain: Int = 1, _ body: (Range<Int>) -> Void) {
         guard count > 0 else { return }
         let chunks = min(workerCount, max(1, count / max(1, grain)))
@@ -24,7 +78,7 @@ public enum Parallel {
             DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
                 let start = count * chunk / chunks
                 let end = count * (chunk + 1) / chunks
-                if start < end { box.value(start..<end) }
+                if start < end { serially { box.value(start..<end) } }
             }
         }
     }
@@ -47,7 +101,7 @@ extension Parallel {
         withoutActuallyEscaping(body) { body in
             let box = UncheckedBox(body)
             DispatchQueue.concurrentPerform(iterations: min(workerCount, pieces)) { _ in
-                while let piece = next.take(below: pieces) { box.value(range(piece)) }
+                serially { while let piece = next.take(below: pieces) { box.value(range(piece)) } }
             }
         }
     }

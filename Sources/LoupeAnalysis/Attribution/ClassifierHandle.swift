@@ -72,9 +72,32 @@ public struct Classifier: @unchecked Sendable {
         }
     }
 
+    /// Rows of a batch worth a worker of their own in `gradients`.
+    static let minimumRowsPerWorker = 2
+
     /// Gradient of the summed target scores with respect to `wrt` values (default: the input).
+    ///
+    /// A batch is split into one part per worker, each running the whole forward and reverse pass on
+    /// its rows alone (single-threaded inside, `Parallel.mapParts`): images do not interact, and one
+    /// synchronisation per batch beats one per operator. The parts are joined along the batch axis;
+    /// a graph whose requested values are not batch-major is run whole instead.
     public func gradients(_ images: Tensor, targets: [Int], wrt: Set<String>? = nil, taps: Set<String> = [],
                           reluRule: ReluRule = .standard) throws -> GradientResult {
+        let rows = images.shape.first ?? 0
+        guard images.rank >= 1, targets.count == rows, Parallel.workerCount > 1, rows >= 2 * Self.minimumRowsPerWorker else {
+            return try wholeBatchGradients(images, targets: targets, wrt: wrt, taps: taps, reluRule: reluRule)
+        }
+        let parts = try Parallel.mapParts(rows, minimumPart: Self.minimumRowsPerWorker) { range in
+            try wholeBatchGradients(images.slice(batch: range), targets: Array(targets[range]), wrt: wrt, taps: taps,
+                                    reluRule: reluRule)
+        }
+        if let joined = GradientResult(joining: parts) { return joined }
+        return try wholeBatchGradients(images, targets: targets, wrt: wrt, taps: taps, reluRule: reluRule)
+    }
+
+    /// `gradients` of one batch in one pass.
+    func wholeBatchGradients(_ images: Tensor, targets: [Int], wrt: Set<String>?, taps: Set<String>,
+                             reluRule: ReluRule) throws -> GradientResult {
         let names = wrt ?? [inputName]
         return try model.gradients([inputName: images], target: scoreName, seed: { scores in
             var seed = Tensor(shape: scores.shape)
@@ -99,4 +122,35 @@ func argmax<C: Collection>(_ values: C) -> Int where C.Element == Float, C.Index
     var best = values.startIndex
     for i in values.indices where values[i] > values[best] { best = i }
     return best - values.startIndex
+}
+
+extension GradientResult {
+    /// The results of consecutive row ranges of one batch joined along the batch axis, or nil when a
+    /// value's first axis does not follow the rows (a value shared by the whole batch).
+    init?(joining parts: [GradientResult]) {
+        guard let first = parts.first else { return nil }
+        let rows = parts.map { $0.target.shape.first ?? 0 }
+        func join(_ tensors: [Tensor]) -> Tensor? {
+            guard tensors.count == rows.count, zip(tensors, rows).allSatisfy({ $0.rank >= 1 && $0.shape[0] == $1 }) else { return nil }
+            return Tensor.stacking(batches: tensors)
+        }
+        func joinValues(_ key: KeyPath<GradientResult, [String: TensorValue]>) -> [String: TensorValue]? {
+            var joined = [String: TensorValue]()
+            for name in first[keyPath: key].keys {
+                let values = parts.compactMap { $0[keyPath: key][name] }
+                guard values.count == parts.count, !values.contains(where: \.isInt),
+                      let tensor = join(values.map(\.asFloat)) else { return nil }
+                joined[name] = .float(tensor)
+            }
+            return joined
+        }
+        guard let target = join(parts.map(\.target)),
+              let outputs = joinValues(\.forward.outputs), let taps = joinValues(\.forward.taps) else { return nil }
+        var gradients = [String: Tensor]()
+        for name in first.gradients.keys {
+            guard let tensor = join(parts.compactMap { $0.gradients[name] }) else { return nil }
+            gradients[name] = tensor
+        }
+        self.init(forward: ForwardResult(outputs: outputs, taps: taps), target: target, gradients: gradients)
+    }
 }

@@ -38,6 +38,7 @@ enum EigenProjection {
     /// The unit eigenvector of RᵀR with the largest eigenvalue (LAPACK ssyevd).
     static func topEigenvector(of r: [Float], rows: Int, columns: Int) throws -> [Float] {
         var gram = [Float](repeating: 0, count: columns * columns)
+        BLASThreading.pinToOneThread()
         r.withUnsafeBufferPointer { rp in
             gram.withUnsafeMutableBufferPointer { gp in
                 cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(columns), Int32(rows), 1,

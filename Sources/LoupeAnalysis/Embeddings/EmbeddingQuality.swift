@@ -40,6 +40,7 @@ public enum EmbeddingQuality {
                 penalties.withUnsafeMutableBufferPointer { pb in
                     let xb = UncheckedBox(xs), nb = UncheckedBox(ns), pp = SendablePointer(pb.baseAddress!)
                     let neighbours = UncheckedBox(graphs)
+                    BLASThreading.pinToOneThread()
                     Parallel.forEachChunk(blocks) { range in
                         var row = [Double](repeating: 0, count: block * n)
                         for b in range {

@@ -41,8 +41,9 @@ public enum NearestNeighbors {
                     distances.withUnsafeMutableBufferPointer { db in
                         let x = UncheckedBox(xs), nb = UncheckedBox(ns)
                         let ip = SendablePointer(ib.baseAddress!), dp = SendablePointer(db.baseAddress!)
-                        // One single-threaded product per worker (threaded ones would oversubscribe the cores).
-                        BLASThreading.singleThreaded { Parallel.forEachChunk(blocks) { range in
+                        // One single-threaded product per worker.
+                        BLASThreading.pinToOneThread()
+                        Parallel.forEachChunk(blocks) { range in
                             var row = [Float](repeating: 0, count: block * n)
                             var topD = [Float](repeating: 0, count: k), topI = [Int32](repeating: 0, count: k)
                             for b in range {
@@ -74,7 +75,7 @@ public enum NearestNeighbors {
                                     }
                                 }
                             }
-                        } }
+                        }
                     }
                 }
             }

@@ -79,8 +79,7 @@ public enum PCA {
             if axes[q * d + best] < 0 { for c in 0..<d { axes[q * d + c] = -axes[q * d + c] } }
         }
         var scores = [Float](repeating: 0, count: n * k)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(k), Int32(d), 1,
-                    centred, Int32(d), axes, Int32(d), 0, &scores, Int32(k))
+        sgemm(transposeB: true, m: n, n: k, k: d, a: centred, lda: d, b: axes, ldb: d, c: &scores, ldc: k)
         let denominator = Double(max(n - 1, 1))
         let variance = (0..<k).map { Double(singular[$0]) * Double(singular[$0]) / denominator }
         let total = totalSquares / denominator
@@ -120,16 +119,16 @@ public enum PCA {
         var sketch = (0..<(l * d)).map { _ in Float(generator.normal()) }  // l x d (rows = test vectors)
         var q = [Float](repeating: 0, count: l * n)                      // l x n (rows = basis of range)
         // q = (x · sketchᵀ)ᵀ, then alternate through xᵀ and x with re-orthonormalisation.
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(l), Int32(n), Int32(d), 1, sketch, Int32(d), x, Int32(d), 0, &q, Int32(n))
+        sgemm(transposeB: true, m: l, n: n, k: d, a: sketch, lda: d, b: x, ldb: d, c: &q, ldc: n)
         orthonormaliseRows(&q, rows: l, length: n)
         for _ in 0..<iterations {
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(l), Int32(d), Int32(n), 1, q, Int32(n), x, Int32(d), 0, &sketch, Int32(d))
+            sgemm(m: l, n: d, k: n, a: q, lda: n, b: x, ldb: d, c: &sketch, ldc: d)
             orthonormaliseRows(&sketch, rows: l, length: d)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(l), Int32(n), Int32(d), 1, sketch, Int32(d), x, Int32(d), 0, &q, Int32(n))
+            sgemm(transposeB: true, m: l, n: n, k: d, a: sketch, lda: d, b: x, ldb: d, c: &q, ldc: n)
             orthonormaliseRows(&q, rows: l, length: n)
         }
         var b = [Float](repeating: 0, count: l * d)  // B = Qᵀ x, l x d
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(l), Int32(d), Int32(n), 1, q, Int32(n), x, Int32(d), 0, &b, Int32(d))
+        sgemm(m: l, n: d, k: n, a: q, lda: n, b: x, ldb: d, c: &b, ldc: d)
         return try svdAxes(&b, rows: l, columns: d)
     }
 

@@ -8,6 +8,11 @@ public struct ForwardResult: Sendable {
     /// Captured intermediate values by name.
     public var taps: [String: TensorValue]
 
+    public init(outputs: [String: TensorValue], taps: [String: TensorValue]) {
+        self.outputs = outputs
+        self.taps = taps
+    }
+
     /// The first graph output as floats (the logits or probabilities of a classifier).
     public func firstOutput(of model: Model) throws -> Tensor {
         guard let name = model.graph.outputs.first?.name, let value = outputs[name] else {

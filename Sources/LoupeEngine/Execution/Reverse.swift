@@ -9,6 +9,12 @@ public struct GradientResult: Sendable {
     public var target: Tensor
     /// Gradients of the objective with respect to each requested value (zeros when unreachable).
     public var gradients: [String: Tensor]
+
+    public init(forward: ForwardResult, target: Tensor, gradients: [String: Tensor]) {
+        self.forward = forward
+        self.target = target
+        self.gradients = gradients
+    }
 }
 
 extension Model {

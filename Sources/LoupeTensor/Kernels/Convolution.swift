@@ -55,10 +55,8 @@ public enum ConvolutionKernel {
         func run(_ body: (Int, Int, Bool) -> Void) {
             let per = imagesPerChunk, batch = batch
             if acrossChunks {
-                BLASThreading.singleThreaded {
-                    Parallel.forEachChunk(chunks, grain: 1) { range in
-                        for chunk in range { body(chunk * per, min(per, batch - chunk * per), false) }
-                    }
+                Parallel.forEachChunk(chunks, grain: 1) { range in
+                    for chunk in range { body(chunk * per, min(per, batch - chunk * per), false) }
                 }
             } else {
                 for chunk in 0..<chunks { body(chunk * per, min(per, batch - chunk * per), true) }

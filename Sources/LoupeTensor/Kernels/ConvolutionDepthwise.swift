@@ -2,7 +2,8 @@
 ///
 /// Channels are processed eight at a time: each block of eight planes is interleaved into a
 /// zero-padded `[rows][columns][8]` buffer, so every kernel tap is one 8-lane fused
-/// multiply-add with no bounds tests (this is what makes small planes such as 4x4 fast).
+/// multiply-add with no bounds tests (this is what makes small planes such as 4x4 fast); the taps
+/// that fall on the padding are skipped (`tapsInside(_:from:dilation:inside:_:)`).
 /// Forward runs in parallel over (image, channel block); backward over channel blocks.
 public enum DepthwiseConvolution {
     typealias Lanes = SIMD8<Float>
@@ -74,6 +75,26 @@ public enum DepthwiseConvolution {
         }
     }
 
+    /// The taps `t` in `0..<taps` whose position `start + t · dilation` lies in `low..<high`.
+    ///
+    /// The taps of a window that fall on the zero padding add nothing: on the 2x2 and 4x4 maps of a
+    /// small network's late layers a 5x5 kernel has only 4 to 16 of its 25 taps inside.
+    @inline(__always) static func tapsInside(_ taps: Int, from start: Int, dilation: Int, inside low: Int, _ high: Int) -> Range<Int> {
+        let first = max(0, ceilingDivision(low - start, dilation))
+        let last = min(taps - 1, floorDivision(high - 1 - start, dilation))
+        return first <= last ? first..<(last + 1) : 0..<0
+    }
+
+    /// `a / b` rounded toward negative infinity (`b > 0`).
+    @inline(__always) static func floorDivision(_ a: Int, _ b: Int) -> Int {
+        a >= 0 ? a / b : -((-a + b - 1) / b)
+    }
+
+    /// `a / b` rounded toward positive infinity (`b > 0`).
+    @inline(__always) static func ceilingDivision(_ a: Int, _ b: Int) -> Int {
+        -floorDivision(-a, b)
+    }
+
     /// Writes the depthwise convolution of `input` (plus `bias`) into `output`.
     public static func forward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                                geometry g: ConvolutionGeometry, output: UnsafeMutablePointer<Float>) {
@@ -95,12 +116,16 @@ public enum DepthwiseConvolution {
                 if let bias = b.value { for lane in 0..<laneCount { biasLanes[lane] = bias[first + lane] } }
                 let dst = out.base + (n * channels + first) * g.outPlane
                 for oh in 0..<g.outHeight {
+                    let rowTaps = tapsInside(g.kernelHeight, from: oh * g.strideHeight, dilation: g.dilationHeight,
+                                       inside: g.padTop, g.padTop + g.inHeight)
                     for ow in 0..<g.outWidth {
                         var acc = biasLanes
                         let base = oh * g.strideHeight * layout.columns + ow * g.strideWidth
-                        for i in 0..<g.kernelHeight {
+                        let columnTaps = tapsInside(g.kernelWidth, from: ow * g.strideWidth, dilation: g.dilationWidth,
+                                              inside: g.padLeft, g.padLeft + g.inWidth)
+                        for i in rowTaps {
                             let row = buffer + (base + i * g.dilationHeight * layout.columns) * lanes
-                            for j in 0..<g.kernelWidth {
+                            for j in columnTaps {
                                 acc = acc.addingProduct(load(tapBuffer + (i * g.kernelWidth + j) * lanes),
                                                         load(row + j * g.dilationWidth * lanes))
                             }
@@ -152,12 +177,16 @@ public enum DepthwiseConvolution {
                     }
                     if dx.value != nil { dxBuffer.update(repeating: 0, count: layout.count) }
                     for oh in 0..<g.outHeight {
+                        let rowTaps = tapsInside(g.kernelHeight, from: oh * g.strideHeight, dilation: g.dilationHeight,
+                                           inside: g.padTop, g.padTop + g.inHeight)
                         for ow in 0..<g.outWidth {
                             let grad = load(dyBuffer + (oh * g.outWidth + ow) * lanes)
                             let base = oh * g.strideHeight * layout.columns + ow * g.strideWidth
-                            for i in 0..<g.kernelHeight {
+                            let columnTaps = tapsInside(g.kernelWidth, from: ow * g.strideWidth, dilation: g.dilationWidth,
+                                                  inside: g.padLeft, g.padLeft + g.inWidth)
+                            for i in rowTaps {
                                 let rowOffset = (base + i * g.dilationHeight * layout.columns) * lanes
-                                for j in 0..<g.kernelWidth {
+                                for j in columnTaps {
                                     let at = rowOffset + j * g.dilationWidth * lanes
                                     let t = (i * g.kernelWidth + j) * lanes
                                     if dx.value != nil {

@@ -40,13 +40,18 @@ extension DepthwiseConvolution {
                 }
                 let dst = dx.base + (n * channels + first) * g.inPlane
                 for h in 0..<g.inHeight {
+                    // Taps whose output row h + padTop - i·d exists (the others read zeros).
+                    let rowTaps = tapsInside(g.kernelHeight, from: -(h + g.padTop), dilation: g.dilationHeight,
+                                       inside: 1 - g.outHeight, 1)
                     for x in 0..<g.inWidth {
                         // Output row of tap i is h + padTop - i·d; in the buffer, + spanHigh.
                         let (top, left) = (h + g.padTop + spanHigh, x + g.padLeft + spanWide)
+                        let columnTaps = tapsInside(g.kernelWidth, from: -(x + g.padLeft), dilation: g.dilationWidth,
+                                              inside: 1 - g.outWidth, 1)
                         var acc = Lanes(repeating: 0)
-                        for i in 0..<g.kernelHeight {
+                        for i in rowTaps {
                             let row = buffer + ((top - i * g.dilationHeight) * columns + left) * lanes
-                            for j in 0..<g.kernelWidth {
+                            for j in columnTaps {
                                 acc = acc.addingProduct(load(tapBuffer + (i * g.kernelWidth + j) * lanes),
                                                         load(row - j * g.dilationWidth * lanes))
                             }

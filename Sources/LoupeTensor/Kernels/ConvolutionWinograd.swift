@@ -122,7 +122,7 @@ public enum WinogradConvolution {
                     }
                     if parallel {
                         // One chunk for the whole batch: the 16 products go to the workers instead.
-                        BLASThreading.singleThreaded { Parallel.forEachChunk(positions, grain: 1, multiply) }
+                        Parallel.forEachChunk(positions, grain: 1, multiply)
                     } else {
                         multiply(0..<positions)
                     }
