@@ -50,9 +50,12 @@ import CMalloc
 /// Keeps freed tensor buffers (up to 32 MB each) in the heap for the next operator instead of
 /// returning them to the kernel: every op output is a fresh array, and re-mapping it costs a page
 /// fault per 4 KB (measured on a ResNet-18 saliency run: about 3x fewer page faults).
+/// One arena for all threads: the workers of a split batch would otherwise each keep their own
+/// freed buffers (MobileNetV3 IG peak RSS 105–131 MB from run to run, 99 MB with one arena, same speed).
 func keepFreedBuffers() {
     _ = mallopt(M_MMAP_THRESHOLD, 32 << 20)
     _ = mallopt(M_TRIM_THRESHOLD, 512 << 20)
+    _ = mallopt(M_ARENA_MAX, 1)
 }
 #else
 func keepFreedBuffers() {}

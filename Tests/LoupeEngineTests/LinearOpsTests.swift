@@ -33,6 +33,9 @@ final class LinearOpsTests: XCTestCase {
         ("depthwise stride 1, 12 channels, last rows unused", ConvCase(x: [2, 12, 6, 5], w: [12, 1, 3, 3], pads: [1, 1, 0, 0], group: 12)),
         ("depthwise 5x5 on a 2x2 map", ConvCase(x: [2, 9, 2, 2], w: [9, 1, 5, 5], pads: [2, 2, 2, 2], group: 9)),
         ("depthwise 5x5 stride 2 on a 4x3 map", ConvCase(x: [1, 3, 4, 3], w: [3, 1, 5, 5], strides: [2, 2], pads: [2, 1, 2, 3], group: 3)),
+        ("depthwise 3x3 on a wide map (runs of four)", ConvCase(x: [2, 10, 5, 13], w: [10, 1, 3, 3], pads: [1, 1, 1, 1], group: 10)),
+        ("depthwise 5x5 stride 2 dilation 2 on a wide map", ConvCase(x: [1, 9, 6, 27], w: [9, 1, 5, 5], strides: [2, 2], pads: [2, 4, 1, 4],
+                                                                       dilations: [1, 2], group: 9)),
         ("channel multiplier", ConvCase(x: [1, 2, 5, 5], w: [4, 1, 3, 3], pads: [1, 1, 1, 1], group: 2)),
         ("stride 2 asymmetric pads", ConvCase(x: [2, 2, 7, 8], w: [3, 2, 3, 3], strides: [2, 2], pads: [1, 0, 0, 1])),
         ("stride (2,1)", ConvCase(x: [1, 2, 6, 6], w: [2, 2, 2, 3], strides: [2, 1], pads: [0, 1, 1, 1])),
@@ -75,7 +78,8 @@ final class LinearOpsTests: XCTestCase {
         var random = TestRandom(seed: 11)
         let picked = ["groups 2", "depthwise stride 2", "depthwise dilation 2 asymmetric", "depthwise 10 channels (two SIMD blocks)",
                       "depthwise stride 1, 12 channels, last rows unused", "depthwise 5x5 on a 2x2 map",
-                      "depthwise 5x5 stride 2 on a 4x3 map",
+                      "depthwise 5x5 stride 2 on a 4x3 map", "depthwise 3x3 on a wide map (runs of four)",
+                      "depthwise 5x5 stride 2 dilation 2 on a wide map",
                       "stride 2 asymmetric pads",
                       "pointwise", "SAME_UPPER stride 2", "channel multiplier"]
         for (name, c) in Self.grid where picked.contains(name) {

@@ -3,7 +3,8 @@
 /// Channels are processed eight at a time: each block of eight planes is interleaved into a
 /// zero-padded `[rows][columns][8]` buffer, so every kernel tap is one 8-lane fused
 /// multiply-add with no bounds tests (this is what makes small planes such as 4x4 fast); the taps
-/// that fall on the padding are skipped (`tapsInside(_:from:dilation:inside:_:)`).
+/// that fall on the padding are skipped (`TapsInside`), and four neighbouring outputs are summed at
+/// once where all their taps are inside (`FourSums`).
 /// Forward runs in parallel over (image, channel block); backward over channel blocks.
 public enum DepthwiseConvolution {
     typealias Lanes = SIMD8<Float>
@@ -23,10 +24,13 @@ public enum DepthwiseConvolution {
 
         var count: Int { rows * columns * DepthwiseConvolution.lanes }
 
-        /// Interleaves `laneCount` planes (channel stride `inPlane`) into `buffer`, zero elsewhere.
+        /// Interleaves `laneCount` planes (channel stride `inPlane`) into the interior of `buffer`.
+        ///
+        /// The padding and the unused lanes keep what they held: the kernels never read the padding
+        /// (`tapsInside`) and never store the unused lanes. Zero a new buffer once, so that stale lanes
+        /// are finite numbers.
         func gather(_ planes: UnsafePointer<Float>, laneCount: Int, into buffer: UnsafeMutablePointer<Float>) {
             let g = geometry
-            buffer.update(repeating: 0, count: count)
             for h in 0..<g.inHeight {
                 let r = h + g.padTop
                 guard r >= 0, r < rows else { continue }
@@ -75,63 +79,63 @@ public enum DepthwiseConvolution {
         }
     }
 
-    /// The taps `t` in `0..<taps` whose position `start + t · dilation` lies in `low..<high`.
-    ///
-    /// The taps of a window that fall on the zero padding add nothing: on the 2x2 and 4x4 maps of a
-    /// small network's late layers a 5x5 kernel has only 4 to 16 of its 25 taps inside.
-    @inline(__always) static func tapsInside(_ taps: Int, from start: Int, dilation: Int, inside low: Int, _ high: Int) -> Range<Int> {
-        let first = max(0, ceilingDivision(low - start, dilation))
-        let last = min(taps - 1, floorDivision(high - 1 - start, dilation))
-        return first <= last ? first..<(last + 1) : 0..<0
-    }
-
-    /// `a / b` rounded toward negative infinity (`b > 0`).
-    @inline(__always) static func floorDivision(_ a: Int, _ b: Int) -> Int {
-        a >= 0 ? a / b : -((-a + b - 1) / b)
-    }
-
-    /// `a / b` rounded toward positive infinity (`b > 0`).
-    @inline(__always) static func ceilingDivision(_ a: Int, _ b: Int) -> Int {
-        -floorDivision(-a, b)
-    }
-
     /// Writes the depthwise convolution of `input` (plus `bias`) into `output`.
     public static func forward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                                geometry g: ConvolutionGeometry, output: UnsafeMutablePointer<Float>) {
         let channels = g.inChannels, taps = g.kernelHeight * g.kernelWidth
         let blocks = (channels + lanes - 1) / lanes
         let layout = PaddedLayout(g)
+        let inside = TapsInside(forwardOf: g)
         let out = SendablePointer(output), x = UncheckedBox(input), w = UncheckedBox(weight), b = UncheckedBox(bias)
         let grain = max(1, (1 << 13) / max(1, lanes * taps * g.outPlane))
+        // Items run block-major, so a block's interleaved taps serve all its images.
         Parallel.forEachChunk(g.batch * blocks, grain: grain) { range in
             let buffer = UnsafeMutablePointer<Float>.allocate(capacity: layout.count + (taps + 1) * lanes)
             defer { buffer.deallocate() }
+            buffer.initialize(repeating: 0, count: layout.count)
             let tapBuffer = buffer + layout.count
+            var tapsOfBlock = -1
             for item in range {
-                let (n, block) = item.quotientAndRemainder(dividingBy: blocks)
+                let (block, n) = item.quotientAndRemainder(dividingBy: g.batch)
                 let first = block * lanes, laneCount = min(lanes, channels - first)
                 layout.gather(x.value + (n * channels + first) * g.inPlane, laneCount: laneCount, into: buffer)
-                blockWeights(w.value, first: first, laneCount: laneCount, taps: taps, into: tapBuffer)
+                if block != tapsOfBlock {
+                    blockWeights(w.value, first: first, laneCount: laneCount, taps: taps, into: tapBuffer)
+                    tapsOfBlock = block
+                }
                 var biasLanes = Lanes(repeating: 0)
                 if let bias = b.value { for lane in 0..<laneCount { biasLanes[lane] = bias[first + lane] } }
                 let dst = out.base + (n * channels + first) * g.outPlane
                 for oh in 0..<g.outHeight {
-                    let rowTaps = tapsInside(g.kernelHeight, from: oh * g.strideHeight, dilation: g.dilationHeight,
-                                       inside: g.padTop, g.padTop + g.inHeight)
-                    for ow in 0..<g.outWidth {
-                        var acc = biasLanes
+                    let rowTaps = inside.rows[oh]
+                    var ow = 0
+                    while ow < g.outWidth {
                         let base = oh * g.strideHeight * layout.columns + ow * g.strideWidth
-                        let columnTaps = tapsInside(g.kernelWidth, from: ow * g.strideWidth, dilation: g.dilationWidth,
-                                              inside: g.padLeft, g.padLeft + g.inWidth)
+                        let at = oh * g.outWidth + ow
+                        if inside.wholeRun(from: ow) {
+                            // Four neighbouring outputs with every column tap inside: four independent sums.
+                            var sums = FourSums(biasLanes)
+                            for i in rowTaps {
+                                let row = buffer + (base + i * g.dilationHeight * layout.columns) * lanes
+                                for j in 0..<g.kernelWidth {
+                                    sums.add(load(tapBuffer + (i * g.kernelWidth + j) * lanes), at: row + j * g.dilationWidth * lanes,
+                                             step: g.strideWidth * lanes)
+                                }
+                            }
+                            sums.store(dst + at, laneCount: laneCount, laneStride: g.outPlane)
+                            ow += 4
+                            continue
+                        }
+                        var acc = biasLanes
                         for i in rowTaps {
                             let row = buffer + (base + i * g.dilationHeight * layout.columns) * lanes
-                            for j in columnTaps {
+                            for j in inside.columns[ow] {
                                 acc = acc.addingProduct(load(tapBuffer + (i * g.kernelWidth + j) * lanes),
                                                         load(row + j * g.dilationWidth * lanes))
                             }
                         }
-                        let at = oh * g.outWidth + ow
                         for lane in 0..<laneCount { dst[lane * g.outPlane + at] = acc[lane] }
+                        ow += 1
                     }
                 }
             }
@@ -152,12 +156,14 @@ public enum DepthwiseConvolution {
         let channels = g.inChannels, taps = g.kernelHeight * g.kernelWidth
         let blocks = (channels + lanes - 1) / lanes
         let layout = PaddedLayout(g)
+        let inside = TapsInside(forwardOf: g)
         let x = UncheckedBox(input), w = UncheckedBox(weight), dy = UncheckedBox(gradOutput)
         let dx = UncheckedBox(gradInput), dw = UncheckedBox(gradWeight)
         Parallel.forEachChunk(blocks, grain: 1) { range in
             let size = 2 * layout.count + 2 * taps * lanes + g.outPlane * lanes
             let buffer = UnsafeMutablePointer<Float>.allocate(capacity: size)
             defer { buffer.deallocate() }
+            buffer.initialize(repeating: 0, count: layout.count)
             let xBuffer = buffer, dxBuffer = buffer + layout.count
             let tapBuffer = dxBuffer + layout.count, dwBuffer = tapBuffer + taps * lanes
             let dyBuffer = dwBuffer + taps * lanes
@@ -177,16 +183,12 @@ public enum DepthwiseConvolution {
                     }
                     if dx.value != nil { dxBuffer.update(repeating: 0, count: layout.count) }
                     for oh in 0..<g.outHeight {
-                        let rowTaps = tapsInside(g.kernelHeight, from: oh * g.strideHeight, dilation: g.dilationHeight,
-                                           inside: g.padTop, g.padTop + g.inHeight)
                         for ow in 0..<g.outWidth {
                             let grad = load(dyBuffer + (oh * g.outWidth + ow) * lanes)
                             let base = oh * g.strideHeight * layout.columns + ow * g.strideWidth
-                            let columnTaps = tapsInside(g.kernelWidth, from: ow * g.strideWidth, dilation: g.dilationWidth,
-                                                  inside: g.padLeft, g.padLeft + g.inWidth)
-                            for i in rowTaps {
+                            for i in inside.rows[oh] {
                                 let rowOffset = (base + i * g.dilationHeight * layout.columns) * lanes
-                                for j in columnTaps {
+                                for j in inside.columns[ow] {
                                     let at = rowOffset + j * g.dilationWidth * lanes
                                     let t = (i * g.kernelWidth + j) * lanes
                                     if dx.value != nil {
@@ -209,6 +211,91 @@ public enum DepthwiseConvolution {
                     }
                 }
             }
+        }
+    }
+}
+
+/// The kernel taps that fall inside the data, per output row and column (the others read padding).
+///
+/// Those on the padding add nothing: on the 2x2 and 4x4 maps of a small network's late layers a
+/// 5x5 kernel has only 4 to 16 of its 25 taps inside. Computed once per call.
+struct TapsInside {
+    /// Kernel rows inside, per output row (or, for `inputGradientOf:`, per input row).
+    let rows: [Range<Int>]
+    /// Kernel columns inside, per output column (or input column).
+    let columns: [Range<Int>]
+    let kernelWidth: Int
+
+    /// For the forward pass: tap `i` of output row `oh` reads padded row `oh · stride + i · dilation`.
+    init(forwardOf g: ConvolutionGeometry) {
+        rows = (0..<g.outHeight).map {
+            TapsInside.taps(g.kernelHeight, from: $0 * g.strideHeight, dilation: g.dilationHeight, inside: g.padTop, g.padTop + g.inHeight)
+        }
+        columns = (0..<g.outWidth).map {
+            TapsInside.taps(g.kernelWidth, from: $0 * g.strideWidth, dilation: g.dilationWidth, inside: g.padLeft, g.padLeft + g.inWidth)
+        }
+        kernelWidth = g.kernelWidth
+    }
+
+    /// For the stride-1 input gradient: tap `i` of input row `h` reads output row `h + padTop − i · dilation`.
+    init(inputGradientOf g: ConvolutionGeometry) {
+        rows = (0..<g.inHeight).map {
+            TapsInside.taps(g.kernelHeight, from: -($0 + g.padTop), dilation: g.dilationHeight, inside: 1 - g.outHeight, 1)
+        }
+        columns = (0..<g.inWidth).map {
+            TapsInside.taps(g.kernelWidth, from: -($0 + g.padLeft), dilation: g.dilationWidth, inside: 1 - g.outWidth, 1)
+        }
+        kernelWidth = g.kernelWidth
+    }
+
+    /// Whether columns `column..<column+4` exist and all have every kernel column inside.
+    @inline(__always) func wholeRun(from column: Int) -> Bool {
+        column + 3 < columns.count && columns[column].count == kernelWidth && columns[column + 3].count == kernelWidth
+    }
+
+    /// The taps `t` in `0..<taps` whose position `start + t · dilation` lies in `low..<high`.
+    static func taps(_ taps: Int, from start: Int, dilation: Int, inside low: Int, _ high: Int) -> Range<Int> {
+        let first = max(0, ceilingDivision(low - start, dilation))
+        let last = min(taps - 1, floorDivision(high - 1 - start, dilation))
+        return first <= last ? first..<(last + 1) : 0..<0
+    }
+
+    /// `a / b` rounded toward negative infinity (`b > 0`).
+    static func floorDivision(_ a: Int, _ b: Int) -> Int {
+        a >= 0 ? a / b : -((-a + b - 1) / b)
+    }
+
+    /// `a / b` rounded toward positive infinity (`b > 0`).
+    static func ceilingDivision(_ a: Int, _ b: Int) -> Int {
+        -floorDivision(-a, b)
+    }
+}
+
+/// Four 8-channel sums of neighbouring positions, accumulated independently (no chain of dependent FMAs).
+struct FourSums {
+    typealias Lanes = DepthwiseConvolution.Lanes
+    var s0, s1, s2, s3: Lanes
+
+    @inline(__always) init(_ start: Lanes) {
+        (s0, s1, s2, s3) = (start, start, start, start)
+    }
+
+    /// Adds `tap` times the values at `p`, `p + step`, `p + 2 step` and `p + 3 step`.
+    @inline(__always) mutating func add(_ tap: Lanes, at p: UnsafePointer<Float>, step: Int) {
+        s0 = s0.addingProduct(tap, DepthwiseConvolution.load(p))
+        s1 = s1.addingProduct(tap, DepthwiseConvolution.load(p + step))
+        s2 = s2.addingProduct(tap, DepthwiseConvolution.load(p + 2 * step))
+        s3 = s3.addingProduct(tap, DepthwiseConvolution.load(p + 3 * step))
+    }
+
+    /// Writes the four positions of each of the first `laneCount` channels (planes `laneStride` apart).
+    @inline(__always) func store(_ p: UnsafeMutablePointer<Float>, laneCount: Int, laneStride: Int) {
+        for lane in 0..<laneCount {
+            let q = p + lane * laneStride
+            q[0] = s0[lane]
+            q[1] = s1[lane]
+            q[2] = s2[lane]
+            q[3] = s3[lane]
         }
     }
 }

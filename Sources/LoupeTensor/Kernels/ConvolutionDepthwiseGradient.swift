@@ -19,6 +19,7 @@ extension DepthwiseConvolution {
         // Tall and wide enough that every tap of every input position lands inside (zeros outside dy).
         let rows = max(g.outHeight + spanHigh, g.inHeight + g.padTop) + spanHigh
         let columns = max(g.outWidth + spanWide, g.inWidth + g.padLeft) + spanWide
+        let inside = TapsInside(inputGradientOf: g)
         let w = UncheckedBox(weight), dy = UncheckedBox(gradOutput), dx = SendablePointer(gradInput)
         let grain = max(1, (1 << 13) / max(1, lanes * taps * g.inPlane))
         Parallel.forEachChunk(g.batch * blocks, grain: grain) { range in
@@ -26,10 +27,15 @@ extension DepthwiseConvolution {
             defer { buffer.deallocate() }
             let tapBuffer = buffer + rows * columns * lanes
             buffer.update(repeating: 0, count: rows * columns * lanes)
+            var tapsOfBlock = -1
             for item in range {
-                let (n, block) = item.quotientAndRemainder(dividingBy: blocks)
+                // Block-major, so a block's interleaved taps serve all its images.
+                let (block, n) = item.quotientAndRemainder(dividingBy: g.batch)
                 let first = block * lanes, laneCount = min(lanes, channels - first)
-                blockWeights(w.value, first: first, laneCount: laneCount, taps: taps, into: tapBuffer)
+                if block != tapsOfBlock {
+                    blockWeights(w.value, first: first, laneCount: laneCount, taps: taps, into: tapBuffer)
+                    tapsOfBlock = block
+                }
                 // Interior of the padded buffer: this block's output gradient (unused lanes stay zero).
                 for lane in 0..<laneCount {
                     let src = dy.value + (n * channels + first + lane) * g.outPlane
@@ -40,24 +46,35 @@ extension DepthwiseConvolution {
                 }
                 let dst = dx.base + (n * channels + first) * g.inPlane
                 for h in 0..<g.inHeight {
-                    // Taps whose output row h + padTop - i·d exists (the others read zeros).
-                    let rowTaps = tapsInside(g.kernelHeight, from: -(h + g.padTop), dilation: g.dilationHeight,
-                                       inside: 1 - g.outHeight, 1)
-                    for x in 0..<g.inWidth {
-                        // Output row of tap i is h + padTop - i·d; in the buffer, + spanHigh.
-                        let (top, left) = (h + g.padTop + spanHigh, x + g.padLeft + spanWide)
-                        let columnTaps = tapsInside(g.kernelWidth, from: -(x + g.padLeft), dilation: g.dilationWidth,
-                                              inside: 1 - g.outWidth, 1)
+                    // Output row of tap i is h + padTop - i·d; in the buffer, + spanHigh.
+                    let top = h + g.padTop + spanHigh
+                    var x = 0
+                    while x < g.inWidth {
+                        let left = x + g.padLeft + spanWide, at = h * g.inWidth + x
+                        if inside.wholeRun(from: x) {
+                            // Four neighbouring inputs with every column tap inside: four independent sums.
+                            var sums = FourSums(Lanes(repeating: 0))
+                            for i in inside.rows[h] {
+                                let row = buffer + ((top - i * g.dilationHeight) * columns + left) * lanes
+                                for j in 0..<g.kernelWidth {
+                                    sums.add(load(tapBuffer + (i * g.kernelWidth + j) * lanes), at: row - j * g.dilationWidth * lanes,
+                                             step: lanes)
+                                }
+                            }
+                            sums.store(dst + at, laneCount: laneCount, laneStride: g.inPlane)
+                            x += 4
+                            continue
+                        }
                         var acc = Lanes(repeating: 0)
-                        for i in rowTaps {
+                        for i in inside.rows[h] {
                             let row = buffer + ((top - i * g.dilationHeight) * columns + left) * lanes
-                            for j in columnTaps {
+                            for j in inside.columns[x] {
                                 acc = acc.addingProduct(load(tapBuffer + (i * g.kernelWidth + j) * lanes),
                                                         load(row - j * g.dilationWidth * lanes))
                             }
                         }
-                        let at = h * g.inWidth + x
                         for lane in 0..<laneCount { dst[lane * g.inPlane + at] = acc[lane] }
+                        x += 1
                     }
                 }
             }
