@@ -43,6 +43,8 @@ final class LinearOpsTests: XCTestCase {
         ("asymmetric pads", ConvCase(x: [1, 3, 5, 6], w: [2, 3, 3, 3], pads: [0, 2, 1, 0], bias: false)),
         ("pointwise", ConvCase(x: [3, 4, 5, 5], w: [6, 4, 1, 1])),
         ("pointwise grouped", ConvCase(x: [2, 4, 3, 4], w: [4, 2, 1, 1], group: 2)),
+        ("pointwise on 1x1 maps (a dense layer)", ConvCase(x: [5, 6, 1, 1], w: [7, 6, 1, 1])),
+        ("pointwise on 1x1 maps, no bias", ConvCase(x: [3, 9, 1, 1], w: [4, 9, 1, 1], bias: false)),
         ("pointwise stride 2", ConvCase(x: [2, 3, 5, 5], w: [2, 3, 1, 1], strides: [2, 2])),
         ("SAME_UPPER stride 2", ConvCase(x: [2, 2, 6, 6], w: [3, 2, 3, 3], strides: [2, 2], autoPad: "SAME_UPPER")),
         ("SAME_LOWER stride 2", ConvCase(x: [2, 2, 6, 6], w: [3, 2, 3, 3], strides: [2, 2], autoPad: "SAME_LOWER")),
@@ -81,7 +83,7 @@ final class LinearOpsTests: XCTestCase {
                       "depthwise 5x5 stride 2 on a 4x3 map", "depthwise 3x3 on a wide map (runs of four)",
                       "depthwise 5x5 stride 2 dilation 2 on a wide map",
                       "stride 2 asymmetric pads",
-                      "pointwise", "SAME_UPPER stride 2", "channel multiplier"]
+                      "pointwise", "SAME_UPPER stride 2", "channel multiplier", "pointwise on 1x1 maps (a dense layer)"]
         for (name, c) in Self.grid where picked.contains(name) {
             var small = c
             small.x[0] = min(c.x[0], 2)

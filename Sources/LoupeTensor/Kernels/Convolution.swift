@@ -76,6 +76,10 @@ public enum ConvolutionKernel {
             DepthwiseConvolution.forward(input: input, weight: weight, bias: bias, geometry: g, output: output)
             return
         }
+        if isSinglePixelProduct(g) {
+            singlePixelForward(input: input, weight: weight, bias: bias, geometry: g, output: output)
+            return
+        }
         let plan = ChunkPlan(g, budget: chunkBudget)
         let (mg, k, p) = (g.outChannelsPerGroup, g.patchSize, g.outPlane)
         let needsCol = !(g.isPointwise && plan.imagesPerChunk == 1)
@@ -127,6 +131,11 @@ public enum ConvolutionKernel {
         if g.isDepthwise {
             DepthwiseConvolution.backward(input: input, weight: weight, gradOutput: gradOutput, geometry: g,
                                           gradInput: gradInput, gradWeight: gradWeight)
+            return
+        }
+        if isSinglePixelProduct(g) {
+            singlePixelBackward(input: input, weight: weight, gradOutput: gradOutput, geometry: g, gradInput: gradInput,
+                                gradWeight: gradWeight)
             return
         }
         let plan = ChunkPlan(g, budget: chunkBudget)
