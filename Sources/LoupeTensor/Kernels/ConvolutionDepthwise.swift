@@ -2,9 +2,9 @@
 ///
 /// Channels are processed eight at a time: each block of eight planes is interleaved into a
 /// zero-padded `[rows][columns][8]` buffer, so every kernel tap is one 8-lane fused
-/// multiply-add with no bounds tests (this is what makes small planes such as 4x4 fast); the taps
-/// that fall on the padding are skipped (`TapsInside`), and four neighbouring outputs are summed at
-/// once where all their taps are inside (`FourSums`).
+/// multiply-add with no bounds tests; the taps that fall on the padding are skipped (`TapsInside`),
+/// and four neighbouring outputs are summed at once where all their taps are inside (`FourSums`).
+/// Maps of at most 16 pixels take the per-channel matrix route of `ConvolutionDepthwiseSmallPlane.swift`.
 /// Forward runs in parallel over (image, channel block); backward over channel blocks.
 public enum DepthwiseConvolution {
     typealias Lanes = SIMD8<Float>
@@ -82,6 +82,10 @@ public enum DepthwiseConvolution {
     /// Writes the depthwise convolution of `input` (plus `bias`) into `output`.
     public static func forward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                                geometry g: ConvolutionGeometry, output: UnsafeMutablePointer<Float>) {
+        if usesSmallPlane(g) {
+            smallPlaneForward(input: input, weight: weight, bias: bias, geometry: g, output: output)
+            return
+        }
         let channels = g.inChannels, taps = g.kernelHeight * g.kernelWidth
         let blocks = (channels + lanes - 1) / lanes
         let layout = PaddedLayout(g)
@@ -148,7 +152,10 @@ public enum DepthwiseConvolution {
                                 gradInput: UnsafeMutablePointer<Float>?, gradWeight: UnsafeMutablePointer<Float>?) {
         var gradInput = gradInput
         let gradWeight = input == nil ? nil : gradWeight
-        if let target = gradInput, correlatesInputGradient(g) {
+        if let target = gradInput, usesSmallPlane(g) {
+            smallPlaneInputGradient(weight: weight, gradOutput: gradOutput, geometry: g, gradInput: target)
+            gradInput = nil
+        } else if let target = gradInput, correlatesInputGradient(g) {
             inputGradientByCorrelation(weight: weight, gradOutput: gradOutput, geometry: g, gradInput: target)
             gradInput = nil
         }
