@@ -33,6 +33,8 @@ final class LinearOpsTests: XCTestCase {
         ("depthwise stride 1, 12 channels, last rows unused", ConvCase(x: [2, 12, 6, 5], w: [12, 1, 3, 3], pads: [1, 1, 0, 0], group: 12)),
         ("depthwise 5x5 on a 2x2 map", ConvCase(x: [2, 9, 2, 2], w: [9, 1, 5, 5], pads: [2, 2, 2, 2], group: 9)),
         ("depthwise 5x5 stride 2 on a 4x3 map", ConvCase(x: [1, 3, 4, 3], w: [3, 1, 5, 5], strides: [2, 2], pads: [2, 1, 2, 3], group: 3)),
+        ("depthwise 5x5 on 4x4 maps, 97 channels, 7 images (parallel ranges start inside a channel)",
+         ConvCase(x: [7, 97, 4, 4], w: [97, 1, 5, 5], pads: [2, 2, 2, 2], group: 97)),
         ("depthwise 3x3 on a wide map (runs of four)", ConvCase(x: [2, 10, 5, 13], w: [10, 1, 3, 3], pads: [1, 1, 1, 1], group: 10)),
         ("depthwise 5x5 stride 2 dilation 2 on a wide map", ConvCase(x: [1, 9, 6, 27], w: [9, 1, 5, 5], strides: [2, 2], pads: [2, 4, 1, 4],
                                                                        dilations: [1, 2], group: 9)),

@@ -70,12 +70,32 @@ extension DepthwiseConvolution {
         let channels = g.inChannels
         let m = UncheckedBox(matrices), x = UncheckedBox(source), b = UncheckedBox(bias), y = SendablePointer(target)
         Parallel.forEachChunk(g.batch * channels, grain: max(1, (1 << 13) / max(1, planeIn * PlaneLanes.scalarCount))) { range in
-            for item in range {
-                let channel = item % channels
-                let matrix = m.value + channel * planeIn, plane = x.value + item * planeIn
-                var sum = PlaneLanes(repeating: b.value?[channel] ?? 0)
-                for q in 0..<planeIn { sum = sum.addingProduct(PlaneLanes(repeating: plane[q]), matrix[q]) }
-                let out = y.base + item * planeOut
+            // Channel-major, so a channel's matrix stays in cache for all its images (no division per item).
+            var (channel, image) = range.lowerBound.quotientAndRemainder(dividingBy: g.batch)
+            for _ in range {
+                defer {
+                    image += 1
+                    if image == g.batch { (channel, image) = (channel + 1, 0) }
+                }
+                let plane = image * channels + channel
+                let matrix = m.value + channel * planeIn, values = x.value + plane * planeIn
+                // Four partial sums, so the multiply-adds do not wait on each other.
+                var partial = (PlaneLanes(repeating: b.value?[channel] ?? 0), PlaneLanes(repeating: 0), PlaneLanes(repeating: 0),
+                               PlaneLanes(repeating: 0))
+                var q = 0
+                while q + 4 <= planeIn {
+                    partial.0 = partial.0.addingProduct(PlaneLanes(repeating: values[q]), matrix[q])
+                    partial.1 = partial.1.addingProduct(PlaneLanes(repeating: values[q + 1]), matrix[q + 1])
+                    partial.2 = partial.2.addingProduct(PlaneLanes(repeating: values[q + 2]), matrix[q + 2])
+                    partial.3 = partial.3.addingProduct(PlaneLanes(repeating: values[q + 3]), matrix[q + 3])
+                    q += 4
+                }
+                while q < planeIn {
+                    partial.0 = partial.0.addingProduct(PlaneLanes(repeating: values[q]), matrix[q])
+                    q += 1
+                }
+                let sum = (partial.0 + partial.1) + (partial.2 + partial.3)
+                let out = y.base + plane * planeOut
                 if planeOut == PlaneLanes.scalarCount {
                     UnsafeMutableRawPointer(out).storeBytes(of: sum, as: PlaneLanes.self)
                 } else {
