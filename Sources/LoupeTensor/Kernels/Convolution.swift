@@ -3,9 +3,10 @@
 /// Images are unfolded together into one im2col matrix per chunk (up to `chunkBudget` floats; a
 /// chunk of one image GEMMs straight into the output, and a 1x1 stride-1 convolution then needs
 /// no im2col at all). Threading, by `ChunkPlan`: when the batch has at least one image per worker,
-/// the chunks are spread over the workers, each running its copies and single-threaded GEMMs on
-/// its own images (one synchronisation per call, no spinning BLAS threads); otherwise chunks run
-/// one after another with threaded BLAS and parallel copies.
+/// the chunks are spread over the workers, each running its copies and GEMMs on its own images
+/// (one synchronisation per call); otherwise chunks run one after another with parallel copies and
+/// GEMMs that `sgemm` cuts over the workers. Inside an attribution part (`Parallel.serially`)
+/// everything runs on the part's thread.
 /// Depthwise convolutions skip GEMM entirely (`ConvolutionDepthwise.swift`).
 public enum ConvolutionKernel {
     /// Default largest im2col scratch matrix (floats, 1 MB: about one core's L2) built for a chunk of images.
@@ -23,7 +24,7 @@ public enum ConvolutionKernel {
         var imagesPerChunk: Int
         /// Number of chunks.
         var chunks: Int
-        /// Whether chunks run on separate workers (single-threaded BLAS, serial copies inside).
+        /// Whether chunks run on separate workers (serial copies and GEMMs inside).
         var acrossChunks: Bool
 
         /// Chunks of at most `budget / perImage` images; spread over the workers when there is at least

@@ -83,7 +83,7 @@ public enum DepthwiseConvolution {
     public static func forward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                                geometry g: ConvolutionGeometry, output: UnsafeMutablePointer<Float>) {
         if usesSmallPlane(g) {
-            smallPlaneForward(input: input, weight: weight, bias: bias, geometry: g, output: output)
+            smallPlaneProduct(weight: weight, source: input, bias: bias, geometry: g, inputGradient: false, into: output)
             return
         }
         let channels = g.inChannels, taps = g.kernelHeight * g.kernelWidth
@@ -153,7 +153,7 @@ public enum DepthwiseConvolution {
         var gradInput = gradInput
         let gradWeight = input == nil ? nil : gradWeight
         if let target = gradInput, usesSmallPlane(g) {
-            smallPlaneInputGradient(weight: weight, gradOutput: gradOutput, geometry: g, gradInput: target)
+            smallPlaneProduct(weight: weight, source: gradOutput, bias: nil, geometry: g, inputGradient: true, into: target)
             gradInput = nil
         } else if let target = gradInput, correlatesInputGradient(g) {
             inputGradientByCorrelation(weight: weight, gradOutput: gradOutput, geometry: g, gradInput: target)

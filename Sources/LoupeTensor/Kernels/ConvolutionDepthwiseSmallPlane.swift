@@ -43,24 +43,16 @@ extension DepthwiseConvolution {
         }
     }
 
-    /// `y = T x + bias` for every (image, channel) plane of a small-map depthwise convolution.
-    static func smallPlaneForward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                                  geometry g: ConvolutionGeometry, output: UnsafeMutablePointer<Float>) {
-        let matrices = UnsafeMutablePointer<PlaneLanes>.allocate(capacity: g.inChannels * g.inPlane)
+    /// `y = T x + bias` (forward) or `dx = Tᵀ dy` (`inputGradient`, no bias) for every (image, channel)
+    /// plane of a small-map depthwise convolution; `target` is overwritten.
+    static func smallPlaneProduct(weight: UnsafePointer<Float>, source: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                                  geometry g: ConvolutionGeometry, inputGradient: Bool, into target: UnsafeMutablePointer<Float>) {
+        let (planeIn, planeOut) = inputGradient ? (g.outPlane, g.inPlane) : (g.inPlane, g.outPlane)
+        let matrices = UnsafeMutablePointer<PlaneLanes>.allocate(capacity: g.inChannels * planeIn)
         defer { matrices.deallocate() }
-        smallPlaneMatrices(weight, geometry: g, columnsAreInputs: true, into: matrices)
-        applySmallPlane(UnsafePointer(matrices), to: input, planeIn: g.inPlane, planeOut: g.outPlane, bias: bias, geometry: g,
-                        into: output)
-    }
-
-    /// `dx = Tᵀ dy` for every (image, channel) plane of a small-map depthwise convolution (overwritten).
-    static func smallPlaneInputGradient(weight: UnsafePointer<Float>, gradOutput: UnsafePointer<Float>,
-                                        geometry g: ConvolutionGeometry, gradInput: UnsafeMutablePointer<Float>) {
-        let matrices = UnsafeMutablePointer<PlaneLanes>.allocate(capacity: g.inChannels * g.outPlane)
-        defer { matrices.deallocate() }
-        smallPlaneMatrices(weight, geometry: g, columnsAreInputs: false, into: matrices)
-        applySmallPlane(UnsafePointer(matrices), to: gradOutput, planeIn: g.outPlane, planeOut: g.inPlane, bias: nil, geometry: g,
-                        into: gradInput)
+        smallPlaneMatrices(weight, geometry: g, columnsAreInputs: !inputGradient, into: matrices)
+        applySmallPlane(UnsafePointer(matrices), to: source, planeIn: planeIn, planeOut: planeOut, bias: inputGradient ? nil : bias,
+                        geometry: g, into: target)
     }
 
     /// `target[n][c] = Σ_q source[n][c][q] · matrix[c][q] (+ bias[c])` over the first `planeOut` lanes.

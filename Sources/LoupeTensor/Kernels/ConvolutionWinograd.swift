@@ -7,8 +7,8 @@
 /// outputs. The transforms use only additions and halvings, so results match the direct sum to
 /// float rounding. The input gradient of such a layer is again such a convolution (of the output
 /// gradient by the flipped, transposed kernel: `inputGradientGeometry`, `transformWeights(transposed:)`).
-/// Threading follows `ConvolutionKernel.ChunkPlan`: chunks of images on separate workers with
-/// single-threaded BLAS when the batch allows.
+/// Threading follows `ConvolutionKernel.ChunkPlan`: chunks of images on separate workers when the
+/// batch allows, else the 16 products spread over the workers.
 public enum WinogradConvolution {
     /// Transform positions per tile (4x4).
     public static let positions = 16

@@ -99,8 +99,8 @@ public struct BatchedProductLayout: Sendable, Equatable {
 /// Computes every `C[b] = A[left(b)] * B[right(b)]` of a broadcast batched product.
 ///
 /// `a` holds `m x k` matrices, `b` holds `k x n` matrices, `c` receives `count` `m x n` matrices.
-/// Small products run in parallel over the batch (single-threaded BLAS each); large ones run
-/// one after another with BLAS threading.
+/// Small products run in parallel over the batch; large ones run one after another, each cut over
+/// the workers by `sgemm`.
 public func batchedMatrixProduct(_ layout: BatchedProductLayout, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
                                  c: UnsafeMutablePointer<Float>) {
     let (m, k, n) = (layout.m, layout.k, layout.n)
