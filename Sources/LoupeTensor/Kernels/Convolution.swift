@@ -125,20 +125,25 @@ public enum ConvolutionKernel {
                                 gradOutput: UnsafePointer<Float>, geometry g: ConvolutionGeometry,
                                 gradInput: UnsafeMutablePointer<Float>?, gradWeight: UnsafeMutablePointer<Float>?,
                                 chunkBudget: Int = defaultChunkBudget) {
+        let empty = g.batch == 0 || g.outChannels == 0 || g.outPlane == 0
+        if !empty && (g.isDepthwise || isSinglePixelProduct(g)) {
+            // These routes overwrite the gradients they compute (no zeroing first); without the input
+            // there is no weight gradient, and it is left zero.
+            if input == nil, let gradWeight { gradWeight.update(repeating: 0, count: g.outChannels * g.patchSize) }
+            let wanted = input == nil ? nil : gradWeight
+            if g.isDepthwise {
+                DepthwiseConvolution.backward(input: input, weight: weight, gradOutput: gradOutput, geometry: g,
+                                              gradInput: gradInput, gradWeight: wanted)
+            } else {
+                singlePixelBackward(input: input, weight: weight, gradOutput: gradOutput, geometry: g, gradInput: gradInput,
+                                    gradWeight: wanted)
+            }
+            return
+        }
         if let gradInput { gradInput.update(repeating: 0, count: g.batch * g.inChannels * g.inPlane) }
         if let gradWeight { gradWeight.update(repeating: 0, count: g.outChannels * g.patchSize) }
         let gradWeight = input == nil ? nil : gradWeight
-        if g.batch == 0 || g.outChannels == 0 || g.outPlane == 0 || (gradInput == nil && gradWeight == nil) { return }
-        if g.isDepthwise {
-            DepthwiseConvolution.backward(input: input, weight: weight, gradOutput: gradOutput, geometry: g,
-                                          gradInput: gradInput, gradWeight: gradWeight)
-            return
-        }
-        if isSinglePixelProduct(g) {
-            singlePixelBackward(input: input, weight: weight, gradOutput: gradOutput, geometry: g, gradInput: gradInput,
-                                gradWeight: gradWeight)
-            return
-        }
+        if empty || (gradInput == nil && gradWeight == nil) { return }
         let plan = ChunkPlan(g, budget: chunkBudget)
         let per = plan.imagesPerChunk, weightCount = g.outChannels * g.patchSize
         // Private weight-gradient sums, one per chunk, when chunks run on separate workers.
