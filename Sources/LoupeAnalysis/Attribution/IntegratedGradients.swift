@@ -153,20 +153,36 @@ public enum IntegratedGradients {
             let rowSize = start.count
             var integral = [Double](repeating: 0, count: rowSize)
             var done = 0
+            // The interpolation and the weighted sum run over the workers, element ranges apart.
+            let grain = 1 << 14
             while done < alphas.count {
                 let chunk = min(batchSize, alphas.count - done)
                 var points = Tensor(shape: [chunk] + start.shape.dropFirst())
-                for s in 0..<chunk {
-                    let alpha = Float(alphas[done + s])
-                    for i in 0..<rowSize {
-                        points.scalars[s * rowSize + i] = start.scalars[i] + alpha * (stop.scalars[i] - start.scalars[i])
+                let pathAlphas = alphas[done..<(done + chunk)].map { Float($0) }
+                start.scalars.withUnsafeBufferPointer { from in
+                    stop.scalars.withUnsafeBufferPointer { to in
+                        points.scalars.withUnsafeMutableBufferPointer { out in
+                            let (a, b, p) = (UncheckedBox(from), UncheckedBox(to), UncheckedBox(out))
+                            Parallel.forEachChunk(rowSize, grain: grain) { range in
+                                for (s, alpha) in pathAlphas.enumerated() {
+                                    for i in range { p.value[s * rowSize + i] = a.value[i] + alpha * (b.value[i] - a.value[i]) }
+                                }
+                            }
+                        }
                     }
                 }
                 let gradient = try GradientAttribution.saliency(classifier, images: points,
                                                                  targets: [Int](repeating: target, count: chunk))
-                for s in 0..<chunk {
-                    let w = weights[done + s]
-                    for i in 0..<rowSize { integral[i] += w * Double(gradient.scalars[s * rowSize + i]) }
+                let pathWeights = Array(weights[done..<(done + chunk)])
+                gradient.scalars.withUnsafeBufferPointer { g in
+                    integral.withUnsafeMutableBufferPointer { sum in
+                        let (gb, sb) = (UncheckedBox(g), UncheckedBox(sum))
+                        Parallel.forEachChunk(rowSize, grain: grain) { range in
+                            for (s, w) in pathWeights.enumerated() {
+                                for i in range { sb.value[i] += w * Double(gb.value[s * rowSize + i]) }
+                            }
+                        }
+                    }
                 }
                 done += chunk
             }
