@@ -39,7 +39,8 @@ public enum Parallel {
     }
 
     /// Splits `0..<count` into at most `workerCount` parts of at least `minimumPart` items and runs
-    /// `body` on each part on its own worker, serially inside (`serially`). Returns the parts' results in order; the first error thrown is rethrown.
+    /// `body` on each part on its own worker, serially inside (`serially`). Returns the parts' results
+    /// in order; the first part's error (in part order) is rethrown.
     ///
     /// Runs `body(0..<count)` on the calling thread when there is only one part.
     public static func mapParts<R>(_ count: Int, minimumPart: Int, _ body: (Range<Int>) throws -> R) throws -> [R] {
