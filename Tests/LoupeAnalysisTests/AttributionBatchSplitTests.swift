@@ -34,6 +34,22 @@ final class AttributionBatchSplitTests: XCTestCase {
         }
     }
 
+    /// A parameter gradient is a sum over the batch: it must come from one whole pass, even when each
+    /// part would have as many rows as the parameter's first axis (the case a blind join gets wrong).
+    func testParameterGradientsAreNotSplit() throws {
+        let recipe = try XCTUnwrap(try Fixtures.cases("models").first { $0.name == "cnn_opset17" })
+        let classifier = try Classifier(model: try Model(path: try Fixtures.modelPath("models", recipe)))
+        let (name, weight) = try XCTUnwrap(classifier.model.graph.initializers.first { $0.value.shape.count == 4 })
+        let rows = 2 * weight.shape[0]
+        let images = random.tensor([rows] + (try XCTUnwrap(classifier.model.sampleShape)))
+        let targets = (0..<rows).map { $0 % 3 }
+        let split = try classifier.gradients(images, targets: targets, wrt: [name])
+        let whole = try classifier.wholeBatchGradients(images, targets: targets, wrt: [name], taps: [], reluRule: .standard)
+        let (a, b) = (try XCTUnwrap(split.gradients[name]), try XCTUnwrap(whole.gradients[name]))
+        XCTAssertEqual(a.shape, weight.shape)
+        XCTAssertEqual(a.scalars, b.scalars)
+    }
+
     func testJoiningNeedsBatchMajorValues() {
         let rows = [Tensor(shape: [2, 3], repeating: 1), Tensor(shape: [3, 3], repeating: 2)]
         func part(_ index: Int, gradient: Tensor) -> GradientResult {

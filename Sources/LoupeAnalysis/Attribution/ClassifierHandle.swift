@@ -80,11 +80,14 @@ public struct Classifier: @unchecked Sendable {
     /// A batch is split into one part per worker, each running the whole forward and reverse pass on
     /// its rows alone (single-threaded inside, `Parallel.mapParts`): images do not interact, and one
     /// synchronisation per batch beats one per operator. The parts are joined along the batch axis;
-    /// a graph whose requested values are not batch-major is run whole instead.
+    /// a graph whose requested values are not batch-major is run whole instead, and so is a request
+    /// for parameter gradients (sums over the batch, not rows).
     public func gradients(_ images: Tensor, targets: [Int], wrt: Set<String>? = nil, taps: Set<String> = [],
                           reluRule: ReluRule = .standard) throws -> GradientResult {
         let rows = images.shape.first ?? 0
-        guard images.rank >= 1, targets.count == rows, Parallel.workerCount > 1, rows >= 2 * Self.minimumRowsPerWorker else {
+        let parameters = (wrt ?? []).contains { model.graph.initializers[$0] != nil }
+        guard !parameters, images.rank >= 1, targets.count == rows, Parallel.workerCount > 1,
+              rows >= 2 * Self.minimumRowsPerWorker else {
             return try wholeBatchGradients(images, targets: targets, wrt: wrt, taps: taps, reluRule: reluRule)
         }
         let parts = try Parallel.mapParts(rows, minimumPart: Self.minimumRowsPerWorker) { range in
