@@ -27,7 +27,7 @@ public enum DepthwiseConvolution {
         /// Interleaves `laneCount` planes (channel stride `inPlane`) into the interior of `buffer`.
         ///
         /// The padding and the unused lanes keep what they held: the kernels never read the padding
-        /// (`tapsInside`) and never store the unused lanes. Zero a new buffer once, so that stale lanes
+        /// (`TapsInside`) and never store the unused lanes. Zero a new buffer once, so that stale lanes
         /// are finite numbers.
         func gather(_ planes: UnsafePointer<Float>, laneCount: Int, into buffer: UnsafeMutablePointer<Float>) {
             let g = geometry
