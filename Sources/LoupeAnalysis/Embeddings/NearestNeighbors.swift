@@ -1,4 +1,3 @@
-import CBLAS
 import LoupeTensor
 
 /// Exact k-nearest-neighbour search (Euclidean, self excluded) over all pairs, in BLAS blocks.
@@ -41,8 +40,7 @@ public enum NearestNeighbors {
                     distances.withUnsafeMutableBufferPointer { db in
                         let x = UncheckedBox(xs), nb = UncheckedBox(ns)
                         let ip = SendablePointer(ib.baseAddress!), dp = SendablePointer(db.baseAddress!)
-                        // One single-threaded product per worker.
-                        BLASThreading.pinToOneThread()
+                        // One product per worker (each runs serially inside its chunk).
                         Parallel.forEachChunk(blocks) { range in
                             var row = [Float](repeating: 0, count: block * n)
                             var topD = [Float](repeating: 0, count: k), topI = [Int32](repeating: 0, count: k)
@@ -61,8 +59,8 @@ public enum NearestNeighbors {
                                             }
                                         }
                                     } else {
-                                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(n), Int32(d), -2,
-                                                    x.value.baseAddress! + start * d, Int32(d), x.value.baseAddress!, Int32(d), 0, r, Int32(n))
+                                        sgemm(transposeB: true, m: rows, n: n, k: d, alpha: -2, a: x.value.baseAddress! + start * d,
+                                              lda: d, b: x.value.baseAddress!, ldb: d, c: r, ldc: n)
                                         for a in 0..<rows {
                                             let na = nb.value[start + a]
                                             for j in 0..<n { r[a * n + j] = max(0, r[a * n + j] + na + nb.value[j]) }

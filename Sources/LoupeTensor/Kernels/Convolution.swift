@@ -125,24 +125,23 @@ public enum ConvolutionKernel {
                                 gradOutput: UnsafePointer<Float>, geometry g: ConvolutionGeometry,
                                 gradInput: UnsafeMutablePointer<Float>?, gradWeight: UnsafeMutablePointer<Float>?,
                                 chunkBudget: Int = defaultChunkBudget) {
+        // Without the input there is no weight gradient: it is left zero.
+        if input == nil, let gradWeight { gradWeight.update(repeating: 0, count: g.outChannels * g.patchSize) }
+        let gradWeight = input == nil ? nil : gradWeight
         let empty = g.batch == 0 || g.outChannels == 0 || g.outPlane == 0
-        if !empty && (g.isDepthwise || isSinglePixelProduct(g)) {
-            // These routes overwrite the gradients they compute (no zeroing first); without the input
-            // there is no weight gradient, and it is left zero.
-            if input == nil, let gradWeight { gradWeight.update(repeating: 0, count: g.outChannels * g.patchSize) }
-            let wanted = input == nil ? nil : gradWeight
-            if g.isDepthwise {
-                DepthwiseConvolution.backward(input: input, weight: weight, gradOutput: gradOutput, geometry: g,
-                                              gradInput: gradInput, gradWeight: wanted)
-            } else {
-                singlePixelBackward(input: input, weight: weight, gradOutput: gradOutput, geometry: g, gradInput: gradInput,
-                                    gradWeight: wanted)
-            }
+        // The depthwise and single-pixel routes overwrite what they compute; the GEMM route adds into zeros.
+        if !empty && g.isDepthwise {
+            DepthwiseConvolution.backward(input: input, weight: weight, gradOutput: gradOutput, geometry: g,
+                                          gradInput: gradInput, gradWeight: gradWeight)
+            return
+        }
+        if !empty && isSinglePixelProduct(g) {
+            singlePixelBackward(input: input, weight: weight, gradOutput: gradOutput, geometry: g, gradInput: gradInput,
+                                gradWeight: gradWeight)
             return
         }
         if let gradInput { gradInput.update(repeating: 0, count: g.batch * g.inChannels * g.inPlane) }
         if let gradWeight { gradWeight.update(repeating: 0, count: g.outChannels * g.patchSize) }
-        let gradWeight = input == nil ? nil : gradWeight
         if empty || (gradInput == nil && gradWeight == nil) { return }
         let plan = ChunkPlan(g, budget: chunkBudget)
         let per = plan.imagesPerChunk, weightCount = g.outChannels * g.patchSize
