@@ -5,7 +5,7 @@
 #   IMAGE    defaults to Tests/Fixtures/corruptions/in/astronaut_224.png
 #   REPEATS  timed repetitions per corruption/severity pair (default 3)
 # Needs `loupe corrupt` registered in the CLI and, for the reference, /work/venv (or $PYTHON) with
-# imagecorruptions==1.1.2 and setuptools<81. Without the reference it prints the spec's anchor (§7.7: 4.7 s).
+# imagecorruptions==1.1.2 and setuptools<81. Without the reference it prints the reference's measured anchor (docs/corruptions.md#speed-anchor: 4.7 s).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 IMAGE="${1:-Tests/Fixtures/corruptions/in/astronaut_224.png}"
@@ -24,6 +24,6 @@ if ref_json=$("$PYTHON" Benchmarks/bench_corruptions_reference.py "$IMAGE" "$REP
     echo "reference (imagecorruptions 1.1.2, measured now): ${ref_s} s"
 else
     ref_s=4.7
-    echo "reference not installed: using the spec's measured anchor (corruptions.md §7.7): ${ref_s} s"
+    echo "reference not installed: using the reference's measured anchor (docs/corruptions.md#speed-anchor): ${ref_s} s"
 fi
 awk -v a="$ref_s" -v b="$loupe_s" 'BEGIN { printf "loupe %.4f s vs reference %.3f s for 75 pairs: %.1fx faster\n", b, a, a / b }'

@@ -3,7 +3,7 @@
 
 Runs `imagecorruptions.corrupt` on one 224x224 image (`repeats` times each pair, median kept) and prints
 one JSON line {"engine": "imagecorruptions", "pairs": 75, "seconds": total of medians}.
-imagecorruptions 1.1.2 needs two shims on NumPy >= 2 / scikit-image >= 0.19 (spec §1): np.float_ and
+imagecorruptions 1.1.2 needs two shims on NumPy >= 2 / scikit-image >= 0.19 (docs/corruptions.md#running-the-python-reference): np.float_ and
 gaussian(multichannel=...); both preserve behaviour.
 """
 import json

@@ -12,7 +12,7 @@
                                                         prints {"wall_s", "cpu_s", "kl_reported"} JSON
   python bench_tsne.py table RESULTS.jsonl              the comparison table with ratios (min wall over repeats)
   python bench_tsne.py score X.npy EMB.npy [LABELS.npy] exact KL vs the dense perplexity-30 P (sklearn exact
-                                                        calibration, methods.md 8.4), trustworthiness(10),
+                                                        calibration, docs/embeddings.md#reference-timings), trustworthiness(10),
                                                         kNN(10) accuracy in 2-D
 Run in a venv with scikit-learn 1.9.1 and openTSNE 1.0.4.
 """

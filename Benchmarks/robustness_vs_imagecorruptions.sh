@@ -2,7 +2,7 @@
 # Loupe's robustness section vs imagecorruptions 1.1.2 on the 1,000 CIFAR-10 images of ../shared/data.
 #
 # Runs `loupe run` (release) with the CIFAR fixture model (Tests/Fixtures/models/cifar_cnn.onnx), the ImageNet
-# profile (= the size-generalised imagecorruptions algorithms at 32x32, spec §0), every image and all 19
+# profile (= the size-generalised imagecorruptions algorithms at 32x32, docs/corruptions.md#profiles), every image and all 19
 # corruptions, then compares accuracy per corruption and severity with the reference accuracies that
 # Tests/Fixtures/make_trained_models.py computed with imagecorruptions on the same images
 # (Tests/Fixtures/robustness/cifar_reference_accuracy.json).
@@ -10,7 +10,7 @@
 # Usage: Benchmarks/robustness_vs_imagecorruptions.sh [SHARED_DIR] [TOLERANCE_POINTS]
 #   SHARED_DIR        defaults to ../shared beside the checkout
 #   TOLERANCE_POINTS  allowed |Δ| per cell in accuracy points (default 3)
-# Prints one row per corruption (Δ per severity, max |Δ|); frost is a procedural substitute (spec §5.2) and is
+# Prints one row per corruption (Δ per severity, max |Δ|); frost is a procedural substitute (docs/corruptions.md#frost-texture) and is
 # reported separately, not judged. Exit code 1 when another corruption exceeds the tolerance.
 # Takes about 2-4 minutes on 2 cores (75,000 + 20,000 corrupted images through the model).
 set -euo pipefail

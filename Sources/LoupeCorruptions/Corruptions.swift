@@ -36,13 +36,13 @@ public enum Corruptions {
     }
 
     /// Encodes an image as baseline JPEG (IJG tables at `quality`, 4:2:0) and decodes it, as the published
-    /// ImageNet-C files were stored (quality 85, spec §2.3).
+    /// ImageNet-C files were stored (quality 85, docs/corruptions.md#jpeg-re-encode-of-imagenet-c).
     public static func jpegRoundTrip(_ image: RGBImage8, quality: Int) throws -> RGBImage8 {
         let bytes = try JPEGRoundTrip.apply(image.bytes, width: image.width, height: image.height, quality: min(100, max(1, quality)))
         return try RGBImage8(width: image.width, height: image.height, bytes: bytes)
     }
 
-    /// The generator seed for one (image seed, corruption, severity): a stable hash (spec §2.4).
+    /// The generator seed for one (image seed, corruption, severity): a stable hash (docs/corruptions.md#randomness).
     public static func generatorSeed(seed: UInt64, name: String, severity: Int) -> UInt64 {
         var hash: UInt64 = 0xCBF2_9CE4_8422_2325
         for byte in name.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }

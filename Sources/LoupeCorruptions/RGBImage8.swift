@@ -74,14 +74,14 @@ public struct RGBImage8: Sendable, Equatable {
     }
 }
 
-/// Which reference's constants a corruption uses (spec §0).
+/// Which reference's constants a corruption uses (docs/corruptions.md#profiles).
 public enum CorruptionProfile: String, Sendable, CaseIterable {
     /// CIFAR-10-C constants (`make_cifar_c.py`), for 32x32 inputs.
     case cifar
     /// ImageNet-C constants (`make_imagenet_c.py`), for 224x224 inputs; other sizes use the size-generalised algorithms.
     case imagenet
 
-    /// The profile the spec prescribes for an image size: CIFAR-10-C for 32x32, ImageNet-C otherwise.
+    /// The default profile for an image size: CIFAR-10-C for 32x32, ImageNet-C otherwise (docs/corruptions.md#profiles).
     public static func defaultProfile(width: Int, height: Int) -> CorruptionProfile {
         width == 32 && height == 32 ? .cifar : .imagenet
     }

@@ -4,12 +4,12 @@
 Writes Tests/Fixtures/attribution/{manifest.json,*.npy}. For each of the model fixtures
 cnn_opset17, resnet18, mobilenetv3_small a PyTorch twin is built from the committed ONNX
 file (attribution/torch_models.py; logits and CAM-layer activations are asserted equal to
-onnxruntime's), then every attribution method of spec methods.md §2-§4 is run with the
+onnxruntime's), then every attribution method of docs/attribution.md is run with the
 reference library on a small batch, targets = onnxruntime's arg-max classes.
 
 Tolerances: every case carries {"rtol", "atol"} with the rule
     max|actual - expected| <= atol + rtol * max|expected|      (over the whole array)
-The rtol floor per method family comes from the brief / methods.md §10; it is raised to
+The rtol floor per method family comes from the brief / docs/attribution.md#tests-and-tolerances; it is raised to
 10x the measured float32-vs-float64 discrepancy of the reference itself (recorded as
 "f32_vs_f64") when that is larger.
 
@@ -56,7 +56,7 @@ OCCLUSION_PER_EVAL = 16
 # rtol floors per family (relative to max|expected| of the case)
 RTOL_GRAD = 1e-3        # float32 reverse-mode gradient methods (brief: 1e-3 of max|ref|)
 RTOL_OCC = 1e-3         # differences of float32 logits
-RTOL_CAM = 1e-3         # normalised [0,1] CAM maps (methods.md §10: 1e-5 cv2 resize + f32 noise)
+RTOL_CAM = 1e-3         # normalised [0,1] CAM maps (docs/attribution.md: 1e-5 cv2 resize + f32 noise)
 LIB_VERSIONS = {}
 
 
@@ -450,7 +450,7 @@ def main():
                     "EigenCAM: compare SIGN-INVARIANTLY. The first right-singular vector's sign is "
                     "LAPACK-dependent. 'projection' is the library's low-res pre-ReLU projection p "
                     "[N,h,w] (float32 LAPACK sign); per image match p or -p (tol 1e-5 relative, "
-                    "methods.md §10), then compare the final map with 'expected' if the sign agrees "
+                    "docs/attribution.md#tests-and-tolerances), then compare the final map with 'expected' if the sign agrees "
                     "with p, else with 'expected_alt' (the same pipeline run on -p). "
                     "'library_sign_projection_flipped_by_seg_correction'[i] = true means Loupe's "
                     "sign-corrected port (negate when |min p| > |max p|) should match "
@@ -460,7 +460,7 @@ def main():
                 d64 = rel_err(a32, a64)
             rtol = max(rtol_floor, nice_up(10 * d64))
             if family == "cam":
-                atol = 1e-5          # cv2 bilinear resize tolerance (methods.md §10)
+                atol = 1e-5          # cv2 bilinear resize tolerance (docs/attribution.md#tests-and-tolerances)
             else:
                 atol = 0.0
             if cname.startswith("ig_"):
@@ -475,7 +475,7 @@ def main():
                                             for a, b in zip(delta, df)])
                 if opts["method"] == "riemann_trapezoid":
                     notes.append("Captum riemann_trapezoid weights sum to 1 - 1/n = 0.9 "
-                                 "(methods.md §2.3), so completeness is not expected.")
+                                 "(docs/attribution.md#quadrature-rules), so completeness is not expected.")
                 notes.append("convergence_delta = sum(IG) - (f_c(x) - f_c(0)) per image "
                              "(Captum compute_convergence_delta).")
             if cname == "occlusion":

@@ -14,7 +14,7 @@ Writes Tests/Fixtures/embeddings/:
                                                                        reported KL, exact KL vs its own P is not
                                                                        available, so also exact KL vs the dense
                                                                        perplexity-30 P (sklearn exact calibration,
-                                                                       methods.md 8.4) and trustworthiness(10)
+                                                                       docs/embeddings.md#reference-timings) and trustworthiness(10)
   summary.json["opentsne_digits_fft"]                                  the same with negative_gradient_method="fft"
                                                                        (FIt-SNE interpolation, openTSNE defaults)
   summary.json["opentsne_digits_fft_short"]                            FFT with a short schedule (100 exaggerated +

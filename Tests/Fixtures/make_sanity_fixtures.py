@@ -2,7 +2,7 @@
 """Loupe sanity-check similarity fixtures (SciPy 1.17.1 spearmanr, scikit-image 0.26.0 SSIM and HOG).
 
 Writes Tests/Fixtures/sanity/{manifest.json,*.npy}: random map pairs (float64, fixed seed) and
-what the reference libraries say about them, for the port tests of methods.md §6.2 / §6.3:
+what the reference libraries say about them, for the port tests of docs/sanity-checks.md#similarity-measures and #random-logit:
   - "spearman": scipy.stats.spearmanr(a, b).statistic on flat vectors (one tie-free pair, one
     pair with many ties, as rounding to one decimal gives);
   - "ssim2d": skimage.metrics.structural_similarity(a, b, gaussian_weights=True, sigma=1.5,

@@ -268,7 +268,7 @@ def cifar_reference(path):
     """Accuracy of the CIFAR model on the 1,000 images under every imagecorruptions corruption.
 
     imagecorruptions 1.1.2 needs two behaviour-preserving shims on NumPy >= 2 and scikit-image >= 0.19
-    (corruptions spec §1): the np.float_ alias and gaussian(multichannel=...).
+    (docs/corruptions.md#running-the-python-reference): the np.float_ alias and gaussian(multichannel=...).
     """
     if not hasattr(np, "float_"):
         np.float_ = np.float64

@@ -5,7 +5,7 @@ import LoupeTensor
 import LoupeTestSupport
 import XCTest
 
-/// Top-k heaps, streamed channel statistics, receptive fields and layer choice (methods.md §5.0–5.1).
+/// Top-k heaps, streamed channel statistics, receptive fields and layer choice (docs/feature-visualisation.md#activation-statistics, docs/feature-visualisation.md#top-activations).
 final class ActivationsAnalysisTests: XCTestCase {
     var random = TestRandom(seed: 9)
 

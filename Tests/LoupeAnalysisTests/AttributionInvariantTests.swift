@@ -5,7 +5,7 @@ import LoupeTensor
 import LoupeTestSupport
 import XCTest
 
-/// Closed-form invariants of the gradient and perturbation methods (methods.md §2–§3).
+/// Closed-form invariants of the gradient and perturbation methods (docs/attribution.md, saliency to occlusion).
 final class AttributionInvariantTests: XCTestCase {
     var random = TestRandom(seed: 7)
 

@@ -5,7 +5,7 @@ import LoupeTensor
 import LoupeTestSupport
 import XCTest
 
-/// CAM-family invariants on a GAP-linear head (methods.md §4).
+/// CAM-family invariants on a GAP-linear head (docs/attribution.md#class-activation-maps).
 final class CAMInvariantTests: XCTestCase {
     var random = TestRandom(seed: 11)
 

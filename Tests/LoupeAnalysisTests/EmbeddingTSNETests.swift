@@ -56,7 +56,7 @@ final class EmbeddingTSNETests: XCTestCase {
         XCTAssertLessThan(worst, 1e-5, "true gradient = 4 x openTSNE-unit gradient")
     }
 
-    /// methods.md §8.2 port test (3): Barnes–Hut vs exact within 1e-2 at θ = 0.5 on N = 2,000.
+    /// docs/embeddings.md#tests-and-tolerances: Barnes–Hut vs exact within 1e-2 at θ = 0.5 on N = 2,000.
     func testBarnesHutRepulsionCloseToExact() throws {
         let points = try randomPoints(2000, 8, seed: 5)
         let p = try TSNEAffinities.compute(points, perplexity: 30)

@@ -5,7 +5,7 @@ import LoupeTensor
 import LoupeTestSupport
 import XCTest
 
-/// Class models, regularised activation maximisation and their regularisers (methods.md §5.2, §5.3).
+/// Class models, regularised activation maximisation and their regularisers (docs/feature-visualisation.md#class-model-visualisation, docs/feature-visualisation.md#regularised-activation-maximisation).
 final class FeatureVisualisationTests: XCTestCase {
     var random = TestRandom(seed: 5)
 

@@ -5,7 +5,7 @@ import LoupeTensor
 import LoupeTestSupport
 import XCTest
 
-/// Weight statistics, filter scaling and FC template reshaping (methods.md §5.0).
+/// Weight statistics, filter scaling and FC template reshaping (docs/feature-visualisation.md#weights).
 final class WeightsAnalysisTests: XCTestCase {
     var random = TestRandom(seed: 5)
 

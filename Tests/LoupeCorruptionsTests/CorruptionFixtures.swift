@@ -4,7 +4,7 @@ import LoupeData
 import LoupeTestSupport
 import XCTest
 
-/// Reading the corruption fixtures (`Tests/Fixtures/corruptions`, copied from the spec's fixture folder).
+/// Reading the corruption fixtures (`Tests/Fixtures/corruptions`, the reference outputs of docs/corruptions.md#conformance).
 enum CorruptionFixtures {
     static let root = fixturesDirectory.appendingPathComponent("corruptions")
     static let images = ["astronaut", "chelsea", "china"]

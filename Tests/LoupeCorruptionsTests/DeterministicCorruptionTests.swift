@@ -1,7 +1,7 @@
 import LoupeCorruptions
 import XCTest
 
-/// The 8 deterministic corruptions against the reference outputs, pixel by pixel (spec §7.2).
+/// The 8 deterministic corruptions against the reference outputs, pixel by pixel (docs/corruptions.md#deterministic-corruptions).
 final class DeterministicCorruptionTests: XCTestCase {
     /// Share of elements allowed to differ by exactly 1 (all others must be equal).
     static let oneLevelShare: [String: Double] = [

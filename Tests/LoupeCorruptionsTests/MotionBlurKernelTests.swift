@@ -1,7 +1,7 @@
 import LoupeCorruptions
 import XCTest
 
-/// Motion blur at a pinned angle (30 degrees) against `imagecorruptions`' `_motion_blur` (spec §7.1, §3.3).
+/// Motion blur at a pinned angle (30 degrees) against `imagecorruptions`' `_motion_blur` (docs/corruptions.md#deterministic-corruptions, docs/corruptions.md#motion-kernel).
 ///
 /// Fixtures `extra/motion_blur_theta30_*` were made with imagecorruptions 1.1.2 `_motion_blur(x, r, sigma, 30)`,
 /// clipped and truncated to uint8.

@@ -1,11 +1,11 @@
 import LoupeCorruptions
 import XCTest
 
-/// The 11 random corruptions against the reference statistics per severity (spec §7.4, §7.5).
+/// The 11 random corruptions against the reference statistics per severity (docs/corruptions.md#random-corruptions, docs/corruptions.md#reference-statistics).
 ///
 /// Rule per (profile, corruption, severity, image): the mean over seeds of mean |Δ| lies within
 /// 0.05 ref + 3 sd / sqrt(n) + 0.3 of the reference, and every run's PSNR lies in the reference
-/// [min, max] widened by 1 dB. Frost (procedural substitute) uses 20 seeds and the §5.2 rule
+/// [min, max] widened by 1 dB. Frost (procedural substitute) uses 20 seeds and the rule of docs/corruptions.md#frost-texture
 /// (±2 seed-sd of the reference mean, PSNR ranges overlap).
 ///
 /// Known gap: the reference PSNR range comes from only 5 seeds, and single port runs fall outside

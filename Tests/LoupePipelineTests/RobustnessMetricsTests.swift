@@ -55,7 +55,7 @@ final class RobustnessMetricsTests: XCTestCase {
         XCTAssertNil(madeUpResult(profile: .cifar).meanCorruptionError)
         XCTAssertEqual(madeUpResult(classes: 10).normalisationKind, "none")
         XCTAssertEqual(madeUpResult(classes: 10).unnormalisedMeanError ?? -1, 0.4, accuracy: 1e-12)
-        // The table is the spec's: the average column is the mean of the five severities.
+        // The table is that of docs/corruptions.md#alexnet-baseline: the average column is the mean of the five severities.
         XCTAssertEqual(RobustnessMetrics.alexNetErrors.count, 19)
         XCTAssertEqual((RobustnessMetrics.alexNetErrors["elastic_transform"] ?? []).reduce(0, +) / 5, 0.646056, accuracy: 1e-6)
         XCTAssertEqual((RobustnessMetrics.alexNetErrors["jpeg_compression"] ?? []).reduce(0, +) / 5, 0.606500, accuracy: 1e-6)

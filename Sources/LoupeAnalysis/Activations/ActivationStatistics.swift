@@ -25,7 +25,7 @@ public enum ActivationKind: String, Sendable {
 /// Per-channel statistics of an `N x C x H x W` activation streamed over a dataset.
 ///
 /// Definitions: mean over all images and positions; zero fraction = values exactly 0; a channel is
-/// **dead** when its maximum over every image and position is ≤ 0 (methods.md §5.0); **saturated** as in `ActivationKind`.
+/// **dead** when its maximum over every image and position is ≤ 0 (docs/feature-visualisation.md#activation-statistics); **saturated** as in `ActivationKind`.
 public struct ChannelStatistics: Sendable {
     public let channels: Int
     public let kind: ActivationKind

@@ -11,7 +11,7 @@ public struct ActivationHit: Sendable, Equatable {
         self.score = score; self.index = index; self.row = row; self.column = column
     }
 
-    /// Whether `self` ranks above `other`: higher score, then lower dataset index (methods.md §5.1).
+    /// Whether `self` ranks above `other`: higher score, then lower dataset index (docs/feature-visualisation.md#top-activations).
     public func ranks(above other: ActivationHit) -> Bool {
         score != other.score ? score > other.score : index < other.index
     }

@@ -2,7 +2,7 @@ import Foundation
 import LoupeEngine
 import LoupeTensor
 
-/// The activation-map methods of methods.md §4.
+/// The activation-map methods (docs/attribution.md#class-activation-maps).
 public enum CAMMethod: String, Sendable, CaseIterable {
     case gradCAM = "grad-cam"
     case gradCAMPlusPlus = "grad-cam-plus-plus"

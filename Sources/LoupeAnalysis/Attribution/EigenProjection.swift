@@ -1,7 +1,7 @@
 import CBLAS
 import LoupeTensor
 
-/// EigenCAM's projection of activations on their first principal component (methods.md §4.7).
+/// EigenCAM's projection of activations on their first principal component (docs/attribution.md#eigen-cam).
 enum EigenProjection {
     /// For each image: centre the (h·w) x K matrix per channel, project on the first right-singular
     /// vector, and flip the sign when |min| > |max| (the sign correction the report states).

@@ -1,7 +1,7 @@
 import LoupeEngine
 import LoupeTensor
 
-/// Gradient attributions: saliency, input × gradient, Guided Backprop, Deconvnet (methods.md §2.1, §2.2, §2.5, §2.6).
+/// Gradient attributions: saliency, input × gradient, Guided Backprop, Deconvnet (docs/attribution.md#saliency, #input-x-gradient, #guided-backpropagation, #deconvnet).
 public enum GradientAttribution {
     /// Signed gradient of the target score with respect to the input (Simonyan et al. 2013).
     public static func saliency(_ classifier: Classifier, images: Tensor, targets: [Int]) throws -> Tensor {
@@ -53,7 +53,7 @@ public enum GradientAttribution {
     }
 }
 
-/// Which statistic NoiseTunnel takes over the noisy samples (methods.md §2.4).
+/// Which statistic NoiseTunnel takes over the noisy samples (docs/attribution.md#smoothgrad).
 public enum NoiseTunnelKind: String, Sendable, CaseIterable {
     case smoothGrad = "smoothgrad"
     case smoothGradSquared = "smoothgrad_sq"

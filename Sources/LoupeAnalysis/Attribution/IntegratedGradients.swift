@@ -10,7 +10,7 @@ public enum IntegrationRule: String, Sendable, CaseIterable {
     case riemannMiddle = "riemann-middle"
     case riemannTrapezoid = "riemann-trapezoid"
 
-    /// Nodes α_k in [0, 1] and weights w_k for `n` steps (methods.md §2.3 table).
+    /// Nodes α_k in [0, 1] and weights w_k for `n` steps (docs/attribution.md#quadrature-rules).
     public func nodesAndWeights(_ n: Int) throws -> (alphas: [Double], weights: [Double]) {
         guard n >= 1 else { throw LoupeError(.invalidConfig, location: "--steps", "must be at least 1, got \(n)") }
         if self != .gaussLegendre && n < 2 {
@@ -78,7 +78,7 @@ public enum IntegratedGradientsBaseline: Sendable, Equatable {
     case uniform(seed: UInt64)
 }
 
-/// Integrated Gradients (Sundararajan et al. 2017; methods.md §2.3) with its completeness error.
+/// Integrated Gradients (Sundararajan et al. 2017; docs/attribution.md#integrated-gradients) with its completeness error.
 public enum IntegratedGradients {
     /// Attributions and, per image, the convergence delta Σ IG − (f(x) − f(x')) and its relative size.
     public struct Result: Sendable {

@@ -1,7 +1,7 @@
 import LoupeEngine
 import LoupeTensor
 
-/// Occlusion (Zeiler & Fergus 2014; Captum `Occlusion`, methods.md §3.1).
+/// Occlusion (Zeiler & Fergus 2014; Captum `Occlusion`; docs/attribution.md#occlusion).
 public enum Occlusion {
     /// Window positions along one axis: starts k·stride, the last window cropped to the input.
     static func starts(size: Int, window: Int, stride: Int) -> [Int] {

@@ -3,7 +3,7 @@ import LoupeTensor
 
 /// Quality measures of a low-dimensional map: trustworthiness and k-NN class accuracy.
 public enum EmbeddingQuality {
-    /// Trustworthiness T(k) (Venna & Kaski 2001; sklearn `manifold.trustworthiness`, methods.md §8.3).
+    /// Trustworthiness T(k) (Venna & Kaski 2001; sklearn `manifold.trustworthiness`; docs/embeddings.md#trustworthiness).
     ///
     /// `T(k) = 1 − 2/(N k (2N − 3k − 1)) · Σ_i Σ_{j ∈ N_i^k} max(0, r(i,j) − k)` with `N_i^k` the k nearest
     /// neighbours of i in the embedding and `r(i,j) = 1 + #{l ≠ i : d(i,l) < d(i,j)}` the tie-robust

@@ -1,7 +1,7 @@
 import CBLAS
 import LoupeTensor
 
-/// Principal component analysis as scikit-learn 1.9.1 `PCA` (methods.md §8.1).
+/// Principal component analysis as scikit-learn 1.9.1 `PCA` (docs/embeddings.md#pca).
 public enum PCA {
     /// How the decomposition is computed.
     public enum Solver: Sendable, Equatable {

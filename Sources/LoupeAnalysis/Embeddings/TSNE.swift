@@ -1,7 +1,7 @@
 import Foundation
 import LoupeTensor
 
-/// t-SNE to two dimensions with openTSNE 1.0.4's default schedule (methods.md §8.2).
+/// t-SNE to two dimensions with openTSNE 1.0.4's default schedule (docs/embeddings.md#t-sne).
 public enum TSNE {
     /// How the repulsive half of the gradient is computed (the attractive half is always sparse over P).
     public enum GradientMethod: String, Sendable, CaseIterable {

@@ -1,7 +1,7 @@
 import Foundation
 import LoupeTensor
 
-/// Sparse symmetric input affinities P of t-SNE (compressed rows; methods.md §8.2).
+/// Sparse symmetric input affinities P of t-SNE (compressed rows; docs/embeddings.md#input-affinities).
 public struct TSNEAffinities: Sendable {
     /// Number of points.
     public let count: Int

@@ -1,7 +1,7 @@
 import Foundation
 import LoupeTensor
 
-/// t-SNE objective pieces in openTSNE's units: gradient = ∂KL/∂y / 4 (methods.md §8.2).
+/// t-SNE objective pieces in openTSNE's units: gradient = ∂KL/∂y / 4 (docs/embeddings.md#objective-and-gradient).
 public enum TSNEGradient {
     /// How the repulsive (normalisation) term is computed.
     public enum Repulsion: Sendable, Equatable {

@@ -2,7 +2,7 @@ import Foundation
 import LoupeEngine
 import LoupeTensor
 
-/// Regularised activation maximisation (Yosinski et al. 2015, deepvis toolbox order; methods.md §5.3).
+/// Regularised activation maximisation (Yosinski et al. 2015, deepvis toolbox order; docs/feature-visualisation.md#regularised-activation-maximisation).
 ///
 /// Each iteration: clamp `x + mean` to the valid range → (jitter) → forward/backward of the unit →
 /// gradient step → L2 decay `x ← (1 − θ_decay) x` → Gaussian blur every `blurEvery` steps → zero

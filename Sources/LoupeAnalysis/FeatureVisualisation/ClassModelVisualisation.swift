@@ -2,7 +2,7 @@ import Foundation
 import LoupeEngine
 import LoupeTensor
 
-/// Class-model visualisation (Simonyan et al. 2013; methods.md §5.2).
+/// Class-model visualisation (Simonyan et al. 2013; docs/feature-visualisation.md#class-model-visualisation).
 ///
 /// Finds `I* = argmax_I f_c(I + mean) − λ‖I‖²` by plain gradient ascent from the zero image of the
 /// mean-subtracted input space: `I ← I + η (∇f_c − 2λI)`. The objective is the unnormalised class

@@ -1,7 +1,7 @@
 import Foundation
 import LoupeTensor
 
-/// Similarity of two explanation maps for the data randomisation test (Adebayo et al. recipe, methods.md §6.2).
+/// Similarity of two explanation maps for the data randomisation test (Adebayo et al. recipe, docs/sanity-checks.md#similarity-measures).
 ///
 /// Float front end of `Similarity` (Sanity/), which holds the one implementation of the scores.
 public enum MapSimilarity {

@@ -1,7 +1,7 @@
 import Foundation
 import LoupeTensor
 
-/// The image regularisers of regularised activation maximisation (methods.md §5.3), on `[N, C, H, W]` tensors.
+/// The image regularisers of regularised activation maximisation (docs/feature-visualisation.md#regularisers), on `[N, C, H, W]` tensors.
 public enum Regularisers {
     /// Gaussian blur of every channel plane as SciPy `gaussian_filter` computes it: kernel truncated at 4σ
     /// and mode "reflect" (the edge sample is repeated: `d c b a | a b c d`). Preserves each plane's sum.

@@ -1,6 +1,6 @@
 import LoupeTensor
 
-/// Display normalisations for attribution maps (methods.md §1); for rendering only, never before metrics.
+/// Display normalisations for attribution maps (docs/attribution.md#display-normalisations); for rendering only, never before metrics.
 public enum DisplayNormalisation {
     /// NumPy's default percentile (linear interpolation between order statistics); nil for no values.
     public static func percentile(_ values: [Float], _ p: Double) -> Float? {

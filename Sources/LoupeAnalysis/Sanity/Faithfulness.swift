@@ -15,7 +15,7 @@ public struct PerturbationCurves: Sendable, Equatable {
     public var insertionAUC: Double { Faithfulness.area(fractions, insertion) }
 }
 
-/// Deletion / insertion (pixel-flipping style, methods.md §6.4) and RandomLogit (§6.3).
+/// Deletion / insertion (pixel-flipping style, docs/sanity-checks.md#faithfulness-deletion-and-insertion) and RandomLogit (docs/sanity-checks.md#random-logit).
 ///
 /// Pixels (all channels of a position at once) are ranked by a per-pixel importance map, largest
 /// first, ties in pixel order (a stable order). Deletion replaces the top pixels by the baseline
@@ -94,7 +94,7 @@ public enum Faithfulness {
     }
 }
 
-/// RandomLogit (Sixt et al. 2020; Quantus `RandomLogit`, methods.md §6.3).
+/// RandomLogit (Sixt et al. 2020; Quantus `RandomLogit`; docs/sanity-checks.md#random-logit).
 public enum RandomLogit {
     /// For each label y, a class drawn uniformly from the other K − 1 classes.
     public static func otherClasses(labels: [Int], classCount: Int, generator: inout SeededGenerator) -> [Int] {

@@ -1,7 +1,7 @@
 import Foundation
 import LoupeTensor
 
-/// Histogram of oriented gradients as scikit-image `feature.hog` computes it (methods.md §6.2).
+/// Histogram of oriented gradients as scikit-image `feature.hog` computes it (docs/sanity-checks.md#hog).
 ///
 /// Gradients are central differences without the 1/2 factor (zero on the border rows/columns);
 /// with several channels each pixel keeps the channel of largest gradient magnitude. Unsigned

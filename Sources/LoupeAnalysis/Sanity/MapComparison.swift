@@ -31,7 +31,7 @@ public struct SimilarityScores: Sendable, Equatable {
     }
 }
 
-/// Map normalisations of the sanity checks (methods.md §1, §6.2) and the per-pair comparison.
+/// Map normalisations of the sanity checks (docs/attribution.md#display-normalisations, docs/sanity-checks.md#similarity-measures) and the per-pair comparison.
 public enum MapComparison {
     /// N-abs99 of one C x H x W map, flattened (H·W values in [0, 1]).
     public static func absPercentile(_ map: [Float], channels: Int) -> [Double] {

@@ -28,7 +28,7 @@ public struct RandomisationResult: Sendable {
     public var originals: [SanityMethod: Tensor]
 }
 
-/// Cascading and independent model parameter randomisation (Adebayo et al. 2018; methods.md §6.1).
+/// Cascading and independent model parameter randomisation (Adebayo et al. 2018; docs/sanity-checks.md#model-parameter-randomisation).
 public enum ModelRandomisationTest {
     /// Runs both variants: maps for `targets` (fixed across states) on the original model and on each randomised copy.
     ///

@@ -27,7 +27,7 @@ public struct RandomisableLayer: Sendable, Equatable {
     public var parameters: [Parameter]
 }
 
-/// Layer enumeration and seeded re-initialisation for the model parameter randomisation test (methods.md §6.1).
+/// Layer enumeration and seeded re-initialisation for the model parameter randomisation test (docs/sanity-checks.md#model-parameter-randomisation).
 ///
 /// Layers are Conv, Gemm and MatMul nodes whose weight is a float initializer (with their bias: Conv/Gemm
 /// input 2, or the 1-D initializer of an Add right after a MatMul) and BatchNormalization nodes, in graph

@@ -1,7 +1,7 @@
 import Foundation
 import LoupeTensor
 
-/// Rank correlation and structural similarity of attribution maps (methods.md §6.2).
+/// Rank correlation and structural similarity of attribution maps (docs/sanity-checks.md#similarity-measures).
 ///
 /// Spearman follows SciPy `spearmanr` (Pearson correlation of average ranks); SSIM follows
 /// scikit-image `structural_similarity` (sample covariance, K1 = 0.01, K2 = 0.03, SciPy

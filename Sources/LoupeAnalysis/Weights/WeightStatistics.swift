@@ -1,6 +1,6 @@
 import LoupeTensor
 
-/// Summary numbers of one weight tensor (methods.md §5.0).
+/// Summary numbers of one weight tensor (docs/feature-visualisation.md#weights).
 public struct WeightStatistics: Sendable, Equatable {
     /// Initializer name.
     public var name: String
@@ -77,7 +77,7 @@ public struct Histogram: Sendable, Equatable {
     }
 }
 
-/// Display scaling of filters (methods.md §5.0: torchvision `make_grid(normalize=True, scale_each=True)`).
+/// Display scaling of filters (docs/feature-visualisation.md#weights: torchvision `make_grid(normalize=True, scale_each=True)`).
 public enum FilterScaling {
     /// Maps `values` linearly so their own min becomes 0 and max 255: `(w − lo) / max(hi − lo, 1e-5)`.
     public static func bytesScaledOnTheirOwn(_ values: [Float]) -> [UInt8] {

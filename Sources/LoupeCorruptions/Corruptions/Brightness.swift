@@ -1,6 +1,6 @@
 import LoupeTensor
 
-/// Brightness: V <- clip(V + c) in scikit-image HSV (spec §4.14).
+/// Brightness: V <- clip(V + c) in scikit-image HSV (docs/corruptions.md#brightness).
 public enum Brightness: Corruption {
     public static let name = "brightness"
     public static let isDeterministic = true

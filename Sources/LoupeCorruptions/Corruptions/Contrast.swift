@@ -1,6 +1,6 @@
 import LoupeTensor
 
-/// Contrast: (x - mean) c + mean with one mean per channel (spec §4.15).
+/// Contrast: (x - mean) c + mean with one mean per channel (docs/corruptions.md#contrast).
 public enum Contrast: Corruption {
     public static let name = "contrast"
     public static let isDeterministic = true

@@ -1,6 +1,6 @@
 import LoupeTensor
 
-/// Defocus: correlation with the smoothed disk D(r, s), reflect-101 border (spec §4.5).
+/// Defocus: correlation with the smoothed disk D(r, s), reflect-101 border (docs/corruptions.md#defocus_blur).
 public enum DefocusBlur: Corruption {
     public static let name = "defocus_blur"
     public static let isDeterministic = true

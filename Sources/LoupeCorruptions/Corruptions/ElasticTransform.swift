@@ -1,7 +1,7 @@
 import Foundation
 import LoupeTensor
 
-/// Elastic transform (spec §4.17): version A of `make_*_c.py` (random affine, then a smooth random displacement
+/// Elastic transform (docs/corruptions.md#elastic_transform): version A of `make_*_c.py` (random affine, then a smooth random displacement
 /// field) for CIFAR-10-C and for ImageNet-C at 224x224; version B of `imagecorruptions` 1.1.2 (displacement
 /// field only, scaled with the image) for the ImageNet profile at any other size.
 public enum ElasticTransform: Corruption {

@@ -1,6 +1,6 @@
 import LoupeTensor
 
-/// Fog: add a plasma fractal and renormalise by the image maximum (spec §4.12).
+/// Fog: add a plasma fractal and renormalise by the image maximum (docs/corruptions.md#fog).
 public enum Fog: Corruption {
     public static let name = "fog"
     public static let isDeterministic = false

@@ -1,6 +1,6 @@
 import LoupeTensor
 
-/// Frost: blend with a frost texture, clip(a u + f F) on 0...255 (spec §4.11), with the procedural texture of §5.2.
+/// Frost: blend with a frost texture, clip(a u + f F) on 0...255 (docs/corruptions.md#frost), with the procedural texture of docs/corruptions.md#frost-texture.
 public enum Frost: Corruption {
     public static let name = "frost"
     public static let isDeterministic = false

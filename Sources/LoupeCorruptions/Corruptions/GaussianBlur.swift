@@ -1,6 +1,6 @@
 import LoupeTensor
 
-/// Gaussian blur G(sigma), nearest border, truncate 4 (spec §4.9).
+/// Gaussian blur G(sigma), nearest border, truncate 4 (docs/corruptions.md#gaussian_blur).
 public enum GaussianBlur: Corruption {
     public static let name = "gaussian_blur"
     public static let isDeterministic = true

@@ -1,6 +1,6 @@
 import LoupeTensor
 
-/// Additive Gaussian noise: x + N(0, c^2) per element (spec §4.1).
+/// Additive Gaussian noise: x + N(0, c^2) per element (docs/corruptions.md#gaussian_noise).
 public enum GaussianNoise: Corruption {
     public static let name = "gaussian_noise"
     public static let isDeterministic = false

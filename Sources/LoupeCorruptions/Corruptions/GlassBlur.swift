@@ -1,6 +1,6 @@
 import LoupeTensor
 
-/// Glass blur: blur, in-place one-way pixel copies at local random offsets, blur again (spec §4.6).
+/// Glass blur: blur, in-place one-way pixel copies at local random offsets, blur again (docs/corruptions.md#glass_blur).
 public enum GlassBlur: Corruption {
     public static let name = "glass_blur"
     public static let isDeterministic = false

@@ -1,6 +1,6 @@
 import LoupeTensor
 
-/// Salt-and-pepper noise, independently per pixel and channel (spec §4.3).
+/// Salt-and-pepper noise, independently per pixel and channel (docs/corruptions.md#impulse_noise).
 public enum ImpulseNoise: Corruption {
     public static let name = "impulse_noise"
     public static let isDeterministic = false

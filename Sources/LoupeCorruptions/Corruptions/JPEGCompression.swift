@@ -1,6 +1,6 @@
 import LoupeTensor
 
-/// JPEG compression: encode at the severity's quality (4:2:0, accurate DCT) and decode (spec §4.19).
+/// JPEG compression: encode at the severity's quality (4:2:0, accurate DCT) and decode (docs/corruptions.md#jpeg_compression).
 public enum JPEGCompression: Corruption {
     public static let name = "jpeg_compression"
     public static let isDeterministic = true

@@ -1,6 +1,6 @@
 import LoupeTensor
 
-/// Motion blur: ImageMagick's one-sided line kernel at a random angle in [-45, 45) degrees (spec §4.7, §3.3).
+/// Motion blur: ImageMagick's one-sided line kernel at a random angle in [-45, 45) degrees (docs/corruptions.md#motion_blur, docs/corruptions.md#motion-kernel).
 public enum MotionBlur: Corruption {
     public static let name = "motion_blur"
     public static let isDeterministic = false
@@ -16,7 +16,7 @@ public enum MotionBlur: Corruption {
         return blur(image, severity: severity, profile: profile, angleDegrees: angle)
     }
 
-    /// The blur at a fixed angle (for pixel-wise tests, spec §7.1).
+    /// The blur at a fixed angle (for pixel-wise tests, docs/corruptions.md#deterministic-corruptions).
     public static func blur(_ image: RGBImage8, severity: Int, profile: CorruptionProfile, angleDegrees: Double) -> RGBImage8 {
         let (radius, sigma) = profile.pick(cifar, imagenet)[severity - 1]
         let plane = Plane(height: image.height, width: image.width, channels: 3, values: image.bytes.map { Double($0) })

@@ -1,6 +1,6 @@
 import LoupeTensor
 
-/// Pixelate: Pillow BOX down to floor(size c), BOX back up (spec §4.18).
+/// Pixelate: Pillow BOX down to floor(size c), BOX back up (docs/corruptions.md#pixelate).
 public enum Pixelate: Corruption {
     public static let name = "pixelate"
     public static let isDeterministic = true

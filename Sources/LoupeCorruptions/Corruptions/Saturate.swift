@@ -1,6 +1,6 @@
 import LoupeTensor
 
-/// Saturate: S <- clip(S a + b) in scikit-image HSV (spec §4.16).
+/// Saturate: S <- clip(S a + b) in scikit-image HSV (docs/corruptions.md#saturate).
 public enum Saturate: Corruption {
     public static let name = "saturate"
     public static let isDeterministic = true

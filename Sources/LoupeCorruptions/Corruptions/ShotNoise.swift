@@ -1,6 +1,6 @@
 import LoupeTensor
 
-/// Poisson (shot) noise: Poisson(x c) / c per element (spec §4.2).
+/// Poisson (shot) noise: Poisson(x c) / c per element (docs/corruptions.md#shot_noise).
 public enum ShotNoise: Corruption {
     public static let name = "shot_noise"
     public static let isDeterministic = false

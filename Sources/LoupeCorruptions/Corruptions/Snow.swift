@@ -1,6 +1,6 @@
 import LoupeTensor
 
-/// Snow: a zoomed, thresholded, motion-blurred flake layer added twice over a whitened scene (spec §4.10).
+/// Snow: a zoomed, thresholded, motion-blurred flake layer added twice over a whitened scene (docs/corruptions.md#snow).
 public enum Snow: Corruption {
     public static let name = "snow"
     public static let isDeterministic = false

@@ -1,6 +1,6 @@
 import LoupeTensor
 
-/// Spatter: water drops (edge-shaded liquid layer) or mud (opaque blobs) (spec §4.13).
+/// Spatter: water drops (edge-shaded liquid layer) or mud (opaque blobs) (docs/corruptions.md#spatter).
 public enum Spatter: Corruption {
     public static let name = "spatter"
     public static let isDeterministic = false

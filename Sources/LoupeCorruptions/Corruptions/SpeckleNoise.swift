@@ -1,6 +1,6 @@
 import LoupeTensor
 
-/// Multiplicative noise: x + x N(0, c^2) per element (spec §4.4).
+/// Multiplicative noise: x + x N(0, c^2) per element (docs/corruptions.md#speckle_noise).
 public enum SpeckleNoise: Corruption {
     public static let name = "speckle_noise"
     public static let isDeterministic = false

@@ -1,11 +1,11 @@
 import LoupeTensor
 
-/// Zoom blur: mean of the image and its central zooms by each factor of the list, in float32 (spec §4.8).
+/// Zoom blur: mean of the image and its central zooms by each factor of the list, in float32 (docs/corruptions.md#zoom_blur).
 public enum ZoomBlur: Corruption {
     public static let name = "zoom_blur"
     public static let isDeterministic = true
 
-    /// The reference's float `arange` lists as (count, step), end points included (spec §4.8).
+    /// The reference's float `arange` lists as (count, step), end points included (docs/corruptions.md#zoom_blur).
     ///
     /// NumPy fills `arange` as start + i * delta with delta = (start + step) - start, so 1.25 arrives as
     /// 1.2500000000000002; that changes the zoomed size at 32 px (round(26 z) = 33), so reproduce it.

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Central zoom Z(A, z) of spec §3.4: crop ceil(H/z), bilinear up-sample (SciPy `zoom`, order 1), centre trim.
+/// Central zoom Z(A, z) (docs/corruptions.md#central-zoom): crop ceil(H/z), bilinear up-sample (SciPy `zoom`, order 1), centre trim.
 enum ClippedZoom {
     /// Per output index along one axis: first input index and the weight of the next one.
     struct AxisTable {

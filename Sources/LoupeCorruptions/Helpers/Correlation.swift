@@ -1,7 +1,7 @@
 import Foundation
 import LoupeTensor
 
-/// Dense 2-D correlation and the motion (line) kernel of spec §3.3.
+/// Dense 2-D correlation and the motion (line) kernel (docs/corruptions.md#motion-kernel).
 enum Correlation {
     /// Correlates every channel with a centred (2L+1) x (2L+1) kernel (OpenCV `filter2D` semantics).
     static func apply(_ plane: Plane, kernel: [Double], size: Int, mode: BorderMode) -> Plane {
@@ -34,7 +34,7 @@ enum Correlation {
         return Plane(height: h, width: plane.width, channels: c, values: out)
     }
 
-    /// ImageMagick motion blur M(r, sigma, theta): one-sided half-Gaussian line, edge clamping (spec §3.3, §5.3).
+    /// ImageMagick motion blur M(r, sigma, theta): one-sided half-Gaussian line, edge clamping (docs/corruptions.md#motion-kernel).
     static func motionBlur(_ plane: Plane, radius: Int, sigma: Double, angleDegrees: Double) -> Plane {
         let n = 2 * radius + 1
         var w = (0..<n).map { i in exp(-Double(i * i) / (2 * sigma * sigma)) }

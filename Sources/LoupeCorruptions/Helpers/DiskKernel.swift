@@ -1,6 +1,6 @@
 import Foundation
 
-/// The defocus disk kernel D(r, s) (spec §3.2).
+/// The defocus disk kernel D(r, s) (docs/corruptions.md#defocus-disk-kernel).
 enum DiskKernel {
     /// The (2L+1)^2 kernel, row-major, and its side length.
     static func make(radius r: Double, smoothing s: Double) -> (kernel: [Double], size: Int) {

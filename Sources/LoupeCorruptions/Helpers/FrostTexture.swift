@@ -1,9 +1,9 @@
 import Foundation
 import LoupeTensor
 
-/// The procedural frost layer of spec §5.2: plasma background plus hexagonal ice needles, coloured per photo style.
+/// The procedural frost layer (docs/corruptions.md#frost-texture): plasma background plus hexagonal ice needles, coloured per photo style.
 enum FrostTexture {
-    /// Targets measured on the reference photographs (spec §5.2 table).
+    /// Targets measured on the reference photographs (docs/corruptions.md#frost-texture table).
     struct Style {
         var probability: Double
         var mean: (Double, Double, Double)

@@ -1,7 +1,7 @@
 import Foundation
 import LoupeTensor
 
-/// SciPy/scikit-image Gaussian filter G(sigma, t, border) (spec §3.1).
+/// SciPy/scikit-image Gaussian filter G(sigma, t, border) (docs/corruptions.md#gaussian-filter).
 enum GaussianFilter {
     /// Normalised 1-D weights exp(-k^2 / (2 sigma^2)) for |k| <= floor(t sigma + 0.5).
     static func weights(sigma: Double, truncate: Double) -> [Double] {

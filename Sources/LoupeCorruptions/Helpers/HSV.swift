@@ -1,6 +1,6 @@
 import Foundation
 
-/// scikit-image's RGB <-> HSV conversion, same formulas and tie order (spec §3.6).
+/// scikit-image's RGB <-> HSV conversion, same formulas and tie order (docs/corruptions.md#hsv).
 enum HSV {
     /// Converts one pixel in [0, 1] to (H, S, V).
     @inline(__always)

@@ -1,7 +1,7 @@
 import CJPEG
 import LoupeTensor
 
-/// JPEG encode + decode with TurboJPEG, accurate DCT and 4:2:0: byte-identical to Pillow (spec §4.19).
+/// JPEG encode + decode with TurboJPEG, accurate DCT and 4:2:0: byte-identical to Pillow (docs/corruptions.md#jpeg_compression).
 enum JPEGRoundTrip {
     /// Encodes RGB bytes at `quality` and decodes them again.
     static func apply(_ bytes: [UInt8], width: Int, height: Int, quality: Int) throws -> [UInt8] {

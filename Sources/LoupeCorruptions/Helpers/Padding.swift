@@ -1,6 +1,6 @@
 import LoupeTensor
 
-/// How a filter reads outside the image (spec §3).
+/// How a filter reads outside the image (docs/corruptions.md#helper-operations).
 enum BorderMode {
     /// Edge pixel repeated (SciPy "nearest", ImageMagick "edge").
     case nearest

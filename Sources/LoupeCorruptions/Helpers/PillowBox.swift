@@ -1,6 +1,6 @@
 import Foundation
 
-/// Pillow's BOX resampling, bit-exact: separable, horizontal pass first, 8-bit intermediate, 22-bit fixed point (spec §3.7).
+/// Pillow's BOX resampling, bit-exact: separable, horizontal pass first, 8-bit intermediate, 22-bit fixed point (docs/corruptions.md#pillow-box-resampling).
 enum PillowBox {
     /// Fixed-point coefficients for one axis: per output index the first input and integer weights.
     static func coefficients(input n: Int, output m: Int) -> [(start: Int, weights: [Int32])] {

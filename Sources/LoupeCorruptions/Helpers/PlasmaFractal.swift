@@ -1,6 +1,6 @@
 import LoupeTensor
 
-/// Diamond-square plasma fractal P(N, d) on a torus, rescaled to [0, 1] (spec §3.5).
+/// Diamond-square plasma fractal P(N, d) on a torus, rescaled to [0, 1] (docs/corruptions.md#plasma-fractal).
 enum PlasmaFractal {
     /// An N x N map (N a power of two), row-major.
     static func make(size n: Int, decay: Double, generator: inout SeededGenerator) -> [Double] {

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The water-drop shading of spatter (spec §4.13 mode 0): Canny edges, distance, equalise, emboss, box blurs.
+/// The water-drop shading of spatter (docs/corruptions.md#spatter, mode 0): Canny edges, distance, equalise, emboss, box blurs.
 enum WaterShading {
     /// The shading D (0...255 as Double) for an 8-bit liquid layer.
     static func make(_ l8: [UInt8], width w: Int, height h: Int) -> [Double] {

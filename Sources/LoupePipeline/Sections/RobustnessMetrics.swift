@@ -2,7 +2,7 @@ import Foundation
 
 /// Corruption error metrics of Hendrycks & Dietterich (2019): CE, mCE, relative mCE, and their normalisers.
 public enum RobustnessMetrics {
-    /// Top-1 error of torchvision's AlexNet on ImageNet-C per severity 1...5 (spec §6.2, fractions).
+    /// Top-1 error of torchvision's AlexNet on ImageNet-C per severity 1...5 (docs/corruptions.md#alexnet-baseline, fractions).
     public static let alexNetErrors: [String: [Double]] = [
         "gaussian_noise": [0.69528, 0.82542, 0.93554, 0.98138, 0.99452],
         "shot_noise": [0.71224, 0.85108, 0.93574, 0.98182, 0.99146],
@@ -24,7 +24,7 @@ public enum RobustnessMetrics {
         "spatter": [0.47196, 0.62194, 0.75052, 0.84132, 0.90182],
         "saturate": [0.59342, 0.65514, 0.51174, 0.70834, 0.82260],
     ]
-    /// AlexNet's clean top-1 error on ImageNet validation (torchvision weights, spec §6.2).
+    /// AlexNet's clean top-1 error on ImageNet validation (torchvision weights, docs/corruptions.md#alexnet-baseline).
     public static let alexNetCleanError = 0.43478
 
     /// The per-severity errors and clean error a model's errors are divided by.
@@ -39,7 +39,7 @@ public enum RobustnessMetrics {
             self.name = name; self.errors = errors; self.cleanError = cleanError
         }
 
-        /// The AlexNet table of spec §6.2.
+        /// The AlexNet table (docs/corruptions.md#alexnet-baseline).
         public static let alexNet = Normaliser(
             name: "AlexNet (ImageNet-C)",
             errors: alexNetErrors.mapValues { row in Dictionary(uniqueKeysWithValues: row.enumerated().map { ($0.offset + 1, $0.element) }) },
@@ -75,7 +75,7 @@ public enum RobustnessMetrics {
         return defined.isEmpty ? nil : defined.reduce(0, +) / Double(defined.count)
     }
 
-    /// Whether the AlexNet table applies: ImageNet-C profile on 224x224 inputs of a 1000-class model (spec §6.4).
+    /// Whether the AlexNet table applies: ImageNet-C profile on 224x224 inputs of a 1000-class model (docs/corruptions.md#report-rules).
     public static func alexNetApplies(profileIsImageNet: Bool, height: Int, width: Int, classes: Int) -> Bool {
         profileIsImageNet && height == 224 && width == 224 && classes == 1000
     }

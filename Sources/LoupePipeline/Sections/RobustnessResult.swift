@@ -71,13 +71,13 @@ struct RobustnessResult {
     var meanCorruptionError: Double? { RobustnessMetrics.mean(corruptionErrors) }
     var relativeMeanCorruptionError: Double? { RobustnessMetrics.mean(relativeCorruptionErrors) }
 
-    /// mCE without frost (printed next to an mCE that contains the procedural frost, spec §5.2).
+    /// mCE without frost (printed next to an mCE that contains the procedural frost, docs/corruptions.md#frost-texture).
     var meanCorruptionErrorWithoutFrost: Double? {
         guard corruptions.contains(Frost.name) else { return nil }
         return RobustnessMetrics.mean(corruptions.indices.filter { corruptions[$0] != Frost.name }.map { corruptionErrors[$0] })
     }
 
-    /// Unnormalised mean error over the benchmark corruptions' cells (the CIFAR-10-C "mean corruption error", spec §6.3).
+    /// Unnormalised mean error over the benchmark corruptions' cells (the CIFAR-10-C "mean corruption error", docs/corruptions.md#cifar-10-c-convention).
     var unnormalisedMeanError: Double? {
         let benchmark = corruptions.indices.filter { c in Corruptions.benchmark.contains { $0.name == corruptions[c] } }
         let values = benchmark.flatMap { c in cells[c].map { 1 - $0.accuracy } }
