@@ -25,22 +25,17 @@ public struct RGBImage8: Sendable, Equatable {
     }
 
     /// The pixels divided by 255 (the references' `x = u / 255`), as Double.
-    var unitValues: [Double] {
-        var out = [Double](repeating: 0, count: bytes.count)
-        bytes.withUnsafeBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { dst in
-                for i in 0..<src.count { dst[i] = Double(src[i]) / 255 }
-            }
-        }
-        return out
-    }
+    var unitValues: [Double] { dividedBy255() }
 
     /// The pixels divided by 255 in Float (the references that work in float32).
-    var unitFloats: [Float] {
-        var out = [Float](repeating: 0, count: bytes.count)
+    var unitFloats: [Float] { dividedBy255() }
+
+    /// Every byte divided by 255 in the floating-point type `T`.
+    private func dividedBy255<T: BinaryFloatingPoint>() -> [T] {
+        var out = [T](repeating: 0, count: bytes.count)
         bytes.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
-                for i in 0..<src.count { dst[i] = Float(src[i]) / 255 }
+                for i in 0..<src.count { dst[i] = T(src[i]) / 255 }
             }
         }
         return out
@@ -106,4 +101,49 @@ public protocol Corruption {
 
 extension Corruption {
     public static var deviations: [String] { [] }
+}
+
+/// The constants of one corruption: one row per severity 1...5, for each profile.
+public struct SeverityTable<Row> {
+    public let cifar: [Row]
+    public let imagenet: [Row]
+
+    public init(cifar: [Row], imagenet: [Row]) {
+        self.cifar = cifar
+        self.imagenet = imagenet
+    }
+
+    /// The row of `severity` (1...5, already validated) for `profile`.
+    public func row(_ severity: Int, _ profile: CorruptionProfile) -> Row { profile.pick(cifar, imagenet)[severity - 1] }
+}
+
+/// A corruption whose algorithm takes one row of a severity table: the table lookup is done once, here.
+public protocol TabulatedCorruption: Corruption {
+    associatedtype Row
+    /// The reference constants per severity and profile.
+    static var severities: SeverityTable<Row> { get }
+    /// Applies the corruption with one row of `severities`.
+    static func apply(_ image: RGBImage8, row: Row, profile: CorruptionProfile, generator: inout SeededGenerator) throws -> RGBImage8
+}
+
+extension TabulatedCorruption {
+    public static func apply(_ image: RGBImage8, severity: Int, profile: CorruptionProfile,
+                             generator: inout SeededGenerator) throws -> RGBImage8 {
+        try apply(image, row: severities.row(severity, profile), profile: profile, generator: &generator)
+    }
+}
+
+/// A corruption that changes each value in [0, 1] in place (noise, contrast); the result is rounded back to bytes.
+public protocol UnitValueCorruption: TabulatedCorruption where Row == Double {
+    /// Changes the image's values in [0, 1], in RGB-interleaved order.
+    static func transform(_ values: inout [Double], row: Double, generator: inout SeededGenerator)
+}
+
+extension UnitValueCorruption {
+    public static func apply(_ image: RGBImage8, row: Double, profile: CorruptionProfile,
+                             generator: inout SeededGenerator) throws -> RGBImage8 {
+        var values = image.unitValues
+        transform(&values, row: row, generator: &generator)
+        return .fromUnit(values, width: image.width, height: image.height)
+    }
 }

@@ -106,13 +106,10 @@ public struct ArrayDataset: Dataset {
         scale = isFloat && floatRange == .unit ? 1 : 1 / 255
         let size = preprocessing.outputSize(height: imageHeight, width: imageWidth)
         sampleShape = [preprocessing.channels, size.height, size.width]
-        var hasher = FingerprintHasher()
-        hasher.combine("arrays:\(self.layout.rawValue):\(floatRange.rawValue)")
-        hasher.combine(String(describing: preprocessing))
-        hasher.combine(names.joined(separator: "\n"))
-        hasher.combine(fileAt: imagesFile, name: name)
-        if labelsFile != imagesFile { hasher.combine(fileAt: labelsFile, name: URL(fileURLWithPath: labelsFile).lastPathComponent) }
-        fingerprint = hasher.hexDigest
+        var files = [(path: imagesFile, name: name)]
+        if labelsFile != imagesFile { files.append((labelsFile, URL(fileURLWithPath: labelsFile).lastPathComponent)) }
+        fingerprint = FingerprintHasher.dataset(kind: "arrays:\(self.layout.rawValue):\(floatRange.rawValue)",
+                                                preprocessing: preprocessing, classNames: names, files: files)
     }
 
     /// Layout, channels, height and width of an image array's shape.

@@ -90,12 +90,9 @@ public struct CIFARDataset: Dataset {
         self.labels = labels
         let size = preprocessing.outputSize(height: 32, width: 32)
         sampleShape = [preprocessing.channels, size.height, size.width]
-        var hasher = FingerprintHasher()
-        hasher.combine("cifar:\(variant.rawValue)")
-        hasher.combine(String(describing: preprocessing))
-        hasher.combine(self.classNames.joined(separator: "\n"))
-        for path in paths { hasher.combine(fileAt: path, name: URL(fileURLWithPath: path).lastPathComponent) }
-        fingerprint = hasher.hexDigest
+        fingerprint = FingerprintHasher.dataset(kind: "cifar:\(variant.rawValue)", preprocessing: preprocessing,
+                                                classNames: self.classNames,
+                                                files: paths.map { ($0, URL(fileURLWithPath: $0).lastPathComponent) })
     }
 
     public var count: Int { labels.count }

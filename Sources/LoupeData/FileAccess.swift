@@ -9,10 +9,7 @@ import Darwin
 
 /// Reads a whole file into memory, throwing a one-line `.io` error naming it.
 func readFileBytes(_ path: String) throws -> [UInt8] {
-    guard let data = FileManager.default.contents(atPath: path) else {
-        throw LoupeError(.io, file: path, "cannot read file")
-    }
-    return [UInt8](data)
+    [UInt8](try RegularFile.contents(path))
 }
 
 /// A read-only file read at offsets (`pread`), safe to share between threads.
@@ -24,13 +21,8 @@ final class RandomAccessFile: @unchecked Sendable {
     /// Opens the file for reading.
     init(path: String) throws {
         self.path = path
-        descriptor = open(path, O_RDONLY)
-        guard descriptor >= 0 else { throw LoupeError(.io, file: path, "cannot open file") }
-        var info = stat()
-        guard fstat(descriptor, &info) == 0 else {
-            close(descriptor)
-            throw LoupeError(.io, file: path, "cannot stat file")
-        }
+        let (descriptor, info) = try RegularFile.open(path)
+        self.descriptor = descriptor
         size = Int(info.st_size)
     }
 
@@ -91,6 +83,18 @@ public struct FingerprintHasher: Sendable {
         let attributes = try? FileManager.default.attributesOfItem(atPath: path)
         combine((attributes?[.size] as? NSNumber)?.intValue ?? -1)
         combine(Int((attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? -1))
+    }
+
+    /// The fingerprint of a dataset read from files: its kind, preprocessing, class names (when they
+    /// belong to the fingerprint) and each file's name, size and modification time, in order.
+    static func dataset(kind: String, preprocessing: Preprocessing, classNames: [String]?,
+                        files: [(path: String, name: String)]) -> String {
+        var hasher = FingerprintHasher()
+        hasher.combine(kind)
+        hasher.combine(String(describing: preprocessing))
+        if let classNames { hasher.combine(classNames.joined(separator: "\n")) }
+        for file in files { hasher.combine(fileAt: file.path, name: file.name) }
+        return hasher.hexDigest
     }
 
     /// The hash as `fnv1a64:` and 16 hexadecimal digits.

@@ -50,13 +50,8 @@ public struct IDXDataset: Dataset {
         dataOffset = 16
         let size = preprocessing.outputSize(height: imageHeight, width: imageWidth)
         sampleShape = [preprocessing.channels, size.height, size.width]
-        var hasher = FingerprintHasher()
-        hasher.combine("idx")
-        hasher.combine(String(describing: preprocessing))
-        hasher.combine(classNames.joined(separator: "\n"))
-        hasher.combine(fileAt: imagesPath, name: name)
-        hasher.combine(fileAt: labelsPath, name: URL(fileURLWithPath: labelsPath).lastPathComponent)
-        fingerprint = hasher.hexDigest
+        fingerprint = FingerprintHasher.dataset(kind: "idx", preprocessing: preprocessing, classNames: classNames,
+                                                files: [(imagesPath, name), (labelsPath, URL(fileURLWithPath: labelsPath).lastPathComponent)])
     }
 
     /// Parses an IDX header of unsigned bytes and checks the magic and the exact data size; returns the dimensions.

@@ -67,11 +67,8 @@ public struct ImageFolderDataset: Dataset {
             let size = preprocessing.outputSize(height: image.height, width: image.width)
             sampleShape = [preprocessing.channels, size.height, size.width]
         }
-        var hasher = FingerprintHasher()
-        hasher.combine("image-folder")
-        hasher.combine(String(describing: preprocessing))
-        for file in files { hasher.combine(fileAt: root + "/" + file, name: file) }
-        fingerprint = hasher.hexDigest
+        fingerprint = FingerprintHasher.dataset(kind: "image-folder", preprocessing: preprocessing, classNames: nil,
+                                                files: files.map { (root + "/" + $0, $0) })
     }
 
     /// Image files under `root/relative` (recursive, sorted) and the count of other files.

@@ -40,12 +40,11 @@ struct ExternalDataReader {
         let prefix = realFolder.hasSuffix("/") ? realFolder : realFolder + "/"
         guard realFile.hasPrefix(prefix) else { throw refuse("'\(relative)' resolves outside the model folder") }
 
-        let descriptor = open(realFile, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
-        guard descriptor >= 0 else { throw refuse("cannot open '\(relative)'") }
+        // Non-blocking open: a FIFO planted as external data must be refused, not waited on.
+        guard let (descriptor, info) = try? RegularFile.open(realFile, noFollow: true) else {
+            throw refuse("'\(relative)' cannot be opened or is not a regular file")
+        }
         let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
-        var info = stat()
-        guard fstat(descriptor, &info) == 0 else { throw refuse("cannot inspect '\(relative)'") }
-        guard (info.st_mode & S_IFMT) == S_IFREG else { throw refuse("'\(relative)' is not a regular file") }
         guard info.st_nlink <= 1 else {
             throw refuse("'\(relative)' has \(info.st_nlink) hard links (refused: a hard link may lead outside the model folder)")
         }

@@ -11,13 +11,7 @@ import SwiftProtobuf
 public enum ModelLoader {
     /// Reads and validates the model at `path`.
     public static func load(path: String) throws -> Graph {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
-        } catch {
-            throw LoupeError(.io, file: path, "cannot read model file")
-        }
-        return try load(data: data, path: path)
+        try load(data: RegularFile.contents(path, failure: "cannot read model file"), path: path)
     }
 
     /// Decodes and validates a model held in memory; `path` labels errors and locates external data.

@@ -8,13 +8,7 @@ import Foundation
 public enum NPY {
     /// Reads the array stored in the file at `path`.
     public static func read(path: String) throws -> TensorValue {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
-        } catch {
-            throw LoupeError(.io, file: path, "cannot read file")
-        }
-        return try read(data: data, name: path)
+        try read(data: RegularFile.contents(path), name: path)
     }
 
     /// Decodes a `.npy` image held in memory; `name` labels errors.

@@ -7,13 +7,7 @@ import Foundation
 public enum NPZ {
     /// Reads every array of the archive at `path`, keyed by name without the `.npy` suffix.
     public static func read(path: String) throws -> [String: TensorValue] {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
-        } catch {
-            throw LoupeError(.io, file: path, "cannot read file")
-        }
-        return try read(data: data, name: path)
+        try read(data: RegularFile.contents(path), name: path)
     }
 
     /// Reads every array of an archive held in memory; `name` labels errors.

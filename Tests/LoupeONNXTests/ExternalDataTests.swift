@@ -101,6 +101,13 @@ final class ExternalDataTests: XCTestCase {
         assertModelError(try load(externalTensor("w", count: 1, [("location", "sub")])), contains: ["initializer 'w'", "not a regular file"])
     }
 
+    /// A named pipe as external data is refused at once: opening it for reading must not wait for a writer.
+    func testNamedPipeIsRefusedWithoutBlocking() throws {
+        let pipe = folder.appendingPathComponent("pipe.bin")
+        guard mkfifo(pipe.path, 0o600) == 0 else { throw XCTSkip("cannot create a FIFO here (errno \(errno))") }
+        assertModelError(try load(externalTensor("w", count: 1, [("location", "pipe.bin")])), contains: ["initializer 'w'", "not a regular file"])
+    }
+
     func testOffsetAndLengthPastTheEndAreRefused() throws {
         try writeWeights([1, 2], to: "w.bin")
         assertModelError(try load(externalTensor("w", count: 1, [("location", "w.bin"), ("offset", "9")])),

@@ -1,19 +1,18 @@
 import LoupeTensor
 
 /// Frost: blend with a frost texture, clip(a u + f F) on 0...255 (docs/corruptions.md#frost), with the procedural texture of docs/corruptions.md#frost-texture.
-public enum Frost: Corruption {
+public enum Frost: TabulatedCorruption {
     public static let name = "frost"
     public static let isDeterministic = false
     public static let deviations = [
         "frost (procedural substitute — not comparable to ImageNet-C/CIFAR-10-C frost): the reference frost photographs are not shipped; "
             + "a synthetic ice texture with the photographs' colour, contrast and style probabilities replaces them (spec §5.2)",
     ]
-    static let cifar: [(Double, Double)] = [(1, 0.2), (1, 0.3), (0.9, 0.4), (0.85, 0.4), (0.75, 0.45)]
-    static let imagenet: [(Double, Double)] = [(1, 0.4), (0.8, 0.6), (0.7, 0.7), (0.65, 0.7), (0.6, 0.75)]
+    public static let severities = SeverityTable<(Double, Double)>(cifar: [(1, 0.2), (1, 0.3), (0.9, 0.4), (0.85, 0.4), (0.75, 0.45)],
+                                                            imagenet: [(1, 0.4), (0.8, 0.6), (0.7, 0.7), (0.65, 0.7), (0.6, 0.75)])
 
-    public static func apply(_ image: RGBImage8, severity: Int, profile: CorruptionProfile,
-                             generator: inout SeededGenerator) throws -> RGBImage8 {
-        let (a, f) = profile.pick(cifar, imagenet)[severity - 1]
+    public static func apply(_ image: RGBImage8, row: (Double, Double), profile: CorruptionProfile, generator: inout SeededGenerator) throws -> RGBImage8 {
+        let (a, f) = row
         let w = image.width, h = image.height
         let style = FrostTexture.pickStyle(&generator)
         let texture = FrostTexture.make(style: style, width: w, height: h, small: profile == .cifar, generator: &generator)

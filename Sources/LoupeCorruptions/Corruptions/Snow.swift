@@ -1,22 +1,21 @@
 import LoupeTensor
 
 /// Snow: a zoomed, thresholded, motion-blurred flake layer added twice over a whitened scene (docs/corruptions.md#snow).
-public enum Snow: Corruption {
+public enum Snow: TabulatedCorruption {
     public static let name = "snow"
     public static let isDeterministic = false
     public static let deviations = [
         "snow: the flake layer is blurred with the ImageMagick kernel of spec §3.3 instead of ImageMagick itself (≤ 2 grey levels, §5.3)",
         "snow: away from 224x224 the ImageNet profile follows imagecorruptions 1.1.2 (whole zoomed layer blurred in float, cropped from the top-left)",
     ]
-    typealias Row = (mean: Double, sd: Double, zoom: Double, threshold: Double, radius: Int, sigma: Double, blend: Double)
-    static let cifar: [Row] = [(0.1, 0.2, 1, 0.6, 8, 3, 0.95), (0.1, 0.2, 1, 0.5, 10, 4, 0.9), (0.15, 0.3, 1.75, 0.55, 10, 4, 0.9),
-                               (0.25, 0.3, 2.25, 0.6, 12, 6, 0.85), (0.3, 0.3, 1.25, 0.65, 14, 12, 0.8)]
-    static let imagenet: [Row] = [(0.1, 0.3, 3, 0.5, 10, 4, 0.8), (0.2, 0.3, 2, 0.5, 12, 4, 0.7), (0.55, 0.3, 4, 0.9, 12, 8, 0.7),
-                                  (0.55, 0.3, 4.5, 0.85, 12, 8, 0.65), (0.55, 0.3, 2.5, 0.85, 12, 12, 0.55)]
+    public typealias Row = (mean: Double, sd: Double, zoom: Double, threshold: Double, radius: Int, sigma: Double, blend: Double)
+    public static let severities = SeverityTable<Row>(
+        cifar: [(0.1, 0.2, 1, 0.6, 8, 3, 0.95), (0.1, 0.2, 1, 0.5, 10, 4, 0.9), (0.15, 0.3, 1.75, 0.55, 10, 4, 0.9),
+               (0.25, 0.3, 2.25, 0.6, 12, 6, 0.85), (0.3, 0.3, 1.25, 0.65, 14, 12, 0.8)],
+        imagenet: [(0.1, 0.3, 3, 0.5, 10, 4, 0.8), (0.2, 0.3, 2, 0.5, 12, 4, 0.7), (0.55, 0.3, 4, 0.9, 12, 8, 0.7),
+                  (0.55, 0.3, 4.5, 0.85, 12, 8, 0.65), (0.55, 0.3, 2.5, 0.85, 12, 12, 0.55)])
 
-    public static func apply(_ image: RGBImage8, severity: Int, profile: CorruptionProfile,
-                             generator: inout SeededGenerator) throws -> RGBImage8 {
-        let c = profile.pick(cifar, imagenet)[severity - 1]
+    public static func apply(_ image: RGBImage8, row c: Row, profile: CorruptionProfile, generator: inout SeededGenerator) throws -> RGBImage8 {
         let w = image.width, h = image.height, count = w * h
         var field = [Float](repeating: 0, count: count)
         for i in 0..<count { field[i] = Float(generator.normal(mean: c.mean, sd: c.sd)) }

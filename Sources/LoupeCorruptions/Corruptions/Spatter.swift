@@ -1,21 +1,20 @@
 import LoupeTensor
 
 /// Spatter: water drops (edge-shaded liquid layer) or mud (opaque blobs) (docs/corruptions.md#spatter).
-public enum Spatter: Corruption {
+public enum Spatter: TabulatedCorruption {
     public static let name = "spatter"
     public static let isDeterministic = false
     public static let deviations = [
         "spatter: OpenCV's Canny, distanceTransform and equalizeHist are re-implemented (water mode); checked by statistics only",
     ]
-    typealias Row = (mean: Double, sd: Double, sigma: Double, threshold: Double, c4: Double, mud: Bool)
-    static let cifar: [Row] = [(0.62, 0.1, 0.7, 0.7, 0.5, false), (0.65, 0.1, 0.8, 0.7, 0.5, false), (0.65, 0.3, 1, 0.69, 0.5, false),
-                               (0.65, 0.1, 0.7, 0.69, 0.6, true), (0.65, 0.1, 0.5, 0.68, 0.6, true)]
-    static let imagenet: [Row] = [(0.65, 0.3, 4, 0.69, 0.6, false), (0.65, 0.3, 3, 0.68, 0.6, false), (0.65, 0.3, 2, 0.68, 0.5, false),
-                                  (0.65, 0.3, 1, 0.65, 1.5, true), (0.67, 0.4, 1, 0.65, 1.5, true)]
+    public typealias Row = (mean: Double, sd: Double, sigma: Double, threshold: Double, c4: Double, mud: Bool)
+    public static let severities = SeverityTable<Row>(
+        cifar: [(0.62, 0.1, 0.7, 0.7, 0.5, false), (0.65, 0.1, 0.8, 0.7, 0.5, false), (0.65, 0.3, 1, 0.69, 0.5, false),
+               (0.65, 0.1, 0.7, 0.69, 0.6, true), (0.65, 0.1, 0.5, 0.68, 0.6, true)],
+        imagenet: [(0.65, 0.3, 4, 0.69, 0.6, false), (0.65, 0.3, 3, 0.68, 0.6, false), (0.65, 0.3, 2, 0.68, 0.5, false),
+                  (0.65, 0.3, 1, 0.65, 1.5, true), (0.67, 0.4, 1, 0.65, 1.5, true)])
 
-    public static func apply(_ image: RGBImage8, severity: Int, profile: CorruptionProfile,
-                             generator: inout SeededGenerator) throws -> RGBImage8 {
-        let c = profile.pick(cifar, imagenet)[severity - 1]
+    public static func apply(_ image: RGBImage8, row c: Row, profile: CorruptionProfile, generator: inout SeededGenerator) throws -> RGBImage8 {
         let w = image.width, h = image.height, count = w * h
         let noise = (0..<count).map { _ in generator.normal(mean: c.mean, sd: c.sd) }
         var liquid = GaussianFilter.apply(Plane(height: h, width: w, channels: 1, values: noise), sigma: c.sigma).values

@@ -1,7 +1,7 @@
 import LoupeTensor
 
 /// Zoom blur: mean of the image and its central zooms by each factor of the list, in float32 (docs/corruptions.md#zoom_blur).
-public enum ZoomBlur: Corruption {
+public enum ZoomBlur: TabulatedCorruption {
     public static let name = "zoom_blur"
     public static let isDeterministic = true
 
@@ -14,12 +14,11 @@ public enum ZoomBlur: Corruption {
         return (0..<count).map { 1 + Double($0) * delta }
     }
 
-    static let cifar: [(Int, Double)] = [(7, 0.01), (12, 0.01), (16, 0.01), (21, 0.01), (26, 0.01)]
-    static let imagenet: [(Int, Double)] = [(12, 0.01), (16, 0.01), (11, 0.02), (13, 0.02), (11, 0.03)]
+    public static let severities = SeverityTable<(Int, Double)>(cifar: [(7, 0.01), (12, 0.01), (16, 0.01), (21, 0.01), (26, 0.01)],
+                                                         imagenet: [(12, 0.01), (16, 0.01), (11, 0.02), (13, 0.02), (11, 0.03)])
 
-    public static func apply(_ image: RGBImage8, severity: Int, profile: CorruptionProfile,
-                             generator: inout SeededGenerator) throws -> RGBImage8 {
-        let (count, step) = profile.pick(cifar, imagenet)[severity - 1]
+    public static func apply(_ image: RGBImage8, row: (Int, Double), profile: CorruptionProfile, generator: inout SeededGenerator) throws -> RGBImage8 {
+        let (count, step) = row
         let list = factors(count: count, step: step)
         let x = image.unitFloats
         var sum = [Float](repeating: 0, count: x.count)

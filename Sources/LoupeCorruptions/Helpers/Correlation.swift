@@ -17,20 +17,8 @@ enum Correlation {
         let h = plane.height, c = plane.channels, rowLength = plane.width * c
         let padded = plane.padded(rows: pad, columns: pad, mode: mode)
         let pw = padded.width * c
-        var out = [Double](repeating: 0, count: h * rowLength)
-        padded.values.withUnsafeBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { dst in
-                guard let s = src.baseAddress, let d = dst.baseAddress else { return }
-                let sp = UncheckedBox(s), dp = SendablePointer(d)
-                forEachRowChunk(h, work: h * rowLength * taps.count) { rows in
-                    for y in rows {
-                        for (ky, kx, weight) in taps {
-                            accumulate(dp.base + y * rowLength, sp.value + (y + ky) * pw + kx * c, weight, rowLength)
-                        }
-                    }
-                }
-            }
-        }
+        let out = shiftedRowSums(padded.values, sourceRowStride: pw, rows: h, rowLength: rowLength,
+                                 taps: taps.map { (offset: $0.0 * pw + $0.1 * c, weight: $0.2) })
         return Plane(height: h, width: plane.width, channels: c, values: out)
     }
 

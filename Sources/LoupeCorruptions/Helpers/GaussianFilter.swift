@@ -24,33 +24,11 @@ enum GaussianFilter {
         let h = plane.height, width = plane.width, c = plane.channels
         let padded = plane.padded(rows: radius, columns: radius, mode: mode)
         let pw = padded.width * c
-        // Vertical pass over the padded width.
-        var tmp = [Double](repeating: 0, count: h * pw)
-        padded.values.withUnsafeBufferPointer { src in
-            tmp.withUnsafeMutableBufferPointer { dst in
-                guard let s = src.baseAddress, let d = dst.baseAddress else { return }
-                let sp = UncheckedBox(s), dp = SendablePointer(d)
-                forEachRowChunk(h, work: h * pw * w.count) { rows in
-                    for y in rows {
-                        for k in 0..<w.count { accumulate(dp.base + y * pw, sp.value + (y + k) * pw, w[k], pw) }
-                    }
-                }
-            }
-        }
-        // Horizontal pass.
-        let rowLength = width * c
-        var out = [Double](repeating: 0, count: h * rowLength)
-        tmp.withUnsafeBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { dst in
-                guard let s = src.baseAddress, let d = dst.baseAddress else { return }
-                let sp = UncheckedBox(s), dp = SendablePointer(d)
-                forEachRowChunk(h, work: h * rowLength * w.count) { rows in
-                    for y in rows {
-                        for k in 0..<w.count { accumulate(dp.base + y * rowLength, sp.value + y * pw + k * c, w[k], rowLength) }
-                    }
-                }
-            }
-        }
+        // Vertical pass over the padded width, then the horizontal pass.
+        let tmp = shiftedRowSums(padded.values, sourceRowStride: pw, rows: h, rowLength: pw,
+                                 taps: w.indices.map { (offset: $0 * pw, weight: w[$0]) })
+        let out = shiftedRowSums(tmp, sourceRowStride: pw, rows: h, rowLength: width * c,
+                                 taps: w.indices.map { (offset: $0 * c, weight: w[$0]) })
         return Plane(height: h, width: width, channels: c, values: out)
     }
 

@@ -74,3 +74,24 @@ func forEachRowChunk(_ rows: Int, work: Int, _ body: (Range<Int>) -> Void) {
         Parallel.forEachChunk(rows, grain: 8, body)
     }
 }
+
+/// Weighted sums of shifted source runs: row y of the result is the sum over `taps` of
+/// weight * source[y * sourceRowStride + offset ..< + rowLength], accumulated in tap order; rows run in parallel.
+func shiftedRowSums(_ source: [Double], sourceRowStride: Int, rows: Int, rowLength: Int,
+                    taps: [(offset: Int, weight: Double)]) -> [Double] {
+    var out = [Double](repeating: 0, count: rows * rowLength)
+    source.withUnsafeBufferPointer { src in
+        out.withUnsafeMutableBufferPointer { dst in
+            guard let s = src.baseAddress, let d = dst.baseAddress else { return }
+            let sp = UncheckedBox(s), dp = SendablePointer(d)
+            forEachRowChunk(rows, work: rows * rowLength * taps.count) { range in
+                for y in range {
+                    for (offset, weight) in taps {
+                        accumulate(dp.base + y * rowLength, sp.value + y * sourceRowStride + offset, weight, rowLength)
+                    }
+                }
+            }
+        }
+    }
+    return out
+}
