@@ -9,7 +9,14 @@ public enum Gzip {
     }
 
     /// Inflates gzip data (all concatenated members), refusing output over `maxBytes`.
-    public static func decompress(_ data: [UInt8], name: String, maxBytes: Int = 1 << 32) throws -> [UInt8] {
+    ///
+    /// `declaredSize` reads the total size a format's header declares from the output so far (nil
+    /// while too little is inflated to tell); inflation then stops as soon as the output passes it,
+    /// so a small bomb is refused after at most one chunk beyond the declared size.
+    public static func decompress(_ data: [UInt8], name: String, maxBytes: Int = 1 << 32,
+                                  declaredSize: (([UInt8]) -> Int?)? = nil) throws -> [UInt8] {
+        var limit = maxBytes
+        var declared: Int?
         var stream = z_stream()
         // 15 window bits + 32: detect gzip or zlib headers automatically.
         guard inflateInit2_(&stream, 15 + 32, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
@@ -32,8 +39,16 @@ public enum Gzip {
                 }
                 let produced = chunk.count - Int(stream.avail_out)
                 output.append(contentsOf: chunk[0..<produced])
-                guard output.count <= maxBytes else {
-                    throw LoupeError(.invalidInput, file: name, "decompresses to more than \(maxBytes) bytes; refused")
+                if declared == nil, let size = declaredSize?(output) {
+                    declared = size
+                    guard size <= maxBytes else {
+                        throw LoupeError(.invalidInput, file: name, "its header declares \(size) bytes, more than the limit of \(maxBytes)")
+                    }
+                    limit = size
+                }
+                guard output.count <= limit else {
+                    let what = declared == nil ? "\(limit) bytes" : "the \(limit) bytes its header declares"
+                    throw LoupeError(.invalidInput, file: name, "decompresses to more than \(what); refused")
                 }
                 if status == Z_STREAM_END {
                     // Another gzip member may follow (concatenated .gz files are valid gzip).
@@ -53,9 +68,9 @@ public enum Gzip {
         return output
     }
 
-    /// Reads a file, inflating it when it starts with the gzip magic.
-    public static func readMaybeCompressed(path: String) throws -> [UInt8] {
+    /// Reads a file, inflating it when it starts with the gzip magic (see `decompress` for `declaredSize`).
+    public static func readMaybeCompressed(path: String, declaredSize: (([UInt8]) -> Int?)? = nil) throws -> [UInt8] {
         let raw = try readFileBytes(path)
-        return isGzip(raw) ? try decompress(raw, name: path) : raw
+        return isGzip(raw) ? try decompress(raw, name: path, declaredSize: declaredSize) : raw
     }
 }

@@ -19,6 +19,26 @@ public struct IDXDataset: Dataset {
     private let pixels: [UInt8]
     private let dataOffset: Int
 
+    /// The file size an IDX header declares (header plus one byte per element), once the header is
+    /// inflated; a declaration that overflows counts as `Int.max`, which the inflater refuses.
+    public static func declaredFileSize(_ prefix: [UInt8]) -> Int? {
+        guard prefix.count >= 4 else { return nil }
+        let dimensions = Int(prefix[3]), headerLength = 4 + 4 * dimensions
+        guard prefix.count >= headerLength else { return nil }
+        var total = headerLength
+        var elements = 1
+        for d in 0..<dimensions {
+            let at = 4 + 4 * d
+            let size = Int(prefix[at]) << 24 | Int(prefix[at + 1]) << 16 | Int(prefix[at + 2]) << 8 | Int(prefix[at + 3])
+            let (product, overflow) = elements.multipliedReportingOverflow(by: size)
+            guard !overflow else { return Int.max }
+            elements = product
+        }
+        let (sum, overflow) = total.addingReportingOverflow(elements)
+        total = overflow ? Int.max : sum
+        return total
+    }
+
     /// MNIST's class names, the digits "0" to "9".
     public static let digitNames = (0..<10).map(String.init)
 
@@ -31,9 +51,9 @@ public struct IDXDataset: Dataset {
         self.classNames = classNames
         self.preprocessing = preprocessing
         name = URL(fileURLWithPath: imagesPath).lastPathComponent
-        let images = try Gzip.readMaybeCompressed(path: imagesPath)
+        let images = try Gzip.readMaybeCompressed(path: imagesPath, declaredSize: Self.declaredFileSize)
         let imageDims = try Self.header(images, magic: 2051, path: imagesPath)
-        let labelBytes = try Gzip.readMaybeCompressed(path: labelsPath)
+        let labelBytes = try Gzip.readMaybeCompressed(path: labelsPath, declaredSize: Self.declaredFileSize)
         let labelDims = try Self.header(labelBytes, magic: 2049, path: labelsPath)
         let n = imageDims[0]
         imageHeight = imageDims[1]

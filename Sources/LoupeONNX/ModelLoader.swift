@@ -9,6 +9,10 @@ import SwiftProtobuf
 /// leaving the model's folder) are refused without crashing or allocating their declared sizes.
 /// Unsupported operators are NOT refused here: see `unsupportedOperators(in:supported:)`.
 public enum ModelLoader {
+    /// The newest IR version and default-domain opset that ONNX 1.23 defines; anything later is refused.
+    public static let newestIRVersion: Int64 = 14
+    public static let newestOpset = 28
+
     /// Reads and validates the model at `path`.
     public static func load(path: String) throws -> Graph {
         try load(data: RegularFile.contents(path, failure: "cannot read model file"), path: path)
@@ -54,6 +58,7 @@ struct ModelDecoder {
 
     func graph(from model: Onnx_ModelProto) throws -> Graph {
         guard model.hasGraph else { throw fail("model", "the model has no graph") }
+        try checkIRVersion(model)
         let proto = model.graph
         let opset = try defaultOpset(model)
 
@@ -108,7 +113,17 @@ struct ModelDecoder {
         guard entry.version >= 1, let version = Int(exactly: entry.version) else {
             throw fail("opset_import", "invalid default-domain opset version \(entry.version)")
         }
+        guard version <= ModelLoader.newestOpset else {
+            throw fail("opset_import", "opset \(version) is newer than the newest ONNX opset known (\(ModelLoader.newestOpset))")
+        }
         return version
+    }
+
+    /// Refuses IR versions that do not exist: 0 (unset) and versions newer than ONNX defines.
+    private func checkIRVersion(_ model: Onnx_ModelProto) throws {
+        guard (1...ModelLoader.newestIRVersion).contains(model.irVersion) else {
+            throw fail("ir_version", "IR version \(model.irVersion) is not between 1 and \(ModelLoader.newestIRVersion)")
+        }
     }
 
     /// A graph input or output declaration.

@@ -105,6 +105,38 @@ final class CodecTests: XCTestCase {
         XCTAssertNoThrow(try ImageCodec.decodeFile(atPath: jpeg, maxPixels: 192))
     }
 
+    /// An IDX file whose gzip stream inflates far past its header's size stops one chunk after it.
+    func testGzipBombStopsAtTheDeclaredSize() throws {
+        let header: [UInt8] = [0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 2] // 2 images of 2x2
+        let bomb = try gzipBytes(header + [UInt8](repeating: 0, count: 64 << 20))
+        XCTAssertLessThan(bomb.count, 1 << 20)
+        assertRefusal("bomb.gz", mentions: "24 bytes its header declares") {
+            _ = try Gzip.decompress(bomb, name: "bomb.gz", declaredSize: IDXDataset.declaredFileSize)
+        }
+        let huge = try gzipBytes([0, 0, 8, 3, 0x7F, 0xFF, 0xFF, 0xFF, 0x7F, 0xFF, 0xFF, 0xFF, 0x7F, 0xFF, 0xFF, 0xFF])
+        assertRefusal("huge.gz", mentions: "header declares") {
+            _ = try Gzip.decompress(huge, name: "huge.gz", declaredSize: IDXDataset.declaredFileSize)
+        }
+        let exact = try gzipBytes(header + [UInt8](repeating: 7, count: 8))
+        XCTAssertEqual(try Gzip.decompress(exact, name: "ok.gz", declaredSize: IDXDataset.declaredFileSize).count, 24)
+    }
+
+    /// Compresses bytes with the system's `gzip` (always present on Debian), skipping where it is absent.
+    private func gzipBytes(_ bytes: [UInt8]) throws -> [UInt8] {
+        guard FileManager.default.isExecutableFile(atPath: "/bin/gzip") else { throw XCTSkip("no /bin/gzip") }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-gzip-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("data")
+        try Data(bytes).write(to: file)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/gzip")
+        process.arguments = ["-9", "-n", file.path]
+        try process.run()
+        process.waitUntilExit()
+        return try Array(Data(contentsOf: file.appendingPathExtension("gz")))
+    }
+
     func testGzipRoundTripAndTruncation() throws {
         let gz = try Array(Data(contentsOf: URL(fileURLWithPath: fixture("idx/tiny-images-idx3-ubyte.gz"))))
         let plain = try Gzip.decompress(gz, name: "x.gz")

@@ -165,6 +165,14 @@ final class ModelRefusalTests: XCTestCase {
         XCTAssertGreaterThan(refused, 0)
     }
 
+    func testImpossibleVersionsAreRefused() {
+        assertModelError(try loadModel(Build.relu { $0.irVersion = 0 }, path: "v.onnx"), contains: ["v.onnx", "ir_version", "IR version 0"])
+        assertModelError(try loadModel(Build.relu { $0.irVersion = 99 }, path: "v.onnx"), contains: ["ir_version", "IR version 99"])
+        let future = Build.relu { $0.opsetImport[0].version = 99_999 }
+        assertModelError(try loadModel(future, path: "v.onnx"), contains: ["v.onnx", "opset_import", "opset 99999 is newer"])
+        XCTAssertNoThrow(try loadModel(Build.relu { $0.opsetImport[0].version = Int64(ModelLoader.newestOpset) }, path: "v.onnx"))
+    }
+
     func testMissingOpsetIsRefused() {
         let model = Build.relu { $0.opsetImport = [] }
         assertModelError(try loadModel(model, path: "o.onnx"), contains: ["o.onnx", "opset_import", "default"])
