@@ -107,6 +107,23 @@ struct NPYHeader {
         return NPYHeader(storage: storage, shape: shape, dataOffset: start + headerLength)
     }
 
+    /// The total size (header plus data) the header at the start of `prefix` declares, or nil while
+    /// `prefix` is too short to hold the whole header; a size that overflows counts as `Int.max`.
+    static func declaredFileSize(_ prefix: UnsafeRawBufferPointer, name: String) throws -> Int? {
+        guard prefix.count >= 12 else { return nil }
+        let lengthFieldSize = prefix[6] == 1 ? 2 : 4
+        var headerLength = 0
+        for i in 0..<lengthFieldSize { headerLength |= Int(prefix[8 + i]) << (8 * i) }
+        guard headerLength <= maximumHeaderLength, prefix.count >= 8 + lengthFieldSize + headerLength else {
+            return headerLength <= maximumHeaderLength ? nil : try parse(prefix, name: name).dataOffset
+        }
+        let header = try parse(prefix, name: name)
+        guard let count = checkedProduct(header.shape) else { return Int.max }
+        let (data, overflow) = count.multipliedReportingOverflow(by: header.storage.itemSize)
+        let (total, overflow2) = data.addingReportingOverflow(header.dataOffset)
+        return overflow || overflow2 ? Int.max : total
+    }
+
     /// Encodes a version 1.0 header (2.0 when longer than 65,535 bytes), padded to 64 bytes.
     static func encode(descr: String, shape: [Int]) -> [UInt8] {
         let shapeText: String

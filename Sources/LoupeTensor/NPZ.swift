@@ -12,7 +12,9 @@ public enum NPZ {
 
     /// Reads every array of an archive held in memory; `name` labels errors.
     public static func read(data: Data, name: String) throws -> [String: TensorValue] {
-        let entries = try data.withUnsafeBytes { try ZipArchive.read($0, file: name) }
+        let entries = try data.withUnsafeBytes {
+            try ZipArchive.read($0, file: name, impliedSize: { prefix, entry in (try? NPYHeader.declaredFileSize(prefix, name: entry)) ?? nil })
+        }
         var arrays: [String: TensorValue] = [:]
         for entry in entries {
             let key = entry.name.hasSuffix(".npy") ? String(entry.name.dropLast(4)) : entry.name

@@ -17,7 +17,12 @@ enum ZipArchive {
     static let maximumEntrySize = 1 << 32
 
     /// Reads every file entry of the archive in `bytes`; errors name `file`.
-    static func read(_ bytes: UnsafeRawBufferPointer, file: String) throws -> [Entry] {
+    ///
+    /// `impliedSize` reads the size an entry's own contents declare from its first bytes (e.g. a
+    /// `.npy` header): a deflated entry whose ZIP size disagrees is refused before it is inflated.
+    /// Every entry's size is checked against `MemoryBudget` before allocation.
+    static func read(_ bytes: UnsafeRawBufferPointer, file: String,
+                     impliedSize: ((UnsafeRawBufferPointer, String) throws -> Int?)? = nil) throws -> [Entry] {
         func fail(_ location: String, _ reason: String) -> LoupeError {
             LoupeError(.invalidInput, file: file, location: location, reason)
         }
@@ -93,6 +98,14 @@ enum ZipArchive {
                 guard compressedSize == size else { throw fail(location, "stored entry sizes disagree (\(compressedSize) vs \(size))") }
                 data = Data(compressed)
             case 8:
+                try MemoryBudget.check(size, file: file, location: location, what: "inflates to")
+                if let impliedSize {
+                    let prefix = try inflate(compressed, expectedSize: min(size, 1 << 16), prefixOnly: true, fail: { fail(location, $0) })
+                    if let implied = try prefix.withUnsafeBytes({ try impliedSize($0, name) }), implied != size {
+                        let relation = implied > size ? "more" : "fewer"
+                        throw fail(location, "inflates to \(relation) than the declared \(size) bytes (its header declares \(implied))")
+                    }
+                }
                 data = try inflate(compressed, expectedSize: size, fail: { fail(location, $0) })
             default:
                 throw fail(location, "compression method \(method) is not supported (only stored and deflate)")
@@ -106,8 +119,10 @@ enum ZipArchive {
         return entries
     }
 
-    /// Inflates raw deflate data, requiring exactly `expectedSize` output bytes.
-    static func inflate(_ input: UnsafeRawBufferPointer, expectedSize: Int, fail: (String) -> LoupeError) throws -> Data {
+    /// Inflates raw deflate data, requiring exactly `expectedSize` output bytes (or, with `prefixOnly`,
+    /// only the first `expectedSize` bytes of a longer stream).
+    static func inflate(_ input: UnsafeRawBufferPointer, expectedSize: Int, prefixOnly: Bool = false,
+                        fail: (String) -> LoupeError) throws -> Data {
         var output = Data(count: expectedSize)
         var stream = z_stream()
         guard inflateInit2_(&stream, -MAX_WBITS, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
@@ -125,6 +140,7 @@ enum ZipArchive {
             // Chunks stay below uInt's range; sizes are capped at 4 GiB - 1 anyway.
             while result == Z_OK {
                 result = CZlib.inflate(&stream, Z_NO_FLUSH)
+                if result == Z_OK && stream.avail_out == 0 && prefixOnly { return Z_STREAM_END }
                 if result == Z_OK && stream.avail_out == 0 {
                     // Output is full: any further byte means the declared size was wrong.
                     withUnsafeMutablePointer(to: &spare) { p in
@@ -140,7 +156,7 @@ enum ZipArchive {
         }
         switch status {
         case Z_STREAM_END:
-            guard Int(stream.total_out) == expectedSize else {
+            guard Int(stream.total_out) == expectedSize || (prefixOnly && stream.total_out > 0) else {
                 throw fail("inflated to \(stream.total_out) bytes but \(expectedSize) were declared")
             }
             return output

@@ -15,3 +15,16 @@ arrays = {
 }
 np.savez(os.path.join(here, "sample.npz"), **arrays)
 np.savez_compressed(os.path.join(here, "sample_compressed.npz"), **arrays)
+
+# Hostile: a deflated member whose .npy header declares 2 float32 values (8 bytes of data) but
+# which inflates to 32 MiB of trailing zeros (its ZIP entry declares the full 32 MiB honestly).
+import io
+import zipfile
+
+header = io.BytesIO()
+np.save(header, np.zeros(2, dtype=np.float32))
+member = header.getvalue() + bytes(32 << 20)
+with zipfile.ZipFile(os.path.join(here, "trailing_bomb.npz"), "w", zipfile.ZIP_DEFLATED) as archive:
+    info = zipfile.ZipInfo("x.npy", date_time=(1980, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    archive.writestr(info, member)
