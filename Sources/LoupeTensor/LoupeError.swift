@@ -33,9 +33,12 @@ public struct LoupeError: Error, CustomStringConvertible, Sendable, Equatable {
     }
 
     /// The one-line message, `error:` prefix excluded.
+    ///
+    /// Every part may carry bytes from a hostile file, so each is escaped (`PrintableText`) and
+    /// shortened: the message is always one line and never sends a terminal escape sequence.
     public var description: String {
-        [file, location, reason].filter { !$0.isEmpty }.joined(separator: ": ")
-            .replacingOccurrences(of: "\n", with: " ")
+        [PrintableText.escaped(file, maxLength: 400), PrintableText.escaped(location, maxLength: 300),
+         PrintableText.escaped(reason, maxLength: 1_200)].filter { !$0.isEmpty }.joined(separator: ": ")
     }
 
     /// A copy with the file filled in when it was not known where the error was raised.
