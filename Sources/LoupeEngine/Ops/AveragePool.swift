@@ -21,14 +21,14 @@ public struct AveragePoolOperator: Operator {
     }
 
     public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] {
-        let x = try LinearSupport.facts(inputs, 0, node)
+        let x = try node.floatFacts(inputs, 0, "X")
         return [ValueFacts(shape: try window.poolPlan(input: x.shape, ceilMode: ceilMode, node: node).1)]
     }
 
     public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] {
-        let x = try LinearSupport.input(inputs, 0, node)
+        let x = try node.float(inputs, 0, "X")
         let (loops, shape) = try window.poolPlan(input: x.shape, ceilMode: ceilMode, node: node)
-        var y = LinearSupport.uninitialized(try LinearSupport.count(shape, node))
+        var y = LinearSupport.uninitialized(try node.count(shape))
         LinearSupport.read(x.scalars) { xp in
             LinearSupport.write(&y) { yp in loops.averageForward(xp, includePad: includePad, output: yp) }
         }
@@ -38,7 +38,7 @@ public struct AveragePoolOperator: Operator {
     public var backwardNeeds: BackwardNeeds { .inputs }
 
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        guard LinearSupport.wants(context, 0) else { return [nil] }
+        guard context.wants(0) else { return [nil] }
         let x = try context.floatInput(0)
         let (loops, shape) = try window.poolPlan(input: x.shape, ceilMode: ceilMode, node: node)
         let dy = context.gradient(0, shape: shape)

@@ -7,25 +7,25 @@ import LoupeTensor
 /// a mix of kinds is computed in floats.
 public struct ConcatOperator: Operator {
     public static let opType = "Concat"
-    let label: ShapeOpLabel
+    let node: Node
     let axis: Int
 
     public init(node: Node, opset: Int) throws {
-        label = ShapeOpLabel(node)
-        guard node.attributes["axis"] != nil || opset < 4 else { throw label.error("missing required attribute 'axis'") }
+        self.node = node
+        guard node.attributes["axis"] != nil || opset < 4 else { throw node.error("missing required attribute 'axis'") }
         axis = try node.int("axis", default: 1)
     }
 
     /// Validated output shape and normalized axis for the present inputs' shapes.
     func plan(_ shapes: [[Int]]) throws -> (shape: [Int], axis: Int) {
-        guard let first = shapes.first else { throw label.error("needs at least one input") }
-        let a = try label.axis(axis, rank: first.count)
+        guard let first = shapes.first else { throw node.error("needs at least one input") }
+        let a = try node.axis(axis, rank: first.count)
         var out = first
         out[a] = 0
         for shape in shapes {
             guard shape.count == first.count,
                   shape.indices.allSatisfy({ $0 == a || shape[$0] == first[$0] }) else {
-                throw label.error("input shapes \(shapes) do not agree outside axis \(a)")
+                throw node.error("input shapes \(shapes) do not agree outside axis \(a)")
             }
             out[a] += shape[a]
         }
@@ -43,7 +43,7 @@ public struct ConcatOperator: Operator {
         let present = inputs.compactMap { $0 }
         let (shape, a) = try plan(present.map(\.shape))
         let outer = ShapeOps.product(shape, 0..<a), inner = ShapeOps.product(shape, (a + 1)..<shape.count)
-        let total = try label.count(shape)
+        let total = try node.count(shape)
         if present.allSatisfy(\.isInt) {
             var values = [Int](repeating: 0, count: total)
             var start = 0

@@ -36,7 +36,7 @@ public struct GemmOperator: Operator {
     }
 
     public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] {
-        let a = try LinearSupport.facts(inputs, 0, node), b = try LinearSupport.facts(inputs, 1, node)
+        let a = try node.floatFacts(inputs, 0, "A"), b = try node.floatFacts(inputs, 1, "B")
         let c = inputs.count > 2 ? inputs[2] : nil
         let (m, _, n) = try plan(a: a.shape, b: b.shape, c: c?.shape)
         return [ValueFacts(shape: [m, n])]
@@ -49,10 +49,10 @@ public struct GemmOperator: Operator {
     }
 
     public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] {
-        let a = try LinearSupport.input(inputs, 0, node), b = try LinearSupport.input(inputs, 1, node)
-        let c = LinearSupport.optionalInput(inputs, 2)
+        let a = try node.float(inputs, 0, "A"), b = try node.float(inputs, 1, "B")
+        let c = node.optional(inputs, 2)?.asFloat
         let (m, k, n) = try plan(a: a.shape, b: b.shape, c: c?.shape)
-        var y = [Float](repeating: 0, count: try LinearSupport.count([m, n], node))
+        var y = [Float](repeating: 0, count: try node.count([m, n]))
         var accumulate: Float = 0
         if let c, beta != 0 {
             let (rs, cs) = strides(of: c.shape, m: m, n: n)
@@ -83,7 +83,7 @@ public struct GemmOperator: Operator {
         LinearSupport.read(a.scalars) { ap in
             LinearSupport.read(b.scalars) { bp in
                 LinearSupport.read(dy.scalars) { dyp in
-                    if LinearSupport.wants(context, 0) {
+                    if context.wants(0) {
                         var da = [Float](repeating: 0, count: a.count)
                         LinearSupport.write(&da) { dap in
                             if transA { // A is [K, M]: dA = alpha * op(B) * dY^T
@@ -96,7 +96,7 @@ public struct GemmOperator: Operator {
                         }
                         grads[0] = Tensor(shape: a.shape, scalars: da)
                     }
-                    if LinearSupport.wants(context, 1) {
+                    if context.wants(1) {
                         var db = [Float](repeating: 0, count: b.count)
                         LinearSupport.write(&db) { dbp in
                             if transB { // B is [N, K]: dB = alpha * dY^T * op(A)
@@ -112,7 +112,7 @@ public struct GemmOperator: Operator {
                 }
             }
         }
-        if let cShape, LinearSupport.wants(context, 2) {
+        if let cShape, context.wants(2) {
             var dc = Tensor(shape: cShape)
             let (rs, cs) = strides(of: cShape, m: m, n: n)
             for i in 0..<m {

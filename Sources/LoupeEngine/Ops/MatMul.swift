@@ -37,7 +37,7 @@ public struct MatMulOperator: Operator {
     }
 
     public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] {
-        let a = try LinearSupport.facts(inputs, 0, node), b = try LinearSupport.facts(inputs, 1, node)
+        let a = try node.floatFacts(inputs, 0, "A"), b = try node.floatFacts(inputs, 1, "B")
         return [ValueFacts(shape: try plan(a: a.shape, b: b.shape).shape)]
     }
 
@@ -45,10 +45,10 @@ public struct MatMulOperator: Operator {
     private func isFlat(_ p: Plan) -> Bool { p.bBatch.allSatisfy { $0 == 1 } }
 
     public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] {
-        let a = try LinearSupport.input(inputs, 0, node), b = try LinearSupport.input(inputs, 1, node)
+        let a = try node.float(inputs, 0, "A"), b = try node.float(inputs, 1, "B")
         let p = try plan(a: a.shape, b: b.shape)
         let l = p.layout
-        var y = [Float](repeating: 0, count: try LinearSupport.count(p.shape, node))
+        var y = [Float](repeating: 0, count: try node.count(p.shape))
         LinearSupport.read(a.scalars) { ap in
             LinearSupport.read(b.scalars) { bp in
                 LinearSupport.write(&y) { yp in
@@ -70,7 +70,7 @@ public struct MatMulOperator: Operator {
         let p = try plan(a: a.shape, b: b.shape)
         let l = p.layout
         let dy = context.gradient(0, shape: p.shape)
-        let wantA = LinearSupport.wants(context, 0), wantB = LinearSupport.wants(context, 1)
+        let wantA = context.wants(0), wantB = context.wants(1)
         var da = [Float](repeating: 0, count: wantA ? a.count : 0)
         var db = [Float](repeating: 0, count: wantB ? b.count : 0)
         let flat = isFlat(p)

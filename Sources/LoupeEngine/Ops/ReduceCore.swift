@@ -6,7 +6,7 @@ import LoupeTensor
 struct ReduceCore: Sendable {
     enum Kind: Sendable { case mean, sum, max }
 
-    let label: ShapeOpLabel
+    let node: Node
     let kind: Kind
     let keepDims: Bool
     let noopWithEmptyAxes: Bool
@@ -14,7 +14,7 @@ struct ReduceCore: Sendable {
     let attributeAxes: [Int]?
 
     init(node: Node, opset: Int, kind: Kind, axesInputFromOpset: Int) throws {
-        label = ShapeOpLabel(node)
+        self.node = node
         self.kind = kind
         keepDims = try node.int("keepdims", default: 1) != 0
         noopWithEmptyAxes = try node.int("noop_with_empty_axes", default: 0) != 0
@@ -27,7 +27,7 @@ struct ReduceCore: Sendable {
         guard let axes, !axes.isEmpty else {
             return noopWithEmptyAxes ? nil : shape.map { _ in true }
         }
-        let normalized = Set(try label.axes(axes, rank: shape.count))
+        let normalized = Set(try node.axes(axes, rank: shape.count))
         return shape.indices.map { normalized.contains($0) }
     }
 
@@ -36,18 +36,18 @@ struct ReduceCore: Sendable {
     }
 
     func axes(_ inputs: [TensorValue?]) -> [Int]? {
-        axesFromInput ? label.optional(inputs, 1)?.asInt.values : attributeAxes
+        axesFromInput ? node.optional(inputs, 1)?.asInt.values : attributeAxes
     }
 
     func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] {
-        let x = try label.facts(inputs, 0, "data")
-        let axes = axesFromInput ? try label.constantInts(inputs, 1, "axes") : attributeAxes
+        let x = try node.facts(inputs, 0, "data")
+        let axes = axesFromInput ? try node.constantInts(inputs, 1, "axes") : attributeAxes
         guard let mask = try reducedMask(x.shape, axes: axes) else { return [x] }
         return [ValueFacts(shape: outputShape(x.shape, mask), element: x.element)]
     }
 
     func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] {
-        let value = try label.value(inputs, 0, "data")
+        let value = try node.value(inputs, 0, "data")
         guard let mask = try reducedMask(value.shape, axes: axes(inputs)) else { return [value] }
         let x = value.asFloat
         let outShape = outputShape(x.shape, mask)
@@ -106,4 +106,19 @@ struct ReduceCore: Sendable {
         result[0] = Tensor(shape: x.shape, scalars: grad)
         return result
     }
+}
+
+/// ReduceMean, ReduceSum and ReduceMax: a member builds its `core`; facts, forward and backward come from it.
+protocol ReduceOperator: Operator {
+    var core: ReduceCore { get }
+}
+
+extension ReduceOperator {
+    public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] { try core.inferFacts(inputs) }
+
+    public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] { try core.forward(inputs) }
+
+    public var backwardNeeds: BackwardNeeds { .inputs }
+
+    public func backward(_ context: BackwardContext) throws -> [Tensor?] { try core.backward(context) }
 }

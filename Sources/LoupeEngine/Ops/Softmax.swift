@@ -14,12 +14,4 @@ public struct SoftmaxOperator: SoftmaxFamilyOperator {
         coerces2D = opset < 13
         axis = try node.int("axis", default: opset < 13 ? 1 : -1)
     }
-
-    public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] { try softmaxInferFacts(inputs) }
-
-    public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] { try softmaxForward(inputs) }
-
-    public var backwardNeeds: BackwardNeeds { .outputs }
-
-    public func backward(_ context: BackwardContext) throws -> [Tensor?] { try softmaxBackward(context) }
 }
