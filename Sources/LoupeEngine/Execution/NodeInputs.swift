@@ -102,6 +102,15 @@ extension BackwardContext {
     public func wants(_ index: Int) -> Bool {
         index < wantsInputGradient.count && wantsInputGradient[index] && index < inputs.count
     }
+
+    /// Forward input `index` when its gradient is wanted and it holds floats; nil otherwise.
+    public func wantedFloatInput(_ index: Int) -> TensorValue? {
+        guard wants(index), let value = inputs[index], !value.isInt else { return nil }
+        return value
+    }
+
+    /// No gradient for any input: where a backward that fills in some of them starts.
+    public var noGradients: [Tensor?] { inputs.map { _ in nil } }
 }
 
 /// The shape-family name for a node, from before every op kept its node.

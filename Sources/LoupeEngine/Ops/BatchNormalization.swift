@@ -110,7 +110,7 @@ public struct BatchNormalizationOperator: Operator {
     public var backwardNeeds: BackwardNeeds { .inputs }
 
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        var grads = [Tensor?](repeating: nil, count: context.inputs.count)
+        var grads = context.noGradients
         let wants = (0..<3).map { context.wants($0) }
         guard wants.contains(true) else { return grads }
         let (x, params) = try operands(context.inputs)

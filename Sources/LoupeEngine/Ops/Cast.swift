@@ -47,8 +47,7 @@ public struct CastOperator: Operator {
     public var backwardNeeds: BackwardNeeds { .inputs }
 
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        guard target == .float, context.wantsInputGradient.first == true,
-              let x = context.inputs.first ?? nil, !x.isInt else { return context.inputs.map { _ in nil } }
+        guard target == .float, let x = context.wantedFloatInput(0) else { return context.noGradients }
         return [try ShapeOps.gradient(context, 0, x.shape)]
     }
 }

@@ -63,7 +63,7 @@ public struct ClipOperator: Operator {
     public var backwardNeeds: BackwardNeeds { .inputs }
 
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        var grads = [Tensor?](repeating: nil, count: context.inputs.count)
+        var grads = context.noGradients
         guard context.wants(0) else { return grads }
         let x = try context.floatInput(0)
         let (lo, hi) = try bounds(context.inputs)

@@ -84,7 +84,7 @@ public struct ConcatOperator: Operator {
         for (i, input) in context.inputs.enumerated() {
             guard let input else { result.append(nil); continue }
             let e = input.shape[a]
-            if i < context.wantsInputGradient.count, context.wantsInputGradient[i], !input.isInt {
+            if context.wants(i), !input.isInt {
                 let n = input.shape.reduce(1, *)
                 result.append(Tensor(shape: input.shape, scalars: ShapeOps.produce(g.scalars, count: n) {
                     LayoutKernels.extractBlock($0, axisExtent: shape[a], start: start, extent: e, outer: outer, inner: inner, into: $1)

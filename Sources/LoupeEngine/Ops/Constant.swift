@@ -37,6 +37,6 @@ public struct ConstantOperator: Operator {
     public var backwardNeeds: BackwardNeeds { .none }
 
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        context.inputs.map { _ in nil }
+        context.noGradients
     }
 }

@@ -150,9 +150,16 @@ protocol SoftmaxFamilyOperator: Operator {
     /// Opset < 13: flatten to 2-D at `axis` and normalise over the whole trailing block.
     var coerces2D: Bool { get }
     static var isLog: Bool { get }
+    /// The memberwise initializer.
+    init(node: Node, axis: Int, coerces2D: Bool)
 }
 
 extension SoftmaxFamilyOperator {
+    /// Reads `axis` (default 1 before opset 13, -1 from 13 on).
+    public init(node: Node, opset: Int) throws {
+        self.init(node: node, axis: try node.int("axis", default: opset < 13 ? 1 : -1), coerces2D: opset < 13)
+    }
+
     /// The input viewed as [outer, extent, inner] with the normalised extent in the middle.
     func geometry(_ shape: [Int]) throws -> (outer: Int, extent: Int, inner: Int) {
         if shape.isEmpty { return (1, 1, 1) }

@@ -70,8 +70,8 @@ public struct GatherOperator: Operator {
     public var backwardNeeds: BackwardNeeds { .inputs }
 
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        var result = [Tensor?](repeating: nil, count: context.inputs.count)
-        guard context.wantsInputGradient.first == true, let data = context.inputs.first ?? nil, !data.isInt,
+        var result = context.noGradients
+        guard let data = context.wantedFloatInput(0),
               context.inputs.count > 1, let indexValue = context.inputs[1] else { return result }
         let (shape, a) = try outputShape(data.shape, indexValue.shape)
         let dim = data.shape[a]

@@ -77,7 +77,7 @@ public struct LayerNormalizationOperator: Operator {
 
     /// Gradients for X (including any gradient arriving at Mean/InvStdDev), Scale and B.
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        var grads = [Tensor?](repeating: nil, count: context.inputs.count)
+        var grads = context.noGradients
         let wants = (0..<3).map { context.wants($0) }
         guard wants.contains(true) else { return grads }
         let op = try operands(context.inputs)

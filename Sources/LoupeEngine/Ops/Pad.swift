@@ -116,8 +116,8 @@ public struct PadOperator: Operator {
     public var backwardNeeds: BackwardNeeds { .inputs }
 
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        var result = [Tensor?](repeating: nil, count: context.inputs.count)
-        guard context.wantsInputGradient.first == true, let x = context.inputs.first ?? nil, !x.isInt else { return result }
+        var result = context.noGradients
+        guard let x = context.wantedFloatInput(0) else { return result }
         let p = try plan(context.inputs, shape: x.shape)
         let g = try ShapeOps.gradient(context, 0, p.output)
         var grad = ShapeOps.produce(g.scalars, count: p.cropped.reduce(1, *)) {

@@ -35,6 +35,12 @@ struct ReduceCore: Sendable {
         keepDims ? ReductionKernels.keptShape(shape, reduced: mask) : shape.indices.filter { !mask[$0] }.map { shape[$0] }
     }
 
+    /// The factor applied to sums: 1 / (reduced element count) for the mean, 1 for the sum.
+    func scale(_ shape: [Int], _ mask: [Bool]) -> Float {
+        let reducedCount = zip(shape, mask).reduce(1) { $0 * ($1.1 ? $1.0 : 1) }
+        return kind == .mean ? 1 / Float(max(1, reducedCount)) : 1
+    }
+
     func axes(_ inputs: [TensorValue?]) -> [Int]? {
         axesFromInput ? node.optional(inputs, 1)?.asInt.values : attributeAxes
     }
@@ -57,9 +63,7 @@ struct ReduceCore: Sendable {
             out.withUnsafeMutableBufferPointer { dst in
                 switch kind {
                 case .sum, .mean:
-                    let reducedCount = zip(x.shape, mask).reduce(1) { $0 * ($1.1 ? $1.0 : 1) }
-                    let scale: Float = kind == .mean ? 1 / Float(max(1, reducedCount)) : 1
-                    ReductionKernels.sum(src, shape: x.shape, reduced: mask, scale: scale, into: dst)
+                    ReductionKernels.sum(src, shape: x.shape, reduced: mask, scale: scale(x.shape, mask), into: dst)
                 case .max:
                     var argmax = [Int](repeating: 0, count: n)
                     argmax.withUnsafeMutableBufferPointer {
@@ -73,8 +77,8 @@ struct ReduceCore: Sendable {
     }
 
     func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        var result = [Tensor?](repeating: nil, count: context.inputs.count)
-        guard context.wantsInputGradient.first == true, let value = context.inputs.first ?? nil, !value.isInt else { return result }
+        var result = context.noGradients
+        guard let value = context.wantedFloatInput(0) else { return result }
         let x = value.asFloat
         guard let mask = try reducedMask(x.shape, axes: axes(context.inputs)) else {
             result[0] = try ShapeOps.gradient(context, 0, x.shape).reshaped(x.shape)
@@ -86,9 +90,7 @@ struct ReduceCore: Sendable {
             grad.withUnsafeMutableBufferPointer { dst in
                 switch kind {
                 case .sum, .mean:
-                    let reducedCount = zip(x.shape, mask).reduce(1) { $0 * ($1.1 ? $1.0 : 1) }
-                    let scale: Float = kind == .mean ? 1 / Float(max(1, reducedCount)) : 1
-                    ReductionKernels.broadcastBack(gp, shape: x.shape, reduced: mask, scale: scale, into: dst)
+                    ReductionKernels.broadcastBack(gp, shape: x.shape, reduced: mask, scale: scale(x.shape, mask), into: dst)
                 case .max:
                     var values = [Float](repeating: 0, count: g.count)
                     var argmax = [Int](repeating: 0, count: g.count)

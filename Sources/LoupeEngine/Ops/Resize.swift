@@ -6,7 +6,7 @@ import LoupeTensor
 /// Inputs X, roi (ignored), scales, sizes (opset 10: X, scales). Modes `nearest` (with
 /// `nearest_mode`) and `linear` (last two axes); coordinate modes half_pixel, asymmetric,
 /// align_corners and pytorch_half_pixel. Cubic, antialiasing and crop-and-resize are refused.
-public struct ResizeOperator: Operator {
+public struct ResizeOperator: ResamplingOperator {
     public static let opType = "Resize"
     let core: ResizeCore
     let scalesIndex: Int
@@ -59,20 +59,5 @@ public struct ResizeOperator: Operator {
         let scales = core.node.optional(inputs, scalesIndex)?.asFloat.scalars
         let sizes = sizesIndex.flatMap { core.node.optional(inputs, $0)?.asInt.values }
         return try core.plan(shape, scales: scales, sizes: sizes)
-    }
-
-    public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] {
-        let x = try core.node.float(inputs, 0, "X")
-        return [.float(core.forward(x, try plan(inputs, shape: x.shape)))]
-    }
-
-    public var backwardNeeds: BackwardNeeds { .inputs }
-
-    public func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        var result = [Tensor?](repeating: nil, count: context.inputs.count)
-        guard context.wantsInputGradient.first == true, let x = context.inputs.first ?? nil, !x.isInt else { return result }
-        let p = try plan(context.inputs, shape: x.shape)
-        result[0] = core.backward(try ShapeOps.gradient(context, 0, p.output), p)
-        return result
     }
 }

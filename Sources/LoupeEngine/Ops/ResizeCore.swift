@@ -107,3 +107,28 @@ struct ResizeCore: Sendable {
         }
     }
 }
+
+/// Resize and Upsample: a member builds its `core` and says where scales and sizes come from in `plan`;
+/// forward and backward come from here.
+protocol ResamplingOperator: Operator {
+    var core: ResizeCore { get }
+    /// The resampling plan for an input shape, from the node's inputs or attributes.
+    func plan(_ inputs: [TensorValue?], shape: [Int]) throws -> ResizeCore.Plan
+}
+
+extension ResamplingOperator {
+    public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] {
+        let x = try core.node.float(inputs, 0, "X")
+        return [.float(core.forward(x, try plan(inputs, shape: x.shape)))]
+    }
+
+    public var backwardNeeds: BackwardNeeds { .inputs }
+
+    public func backward(_ context: BackwardContext) throws -> [Tensor?] {
+        var result = context.noGradients
+        guard let x = context.wantedFloatInput(0) else { return result }
+        let p = try plan(context.inputs, shape: x.shape)
+        result[0] = core.backward(try ShapeOps.gradient(context, 0, p.output), p)
+        return result
+    }
+}

@@ -34,6 +34,6 @@ public struct ShapeOperator: Operator {
     public var backwardNeeds: BackwardNeeds { .none }
 
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        context.inputs.map { _ in nil }
+        context.noGradients
     }
 }

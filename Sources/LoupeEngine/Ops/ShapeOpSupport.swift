@@ -30,15 +30,15 @@ enum ShapeOps {
 
     /// Gradient reshaped to the input's shape (for storage-sharing ops).
     static func reshapedGradient(_ context: BackwardContext, input: Int = 0) throws -> [Tensor?] {
-        guard context.wantsInputGradient.first == true, let x = context.inputs.first ?? nil, !x.isInt else {
-            return context.inputs.map { _ in nil }
+        guard let x = context.wantedFloatInput(0) else {
+            return context.noGradients
         }
         let count = x.shape.reduce(1, *)
         let g = context.gradient(0, shape: x.shape)
         guard g.count == count else {
             throw LoupeError(.computation, "gradient of \(g.count) elements does not match input shape \(x.shape)")
         }
-        var result: [Tensor?] = context.inputs.map { _ in nil }
+        var result = context.noGradients
         result[input] = Tensor(shape: x.shape, scalars: g.scalars)
         return result
     }
@@ -54,4 +54,37 @@ enum ShapeOps {
 
     /// Product of `shape[range]`.
     static func product(_ shape: [Int], _ range: Range<Int>) -> Int { shape[range].reduce(1, *) }
+}
+
+/// Squeeze and Unsqueeze: a new shape from listed axes (attribute, or a constant input from opset 13); storage shared.
+///
+/// A member writes `outputShape`; facts, forward and the reshaped gradient come from here.
+protocol AxesReshapingOperator: Operator {
+    var node: Node { get }
+    /// The `axes` attribute (before opset 13).
+    var attributeAxes: [Int]? { get }
+    /// Whether the axes come from input 1 (opset 13 on).
+    var axesFromInput: Bool { get }
+    /// The output shape for an input shape and the requested axes (nil when none were given).
+    func outputShape(_ shape: [Int], _ requested: [Int]?) throws -> [Int]
+}
+
+extension AxesReshapingOperator {
+    public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] {
+        let x = try node.facts(inputs, 0, "data")
+        let axes = axesFromInput ? try node.constantInts(inputs, 1, "axes") : attributeAxes
+        return [ShapeOps.reshaped(x, try outputShape(x.shape, axes))]
+    }
+
+    public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] {
+        let x = try node.value(inputs, 0, "data")
+        let axes = axesFromInput ? node.optional(inputs, 1)?.asInt.values : attributeAxes
+        return [ShapeOps.reshaped(x, try outputShape(x.shape, axes))]
+    }
+
+    public var backwardNeeds: BackwardNeeds { .inputs }
+
+    public func backward(_ context: BackwardContext) throws -> [Tensor?] {
+        try ShapeOps.reshapedGradient(context)
+    }
 }

@@ -95,8 +95,8 @@ public struct SliceOperator: Operator {
     public var backwardNeeds: BackwardNeeds { .inputs }
 
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        var result = [Tensor?](repeating: nil, count: context.inputs.count)
-        guard context.wantsInputGradient.first == true, let x = context.inputs.first ?? nil, !x.isInt else { return result }
+        var result = context.noGradients
+        guard let x = context.wantedFloatInput(0) else { return result }
         let w = try window(context.inputs, shape: x.shape)
         let g = try ShapeOps.gradient(context, 0, w.counts)
         result[0] = Tensor(shape: x.shape, scalars: ShapeOps.produce(g.scalars, count: x.shape.reduce(1, *)) {

@@ -89,8 +89,8 @@ public struct SplitOperator: Operator {
     public var backwardNeeds: BackwardNeeds { .inputs }
 
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        var result = [Tensor?](repeating: nil, count: context.inputs.count)
-        guard context.wantsInputGradient.first == true, let x = context.inputs.first ?? nil, !x.isInt else { return result }
+        var result = context.noGradients
+        guard let x = context.wantedFloatInput(0) else { return result }
         let split = splitFromInput ? (context.inputs.count > 1 ? context.inputs[1]?.asInt.values : nil) : attributeSplit
         let (a, sizes) = try pieces(x.shape, split)
         let outer = ShapeOps.product(x.shape, 0..<a), inner = ShapeOps.product(x.shape, (a + 1)..<x.shape.count)

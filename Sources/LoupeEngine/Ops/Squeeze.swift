@@ -4,7 +4,7 @@ import LoupeTensor
 /// ONNX Squeeze: removes extent-1 axes (the listed ones, or all when none are listed); storage shared.
 ///
 /// Axes are an attribute before opset 13 and an optional constant input from 13 on.
-public struct SqueezeOperator: Operator {
+public struct SqueezeOperator: AxesReshapingOperator {
     public static let opType = "Squeeze"
     let node: Node
     let attributeAxes: [Int]?
@@ -23,23 +23,5 @@ public struct SqueezeOperator: Operator {
             throw node.error("cannot squeeze axis \(a) of extent \(shape[a]) in shape \(shape)")
         }
         return shape.indices.filter { !axes.contains($0) }.map { shape[$0] }
-    }
-
-    public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] {
-        let x = try node.facts(inputs, 0, "data")
-        let axes = axesFromInput ? try node.constantInts(inputs, 1, "axes") : attributeAxes
-        return [ShapeOps.reshaped(x, try outputShape(x.shape, axes))]
-    }
-
-    public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] {
-        let x = try node.value(inputs, 0, "data")
-        let axes = axesFromInput ? node.optional(inputs, 1)?.asInt.values : attributeAxes
-        return [ShapeOps.reshaped(x, try outputShape(x.shape, axes))]
-    }
-
-    public var backwardNeeds: BackwardNeeds { .inputs }
-
-    public func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        try ShapeOps.reshapedGradient(context)
     }
 }

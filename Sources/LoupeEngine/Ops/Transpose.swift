@@ -49,7 +49,7 @@ public struct TransposeOperator: Operator {
     public var backwardNeeds: BackwardNeeds { .inputs }
 
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        guard context.wantsInputGradient.first == true, let x = context.inputs.first ?? nil, !x.isInt else { return [nil] }
+        guard let x = context.wantedFloatInput(0) else { return [nil] }
         let p = try permutation(rank: x.shape.count)
         var inverse = p
         for (i, a) in p.enumerated() { inverse[a] = i }

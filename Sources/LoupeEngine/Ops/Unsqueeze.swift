@@ -5,7 +5,7 @@ import LoupeTensor
 ///
 /// Axes are an attribute before opset 13 and a constant input from 13 on; negative axes count
 /// from the end of the output.
-public struct UnsqueezeOperator: Operator {
+public struct UnsqueezeOperator: AxesReshapingOperator {
     public static let opType = "Unsqueeze"
     let node: Node
     let attributeAxes: [Int]?
@@ -32,23 +32,5 @@ public struct UnsqueezeOperator: Operator {
             if axes.contains(position) { result.append(1) } else if let d = next.next() { result.append(d) }
         }
         return result
-    }
-
-    public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] {
-        let x = try node.facts(inputs, 0, "data")
-        let axes = axesFromInput ? try node.constantInts(inputs, 1, "axes") : attributeAxes
-        return [ShapeOps.reshaped(x, try outputShape(x.shape, axes))]
-    }
-
-    public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] {
-        let x = try node.value(inputs, 0, "data")
-        let axes = axesFromInput ? node.optional(inputs, 1)?.asInt.values : attributeAxes
-        return [ShapeOps.reshaped(x, try outputShape(x.shape, axes))]
-    }
-
-    public var backwardNeeds: BackwardNeeds { .inputs }
-
-    public func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        try ShapeOps.reshapedGradient(context)
     }
 }

@@ -6,7 +6,7 @@ import LoupeTensor
 ///
 /// Scales come from the `scales` attribute (opset 7), a constant input (opset 9), or the
 /// `height_scale`/`width_scale` attributes (before opset 7).
-public struct UpsampleOperator: Operator {
+public struct UpsampleOperator: ResamplingOperator {
     public static let opType = "Upsample"
     let core: ResizeCore
     let attributeScales: [Float]?
@@ -38,20 +38,5 @@ public struct UpsampleOperator: Operator {
 
     func plan(_ inputs: [TensorValue?], shape: [Int]) throws -> ResizeCore.Plan {
         try core.plan(shape, scales: attributeScales ?? core.node.optional(inputs, 1)?.asFloat.scalars, sizes: nil)
-    }
-
-    public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] {
-        let x = try core.node.float(inputs, 0, "X")
-        return [.float(core.forward(x, try plan(inputs, shape: x.shape)))]
-    }
-
-    public var backwardNeeds: BackwardNeeds { .inputs }
-
-    public func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        var result = [Tensor?](repeating: nil, count: context.inputs.count)
-        guard context.wantsInputGradient.first == true, let x = context.inputs.first ?? nil, !x.isInt else { return result }
-        let p = try plan(context.inputs, shape: x.shape)
-        result[0] = core.backward(try ShapeOps.gradient(context, 0, p.output), p)
-        return result
     }
 }
