@@ -22,22 +22,13 @@ public struct ConvOperator: ConvolutionFamilyOperator {
 
     /// The geometry and output shape for these input shapes, or an error naming the mismatch.
     func plan(input: [Int], weight: [Int], bias: [Int]?) throws -> (ConvolutionGeometry, [Int]) {
-        let rank = try SlidingWindowAttributes.spatialRank(of: input, node: node)
-        guard weight.count == input.count else {
-            throw node.error("weight shape \(weight) should have rank \(input.count) like input \(input)")
-        }
+        let rank = try spatialRank(input: input, weight: weight)
         let (n, c, m) = (input[0], input[1], weight[0])
         guard c % group == 0, weight[1] * group == c else {
             throw node.error("input has \(c) channels but weight \(weight) with group \(group) expects \(weight[1] * group)")
         }
         guard m % group == 0 else { throw node.error("weight has \(m) output channels, not divisible by group \(group)") }
-        if let bias, bias != [m] { throw node.error("bias shape \(bias) should be [\(m)]") }
-        let kernel = Array(weight[2...])
-        if let declared = window.kernelShape, declared != kernel {
-            throw node.error("kernel_shape \(declared) does not match weight shape \(weight)")
-        }
-        guard kernel.allSatisfy({ $0 >= 1 }) else { throw node.error("weight shape \(weight) has an empty kernel") }
-        var axes = try window.axes(kernel: kernel, node: node)
+        var axes = try windowAxes(weight: weight, bias: bias, outChannels: m)
         let spatial = Array(input[2...])
         var outSpatial = [Int]()
         for i in 0..<rank {

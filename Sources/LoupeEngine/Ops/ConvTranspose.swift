@@ -34,21 +34,12 @@ public struct ConvTransposeOperator: ConvolutionFamilyOperator {
 
     /// The (convolution-view) geometry and our output shape for these input shapes.
     func plan(input: [Int], weight: [Int], bias: [Int]?) throws -> (ConvolutionGeometry, [Int]) {
-        let rank = try SlidingWindowAttributes.spatialRank(of: input, node: node)
-        guard weight.count == input.count else {
-            throw node.error("weight shape \(weight) should have rank \(input.count) like input \(input)")
-        }
+        let rank = try spatialRank(input: input, weight: weight)
         let (n, c) = (input[0], input[1])
         guard weight[0] == c else { throw node.error("input has \(c) channels but weight \(weight) expects \(weight[0])") }
         guard c % group == 0 else { throw node.error("input channels \(c) are not divisible by group \(group)") }
         let m = weight[1] * group
-        if let bias, bias != [m] { throw node.error("bias shape \(bias) should be [\(m)]") }
-        let kernel = Array(weight[2...])
-        if let declared = window.kernelShape, declared != kernel {
-            throw node.error("kernel_shape \(declared) does not match weight shape \(weight)")
-        }
-        guard kernel.allSatisfy({ $0 >= 1 }) else { throw node.error("weight shape \(weight) has an empty kernel") }
-        var axes = try window.axes(kernel: kernel, node: node)
+        var axes = try windowAxes(weight: weight, bias: bias, outChannels: m)
         let adjust = outputPadding ?? [Int](repeating: 0, count: rank)
         guard adjust.count == rank else { throw node.error("output_padding \(adjust) should have \(rank) values") }
         var requested: [Int]?

@@ -6,6 +6,7 @@ import LoupeTensor
 /// A member writes `plan` (geometry and output shape from the input shapes), `forward` and `backward`.
 protocol ConvolutionFamilyOperator: Operator {
     var node: Node { get }
+    var window: SlidingWindowAttributes { get }
     /// The convolution geometry and the output shape for these input shapes, or an error naming the mismatch.
     func plan(input: [Int], weight: [Int], bias: [Int]?) throws -> (ConvolutionGeometry, [Int])
 }
@@ -18,6 +19,26 @@ extension ConvolutionFamilyOperator {
     }
 
     public var backwardNeeds: BackwardNeeds { .inputs }
+
+    /// The number of spatial axes, after checking that the weight has the input's rank.
+    func spatialRank(input: [Int], weight: [Int]) throws -> Int {
+        let rank = try SlidingWindowAttributes.spatialRank(of: input, node: node)
+        guard weight.count == input.count else {
+            throw node.error("weight shape \(weight) should have rank \(input.count) like input \(input)")
+        }
+        return rank
+    }
+
+    /// Per-axis windows for the weight's kernel (pads not yet resolved), after checking the bias and `kernel_shape`.
+    func windowAxes(weight: [Int], bias: [Int]?, outChannels m: Int) throws -> [WindowAxis] {
+        if let bias, bias != [m] { throw node.error("bias shape \(bias) should be [\(m)]") }
+        let kernel = Array(weight[2...])
+        if let declared = window.kernelShape, declared != kernel {
+            throw node.error("kernel_shape \(declared) does not match weight shape \(weight)")
+        }
+        guard kernel.allSatisfy({ $0 >= 1 }) else { throw node.error("weight shape \(weight) has an empty kernel") }
+        return try window.axes(kernel: kernel, node: node)
+    }
 }
 
 extension LinearSupport {

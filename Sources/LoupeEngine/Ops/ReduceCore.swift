@@ -41,6 +41,14 @@ struct ReduceCore: Sendable {
         return kind == .mean ? 1 / Float(max(1, reducedCount)) : 1
     }
 
+    /// The maxima over the reduced axes into `values`, returning the flat index of each (the first maximum).
+    func maxima(_ src: UnsafeBufferPointer<Float>, shape: [Int], _ mask: [Bool],
+                into values: UnsafeMutableBufferPointer<Float>) -> [Int] {
+        var argmax = [Int](repeating: 0, count: values.count)
+        argmax.withUnsafeMutableBufferPointer { ReductionKernels.max(src, shape: shape, reduced: mask, into: values, argmax: $0) }
+        return argmax
+    }
+
     func axes(_ inputs: [TensorValue?]) -> [Int]? {
         axesFromInput ? node.optional(inputs, 1)?.asInt.values : attributeAxes
     }
@@ -65,10 +73,7 @@ struct ReduceCore: Sendable {
                 case .sum, .mean:
                     ReductionKernels.sum(src, shape: x.shape, reduced: mask, scale: scale(x.shape, mask), into: dst)
                 case .max:
-                    var argmax = [Int](repeating: 0, count: n)
-                    argmax.withUnsafeMutableBufferPointer {
-                        ReductionKernels.max(src, shape: x.shape, reduced: mask, into: dst, argmax: $0)
-                    }
+                    _ = maxima(src, shape: x.shape, mask, into: dst)
                 }
             }
         }
@@ -93,13 +98,8 @@ struct ReduceCore: Sendable {
                     ReductionKernels.broadcastBack(gp, shape: x.shape, reduced: mask, scale: scale(x.shape, mask), into: dst)
                 case .max:
                     var values = [Float](repeating: 0, count: g.count)
-                    var argmax = [Int](repeating: 0, count: g.count)
-                    x.scalars.withUnsafeBufferPointer { src in
-                        values.withUnsafeMutableBufferPointer { v in
-                            argmax.withUnsafeMutableBufferPointer {
-                                ReductionKernels.max(src, shape: x.shape, reduced: mask, into: v, argmax: $0)
-                            }
-                        }
+                    let argmax = x.scalars.withUnsafeBufferPointer { src in
+                        values.withUnsafeMutableBufferPointer { maxima(src, shape: x.shape, mask, into: $0) }
                     }
                     argmax.withUnsafeBufferPointer { ReductionKernels.scatterToArgmax(gp, argmax: $0, into: dst) }
                 }
