@@ -88,9 +88,7 @@ public struct ConvTransposeOperator: ConvolutionFamilyOperator {
     }
 
     public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] {
-        let x = try node.float(inputs, 0, "X"), w = try node.float(inputs, 1, "W")
-        let b = node.optional(inputs, 2)?.asFloat
-        let (geometry, shape) = try plan(input: x.shape, weight: w.shape, bias: b?.shape)
+        let (x, w, b, geometry, shape) = try forwardOperands(inputs)
         var y = LinearSupport.uninitialized(try node.count(shape))
         LinearSupport.borrow(x.scalars, w.scalars, b?.scalars, writing: &y) { xp, wp, bp, yp in
             ConvolutionKernel.backward(input: nil, weight: wp, gradOutput: xp, geometry: geometry, gradInput: yp, gradWeight: nil)

@@ -20,6 +20,15 @@ extension ConvolutionFamilyOperator {
 
     public var backwardNeeds: BackwardNeeds { .inputs }
 
+    /// X, W, the optional B, and the geometry and output shape they give.
+    func forwardOperands(_ inputs: [TensorValue?]) throws
+        -> (x: Tensor, w: Tensor, b: Tensor?, geometry: ConvolutionGeometry, shape: [Int]) {
+        let x = try node.float(inputs, 0, "X"), w = try node.float(inputs, 1, "W")
+        let b = node.optional(inputs, 2)?.asFloat
+        let (geometry, shape) = try plan(input: x.shape, weight: w.shape, bias: b?.shape)
+        return (x, w, b, geometry, shape)
+    }
+
     /// The number of spatial axes, after checking that the weight has the input's rank.
     func spatialRank(input: [Int], weight: [Int]) throws -> Int {
         let rank = try SlidingWindowAttributes.spatialRank(of: input, node: node)
