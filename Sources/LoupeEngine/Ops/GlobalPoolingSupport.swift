@@ -43,12 +43,8 @@ extension GlobalPoolingOperator {
         let p = try plan(x.shape)
         let dy = context.gradient(0, shape: p.shape)
         var dx = [Float](repeating: 0, count: x.count)
-        LinearSupport.read(x.scalars) { xp in
-            LinearSupport.read(dy.scalars) { dyp in
-                LinearSupport.write(&dx) { dxp in
-                    GlobalPooling.backward(xp, gradOutput: dyp, planes: p.planes, plane: p.plane, max: Self.takesMaximum, gradInput: dxp)
-                }
-            }
+        LinearSupport.borrow(x.scalars, dy.scalars, nil, writing: &dx) { xp, dyp, _, dxp in
+            GlobalPooling.backward(xp, gradOutput: dyp, planes: p.planes, plane: p.plane, max: Self.takesMaximum, gradInput: dxp)
         }
         return [Tensor(shape: x.shape, scalars: dx)]
     }

@@ -39,11 +39,7 @@ extension WindowPoolingOperator {
         let (loops, shape) = try window.poolPlan(input: x.shape, ceilMode: ceilMode, node: node)
         let dy = context.gradient(0, shape: shape)
         var dx = [Float](repeating: 0, count: x.count)
-        LinearSupport.read(x.scalars) { xp in
-            LinearSupport.read(dy.scalars) { dyp in
-                LinearSupport.write(&dx) { dxp in kernel(loops, xp, dyp, dxp) }
-            }
-        }
+        LinearSupport.borrow(x.scalars, dy.scalars, nil, writing: &dx) { xp, dyp, _, dxp in kernel(loops, xp, dyp, dxp) }
         return [Tensor(shape: x.shape, scalars: dx)]
     }
 }
