@@ -87,10 +87,9 @@ public struct BackwardContext {
 
 /// One ONNX operator: attribute parsing, shape inference, forward and backward in one place.
 ///
-/// To add an op: create `Ops/<OpType>.swift` with a type conforming to `Operator`, write
-/// `forward` and, right under it, `backward` (the vector-Jacobian product for each input),
-/// then add one line to `OperatorTable.all`. Its gradient test (finite differences) goes in
-/// `Tests/LoupeEngineTests/GradientCheckTests.swift`.
+/// To add an op, see the head comment of `OperatorTable.swift`: one file under `Ops/` with
+/// `forward` and, right under it, `backward` (the vector-Jacobian product for each input), one
+/// line in `OperatorTable.all`, and a finite-difference gradient test.
 public protocol Operator: Sendable {
     /// The ONNX operator type this implements, e.g. `"Conv"`.
     static var opType: String { get }

@@ -1,6 +1,15 @@
 import LoupeONNX
 import LoupeTensor
 
+// Adding an op: write `Sources/LoupeEngine/Ops/<OpType>.swift` with one struct that keeps
+// `let node: Node`, reads its inputs through it (`try node.float(inputs, 0, "X")`, see
+// `Execution/NodeInputs.swift`), and has `forward` with `backward` right beneath it. If it belongs
+// to a family, conform to the family protocol and write only what differs: `UnaryKernelOperator` /
+// `UnaryElementwiseOperator` and `BroadcastingBinaryOperator` (Ops/ElementwiseSupport.swift),
+// `ReduceOperator` (ReduceCore.swift), `WindowPoolingOperator` (PoolingSupport.swift), and so on.
+// Then add one line to `OperatorTable.all` below, a `checkGradients` case in the matching
+// `Tests/LoupeEngineTests/*Tests.swift`, and an onnxruntime case in `Tests/Fixtures/make_fixtures.py`.
+
 /// The registry: every supported ONNX operator, one line each.
 public enum OperatorTable {
     /// Every operator type the engine runs.

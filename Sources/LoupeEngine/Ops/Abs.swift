@@ -2,29 +2,18 @@ import LoupeONNX
 import LoupeTensor
 
 /// Abs: `|x|`; integers exactly. Gradient `sign(x)` with `sign(0) = 0`.
-public struct AbsOperator: UnaryElementwiseOperator {
+public struct AbsOperator: UnaryKernelOperator {
     public static let opType = "Abs"
     let node: Node
     var function: UnaryFunction { .abs }
+    var gradient: AbsGradient { AbsGradient() }
     static var acceptsIntegers: Bool { true }
 
     func integerForward(_ x: IntTensor) -> IntTensor? {
         IntTensor(shape: x.shape, values: x.values.map { $0 == Int.min ? $0 : Swift.abs($0) })
     }
 
-    public init(node: Node, opset: Int) throws {
-        self.node = node
-    }
-
-    public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] { try unaryInferFacts(inputs) }
-
-    public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] { try unaryForward(inputs) }
-
-    public var backwardNeeds: BackwardNeeds { .inputs }
-
-    public func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        try unaryBackward(context, AbsGradient())
-    }
+    public init(node: Node, opset: Int) throws { self.node = node }
 }
 
 /// The Abs vector-Jacobian product: sign(x) g, with sign(0) = 0.

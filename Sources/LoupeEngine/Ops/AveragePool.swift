@@ -6,7 +6,7 @@ import LoupeTensor
 /// With `count_include_pad`, the divisor counts window taps inside the padded input (a
 /// `ceil_mode` window hanging past the trailing pad counts only up to it), otherwise the taps
 /// inside the input.
-public struct AveragePoolOperator: Operator {
+public struct AveragePoolOperator: WindowPoolingOperator {
     public static let opType = "AveragePool"
     let node: Node
     let window: SlidingWindowAttributes
@@ -20,32 +20,11 @@ public struct AveragePoolOperator: Operator {
         includePad = try node.int("count_include_pad", default: 0) != 0
     }
 
-    public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] {
-        let x = try LinearSupport.facts(inputs, 0, node)
-        return [ValueFacts(shape: try window.poolPlan(input: x.shape, ceilMode: ceilMode, node: node).1)]
-    }
-
     public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] {
-        let x = try LinearSupport.input(inputs, 0, node)
-        let (loops, shape) = try window.poolPlan(input: x.shape, ceilMode: ceilMode, node: node)
-        var y = LinearSupport.uninitialized(try LinearSupport.count(shape, node))
-        LinearSupport.read(x.scalars) { xp in
-            LinearSupport.write(&y) { yp in loops.averageForward(xp, includePad: includePad, output: yp) }
-        }
-        return [.float(Tensor(shape: shape, scalars: y))]
+        try pool(inputs) { loops, x, y in loops.averageForward(x, includePad: includePad, output: y) }
     }
-
-    public var backwardNeeds: BackwardNeeds { .inputs }
 
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        guard LinearSupport.wants(context, 0) else { return [nil] }
-        let x = try context.floatInput(0)
-        let (loops, shape) = try window.poolPlan(input: x.shape, ceilMode: ceilMode, node: node)
-        let dy = context.gradient(0, shape: shape)
-        var dx = [Float](repeating: 0, count: x.count)
-        LinearSupport.read(dy.scalars) { dyp in
-            LinearSupport.write(&dx) { dxp in loops.averageBackward(gradOutput: dyp, includePad: includePad, gradInput: dxp) }
-        }
-        return [Tensor(shape: x.shape, scalars: dx)]
+        try poolGradient(context) { loops, _, dy, dx in loops.averageBackward(gradOutput: dy, includePad: includePad, gradInput: dx) }
     }
 }

@@ -47,12 +47,12 @@ public struct BatchNormalizationOperator: Operator {
     }
 
     public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] {
-        let x = try ElementwiseSupport.required(inputs, 0, node, "X")
+        let x = try node.facts(inputs, 0, "X")
         guard x.shape.count >= 2 else { throw node.error("input X must have rank >= 2 ([N, C, ...]), got shape \(x.shape)") }
         guard x.element == .float else { throw node.error("expects a floating-point input X") }
         let channels = x.shape[1]
         for (index, name) in [(1, "scale"), (2, "B"), (3, "input_mean"), (4, "input_var")] {
-            let facts = try ElementwiseSupport.required(inputs, index, node, name)
+            let facts = try node.facts(inputs, index, name)
             guard facts.shape.reduce(1, *) == channels, facts.shape.count <= 1 else {
                 throw node.error("input '\(name)' must have shape [\(channels)] to match X's channels, got \(facts.shape)")
             }
@@ -64,11 +64,11 @@ public struct BatchNormalizationOperator: Operator {
 
     /// The five inputs as float tensors, checked against X's channel count.
     func operands(_ inputs: [TensorValue?]) throws -> (x: Tensor, params: [[Float]]) {
-        let x = try ElementwiseSupport.value(inputs, 0, node, "X").asFloat
+        let x = try node.float(inputs, 0, "X")
         guard x.rank >= 2 else { throw node.error("input X must have rank >= 2 ([N, C, ...]), got shape \(x.shape)") }
         var params = [[Float]]()
         for (index, name) in [(1, "scale"), (2, "B"), (3, "input_mean"), (4, "input_var")] {
-            let p = try ElementwiseSupport.value(inputs, index, node, name).asFloat
+            let p = try node.value(inputs, index, name).asFloat
             guard p.count == x.shape[1] else {
                 throw node.error("input '\(name)' has \(p.count) values for \(x.shape[1]) channels")
             }
@@ -110,8 +110,8 @@ public struct BatchNormalizationOperator: Operator {
     public var backwardNeeds: BackwardNeeds { .inputs }
 
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        var grads = [Tensor?](repeating: nil, count: context.inputs.count)
-        let wants = (0..<3).map { ElementwiseSupport.wants(context, $0) }
+        var grads = context.noGradients
+        let wants = (0..<3).map { context.wants($0) }
         guard wants.contains(true) else { return grads }
         let (x, params) = try operands(context.inputs)
         let (mean, variance) = statistics(x, params)

@@ -20,7 +20,7 @@ public struct ClipOperator: Operator {
     }
 
     public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] {
-        let x = try ElementwiseSupport.required(inputs, 0, node, "input")
+        let x = try node.facts(inputs, 0, "input")
         if boundsAreInputs {
             for (index, name) in [(1, "min"), (2, "max")] where index < inputs.count {
                 guard let facts = inputs[index] else { continue }
@@ -50,7 +50,7 @@ public struct ClipOperator: Operator {
     }
 
     public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] {
-        let x = try ElementwiseSupport.value(inputs, 0, node, "input")
+        let x = try node.value(inputs, 0, "input")
         let (lo, hi) = try bounds(inputs)
         if case .int(let ints) = x {
             let l = lo.map { $0.asInt.values[0] } ?? Int.min, h = hi.map { $0.asInt.values[0] } ?? Int.max
@@ -63,8 +63,8 @@ public struct ClipOperator: Operator {
     public var backwardNeeds: BackwardNeeds { .inputs }
 
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        var grads = [Tensor?](repeating: nil, count: context.inputs.count)
-        guard ElementwiseSupport.wants(context, 0) else { return grads }
+        var grads = context.noGradients
+        guard context.wants(0) else { return grads }
         let x = try context.floatInput(0)
         let (lo, hi) = try bounds(context.inputs)
         let l = lo.map { $0.asFloat.scalars[0] } ?? -.infinity, h = hi.map { $0.asFloat.scalars[0] } ?? .infinity

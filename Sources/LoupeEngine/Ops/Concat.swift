@@ -7,25 +7,25 @@ import LoupeTensor
 /// a mix of kinds is computed in floats.
 public struct ConcatOperator: Operator {
     public static let opType = "Concat"
-    let label: ShapeOpLabel
+    let node: Node
     let axis: Int
 
     public init(node: Node, opset: Int) throws {
-        label = ShapeOpLabel(node)
-        guard node.attributes["axis"] != nil || opset < 4 else { throw label.error("missing required attribute 'axis'") }
+        self.node = node
+        guard node.attributes["axis"] != nil || opset < 4 else { throw node.error("missing required attribute 'axis'") }
         axis = try node.int("axis", default: 1)
     }
 
     /// Validated output shape and normalized axis for the present inputs' shapes.
     func plan(_ shapes: [[Int]]) throws -> (shape: [Int], axis: Int) {
-        guard let first = shapes.first else { throw label.error("needs at least one input") }
-        let a = try label.axis(axis, rank: first.count)
+        guard let first = shapes.first else { throw node.error("needs at least one input") }
+        let a = try node.axis(axis, rank: first.count)
         var out = first
         out[a] = 0
         for shape in shapes {
             guard shape.count == first.count,
                   shape.indices.allSatisfy({ $0 == a || shape[$0] == first[$0] }) else {
-                throw label.error("input shapes \(shapes) do not agree outside axis \(a)")
+                throw node.error("input shapes \(shapes) do not agree outside axis \(a)")
             }
             out[a] += shape[a]
         }
@@ -42,34 +42,29 @@ public struct ConcatOperator: Operator {
     public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] {
         let present = inputs.compactMap { $0 }
         let (shape, a) = try plan(present.map(\.shape))
-        let outer = ShapeOps.product(shape, 0..<a), inner = ShapeOps.product(shape, (a + 1)..<shape.count)
-        let total = try label.count(shape)
+        let total = try node.count(shape)
         if present.allSatisfy(\.isInt) {
-            var values = [Int](repeating: 0, count: total)
-            var start = 0
-            values.withUnsafeMutableBufferPointer { dst in
-                for piece in present {
-                    let e = piece.shape[a]
-                    piece.asInt.values.withUnsafeBufferPointer {
-                        LayoutKernels.insertBlock($0, axisExtent: shape[a], start: start, extent: e, outer: outer, inner: inner, into: dst)
-                    }
-                    start += e
-                }
-            }
+            let values = joined(present.map { $0.asInt.values }, present.map { $0.shape[a] }, shape: shape, axis: a, total: total)
             return [.int(IntTensor(shape: shape, values: values))]
         }
-        var scalars = [Float](repeating: 0, count: total)
+        let scalars = joined(present.map { $0.asFloat.scalars }, present.map { $0.shape[a] }, shape: shape, axis: a, total: total)
+        return [.float(Tensor(shape: shape, scalars: scalars))]
+    }
+
+    /// The pieces (with their extents along `axis`) placed one after another along `axis` of `shape`.
+    func joined<T: Numeric>(_ pieces: [[T]], _ extents: [Int], shape: [Int], axis a: Int, total: Int) -> [T] {
+        let outer = ShapeOps.product(shape, 0..<a), inner = ShapeOps.product(shape, (a + 1)..<shape.count)
+        var values = [T](repeating: 0, count: total)
         var start = 0
-        scalars.withUnsafeMutableBufferPointer { dst in
-            for piece in present {
-                let e = piece.shape[a]
-                piece.asFloat.scalars.withUnsafeBufferPointer {
+        values.withUnsafeMutableBufferPointer { dst in
+            for (piece, e) in zip(pieces, extents) {
+                piece.withUnsafeBufferPointer {
                     LayoutKernels.insertBlock($0, axisExtent: shape[a], start: start, extent: e, outer: outer, inner: inner, into: dst)
                 }
                 start += e
             }
         }
-        return [.float(Tensor(shape: shape, scalars: scalars))]
+        return values
     }
 
     public var backwardNeeds: BackwardNeeds { .inputs }
@@ -84,7 +79,7 @@ public struct ConcatOperator: Operator {
         for (i, input) in context.inputs.enumerated() {
             guard let input else { result.append(nil); continue }
             let e = input.shape[a]
-            if i < context.wantsInputGradient.count, context.wantsInputGradient[i], !input.isInt {
+            if context.wants(i), !input.isInt {
                 let n = input.shape.reduce(1, *)
                 result.append(Tensor(shape: input.shape, scalars: ShapeOps.produce(g.scalars, count: n) {
                     LayoutKernels.extractBlock($0, axisExtent: shape[a], start: start, extent: e, outer: outer, inner: inner, into: $1)

@@ -7,16 +7,15 @@ public struct ConstantOperator: Operator {
     let value: TensorValue
 
     public init(node: Node, opset: Int) throws {
-        let label = ShapeOpLabel(node)
         let supported = ["value", "value_float", "value_floats", "value_int", "value_ints"]
         let present = node.attributes.keys.filter { $0.hasPrefix("value") || $0 == "sparse_value" }
         guard present.count == 1, let key = present.first else {
-            throw label.error("needs exactly one value attribute, found \(present.sorted())")
+            throw node.error("needs exactly one value attribute, found \(present.sorted())")
         }
-        guard supported.contains(key) else { throw label.error("attribute '\(key)' is not supported (numeric values only)") }
+        guard supported.contains(key) else { throw node.error("attribute '\(key)' is not supported (numeric values only)") }
         switch key {
         case "value":
-            guard let v = try node.tensor("value") else { throw label.error("missing attribute 'value'") }
+            guard let v = try node.tensor("value") else { throw node.error("missing attribute 'value'") }
             value = v
         case "value_float": value = .float(Tensor(scalar: try node.float(key, default: 0)))
         case "value_floats":
@@ -38,6 +37,6 @@ public struct ConstantOperator: Operator {
     public var backwardNeeds: BackwardNeeds { .none }
 
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        context.inputs.map { _ in nil }
+        context.noGradients
     }
 }

@@ -6,7 +6,7 @@ import LoupeTensor
 /// Inputs: X `[N, C, H, W]`, W `[M, C/group, kH, kW]`, optional B `[M]`. Wide 3x3 stride-1 layers
 /// run through `WinogradConvolution` (forward and input gradient, with the transformed kernels kept
 /// in `winogradWeights`); the rest through `ConvolutionKernel` (im2col + GEMM, or direct loops when depthwise).
-public struct ConvOperator: Operator {
+public struct ConvOperator: ConvolutionFamilyOperator {
     public static let opType = "Conv"
     let node: Node
     let window: SlidingWindowAttributes
@@ -22,22 +22,13 @@ public struct ConvOperator: Operator {
 
     /// The geometry and output shape for these input shapes, or an error naming the mismatch.
     func plan(input: [Int], weight: [Int], bias: [Int]?) throws -> (ConvolutionGeometry, [Int]) {
-        let rank = try SlidingWindowAttributes.spatialRank(of: input, node: node)
-        guard weight.count == input.count else {
-            throw node.error("weight shape \(weight) should have rank \(input.count) like input \(input)")
-        }
+        let rank = try spatialRank(input: input, weight: weight)
         let (n, c, m) = (input[0], input[1], weight[0])
         guard c % group == 0, weight[1] * group == c else {
             throw node.error("input has \(c) channels but weight \(weight) with group \(group) expects \(weight[1] * group)")
         }
         guard m % group == 0 else { throw node.error("weight has \(m) output channels, not divisible by group \(group)") }
-        if let bias, bias != [m] { throw node.error("bias shape \(bias) should be [\(m)]") }
-        let kernel = Array(weight[2...])
-        if let declared = window.kernelShape, declared != kernel {
-            throw node.error("kernel_shape \(declared) does not match weight shape \(weight)")
-        }
-        guard kernel.allSatisfy({ $0 >= 1 }) else { throw node.error("weight shape \(weight) has an empty kernel") }
-        var axes = try window.axes(kernel: kernel, node: node)
+        var axes = try windowAxes(weight: weight, bias: bias, outChannels: m)
         let spatial = Array(input[2...])
         var outSpatial = [Int]()
         for i in 0..<rank {
@@ -53,79 +44,42 @@ public struct ConvOperator: Operator {
         return (geometry, [n, m] + outSpatial)
     }
 
-    public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] {
-        let x = try LinearSupport.facts(inputs, 0, node), w = try LinearSupport.facts(inputs, 1, node)
-        let b = inputs.count > 2 ? inputs[2] : nil
-        let (_, shape) = try plan(input: x.shape, weight: w.shape, bias: b?.shape)
-        return [ValueFacts(shape: shape)]
-    }
-
     public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] {
-        let x = try LinearSupport.input(inputs, 0, node), w = try LinearSupport.input(inputs, 1, node)
-        let b = LinearSupport.optionalInput(inputs, 2)
-        let (geometry, shape) = try plan(input: x.shape, weight: w.shape, bias: b?.shape)
-        var y = LinearSupport.uninitialized(try LinearSupport.count(shape, node))
-        LinearSupport.read(x.scalars) { xp in
-            LinearSupport.read(w.scalars) { wp in
-                LinearSupport.readOptional(b?.scalars) { bp in
-                    LinearSupport.write(&y) { yp in
-                        if WinogradConvolution.isWorthwhile(for: geometry) {
-                            LinearSupport.read(winogradWeights.transformed(w)) { up in
-                                WinogradConvolution.forward(input: xp, transformedWeight: up, bias: bp, geometry: geometry,
-                                                            output: yp)
-                            }
-                        } else {
-                            ConvolutionKernel.forward(input: xp, weight: wp, bias: bp, geometry: geometry, output: yp)
-                        }
-                    }
+        let (x, w, b, geometry, shape) = try forwardOperands(inputs)
+        var y = LinearSupport.uninitialized(try node.count(shape))
+        LinearSupport.borrow(x.scalars, w.scalars, b?.scalars, writing: &y) { xp, wp, bp, yp in
+            if WinogradConvolution.isWorthwhile(for: geometry) {
+                LinearSupport.read(winogradWeights.transformed(w)) { up in
+                    WinogradConvolution.forward(input: xp, transformedWeight: up, bias: bp, geometry: geometry, output: yp)
                 }
+            } else {
+                ConvolutionKernel.forward(input: xp, weight: wp, bias: bp, geometry: geometry, output: yp)
             }
         }
         return [.float(Tensor(shape: shape, scalars: y))]
     }
-
-    public var backwardNeeds: BackwardNeeds { .inputs }
 
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {
         let x = try context.floatInput(0), w = try context.floatInput(1)
         let hasBias = context.inputs.count > 2 && context.inputs[2] != nil
         let (geometry, shape) = try plan(input: x.shape, weight: w.shape, bias: hasBias ? [w.shape[0]] : nil)
         let dy = context.gradient(0, shape: shape)
-        let wantX = LinearSupport.wants(context, 0), wantW = LinearSupport.wants(context, 1)
+        let wantX = context.wants(0), wantW = context.wants(1)
         let winograd = wantX && WinogradConvolution.isWorthwhile(for: geometry)
         var dx = winograd ? LinearSupport.uninitialized(x.count) : [Float](repeating: 0, count: wantX ? x.count : 0)
         var dw = [Float](repeating: 0, count: wantW ? w.count : 0)
-        LinearSupport.read(x.scalars) { xp in
-            LinearSupport.read(w.scalars) { wp in
-                LinearSupport.read(dy.scalars) { dyp in
-                    LinearSupport.write(&dx) { dxp in
-                        if winograd {
-                            LinearSupport.read(winogradWeights.transformed(w)) { up in
-                                WinogradConvolution.forward(input: dyp, transformedWeight: up, inputGradient: true, bias: nil,
-                                                            geometry: WinogradConvolution.inputGradientGeometry(geometry),
-                                                            output: dxp)
-                            }
-                        }
-                        LinearSupport.write(&dw) { dwp in
-                            ConvolutionKernel.backward(input: xp, weight: wp, gradOutput: dyp, geometry: geometry,
-                                                       gradInput: wantX && !winograd ? dxp : nil,
-                                                       gradWeight: wantW ? dwp : nil)
-                        }
-                    }
+        LinearSupport.borrow(x.scalars, w.scalars, dy.scalars, writing: &dx, &dw) { xp, wp, dyp, dxp, dwp in
+            if winograd {
+                LinearSupport.read(winogradWeights.transformed(w)) { up in
+                    WinogradConvolution.forward(input: dyp, transformedWeight: up, inputGradient: true, bias: nil,
+                                                geometry: WinogradConvolution.inputGradientGeometry(geometry), output: dxp)
                 }
             }
+            ConvolutionKernel.backward(input: xp, weight: wp, gradOutput: dyp, geometry: geometry,
+                                       gradInput: wantX && !winograd ? dxp : nil, gradWeight: wantW ? dwp : nil)
         }
-        var db: Tensor?
-        if hasBias && LinearSupport.wants(context, 2) {
-            var sums = [Float](repeating: 0, count: geometry.outChannels)
-            LinearSupport.read(dy.scalars) { dyp in
-                LinearSupport.write(&sums) { sp in
-                    ConvolutionKernel.channelSums(dyp, batch: geometry.batch, channels: geometry.outChannels,
-                                                  plane: geometry.outPlane, into: sp)
-                }
-            }
-            db = Tensor(shape: [geometry.outChannels], scalars: sums)
-        }
+        let db = hasBias && context.wants(2)
+            ? LinearSupport.channelSums(dy, batch: geometry.batch, channels: geometry.outChannels, plane: geometry.outPlane) : nil
         let grads = [wantX ? Tensor(shape: x.shape, scalars: dx) : nil, wantW ? Tensor(shape: w.shape, scalars: dw) : nil, db]
         return Array(grads.prefix(max(2, context.inputs.count)))
     }

@@ -8,7 +8,7 @@ import LoupeTensor
 /// gradient, the input gradient is that convolution's forward. With `output_shape` (or
 /// SAME auto_pad) the total padding is split as the ONNX spec (and onnxruntime 1.32) says:
 /// SAME_UPPER crops the odd pixel at the end, anything else at the start.
-public struct ConvTransposeOperator: Operator {
+public struct ConvTransposeOperator: ConvolutionFamilyOperator {
     public static let opType = "ConvTranspose"
     let node: Node
     let window: SlidingWindowAttributes
@@ -34,21 +34,12 @@ public struct ConvTransposeOperator: Operator {
 
     /// The (convolution-view) geometry and our output shape for these input shapes.
     func plan(input: [Int], weight: [Int], bias: [Int]?) throws -> (ConvolutionGeometry, [Int]) {
-        let rank = try SlidingWindowAttributes.spatialRank(of: input, node: node)
-        guard weight.count == input.count else {
-            throw node.error("weight shape \(weight) should have rank \(input.count) like input \(input)")
-        }
+        let rank = try spatialRank(input: input, weight: weight)
         let (n, c) = (input[0], input[1])
         guard weight[0] == c else { throw node.error("input has \(c) channels but weight \(weight) expects \(weight[0])") }
         guard c % group == 0 else { throw node.error("input channels \(c) are not divisible by group \(group)") }
         let m = weight[1] * group
-        if let bias, bias != [m] { throw node.error("bias shape \(bias) should be [\(m)]") }
-        let kernel = Array(weight[2...])
-        if let declared = window.kernelShape, declared != kernel {
-            throw node.error("kernel_shape \(declared) does not match weight shape \(weight)")
-        }
-        guard kernel.allSatisfy({ $0 >= 1 }) else { throw node.error("weight shape \(weight) has an empty kernel") }
-        var axes = try window.axes(kernel: kernel, node: node)
+        var axes = try windowAxes(weight: weight, bias: bias, outChannels: m)
         let adjust = outputPadding ?? [Int](repeating: 0, count: rank)
         guard adjust.count == rank else { throw node.error("output_padding \(adjust) should have \(rank) values") }
         var requested: [Int]?
@@ -96,73 +87,36 @@ public struct ConvTransposeOperator: Operator {
         return (geometry, [n, m] + outSpatial)
     }
 
-    public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] {
-        let x = try LinearSupport.facts(inputs, 0, node), w = try LinearSupport.facts(inputs, 1, node)
-        let b = inputs.count > 2 ? inputs[2] : nil
-        let (_, shape) = try plan(input: x.shape, weight: w.shape, bias: b?.shape)
-        return [ValueFacts(shape: shape)]
-    }
-
     public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] {
-        let x = try LinearSupport.input(inputs, 0, node), w = try LinearSupport.input(inputs, 1, node)
-        let b = LinearSupport.optionalInput(inputs, 2)
-        let (geometry, shape) = try plan(input: x.shape, weight: w.shape, bias: b?.shape)
-        var y = LinearSupport.uninitialized(try LinearSupport.count(shape, node))
-        LinearSupport.read(x.scalars) { xp in
-            LinearSupport.read(w.scalars) { wp in
-                LinearSupport.write(&y) { yp in
-                    ConvolutionKernel.backward(input: nil, weight: wp, gradOutput: xp, geometry: geometry,
-                                               gradInput: yp, gradWeight: nil)
-                    if let b {
-                        LinearSupport.read(b.scalars) { bp in
-                            ConvolutionKernel.addBias(bp, to: yp, batch: geometry.batch, channels: geometry.inChannels,
-                                                      plane: geometry.inPlane)
-                        }
-                    }
-                }
+        let (x, w, b, geometry, shape) = try forwardOperands(inputs)
+        var y = LinearSupport.uninitialized(try node.count(shape))
+        LinearSupport.borrow(x.scalars, w.scalars, b?.scalars, writing: &y) { xp, wp, bp, yp in
+            ConvolutionKernel.backward(input: nil, weight: wp, gradOutput: xp, geometry: geometry, gradInput: yp, gradWeight: nil)
+            if let bp {
+                ConvolutionKernel.addBias(bp, to: yp, batch: geometry.batch, channels: geometry.inChannels, plane: geometry.inPlane)
             }
         }
         return [.float(Tensor(shape: shape, scalars: y))]
     }
-
-    public var backwardNeeds: BackwardNeeds { .inputs }
 
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {
         let x = try context.floatInput(0), w = try context.floatInput(1)
         let hasBias = context.inputs.count > 2 && context.inputs[2] != nil
         let (geometry, shape) = try plan(input: x.shape, weight: w.shape, bias: nil)
         let dy = context.gradient(0, shape: shape)
-        let wantX = LinearSupport.wants(context, 0), wantW = LinearSupport.wants(context, 1)
+        let wantX = context.wants(0), wantW = context.wants(1)
         var dx = [Float](repeating: 0, count: wantX ? x.count : 0)
         var dw = [Float](repeating: 0, count: wantW ? w.count : 0)
-        LinearSupport.read(x.scalars) { xp in
-            LinearSupport.read(w.scalars) { wp in
-                LinearSupport.read(dy.scalars) { dyp in
-                    if wantX {
-                        LinearSupport.write(&dx) { dxp in
-                            ConvolutionKernel.forward(input: dyp, weight: wp, bias: nil, geometry: geometry, output: dxp)
-                        }
-                    }
-                    if wantW {
-                        LinearSupport.write(&dw) { dwp in
-                            ConvolutionKernel.backward(input: dyp, weight: wp, gradOutput: xp, geometry: geometry,
-                                                       gradInput: nil, gradWeight: dwp)
-                        }
-                    }
-                }
+        LinearSupport.borrow(x.scalars, w.scalars, dy.scalars, writing: &dx, &dw) { xp, wp, dyp, dxp, dwp in
+            if wantX {
+                ConvolutionKernel.forward(input: dyp, weight: wp, bias: nil, geometry: geometry, output: dxp)
+            }
+            if wantW {
+                ConvolutionKernel.backward(input: dyp, weight: wp, gradOutput: xp, geometry: geometry, gradInput: nil, gradWeight: dwp)
             }
         }
-        var db: Tensor?
-        if hasBias && LinearSupport.wants(context, 2) {
-            var sums = [Float](repeating: 0, count: geometry.inChannels)
-            LinearSupport.read(dy.scalars) { dyp in
-                LinearSupport.write(&sums) { sp in
-                    ConvolutionKernel.channelSums(dyp, batch: geometry.batch, channels: geometry.inChannels,
-                                                  plane: geometry.inPlane, into: sp)
-                }
-            }
-            db = Tensor(shape: [geometry.inChannels], scalars: sums)
-        }
+        let db = hasBias && context.wants(2)
+            ? LinearSupport.channelSums(dy, batch: geometry.batch, channels: geometry.inChannels, plane: geometry.inPlane) : nil
         let grads = [wantX ? Tensor(shape: x.shape, scalars: dx) : nil, wantW ? Tensor(shape: w.shape, scalars: dw) : nil, db]
         return Array(grads.prefix(max(2, context.inputs.count)))
     }

@@ -6,26 +6,26 @@ import LoupeTensor
 /// A `training_mode` input that is a constant true is refused: Loupe only runs inference.
 public struct DropoutOperator: Operator {
     public static let opType = "Dropout"
-    let label: ShapeOpLabel
+    let node: Node
     let outputCount: Int
     /// Opset 10 and later emit a boolean mask (integers here); earlier ones a mask of the input type.
     let integerMask: Bool
 
     public init(node: Node, opset: Int) throws {
-        label = ShapeOpLabel(node)
+        self.node = node
         outputCount = max(1, node.outputs.count)
         integerMask = opset >= 10
     }
 
     func checkTrainingMode(_ value: TensorValue?) throws {
         if let value, value.asInt.values.contains(where: { $0 != 0 }) {
-            throw label.error("training_mode is true; Loupe runs inference only (export the model in eval mode)")
+            throw node.error("training_mode is true; Loupe runs inference only (export the model in eval mode)")
         }
     }
 
     public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] {
-        let x = try label.facts(inputs, 0, "data")
-        try checkTrainingMode(label.optional(inputs, 2)?.constant)
+        let x = try node.facts(inputs, 0, "data")
+        try checkTrainingMode(node.optional(inputs, 2)?.constant)
         var result = [x]
         if outputCount > 1 {
             result.append(ValueFacts(shape: x.shape, element: integerMask ? .integer : .float))
@@ -34,8 +34,8 @@ public struct DropoutOperator: Operator {
     }
 
     public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] {
-        let x = try label.value(inputs, 0, "data")
-        try checkTrainingMode(label.optional(inputs, 2))
+        let x = try node.value(inputs, 0, "data")
+        try checkTrainingMode(node.optional(inputs, 2))
         var result = [x]
         if outputCount > 1 {
             result.append(integerMask ? .int(IntTensor(shape: x.shape, values: [Int](repeating: 1, count: x.shape.reduce(1, *))))

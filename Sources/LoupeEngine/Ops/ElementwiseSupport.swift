@@ -1,51 +1,29 @@
 import LoupeONNX
 import LoupeTensor
 
-/// Helpers shared by the elementwise operator family (input checks, error placement).
+/// The input helpers of the elementwise family before `NodeInputs.swift`; kept so unconverted ops compile.
 enum ElementwiseSupport {
-    /// Runs `body`, moving a location-less `LoupeError` onto `node` and turning other errors into node errors.
-    static func at<T>(_ node: Node, _ body: () throws -> T) throws -> T {
-        do {
-            return try body()
-        } catch var error as LoupeError {
-            if error.location.isEmpty { error.location = "node '\(node.name)' (\(node.opType))" }
-            throw error
-        }
-    }
-
-    /// The facts of required input `index`, or a node error naming it.
+    @available(*, deprecated, message: "read inputs through the node (NodeInputs.swift)")
+    static func at<T>(_ node: Node, _ body: () throws -> T) throws -> T { try node.located(body) }
+    @available(*, deprecated, message: "read inputs through the node (NodeInputs.swift)")
     static func required(_ inputs: [ValueFacts?], _ index: Int, _ node: Node, _ what: String) throws -> ValueFacts {
-        guard index < inputs.count, let facts = inputs[index] else {
-            throw node.error("missing required input \(index) (\(what))")
-        }
-        return facts
+        try node.facts(inputs, index, what)
     }
-
-    /// The forward value of required input `index`, or a node error naming it.
+    @available(*, deprecated, message: "read inputs through the node (NodeInputs.swift)")
     static func value(_ inputs: [TensorValue?], _ index: Int, _ node: Node, _ what: String) throws -> TensorValue {
-        guard index < inputs.count, let value = inputs[index] else {
-            throw node.error("missing required input \(index) (\(what))")
-        }
-        return value
+        try node.value(inputs, index, what)
     }
-
-    /// Whether the backward caller wants the gradient of input `index`.
-    static func wants(_ context: BackwardContext, _ index: Int) -> Bool {
-        index < context.wantsInputGradient.count && context.wantsInputGradient[index]
-            && index < context.inputs.count
-    }
-
-    /// Normalises a possibly negative axis against `rank`, or throws a node error.
-    static func axis(_ axis: Int, rank: Int, _ node: Node) throws -> Int {
-        let resolved = axis < 0 ? axis + rank : axis
-        guard resolved >= 0, resolved < max(rank, 1) else {
-            throw node.error("axis \(axis) is out of range for an input of rank \(rank)")
-        }
-        return resolved
-    }
+    @available(*, deprecated, message: "read inputs through the node (NodeInputs.swift)")
+    static func wants(_ context: BackwardContext, _ index: Int) -> Bool { context.wants(index) }
+    @available(*, deprecated, message: "read inputs through the node (NodeInputs.swift)")
+    static func axis(_ axis: Int, rank: Int, _ node: Node) throws -> Int { try node.axis(axis, rank: rank) }
 }
 
 /// A unary elementwise operator: the output has the input's shape.
+///
+/// A member names its float `function` (and `integerForward` when it accepts integers); facts,
+/// forward and `backwardNeeds` (the input) come from here. Its backward is one line, or nothing
+/// at all when it conforms to `UnaryKernelOperator`.
 protocol UnaryElementwiseOperator: Operator {
     /// The node, for error messages.
     var node: Node { get }
@@ -62,8 +40,8 @@ extension UnaryElementwiseOperator {
     func integerForward(_ x: IntTensor) -> IntTensor? { nil }
 
     /// Output facts: the input's shape; integer inputs only where `acceptsIntegers`.
-    func unaryInferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] {
-        let x = try ElementwiseSupport.required(inputs, 0, node, "X")
+    public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] {
+        let x = try node.facts(inputs, 0, "X")
         if x.element == .integer {
             guard Self.acceptsIntegers else {
                 throw node.error("expects a floating-point input, got an integer tensor of shape \(x.shape)")
@@ -74,8 +52,8 @@ extension UnaryElementwiseOperator {
     }
 
     /// Applies `function` (or `integerForward` to integer tensors).
-    func unaryForward(_ inputs: [TensorValue?]) throws -> [TensorValue] {
-        let x = try ElementwiseSupport.value(inputs, 0, node, "X")
+    public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] {
+        let x = try node.value(inputs, 0, "X")
         if case .int(let ints) = x {
             guard let result = integerForward(ints) else {
                 throw node.error("expects a floating-point input, got an integer tensor of shape \(ints.shape)")
@@ -85,20 +63,37 @@ extension UnaryElementwiseOperator {
         return [.float(applyUnary(function, to: x.asFloat))]
     }
 
-    /// The common backward shape: `kernel(grad, x or y)` for input 0.
-    ///
-    /// `useOutput` selects whether the kernel receives the forward output instead of the input.
+    public var backwardNeeds: BackwardNeeds { .inputs }
+
+    /// The common backward shape: `kernel(grad, x)`, or `kernel(grad, y)` when `backwardNeeds` is the output.
     @inline(__always)
-    func unaryBackward<K: BinaryKernel>(_ context: BackwardContext, useOutput: Bool = false,
-                                        _ kernel: K) throws -> [Tensor?] where K.Element == Float {
-        guard ElementwiseSupport.wants(context, 0) else { return [nil] }
-        let v = useOutput ? try context.floatOutput(0) : try context.floatInput(0)
+    func unaryBackward<K: BinaryKernel>(_ context: BackwardContext, _ kernel: K) throws -> [Tensor?] where K.Element == Float {
+        guard context.wants(0) else { return [nil] }
+        let v = backwardNeeds == .outputs ? try context.floatOutput(0) : try context.floatInput(0)
         let g = context.gradient(0, shape: v.shape)
         return [zipElements(g, v, kernel)]
     }
 }
 
+/// A unary operator whose backward is one elementwise kernel, `gradient(g, x)` (or `(g, y)`).
+///
+/// A member declares `var gradient` next to `function`; it sets `backwardNeeds` to `.outputs`
+/// when the kernel reads the forward output instead of the input.
+protocol UnaryKernelOperator: UnaryElementwiseOperator {
+    associatedtype Gradient: BinaryKernel where Gradient.Element == Float
+    /// The vector-Jacobian product of one element: `(incoming gradient, x or y) -> input gradient`.
+    var gradient: Gradient { get }
+}
+
+extension UnaryKernelOperator {
+    public func backward(_ context: BackwardContext) throws -> [Tensor?] {
+        try unaryBackward(context, gradient)
+    }
+}
+
 /// A binary operator with numpy multidirectional broadcasting.
+///
+/// A member names `floatOp` and `intOp`; facts, forward and `backwardNeeds` (the inputs) come from here.
 protocol BroadcastingBinaryOperator: Operator {
     /// The node, for error messages.
     var node: Node { get }
@@ -110,10 +105,10 @@ protocol BroadcastingBinaryOperator: Operator {
 
 extension BroadcastingBinaryOperator {
     /// Output facts: the broadcast shape; integer when both inputs are and `intOp` exists.
-    func binaryInferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] {
-        let a = try ElementwiseSupport.required(inputs, 0, node, "A")
-        let b = try ElementwiseSupport.required(inputs, 1, node, "B")
-        let shape = try ElementwiseSupport.at(node) { try broadcastShape(a.shape, b.shape) }
+    public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] {
+        let a = try node.facts(inputs, 0, "A")
+        let b = try node.facts(inputs, 1, "B")
+        let shape = try node.located { try broadcastShape(a.shape, b.shape) }
         if a.element == .integer && b.element == .integer {
             guard Self.intOp != nil else { throw node.error("integer inputs are not supported") }
             return [ValueFacts(shape: shape, element: .integer)]
@@ -122,10 +117,10 @@ extension BroadcastingBinaryOperator {
     }
 
     /// Runs `intOp` on two integer tensors, `floatOp` otherwise.
-    func binaryForward(_ inputs: [TensorValue?]) throws -> [TensorValue] {
-        let a = try ElementwiseSupport.value(inputs, 0, node, "A")
-        let b = try ElementwiseSupport.value(inputs, 1, node, "B")
-        return try ElementwiseSupport.at(node) {
+    public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] {
+        let a = try node.value(inputs, 0, "A")
+        let b = try node.value(inputs, 1, "B")
+        return try node.located {
             if case .int(let ia) = a, case .int(let ib) = b {
                 guard let op = Self.intOp else { throw node.error("integer inputs are not supported") }
                 return [.int(try broadcastBinary(ia, ib, op))]
@@ -134,17 +129,20 @@ extension BroadcastingBinaryOperator {
         }
     }
 
-    /// Shapes of both forward inputs, for gradient reduction.
-    func inputShapes(_ context: BackwardContext) throws -> ([Int], [Int]) {
+    public var backwardNeeds: BackwardNeeds { .inputs }
+
+    /// The output gradient (zeros when none arrived) and both input shapes, for gradients that reduce it.
+    func outputGradient(_ context: BackwardContext) throws -> (g: Tensor, a: [Int], b: [Int]) {
         guard context.inputs.count >= 2, let a = context.inputs[0], let b = context.inputs[1] else {
             throw LoupeError(.computation, location: "node '\(node.name)' (\(node.opType))",
                              "backward needs both forward inputs, which were not kept")
         }
-        return (a.shape, b.shape)
+        let shape = try node.located { try broadcastShape(a.shape, b.shape) }
+        return (context.gradient(0, shape: shape), a.shape, b.shape)
     }
 }
 
-/// Softmax and LogSoftmax share everything but the `log` flag.
+/// Softmax and LogSoftmax share everything but the `log` flag: facts, forward and backward live here.
 protocol SoftmaxFamilyOperator: Operator {
     var node: Node { get }
     /// The `axis` attribute as given (may be negative).
@@ -152,33 +150,42 @@ protocol SoftmaxFamilyOperator: Operator {
     /// Opset < 13: flatten to 2-D at `axis` and normalise over the whole trailing block.
     var coerces2D: Bool { get }
     static var isLog: Bool { get }
+    /// The memberwise initializer.
+    init(node: Node, axis: Int, coerces2D: Bool)
 }
 
 extension SoftmaxFamilyOperator {
+    /// Reads `axis` (default 1 before opset 13, -1 from 13 on).
+    public init(node: Node, opset: Int) throws {
+        self.init(node: node, axis: try node.int("axis", default: opset < 13 ? 1 : -1), coerces2D: opset < 13)
+    }
+
     /// The input viewed as [outer, extent, inner] with the normalised extent in the middle.
     func geometry(_ shape: [Int]) throws -> (outer: Int, extent: Int, inner: Int) {
         if shape.isEmpty { return (1, 1, 1) }
-        let resolved = try ElementwiseSupport.axis(axis, rank: shape.count, node)
+        let resolved = try node.axis(axis, rank: shape.count)
         let outer = shape[..<resolved].reduce(1, *)
         if coerces2D { return (outer, shape[resolved...].reduce(1, *), 1) }
         return (outer, shape[resolved], shape[(resolved + 1)...].reduce(1, *))
     }
 
-    func softmaxInferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] {
-        let x = try ElementwiseSupport.required(inputs, 0, node, "input")
+    public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] {
+        let x = try node.facts(inputs, 0, "input")
         guard x.element == .float else { throw node.error("expects a floating-point input") }
         _ = try geometry(x.shape)
         return [ValueFacts(shape: x.shape, element: .float)]
     }
 
-    func softmaxForward(_ inputs: [TensorValue?]) throws -> [TensorValue] {
-        let x = try ElementwiseSupport.value(inputs, 0, node, "input").asFloat
+    public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] {
+        let x = try node.float(inputs, 0, "input")
         let (outer, extent, inner) = try geometry(x.shape)
         return [.float(LoupeTensor.softmaxForward(x, outer: outer, axis: extent, inner: inner, log: Self.isLog))]
     }
 
-    func softmaxBackward(_ context: BackwardContext) throws -> [Tensor?] {
-        guard ElementwiseSupport.wants(context, 0) else { return [nil] }
+    public var backwardNeeds: BackwardNeeds { .outputs }
+
+    public func backward(_ context: BackwardContext) throws -> [Tensor?] {
+        guard context.wants(0) else { return [nil] }
         let y = try context.floatOutput(0)
         let (outer, extent, inner) = try geometry(y.shape)
         let g = context.gradient(0, shape: y.shape)

@@ -3,25 +3,16 @@ import LoupeONNX
 import LoupeTensor
 
 /// Elu: `x > 0 ? x : alpha (exp(x) - 1)` (alpha default 1). Gradient 1 for x > 0, `alpha exp(x)` otherwise.
-public struct EluOperator: UnaryElementwiseOperator {
+public struct EluOperator: UnaryKernelOperator {
     public static let opType = "Elu"
     let node: Node
     let alpha: Float
     var function: UnaryFunction { .elu(alpha: alpha) }
+    var gradient: EluGradient { EluGradient(alpha: alpha) }
 
     public init(node: Node, opset: Int) throws {
         self.node = node
         alpha = try node.float("alpha", default: 1)
-    }
-
-    public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] { try unaryInferFacts(inputs) }
-
-    public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] { try unaryForward(inputs) }
-
-    public var backwardNeeds: BackwardNeeds { .inputs }
-
-    public func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        try unaryBackward(context, EluGradient(alpha: alpha))
     }
 }
 

@@ -3,24 +3,13 @@ import LoupeONNX
 import LoupeTensor
 
 /// Erf: the Gauss error function. Gradient `2 / sqrt(pi) * exp(-x^2)`.
-public struct ErfOperator: UnaryElementwiseOperator {
+public struct ErfOperator: UnaryKernelOperator {
     public static let opType = "Erf"
     let node: Node
     var function: UnaryFunction { .erf }
+    var gradient: ErfGradient { ErfGradient() }
 
-    public init(node: Node, opset: Int) throws {
-        self.node = node
-    }
-
-    public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] { try unaryInferFacts(inputs) }
-
-    public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] { try unaryForward(inputs) }
-
-    public var backwardNeeds: BackwardNeeds { .inputs }
-
-    public func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        try unaryBackward(context, ErfGradient())
-    }
+    public init(node: Node, opset: Int) throws { self.node = node }
 }
 
 /// The Erf vector-Jacobian product: `g 2 / sqrt(pi) exp(-x^2)`.

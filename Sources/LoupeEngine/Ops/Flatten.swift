@@ -4,28 +4,28 @@ import LoupeTensor
 /// ONNX Flatten: collapses the dimensions before `axis` and those from `axis` on into a matrix.
 public struct FlattenOperator: Operator {
     public static let opType = "Flatten"
-    let label: ShapeOpLabel
+    let node: Node
     let axis: Int
 
     public init(node: Node, opset: Int) throws {
-        label = ShapeOpLabel(node)
+        self.node = node
         axis = try node.int("axis", default: 1)
     }
 
     func outputShape(_ shape: [Int]) throws -> [Int] {
         let rank = shape.count
-        guard axis >= -rank && axis <= rank else { throw label.error("axis \(axis) is out of range for rank \(rank)") }
+        guard axis >= -rank && axis <= rank else { throw node.error("axis \(axis) is out of range for rank \(rank)") }
         let a = axis < 0 ? axis + rank : axis
         return [ShapeOps.product(shape, 0..<a), ShapeOps.product(shape, a..<rank)]
     }
 
     public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] {
-        let x = try label.facts(inputs, 0, "input")
+        let x = try node.facts(inputs, 0, "input")
         return [ShapeOps.reshaped(x, try outputShape(x.shape))]
     }
 
     public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] {
-        let x = try label.value(inputs, 0, "input")
+        let x = try node.value(inputs, 0, "input")
         return [ShapeOps.reshaped(x, try outputShape(x.shape))]
     }
 

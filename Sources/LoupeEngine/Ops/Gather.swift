@@ -7,31 +7,31 @@ import LoupeTensor
 /// The gradient scatter-adds into `data` (repeated indices accumulate).
 public struct GatherOperator: Operator {
     public static let opType = "Gather"
-    let label: ShapeOpLabel
+    let node: Node
     let axis: Int
 
     public init(node: Node, opset: Int) throws {
-        label = ShapeOpLabel(node)
+        self.node = node
         axis = try node.int("axis", default: 0)
     }
 
     func outputShape(_ data: [Int], _ indices: [Int]) throws -> (shape: [Int], axis: Int) {
-        let a = try label.axis(axis, rank: data.count)
+        let a = try node.axis(axis, rank: data.count)
         return (Array(data[..<a]) + indices + Array(data[(a + 1)...]), a)
     }
 
     /// Indices normalized into `[0, dim)`, or an error for out-of-range ones.
     func normalized(_ indices: [Int], dim: Int) throws -> [Int] {
         try indices.map { i in
-            guard i >= -dim && i < dim else { throw label.error("index \(i) is out of range for extent \(dim)") }
+            guard i >= -dim && i < dim else { throw node.error("index \(i) is out of range for extent \(dim)") }
             return i < 0 ? i + dim : i
         }
     }
 
     public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] {
-        let data = try label.facts(inputs, 0, "data")
-        let indices = try label.facts(inputs, 1, "indices")
-        guard indices.element == .integer else { throw label.error("indices must be integers") }
+        let data = try node.facts(inputs, 0, "data")
+        let indices = try node.facts(inputs, 1, "indices")
+        guard indices.element == .integer else { throw node.error("indices must be integers") }
         let (shape, a) = try outputShape(data.shape, indices.shape)
         if let constant = indices.constant { _ = try normalized(constant.asInt.values, dim: data.shape[a]) }
         return [ValueFacts(shape: shape, element: data.element)]
@@ -52,9 +52,9 @@ public struct GatherOperator: Operator {
     }
 
     public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] {
-        let data = try label.value(inputs, 0, "data")
-        let indexValue = try label.value(inputs, 1, "indices")
-        guard indexValue.isInt else { throw label.error("indices must be integers") }
+        let data = try node.value(inputs, 0, "data")
+        let indexValue = try node.value(inputs, 1, "indices")
+        guard indexValue.isInt else { throw node.error("indices must be integers") }
         let (shape, a) = try outputShape(data.shape, indexValue.shape)
         let dim = data.shape[a]
         let indices = try normalized(indexValue.asInt.values, dim: dim)
@@ -70,8 +70,8 @@ public struct GatherOperator: Operator {
     public var backwardNeeds: BackwardNeeds { .inputs }
 
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        var result = [Tensor?](repeating: nil, count: context.inputs.count)
-        guard context.wantsInputGradient.first == true, let data = context.inputs.first ?? nil, !data.isInt,
+        var result = context.noGradients
+        guard let data = context.wantedFloatInput(0),
               context.inputs.count > 1, let indexValue = context.inputs[1] else { return result }
         let (shape, a) = try outputShape(data.shape, indexValue.shape)
         let dim = data.shape[a]

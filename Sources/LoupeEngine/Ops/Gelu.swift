@@ -19,12 +19,6 @@ public struct GeluOperator: UnaryElementwiseOperator {
         }
     }
 
-    public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] { try unaryInferFacts(inputs) }
-
-    public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] { try unaryForward(inputs) }
-
-    public var backwardNeeds: BackwardNeeds { .inputs }
-
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {
         usesTanh ? try unaryBackward(context, GeluTanhGradient()) : try unaryBackward(context, GeluGradient())
     }

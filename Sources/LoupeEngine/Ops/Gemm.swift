@@ -36,7 +36,7 @@ public struct GemmOperator: Operator {
     }
 
     public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] {
-        let a = try LinearSupport.facts(inputs, 0, node), b = try LinearSupport.facts(inputs, 1, node)
+        let a = try node.floatFacts(inputs, 0, "A"), b = try node.floatFacts(inputs, 1, "B")
         let c = inputs.count > 2 ? inputs[2] : nil
         let (m, _, n) = try plan(a: a.shape, b: b.shape, c: c?.shape)
         return [ValueFacts(shape: [m, n])]
@@ -49,10 +49,10 @@ public struct GemmOperator: Operator {
     }
 
     public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] {
-        let a = try LinearSupport.input(inputs, 0, node), b = try LinearSupport.input(inputs, 1, node)
-        let c = LinearSupport.optionalInput(inputs, 2)
+        let a = try node.float(inputs, 0, "A"), b = try node.float(inputs, 1, "B")
+        let c = node.optional(inputs, 2)?.asFloat
         let (m, k, n) = try plan(a: a.shape, b: b.shape, c: c?.shape)
-        var y = [Float](repeating: 0, count: try LinearSupport.count([m, n], node))
+        var y = [Float](repeating: 0, count: try node.count([m, n]))
         var accumulate: Float = 0
         if let c, beta != 0 {
             let (rs, cs) = strides(of: c.shape, m: m, n: n)
@@ -61,13 +61,9 @@ public struct GemmOperator: Operator {
             }
             accumulate = 1
         }
-        LinearSupport.read(a.scalars) { ap in
-            LinearSupport.read(b.scalars) { bp in
-                LinearSupport.write(&y) { yp in
-                    sgemm(transposeA: transA, transposeB: transB, m: m, n: n, k: k, alpha: alpha,
-                          a: ap, lda: a.shape[1], b: bp, ldb: b.shape[1], beta: accumulate, c: yp, ldc: n)
-                }
-            }
+        LinearSupport.borrow(a.scalars, b.scalars, nil, writing: &y) { ap, bp, _, yp in
+            sgemm(transposeA: transA, transposeB: transB, m: m, n: n, k: k, alpha: alpha,
+                  a: ap, lda: a.shape[1], b: bp, ldb: b.shape[1], beta: accumulate, c: yp, ldc: n)
         }
         return [.float(Tensor(shape: [m, n], scalars: y))]
     }
@@ -79,40 +75,27 @@ public struct GemmOperator: Operator {
         let cShape = context.inputs.count > 2 ? context.inputs[2]?.shape : nil
         let (m, k, n) = try plan(a: a.shape, b: b.shape, c: cShape)
         let dy = context.gradient(0, shape: [m, n])
-        var grads: [Tensor?] = [nil, nil, nil]
-        LinearSupport.read(a.scalars) { ap in
-            LinearSupport.read(b.scalars) { bp in
-                LinearSupport.read(dy.scalars) { dyp in
-                    if LinearSupport.wants(context, 0) {
-                        var da = [Float](repeating: 0, count: a.count)
-                        LinearSupport.write(&da) { dap in
-                            if transA { // A is [K, M]: dA = alpha * op(B) * dY^T
-                                sgemm(transposeA: transB, transposeB: true, m: k, n: m, k: n, alpha: alpha,
-                                      a: bp, lda: b.shape[1], b: dyp, ldb: n, c: dap, ldc: m)
-                            } else { // A is [M, K]: dA = alpha * dY * op(B)^T
-                                sgemm(transposeA: false, transposeB: !transB, m: m, n: k, k: n, alpha: alpha,
-                                      a: dyp, lda: n, b: bp, ldb: b.shape[1], c: dap, ldc: k)
-                            }
-                        }
-                        grads[0] = Tensor(shape: a.shape, scalars: da)
-                    }
-                    if LinearSupport.wants(context, 1) {
-                        var db = [Float](repeating: 0, count: b.count)
-                        LinearSupport.write(&db) { dbp in
-                            if transB { // B is [N, K]: dB = alpha * dY^T * op(A)
-                                sgemm(transposeA: true, transposeB: transA, m: n, n: k, k: m, alpha: alpha,
-                                      a: dyp, lda: n, b: ap, ldb: a.shape[1], c: dbp, ldc: k)
-                            } else { // B is [K, N]: dB = alpha * op(A)^T * dY
-                                sgemm(transposeA: !transA, transposeB: false, m: k, n: n, k: m, alpha: alpha,
-                                      a: ap, lda: a.shape[1], b: dyp, ldb: n, c: dbp, ldc: n)
-                            }
-                        }
-                        grads[1] = Tensor(shape: b.shape, scalars: db)
-                    }
-                }
+        let wantA = context.wants(0), wantB = context.wants(1)
+        var da = [Float](repeating: 0, count: wantA ? a.count : 0)
+        var db = [Float](repeating: 0, count: wantB ? b.count : 0)
+        LinearSupport.borrow(a.scalars, b.scalars, dy.scalars, writing: &da, &db) { ap, bp, dyp, dap, dbp in
+            if wantA && transA { // A is [K, M]: dA = alpha * op(B) * dY^T
+                sgemm(transposeA: transB, transposeB: true, m: k, n: m, k: n, alpha: alpha,
+                      a: bp, lda: b.shape[1], b: dyp, ldb: n, c: dap, ldc: m)
+            } else if wantA { // A is [M, K]: dA = alpha * dY * op(B)^T
+                sgemm(transposeA: false, transposeB: !transB, m: m, n: k, k: n, alpha: alpha,
+                      a: dyp, lda: n, b: bp, ldb: b.shape[1], c: dap, ldc: k)
+            }
+            if wantB && transB { // B is [N, K]: dB = alpha * dY^T * op(A)
+                sgemm(transposeA: true, transposeB: transA, m: n, n: k, k: m, alpha: alpha,
+                      a: dyp, lda: n, b: ap, ldb: a.shape[1], c: dbp, ldc: k)
+            } else if wantB { // B is [K, N]: dB = alpha * op(A)^T * dY
+                sgemm(transposeA: !transA, transposeB: false, m: k, n: n, k: m, alpha: alpha,
+                      a: ap, lda: a.shape[1], b: dyp, ldb: n, c: dbp, ldc: n)
             }
         }
-        if let cShape, LinearSupport.wants(context, 2) {
+        var grads: [Tensor?] = [wantA ? Tensor(shape: a.shape, scalars: da) : nil, wantB ? Tensor(shape: b.shape, scalars: db) : nil, nil]
+        if let cShape, context.wants(2) {
             var dc = Tensor(shape: cShape)
             let (rs, cs) = strides(of: cShape, m: m, n: n)
             for i in 0..<m {

@@ -15,16 +15,16 @@ extension GlobalPoolingOperator {
     /// Output shape, planes and plane size for an input shape.
     func plan(_ input: [Int]) throws -> (shape: [Int], planes: Int, plane: Int) {
         guard input.count >= 3 else { throw node.error("expects an [N, C, spatial...] input, got shape \(input)") }
-        let plane = try LinearSupport.count(Array(input[2...]), node)
+        let plane = try node.count(Array(input[2...]))
         return ([input[0], input[1]] + [Int](repeating: 1, count: input.count - 2), input[0] * input[1], plane)
     }
 
     public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] {
-        [ValueFacts(shape: try plan(try LinearSupport.facts(inputs, 0, node).shape).shape)]
+        [ValueFacts(shape: try plan(try node.floatFacts(inputs, 0, "X").shape).shape)]
     }
 
     public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] {
-        let x = try LinearSupport.input(inputs, 0, node)
+        let x = try node.float(inputs, 0, "X")
         let p = try plan(x.shape)
         var y = [Float](repeating: 0, count: p.planes)
         LinearSupport.read(x.scalars) { xp in
@@ -38,17 +38,13 @@ extension GlobalPoolingOperator {
     public var backwardNeeds: BackwardNeeds { .inputs }
 
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        guard LinearSupport.wants(context, 0) else { return [nil] }
+        guard context.wants(0) else { return [nil] }
         let x = try context.floatInput(0)
         let p = try plan(x.shape)
         let dy = context.gradient(0, shape: p.shape)
         var dx = [Float](repeating: 0, count: x.count)
-        LinearSupport.read(x.scalars) { xp in
-            LinearSupport.read(dy.scalars) { dyp in
-                LinearSupport.write(&dx) { dxp in
-                    GlobalPooling.backward(xp, gradOutput: dyp, planes: p.planes, plane: p.plane, max: Self.takesMaximum, gradInput: dxp)
-                }
-            }
+        LinearSupport.borrow(x.scalars, dy.scalars, nil, writing: &dx) { xp, dyp, _, dxp in
+            GlobalPooling.backward(xp, gradOutput: dyp, planes: p.planes, plane: p.plane, max: Self.takesMaximum, gradInput: dxp)
         }
         return [Tensor(shape: x.shape, scalars: dx)]
     }

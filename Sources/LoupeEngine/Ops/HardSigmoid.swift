@@ -2,27 +2,18 @@ import LoupeONNX
 import LoupeTensor
 
 /// HardSigmoid: `max(0, min(1, alpha x + beta))` (alpha 0.2, beta 0.5). Gradient alpha strictly inside (0, 1).
-public struct HardSigmoidOperator: UnaryElementwiseOperator {
+public struct HardSigmoidOperator: UnaryKernelOperator {
     public static let opType = "HardSigmoid"
     let node: Node
     let alpha: Float
     let beta: Float
     var function: UnaryFunction { .hardSigmoid(alpha: alpha, beta: beta) }
+    var gradient: HardSigmoidGradient { HardSigmoidGradient(alpha: alpha, beta: beta) }
 
     public init(node: Node, opset: Int) throws {
         self.node = node
         alpha = try node.float("alpha", default: 0.2)
         beta = try node.float("beta", default: 0.5)
-    }
-
-    public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] { try unaryInferFacts(inputs) }
-
-    public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] { try unaryForward(inputs) }
-
-    public var backwardNeeds: BackwardNeeds { .inputs }
-
-    public func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        try unaryBackward(context, HardSigmoidGradient(alpha: alpha, beta: beta))
     }
 }
 

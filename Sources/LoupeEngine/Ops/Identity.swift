@@ -4,18 +4,18 @@ import LoupeTensor
 /// ONNX Identity: the input, unchanged (storage shared).
 public struct IdentityOperator: Operator {
     public static let opType = "Identity"
-    let label: ShapeOpLabel
+    let node: Node
 
     public init(node: Node, opset: Int) throws {
-        label = ShapeOpLabel(node)
+        self.node = node
     }
 
     public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] {
-        [try label.facts(inputs, 0, "input")]
+        [try node.facts(inputs, 0, "input")]
     }
 
     public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] {
-        [try label.value(inputs, 0, "input")]
+        [try node.value(inputs, 0, "input")]
     }
 
     public var backwardNeeds: BackwardNeeds { .inputs }

@@ -21,7 +21,7 @@ public struct LayerNormalizationOperator: Operator {
     /// X viewed as [rows, size] around the resolved axis, with the normalised block's shape.
     func geometry(_ shape: [Int]) throws -> (rows: Int, size: Int, block: [Int], statsShape: [Int]) {
         guard !shape.isEmpty else { throw node.error("input X must have rank >= 1") }
-        let resolved = try ElementwiseSupport.axis(axis, rank: shape.count, node)
+        let resolved = try node.axis(axis, rank: shape.count)
         let block = Array(shape[resolved...])
         let statsShape = Array(shape[..<resolved]) + [Int](repeating: 1, count: block.count)
         return (shape[..<resolved].reduce(1, *), block.reduce(1, *), block, statsShape)
@@ -36,10 +36,10 @@ public struct LayerNormalizationOperator: Operator {
     }
 
     public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] {
-        let x = try ElementwiseSupport.required(inputs, 0, node, "X")
+        let x = try node.facts(inputs, 0, "X")
         guard x.element == .float else { throw node.error("expects a floating-point input X") }
         let (_, _, block, statsShape) = try geometry(x.shape)
-        try checkParameter(try ElementwiseSupport.required(inputs, 1, node, "Scale").shape, block, "Scale")
+        try checkParameter(try node.facts(inputs, 1, "Scale").shape, block, "Scale")
         if inputs.count > 2, let b = inputs[2] { try checkParameter(b.shape, block, "B") }
         var facts = [ValueFacts(shape: x.shape, element: .float)]
         for _ in 1..<max(1, node.outputs.count) { facts.append(ValueFacts(shape: statsShape, element: .float)) }
@@ -49,9 +49,9 @@ public struct LayerNormalizationOperator: Operator {
     /// X, the geometry, and Scale/B expanded to the normalised block.
     func operands(_ inputs: [TensorValue?]) throws
         -> (x: Tensor, rows: Int, size: Int, block: [Int], stats: [Int], scale: Tensor, bias: Tensor?) {
-        let x = try ElementwiseSupport.value(inputs, 0, node, "X").asFloat
+        let x = try node.float(inputs, 0, "X")
         let (rows, size, block, stats) = try geometry(x.shape)
-        let scale = try ElementwiseSupport.value(inputs, 1, node, "Scale").asFloat
+        let scale = try node.float(inputs, 1, "Scale")
         try checkParameter(scale.shape, block, "Scale")
         var bias: Tensor?
         if inputs.count > 2, let b = inputs[2]?.asFloat {
@@ -77,8 +77,8 @@ public struct LayerNormalizationOperator: Operator {
 
     /// Gradients for X (including any gradient arriving at Mean/InvStdDev), Scale and B.
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        var grads = [Tensor?](repeating: nil, count: context.inputs.count)
-        let wants = (0..<3).map { ElementwiseSupport.wants(context, $0) }
+        var grads = context.noGradients
+        let wants = (0..<3).map { context.wants($0) }
         guard wants.contains(true) else { return grads }
         let op = try operands(context.inputs)
         let scale = try broadcastExpand(op.scale, to: op.block)

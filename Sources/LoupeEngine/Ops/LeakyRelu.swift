@@ -2,25 +2,16 @@ import LoupeONNX
 import LoupeTensor
 
 /// LeakyRelu: `x > 0 ? x : alpha x` (alpha default 0.01). Gradient 1 for x > 0, alpha otherwise.
-public struct LeakyReluOperator: UnaryElementwiseOperator {
+public struct LeakyReluOperator: UnaryKernelOperator {
     public static let opType = "LeakyRelu"
     let node: Node
     let alpha: Float
     var function: UnaryFunction { .leakyRelu(alpha: alpha) }
+    var gradient: LeakyReluGradient { LeakyReluGradient(alpha: alpha) }
 
     public init(node: Node, opset: Int) throws {
         self.node = node
         alpha = try node.float("alpha", default: 0.01)
-    }
-
-    public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] { try unaryInferFacts(inputs) }
-
-    public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] { try unaryForward(inputs) }
-
-    public var backwardNeeds: BackwardNeeds { .inputs }
-
-    public func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        try unaryBackward(context, LeakyReluGradient(alpha: alpha))
     }
 }
 

@@ -27,43 +27,44 @@ enum LinearSupport {
         }
     }
 
+    /// Runs `body` on two inputs, an optional third and one output: the pointer closures of a forward kernel call in one place.
+    static func borrow<R>(_ a: [Float], _ b: [Float], _ c: [Float]?, writing output: inout [Float],
+                          _ body: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>?,
+                                   UnsafeMutablePointer<Float>) throws -> R) rethrows -> R {
+        try read(a) { pa in
+            try read(b) { pb in try readOptional(c) { pc in try write(&output) { try body(pa, pb, pc, $0) } } }
+        }
+    }
+
+    /// Runs `body` on three inputs and two outputs: the pointer closures of a backward kernel call in one place.
+    static func borrow<R>(_ a: [Float], _ b: [Float], _ c: [Float], writing first: inout [Float], _ second: inout [Float],
+                          _ body: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>,
+                                   UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) throws -> R) rethrows -> R {
+        try read(a) { pa in
+            try read(b) { pb in
+                try read(c) { pc in try write(&first) { p1 in try write(&second) { try body(pa, pb, pc, p1, $0) } } }
+            }
+        }
+    }
+
     /// An output buffer whose every element the kernel is about to overwrite (not zero-filled).
     static func uninitialized(_ count: Int) -> [Float] {
         [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
     }
+}
 
-    /// The float input at `index`, or an error naming the missing input.
-    static func input(_ inputs: [TensorValue?], _ index: Int, _ node: Node) throws -> Tensor {
-        guard index < inputs.count, let value = inputs[index] else {
-            throw node.error("required input \(index) is missing")
-        }
-        return value.asFloat
-    }
-
-    /// The optional float input at `index`, or nil when omitted.
-    static func optionalInput(_ inputs: [TensorValue?], _ index: Int) -> Tensor? {
-        index < inputs.count ? inputs[index]?.asFloat : nil
-    }
-
-    /// The facts of required input `index`, refusing integer tensors.
-    static func facts(_ inputs: [ValueFacts?], _ index: Int, _ node: Node) throws -> ValueFacts {
-        guard index < inputs.count, let facts = inputs[index] else {
-            throw node.error("required input \(index) is missing")
-        }
-        guard facts.element == .float else { throw node.error("input \(index) must be a floating-point tensor") }
-        return facts
-    }
-
-    /// Element count of a shape, or an error when it overflows.
-    static func count(_ shape: [Int], _ node: Node) throws -> Int {
-        guard let count = checkedProduct(shape) else { throw node.error("output shape \(shape) is too large") }
-        return count
-    }
-
-    /// Whether the caller wants the gradient of input `index`.
-    static func wants(_ context: BackwardContext, _ index: Int) -> Bool {
-        index < context.wantsInputGradient.count && context.wantsInputGradient[index]
-    }
+/// The input helpers of the linear family before `NodeInputs.swift`; kept so unconverted ops compile.
+extension LinearSupport {
+    @available(*, deprecated, message: "use node.float(inputs, index, name)")
+    static func input(_ inputs: [TensorValue?], _ index: Int, _ node: Node) throws -> Tensor { try node.float(inputs, index, "\(index)") }
+    @available(*, deprecated, message: "use node.optional(inputs, index)")
+    static func optionalInput(_ inputs: [TensorValue?], _ index: Int) -> Tensor? { index < inputs.count ? inputs[index]?.asFloat : nil }
+    @available(*, deprecated, message: "use node.floatFacts(inputs, index, name)")
+    static func facts(_ inputs: [ValueFacts?], _ index: Int, _ node: Node) throws -> ValueFacts { try node.floatFacts(inputs, index, "\(index)") }
+    @available(*, deprecated, message: "use node.count(shape)")
+    static func count(_ shape: [Int], _ node: Node) throws -> Int { try node.count(shape) }
+    @available(*, deprecated, message: "use context.wants(index)")
+    static func wants(_ context: BackwardContext, _ index: Int) -> Bool { context.wants(index) }
 }
 
 /// The sliding-window attributes shared by Conv, ConvTranspose, MaxPool and AveragePool.

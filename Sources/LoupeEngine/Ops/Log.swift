@@ -2,24 +2,13 @@ import LoupeONNX
 import LoupeTensor
 
 /// Log: natural logarithm. Gradient `1 / x`.
-public struct LogOperator: UnaryElementwiseOperator {
+public struct LogOperator: UnaryKernelOperator {
     public static let opType = "Log"
     let node: Node
     var function: UnaryFunction { .log }
+    var gradient: LogGradient { LogGradient() }
 
-    public init(node: Node, opset: Int) throws {
-        self.node = node
-    }
-
-    public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] { try unaryInferFacts(inputs) }
-
-    public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] { try unaryForward(inputs) }
-
-    public var backwardNeeds: BackwardNeeds { .inputs }
-
-    public func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        try unaryBackward(context, LogGradient())
-    }
+    public init(node: Node, opset: Int) throws { self.node = node }
 }
 
 /// The Log vector-Jacobian product: `g / x`.

@@ -8,18 +8,4 @@ public struct LogSoftmaxOperator: SoftmaxFamilyOperator {
     let node: Node
     let axis: Int
     let coerces2D: Bool
-
-    public init(node: Node, opset: Int) throws {
-        self.node = node
-        coerces2D = opset < 13
-        axis = try node.int("axis", default: opset < 13 ? 1 : -1)
-    }
-
-    public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] { try softmaxInferFacts(inputs) }
-
-    public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] { try softmaxForward(inputs) }
-
-    public var backwardNeeds: BackwardNeeds { .outputs }
-
-    public func backward(_ context: BackwardContext) throws -> [Tensor?] { try softmaxBackward(context) }
 }

@@ -37,7 +37,7 @@ public struct MatMulOperator: Operator {
     }
 
     public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] {
-        let a = try LinearSupport.facts(inputs, 0, node), b = try LinearSupport.facts(inputs, 1, node)
+        let a = try node.floatFacts(inputs, 0, "A"), b = try node.floatFacts(inputs, 1, "B")
         return [ValueFacts(shape: try plan(a: a.shape, b: b.shape).shape)]
     }
 
@@ -45,19 +45,15 @@ public struct MatMulOperator: Operator {
     private func isFlat(_ p: Plan) -> Bool { p.bBatch.allSatisfy { $0 == 1 } }
 
     public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] {
-        let a = try LinearSupport.input(inputs, 0, node), b = try LinearSupport.input(inputs, 1, node)
+        let a = try node.float(inputs, 0, "A"), b = try node.float(inputs, 1, "B")
         let p = try plan(a: a.shape, b: b.shape)
         let l = p.layout
-        var y = [Float](repeating: 0, count: try LinearSupport.count(p.shape, node))
-        LinearSupport.read(a.scalars) { ap in
-            LinearSupport.read(b.scalars) { bp in
-                LinearSupport.write(&y) { yp in
-                    if isFlat(p) {
-                        sgemm(m: l.count * l.m, n: l.n, k: l.k, a: ap, lda: l.k, b: bp, ldb: l.n, c: yp, ldc: l.n)
-                    } else {
-                        batchedMatrixProduct(l, a: ap, b: bp, c: yp)
-                    }
-                }
+        var y = [Float](repeating: 0, count: try node.count(p.shape))
+        LinearSupport.borrow(a.scalars, b.scalars, nil, writing: &y) { ap, bp, _, yp in
+            if isFlat(p) {
+                sgemm(m: l.count * l.m, n: l.n, k: l.k, a: ap, lda: l.k, b: bp, ldb: l.n, c: yp, ldc: l.n)
+            } else {
+                batchedMatrixProduct(l, a: ap, b: bp, c: yp)
             }
         }
         return [.float(Tensor(shape: p.shape, scalars: y))]
@@ -70,41 +66,29 @@ public struct MatMulOperator: Operator {
         let p = try plan(a: a.shape, b: b.shape)
         let l = p.layout
         let dy = context.gradient(0, shape: p.shape)
-        let wantA = LinearSupport.wants(context, 0), wantB = LinearSupport.wants(context, 1)
+        let wantA = context.wants(0), wantB = context.wants(1)
         var da = [Float](repeating: 0, count: wantA ? a.count : 0)
         var db = [Float](repeating: 0, count: wantB ? b.count : 0)
         let flat = isFlat(p)
-        LinearSupport.read(a.scalars) { ap in
-            LinearSupport.read(b.scalars) { bp in
-                LinearSupport.read(dy.scalars) { dyp in
-                    if wantA {
-                        LinearSupport.write(&da) { dap in
-                            if flat { // dA = dY * B^T over all rows at once
-                                sgemm(transposeB: true, m: l.count * l.m, n: l.k, k: l.n, a: dyp, lda: l.n, b: bp, ldb: l.n,
-                                      c: dap, ldc: l.k)
-                            } else { // broadcast batches accumulate into the same A matrix
-                                for index in 0..<l.count {
-                                    sgemm(transposeB: true, m: l.m, n: l.k, k: l.n, a: dyp + index * l.m * l.n, lda: l.n,
-                                          b: bp + l.rightIndex[index] * l.k * l.n, ldb: l.n, beta: 1,
-                                          c: dap + l.leftIndex[index] * l.m * l.k, ldc: l.k)
-                                }
-                            }
-                        }
-                    }
-                    if wantB {
-                        LinearSupport.write(&db) { dbp in
-                            if flat { // dB = A^T * dY over all rows at once
-                                sgemm(transposeA: true, m: l.k, n: l.n, k: l.count * l.m, a: ap, lda: l.k, b: dyp, ldb: l.n,
-                                      c: dbp, ldc: l.n)
-                            } else {
-                                for index in 0..<l.count {
-                                    sgemm(transposeA: true, m: l.k, n: l.n, k: l.m, a: ap + l.leftIndex[index] * l.m * l.k,
-                                          lda: l.k, b: dyp + index * l.m * l.n, ldb: l.n, beta: 1,
-                                          c: dbp + l.rightIndex[index] * l.k * l.n, ldc: l.n)
-                                }
-                            }
-                        }
-                    }
+        LinearSupport.borrow(a.scalars, b.scalars, dy.scalars, writing: &da, &db) { ap, bp, dyp, dap, dbp in
+            if wantA && flat { // dA = dY * B^T over all rows at once
+                sgemm(transposeB: true, m: l.count * l.m, n: l.k, k: l.n, a: dyp, lda: l.n, b: bp, ldb: l.n,
+                      c: dap, ldc: l.k)
+            } else if wantA { // broadcast batches accumulate into the same A matrix
+                for index in 0..<l.count {
+                    sgemm(transposeB: true, m: l.m, n: l.k, k: l.n, a: dyp + index * l.m * l.n, lda: l.n,
+                          b: bp + l.rightIndex[index] * l.k * l.n, ldb: l.n, beta: 1,
+                          c: dap + l.leftIndex[index] * l.m * l.k, ldc: l.k)
+                }
+            }
+            if wantB && flat { // dB = A^T * dY over all rows at once
+                sgemm(transposeA: true, m: l.k, n: l.n, k: l.count * l.m, a: ap, lda: l.k, b: dyp, ldb: l.n,
+                      c: dbp, ldc: l.n)
+            } else if wantB {
+                for index in 0..<l.count {
+                    sgemm(transposeA: true, m: l.k, n: l.n, k: l.m, a: ap + l.leftIndex[index] * l.m * l.k,
+                          lda: l.k, b: dyp + index * l.m * l.n, ldb: l.n, beta: 1,
+                          c: dbp + l.rightIndex[index] * l.k * l.n, ldc: l.n)
                 }
             }
         }

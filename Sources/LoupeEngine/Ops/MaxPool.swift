@@ -4,7 +4,7 @@ import LoupeTensor
 /// ONNX `MaxPool` over 2-D (or 1-D) windows; the gradient goes to the first maximum of each window.
 ///
 /// `storage_order` is ignored (it only affects the Indices output, which is refused).
-public struct MaxPoolOperator: Operator {
+public struct MaxPoolOperator: WindowPoolingOperator {
     public static let opType = "MaxPool"
     let node: Node
     let window: SlidingWindowAttributes
@@ -19,34 +19,11 @@ public struct MaxPoolOperator: Operator {
         }
     }
 
-    public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] {
-        let x = try LinearSupport.facts(inputs, 0, node)
-        return [ValueFacts(shape: try window.poolPlan(input: x.shape, ceilMode: ceilMode, node: node).1)]
-    }
-
     public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] {
-        let x = try LinearSupport.input(inputs, 0, node)
-        let (loops, shape) = try window.poolPlan(input: x.shape, ceilMode: ceilMode, node: node)
-        var y = LinearSupport.uninitialized(try LinearSupport.count(shape, node))
-        LinearSupport.read(x.scalars) { xp in
-            LinearSupport.write(&y) { yp in loops.maxForward(xp, output: yp) }
-        }
-        return [.float(Tensor(shape: shape, scalars: y))]
+        try pool(inputs) { loops, x, y in loops.maxForward(x, output: y) }
     }
-
-    public var backwardNeeds: BackwardNeeds { .inputs }
 
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        guard LinearSupport.wants(context, 0) else { return [nil] }
-        let x = try context.floatInput(0)
-        let (loops, shape) = try window.poolPlan(input: x.shape, ceilMode: ceilMode, node: node)
-        let dy = context.gradient(0, shape: shape)
-        var dx = [Float](repeating: 0, count: x.count)
-        LinearSupport.read(x.scalars) { xp in
-            LinearSupport.read(dy.scalars) { dyp in
-                LinearSupport.write(&dx) { dxp in loops.maxBackward(xp, gradOutput: dyp, gradInput: dxp) }
-            }
-        }
-        return [Tensor(shape: x.shape, scalars: dx)]
+        try poolGradient(context) { loops, x, dy, dx in loops.maxBackward(x, gradOutput: dy, gradInput: dx) }
     }
 }

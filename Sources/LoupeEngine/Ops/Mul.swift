@@ -8,23 +8,15 @@ public struct MulOperator: BroadcastingBinaryOperator {
     static var intOp: IntBinaryOp? { .mul }
     let node: Node
 
-    public init(node: Node, opset: Int) throws {
-        self.node = node
-    }
-
-    public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] { try binaryInferFacts(inputs) }
-
-    public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] { try binaryForward(inputs) }
-
-    public var backwardNeeds: BackwardNeeds { .inputs }
+    public init(node: Node, opset: Int) throws { self.node = node }
 
     /// `dA = reduce(g B)`, `dB = reduce(g A)` over the broadcast axes.
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {
         let a = try context.floatInput(0), b = try context.floatInput(1)
-        return try ElementwiseSupport.at(node) {
+        return try node.located {
             let g = context.gradient(0, shape: try broadcastShape(a.shape, b.shape))
-            return [ElementwiseSupport.wants(context, 0) ? reduceGradient(try broadcastBinary(g, b, .mul), toShape: a.shape) : nil,
-                    ElementwiseSupport.wants(context, 1) ? reduceGradient(try broadcastBinary(g, a, .mul), toShape: b.shape) : nil]
+            return [context.wants(0) ? reduceGradient(try broadcastBinary(g, b, .mul), toShape: a.shape) : nil,
+                    context.wants(1) ? reduceGradient(try broadcastBinary(g, a, .mul), toShape: b.shape) : nil]
         }
     }
 }

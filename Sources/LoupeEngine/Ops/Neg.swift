@@ -2,29 +2,18 @@ import LoupeONNX
 import LoupeTensor
 
 /// Neg: `-x`; integers are negated exactly (wrapping at Int.min).
-public struct NegOperator: UnaryElementwiseOperator {
+public struct NegOperator: UnaryKernelOperator {
     public static let opType = "Neg"
     let node: Node
     var function: UnaryFunction { .neg }
+    var gradient: NegGradient { NegGradient() }
     static var acceptsIntegers: Bool { true }
 
     func integerForward(_ x: IntTensor) -> IntTensor? {
         IntTensor(shape: x.shape, values: x.values.map { 0 &- $0 })
     }
 
-    public init(node: Node, opset: Int) throws {
-        self.node = node
-    }
-
-    public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] { try unaryInferFacts(inputs) }
-
-    public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] { try unaryForward(inputs) }
-
-    public var backwardNeeds: BackwardNeeds { .inputs }
-
-    public func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        try unaryBackward(context, NegGradient())
-    }
+    public init(node: Node, opset: Int) throws { self.node = node }
 }
 
 /// The Neg vector-Jacobian product: `-g`.

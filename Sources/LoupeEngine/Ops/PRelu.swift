@@ -12,24 +12,24 @@ public struct PReluOperator: Operator {
 
     /// Checks that the slope broadcasts to X without growing it.
     func checkSlope(_ x: [Int], _ slope: [Int]) throws {
-        let shape = try ElementwiseSupport.at(node) { try broadcastShape(x, slope) }
+        let shape = try node.located { try broadcastShape(x, slope) }
         guard shape == x else {
             throw node.error("slope of shape \(slope) does not broadcast unidirectionally to input shape \(x)")
         }
     }
 
     public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] {
-        let x = try ElementwiseSupport.required(inputs, 0, node, "X")
-        let slope = try ElementwiseSupport.required(inputs, 1, node, "slope")
+        let x = try node.facts(inputs, 0, "X")
+        let slope = try node.facts(inputs, 1, "slope")
         try checkSlope(x.shape, slope.shape)
         return [ValueFacts(shape: x.shape, element: .float)]
     }
 
     public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] {
-        let x = try ElementwiseSupport.value(inputs, 0, node, "X").asFloat
-        let slope = try ElementwiseSupport.value(inputs, 1, node, "slope").asFloat
+        let x = try node.float(inputs, 0, "X")
+        let slope = try node.float(inputs, 1, "slope")
         try checkSlope(x.shape, slope.shape)
-        return [.float(try ElementwiseSupport.at(node) { try broadcastBinary(x, slope, .prelu) })]
+        return [.float(try node.located { try broadcastBinary(x, slope, .prelu) })]
     }
 
     public var backwardNeeds: BackwardNeeds { .inputs }
@@ -39,11 +39,11 @@ public struct PReluOperator: Operator {
         let x = try context.floatInput(0), slope = try context.floatInput(1)
         let g = context.gradient(0, shape: x.shape)
         var grads: [Tensor?] = [nil, nil]
-        if ElementwiseSupport.wants(context, 0) {
-            let expanded = try ElementwiseSupport.at(node) { try broadcastExpand(slope, to: x.shape) }
+        if context.wants(0) {
+            let expanded = try node.located { try broadcastExpand(slope, to: x.shape) }
             grads[0] = zipElements(g, x, expanded, PReluInputGradient())
         }
-        if ElementwiseSupport.wants(context, 1) {
+        if context.wants(1) {
             grads[1] = reduceGradient(zipElements(g, x, PReluSlopeGradient()), toShape: slope.shape)
         }
         return grads

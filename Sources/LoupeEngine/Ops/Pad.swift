@@ -7,17 +7,17 @@ import LoupeTensor
 /// the `pads` (`paddings` in opset 1) and `value` attributes.
 public struct PadOperator: Operator {
     public static let opType = "Pad"
-    let label: ShapeOpLabel
+    let node: Node
     let mode: PadMode
     let fromInputs: Bool
     let attributePads: [Int]?
     let attributeValue: Float
 
     public init(node: Node, opset: Int) throws {
-        label = ShapeOpLabel(node)
+        self.node = node
         let modeName = try node.string("mode", default: "constant")
         guard let mode = PadMode(rawValue: modeName) else {
-            throw label.error("mode '\(modeName)' is not supported (constant, reflect, edge)")
+            throw node.error("mode '\(modeName)' is not supported (constant, reflect, edge)")
         }
         self.mode = mode
         fromInputs = opset >= 11
@@ -26,7 +26,7 @@ public struct PadOperator: Operator {
             attributePads = nil
         } else {
             guard let pads = try node.ints(opset < 2 ? "paddings" : "pads") ?? node.ints("pads") else {
-                throw label.error("missing required attribute 'pads'")
+                throw node.error("missing required attribute 'pads'")
             }
             attributePads = pads
         }
@@ -42,11 +42,11 @@ public struct PadOperator: Operator {
     }
 
     func plan(_ shape: [Int], pads: [Int]?, axes: [Int]?) throws -> Plan {
-        guard let pads else { throw label.error("missing required input 1 (pads)") }
+        guard let pads else { throw node.error("missing required input 1 (pads)") }
         let rank = shape.count
-        let axisList = try label.axes(axes ?? Array(0..<rank), rank: rank)
+        let axisList = try node.axes(axes ?? Array(0..<rank), rank: rank)
         guard pads.count == 2 * axisList.count else {
-            throw label.error("pads has \(pads.count) values; expected \(2 * axisList.count)")
+            throw node.error("pads has \(pads.count) values; expected \(2 * axisList.count)")
         }
         var begin = [Int](repeating: 0, count: rank), end = begin
         for (i, a) in axisList.enumerated() {
@@ -57,30 +57,30 @@ public struct PadOperator: Operator {
                      after: end.map { max(0, $0) }, output: shape)
         for a in 0..<rank {
             p.cropped[a] = shape[a] - p.cropStart[a] - max(0, -end[a])
-            guard p.cropped[a] >= 0 else { throw label.error("negative pads crop more than axis \(a) holds (\(shape[a]))") }
+            guard p.cropped[a] >= 0 else { throw node.error("negative pads crop more than axis \(a) holds (\(shape[a]))") }
             p.output[a] = p.cropped[a] + p.before[a] + p.after[a]
             let grows = p.before[a] + p.after[a] > 0
             if mode == .reflect, grows, max(p.before[a], p.after[a]) >= p.cropped[a] {
-                throw label.error("reflect pads \(p.before[a]),\(p.after[a]) must be smaller than axis \(a) (\(p.cropped[a]))")
+                throw node.error("reflect pads \(p.before[a]),\(p.after[a]) must be smaller than axis \(a) (\(p.cropped[a]))")
             }
-            if mode == .edge, grows, p.cropped[a] == 0 { throw label.error("edge padding of an empty axis \(a)") }
+            if mode == .edge, grows, p.cropped[a] == 0 { throw node.error("edge padding of an empty axis \(a)") }
         }
         return p
     }
 
     public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] {
-        let x = try label.facts(inputs, 0, "data")
-        let pads = fromInputs ? try label.constantInts(inputs, 1, "pads") : attributePads
-        let axes = fromInputs ? try label.constantInts(inputs, 3, "axes") : nil
-        if fromInputs, let value = label.optional(inputs, 2), value.constant == nil {
-            throw label.error("input 'constant_value' must be a constant (computed values are not supported)")
+        let x = try node.facts(inputs, 0, "data")
+        let pads = fromInputs ? try node.constantInts(inputs, 1, "pads") : attributePads
+        let axes = fromInputs ? try node.constantInts(inputs, 3, "axes") : nil
+        if fromInputs, let value = node.optional(inputs, 2), value.constant == nil {
+            throw node.error("input 'constant_value' must be a constant (computed values are not supported)")
         }
         return [ValueFacts(shape: try plan(x.shape, pads: pads, axes: axes).output, element: x.element)]
     }
 
     func plan(_ inputs: [TensorValue?], shape: [Int]) throws -> Plan {
-        let pads = fromInputs ? label.optional(inputs, 1)?.asInt.values : attributePads
-        let axes = fromInputs ? label.optional(inputs, 3)?.asInt.values : nil
+        let pads = fromInputs ? node.optional(inputs, 1)?.asInt.values : attributePads
+        let axes = fromInputs ? node.optional(inputs, 3)?.asInt.values : nil
         return try plan(shape, pads: pads, axes: axes)
     }
 
@@ -93,10 +93,10 @@ public struct PadOperator: Operator {
     }
 
     public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] {
-        let x = try label.value(inputs, 0, "data")
+        let x = try node.value(inputs, 0, "data")
         let p = try plan(inputs, shape: x.shape)
-        let n = try label.count(p.output)
-        let fill = fromInputs ? label.optional(inputs, 2) : nil
+        let n = try node.count(p.output)
+        let fill = fromInputs ? node.optional(inputs, 2) : nil
         switch x {
         case .float(let t):
             let value = fill.map { $0.asFloat.scalars.first ?? 0 } ?? attributeValue
@@ -116,8 +116,8 @@ public struct PadOperator: Operator {
     public var backwardNeeds: BackwardNeeds { .inputs }
 
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        var result = [Tensor?](repeating: nil, count: context.inputs.count)
-        guard context.wantsInputGradient.first == true, let x = context.inputs.first ?? nil, !x.isInt else { return result }
+        var result = context.noGradients
+        guard let x = context.wantedFloatInput(0) else { return result }
         let p = try plan(context.inputs, shape: x.shape)
         let g = try ShapeOps.gradient(context, 0, p.output)
         var grad = ShapeOps.produce(g.scalars, count: p.cropped.reduce(1, *)) {

@@ -6,7 +6,7 @@ import LoupeTensor
 struct ReduceCore: Sendable {
     enum Kind: Sendable { case mean, sum, max }
 
-    let label: ShapeOpLabel
+    let node: Node
     let kind: Kind
     let keepDims: Bool
     let noopWithEmptyAxes: Bool
@@ -14,7 +14,7 @@ struct ReduceCore: Sendable {
     let attributeAxes: [Int]?
 
     init(node: Node, opset: Int, kind: Kind, axesInputFromOpset: Int) throws {
-        label = ShapeOpLabel(node)
+        self.node = node
         self.kind = kind
         keepDims = try node.int("keepdims", default: 1) != 0
         noopWithEmptyAxes = try node.int("noop_with_empty_axes", default: 0) != 0
@@ -27,7 +27,7 @@ struct ReduceCore: Sendable {
         guard let axes, !axes.isEmpty else {
             return noopWithEmptyAxes ? nil : shape.map { _ in true }
         }
-        let normalized = Set(try label.axes(axes, rank: shape.count))
+        let normalized = Set(try node.axes(axes, rank: shape.count))
         return shape.indices.map { normalized.contains($0) }
     }
 
@@ -35,19 +35,33 @@ struct ReduceCore: Sendable {
         keepDims ? ReductionKernels.keptShape(shape, reduced: mask) : shape.indices.filter { !mask[$0] }.map { shape[$0] }
     }
 
+    /// The factor applied to sums: 1 / (reduced element count) for the mean, 1 for the sum.
+    func scale(_ shape: [Int], _ mask: [Bool]) -> Float {
+        let reducedCount = zip(shape, mask).reduce(1) { $0 * ($1.1 ? $1.0 : 1) }
+        return kind == .mean ? 1 / Float(max(1, reducedCount)) : 1
+    }
+
+    /// The maxima over the reduced axes into `values`, returning the flat index of each (the first maximum).
+    func maxima(_ src: UnsafeBufferPointer<Float>, shape: [Int], _ mask: [Bool],
+                into values: UnsafeMutableBufferPointer<Float>) -> [Int] {
+        var argmax = [Int](repeating: 0, count: values.count)
+        argmax.withUnsafeMutableBufferPointer { ReductionKernels.max(src, shape: shape, reduced: mask, into: values, argmax: $0) }
+        return argmax
+    }
+
     func axes(_ inputs: [TensorValue?]) -> [Int]? {
-        axesFromInput ? label.optional(inputs, 1)?.asInt.values : attributeAxes
+        axesFromInput ? node.optional(inputs, 1)?.asInt.values : attributeAxes
     }
 
     func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] {
-        let x = try label.facts(inputs, 0, "data")
-        let axes = axesFromInput ? try label.constantInts(inputs, 1, "axes") : attributeAxes
+        let x = try node.facts(inputs, 0, "data")
+        let axes = axesFromInput ? try node.constantInts(inputs, 1, "axes") : attributeAxes
         guard let mask = try reducedMask(x.shape, axes: axes) else { return [x] }
         return [ValueFacts(shape: outputShape(x.shape, mask), element: x.element)]
     }
 
     func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] {
-        let value = try label.value(inputs, 0, "data")
+        let value = try node.value(inputs, 0, "data")
         guard let mask = try reducedMask(value.shape, axes: axes(inputs)) else { return [value] }
         let x = value.asFloat
         let outShape = outputShape(x.shape, mask)
@@ -57,14 +71,9 @@ struct ReduceCore: Sendable {
             out.withUnsafeMutableBufferPointer { dst in
                 switch kind {
                 case .sum, .mean:
-                    let reducedCount = zip(x.shape, mask).reduce(1) { $0 * ($1.1 ? $1.0 : 1) }
-                    let scale: Float = kind == .mean ? 1 / Float(max(1, reducedCount)) : 1
-                    ReductionKernels.sum(src, shape: x.shape, reduced: mask, scale: scale, into: dst)
+                    ReductionKernels.sum(src, shape: x.shape, reduced: mask, scale: scale(x.shape, mask), into: dst)
                 case .max:
-                    var argmax = [Int](repeating: 0, count: n)
-                    argmax.withUnsafeMutableBufferPointer {
-                        ReductionKernels.max(src, shape: x.shape, reduced: mask, into: dst, argmax: $0)
-                    }
+                    _ = maxima(src, shape: x.shape, mask, into: dst)
                 }
             }
         }
@@ -73,8 +82,8 @@ struct ReduceCore: Sendable {
     }
 
     func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        var result = [Tensor?](repeating: nil, count: context.inputs.count)
-        guard context.wantsInputGradient.first == true, let value = context.inputs.first ?? nil, !value.isInt else { return result }
+        var result = context.noGradients
+        guard let value = context.wantedFloatInput(0) else { return result }
         let x = value.asFloat
         guard let mask = try reducedMask(x.shape, axes: axes(context.inputs)) else {
             result[0] = try ShapeOps.gradient(context, 0, x.shape).reshaped(x.shape)
@@ -86,18 +95,11 @@ struct ReduceCore: Sendable {
             grad.withUnsafeMutableBufferPointer { dst in
                 switch kind {
                 case .sum, .mean:
-                    let reducedCount = zip(x.shape, mask).reduce(1) { $0 * ($1.1 ? $1.0 : 1) }
-                    let scale: Float = kind == .mean ? 1 / Float(max(1, reducedCount)) : 1
-                    ReductionKernels.broadcastBack(gp, shape: x.shape, reduced: mask, scale: scale, into: dst)
+                    ReductionKernels.broadcastBack(gp, shape: x.shape, reduced: mask, scale: scale(x.shape, mask), into: dst)
                 case .max:
                     var values = [Float](repeating: 0, count: g.count)
-                    var argmax = [Int](repeating: 0, count: g.count)
-                    x.scalars.withUnsafeBufferPointer { src in
-                        values.withUnsafeMutableBufferPointer { v in
-                            argmax.withUnsafeMutableBufferPointer {
-                                ReductionKernels.max(src, shape: x.shape, reduced: mask, into: v, argmax: $0)
-                            }
-                        }
+                    let argmax = x.scalars.withUnsafeBufferPointer { src in
+                        values.withUnsafeMutableBufferPointer { maxima(src, shape: x.shape, mask, into: $0) }
                     }
                     argmax.withUnsafeBufferPointer { ReductionKernels.scatterToArgmax(gp, argmax: $0, into: dst) }
                 }
@@ -106,4 +108,19 @@ struct ReduceCore: Sendable {
         result[0] = Tensor(shape: x.shape, scalars: grad)
         return result
     }
+}
+
+/// ReduceMean, ReduceSum and ReduceMax: a member builds its `core`; facts, forward and backward come from it.
+protocol ReduceOperator: Operator {
+    var core: ReduceCore { get }
+}
+
+extension ReduceOperator {
+    public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] { try core.inferFacts(inputs) }
+
+    public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] { try core.forward(inputs) }
+
+    public var backwardNeeds: BackwardNeeds { .inputs }
+
+    public func backward(_ context: BackwardContext) throws -> [Tensor?] { try core.backward(context) }
 }

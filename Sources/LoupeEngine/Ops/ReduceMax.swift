@@ -6,25 +6,11 @@ import LoupeTensor
 ///
 /// The backward pass routes each gradient to the first maximum (row-major order).
 /// Axes are an attribute before opset 18 and an optional constant input from 18 on.
-public struct ReduceMaxOperator: Operator {
+public struct ReduceMaxOperator: ReduceOperator {
     public static let opType = "ReduceMax"
     let core: ReduceCore
 
     public init(node: Node, opset: Int) throws {
         core = try ReduceCore(node: node, opset: opset, kind: .max, axesInputFromOpset: 18)
-    }
-
-    public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] {
-        try core.inferFacts(inputs)
-    }
-
-    public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] {
-        try core.forward(inputs)
-    }
-
-    public var backwardNeeds: BackwardNeeds { .inputs }
-
-    public func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        try core.backward(context)
     }
 }

@@ -12,19 +12,11 @@ public struct ReluOperator: UnaryElementwiseOperator {
         IntTensor(shape: x.shape, values: x.values.map { Swift.max(0, $0) })
     }
 
-    public init(node: Node, opset: Int) throws {
-        self.node = node
-    }
-
-    public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] { try unaryInferFacts(inputs) }
-
-    public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] { try unaryForward(inputs) }
-
-    public var backwardNeeds: BackwardNeeds { .inputs }
+    public init(node: Node, opset: Int) throws { self.node = node }
 
     /// Standard: pass where x > 0 (0 at x = 0); guided: x > 0 and grad > 0; deconvnet: grad > 0.
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        guard ElementwiseSupport.wants(context, 0) else { return [nil] }
+        guard context.wants(0) else { return [nil] }
         let x = try context.floatInput(0)
         let g = context.gradient(0, shape: x.shape)
         switch context.reluRule {

@@ -7,13 +7,13 @@ import LoupeTensor
 /// (unless `allowzero=1`, when it means an empty axis) and one -1 is inferred from the element count.
 public struct ReshapeOperator: Operator {
     public static let opType = "Reshape"
-    let label: ShapeOpLabel
+    let node: Node
     let allowZero: Bool
     /// Opset < 5 carries the target shape as an attribute.
     let attributeShape: [Int]?
 
     public init(node: Node, opset: Int) throws {
-        label = ShapeOpLabel(node)
+        self.node = node
         allowZero = try node.int("allowzero", default: 0) != 0
         attributeShape = opset < 5 ? try node.ints("shape") : nil
     }
@@ -24,46 +24,46 @@ public struct ReshapeOperator: Operator {
         var inferred: Int?
         for (i, d) in target.enumerated() {
             if d == -1 {
-                guard inferred == nil else { throw label.error("target shape \(target) has more than one -1") }
+                guard inferred == nil else { throw node.error("target shape \(target) has more than one -1") }
                 inferred = i
             } else if d == 0 && !allowZero {
-                guard i < input.count else { throw label.error("target shape \(target) copies dimension \(i) (0) but the input has rank \(input.count)") }
+                guard i < input.count else { throw node.error("target shape \(target) copies dimension \(i) (0) but the input has rank \(input.count)") }
                 shape[i] = input[i]
             } else if d < 0 {
-                throw label.error("target shape \(target) has invalid extent \(d)")
+                throw node.error("target shape \(target) has invalid extent \(d)")
             }
         }
         if allowZero && target.contains(0) && inferred != nil {
-            throw label.error("target shape \(target) has both 0 and -1 with allowzero=1")
+            throw node.error("target shape \(target) has both 0 and -1 with allowzero=1")
         }
-        let total = try label.count(input)
+        let total = try node.count(input)
         if let i = inferred {
             shape[i] = 1
-            let known = try label.count(shape)
+            let known = try node.count(shape)
             guard known > 0, total % known == 0 else {
-                throw label.error("cannot reshape \(input) (\(total) elements) to \(target)")
+                throw node.error("cannot reshape \(input) (\(total) elements) to \(target)")
             }
             shape[i] = total / known
         }
-        guard try label.count(shape) == total else {
-            throw label.error("cannot reshape \(input) (\(total) elements) to \(target) (\(shape.reduce(1, *)) elements)")
+        guard try node.count(shape) == total else {
+            throw node.error("cannot reshape \(input) (\(total) elements) to \(target) (\(shape.reduce(1, *)) elements)")
         }
         return shape
     }
 
     public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] {
-        let x = try label.facts(inputs, 0, "data")
+        let x = try node.facts(inputs, 0, "data")
         let target: [Int]
         if let attributeShape { target = attributeShape } else {
-            guard let t = try label.constantInts(inputs, 1, "shape") else { throw label.error("missing required input 1 (shape)") }
+            guard let t = try node.constantInts(inputs, 1, "shape") else { throw node.error("missing required input 1 (shape)") }
             target = t
         }
         return [ShapeOps.reshaped(x, try outputShape(x.shape, target))]
     }
 
     public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] {
-        let x = try label.value(inputs, 0, "data")
-        let target = try attributeShape ?? label.value(inputs, 1, "shape").asInt.values
+        let x = try node.value(inputs, 0, "data")
+        let target = try attributeShape ?? node.value(inputs, 1, "shape").asInt.values
         return [ShapeOps.reshaped(x, try outputShape(x.shape, target))]
     }
 

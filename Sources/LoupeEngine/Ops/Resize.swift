@@ -6,20 +6,19 @@ import LoupeTensor
 /// Inputs X, roi (ignored), scales, sizes (opset 10: X, scales). Modes `nearest` (with
 /// `nearest_mode`) and `linear` (last two axes); coordinate modes half_pixel, asymmetric,
 /// align_corners and pytorch_half_pixel. Cubic, antialiasing and crop-and-resize are refused.
-public struct ResizeOperator: Operator {
+public struct ResizeOperator: ResamplingOperator {
     public static let opType = "Resize"
     let core: ResizeCore
     let scalesIndex: Int
     let sizesIndex: Int?
 
     public init(node: Node, opset: Int) throws {
-        let label = ShapeOpLabel(node)
         let modeName = try node.string("mode", default: "nearest")
         let mode: ResizeCore.Mode
         switch modeName {
         case "nearest": mode = .nearest
         case "linear": mode = .linear
-        default: throw label.error("mode '\(modeName)' is not supported (nearest, linear)")
+        default: throw node.error("mode '\(modeName)' is not supported (nearest, linear)")
         }
         let coordinate: ResizeCoordinateMode
         let nearest: ResizeNearestMode?
@@ -31,49 +30,34 @@ public struct ResizeOperator: Operator {
         } else {
             let coordinateName = try node.string("coordinate_transformation_mode", default: "half_pixel")
             guard let c = ResizeCoordinateMode(rawValue: coordinateName) else {
-                throw label.error("coordinate_transformation_mode '\(coordinateName)' is not supported (half_pixel, asymmetric, align_corners, pytorch_half_pixel)")
+                throw node.error("coordinate_transformation_mode '\(coordinateName)' is not supported (half_pixel, asymmetric, align_corners, pytorch_half_pixel)")
             }
             coordinate = c
             let nearestName = try node.string("nearest_mode", default: "round_prefer_floor")
             guard let n = ResizeNearestMode(rawValue: nearestName) else {
-                throw label.error("nearest_mode '\(nearestName)' is not supported")
+                throw node.error("nearest_mode '\(nearestName)' is not supported")
             }
             nearest = n
             scalesIndex = 2
             sizesIndex = 3
         }
-        if try node.int("antialias", default: 0) != 0 { throw label.error("antialias=1 is not supported") }
+        if try node.int("antialias", default: 0) != 0 { throw node.error("antialias=1 is not supported") }
         let policy = try node.string("keep_aspect_ratio_policy", default: "stretch")
-        guard policy == "stretch" else { throw label.error("keep_aspect_ratio_policy '\(policy)' is not supported (stretch only)") }
-        core = ResizeCore(label: label, mode: mode, coordinate: coordinate, nearest: nearest,
+        guard policy == "stretch" else { throw node.error("keep_aspect_ratio_policy '\(policy)' is not supported (stretch only)") }
+        core = ResizeCore(node: node, mode: mode, coordinate: coordinate, nearest: nearest,
                           axes: opset >= 18 ? try node.ints("axes") : nil)
     }
 
     public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] {
-        let x = try core.label.facts(inputs, 0, "X")
-        let scales = try core.label.constantFloats(inputs, scalesIndex, "scales")
-        let sizes = try sizesIndex.flatMap { try core.label.constantInts(inputs, $0, "sizes") }
+        let x = try core.node.facts(inputs, 0, "X")
+        let scales = try core.node.constantFloats(inputs, scalesIndex, "scales")
+        let sizes = try sizesIndex.flatMap { try core.node.constantInts(inputs, $0, "sizes") }
         return [ValueFacts(shape: try core.plan(x.shape, scales: scales, sizes: sizes).output)]
     }
 
     func plan(_ inputs: [TensorValue?], shape: [Int]) throws -> ResizeCore.Plan {
-        let scales = core.label.optional(inputs, scalesIndex)?.asFloat.scalars
-        let sizes = sizesIndex.flatMap { core.label.optional(inputs, $0)?.asInt.values }
+        let scales = core.node.optional(inputs, scalesIndex)?.asFloat.scalars
+        let sizes = sizesIndex.flatMap { core.node.optional(inputs, $0)?.asInt.values }
         return try core.plan(shape, scales: scales, sizes: sizes)
-    }
-
-    public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] {
-        let x = try core.label.float(inputs, 0, "X")
-        return [.float(core.forward(x, try plan(inputs, shape: x.shape)))]
-    }
-
-    public var backwardNeeds: BackwardNeeds { .inputs }
-
-    public func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        var result = [Tensor?](repeating: nil, count: context.inputs.count)
-        guard context.wantsInputGradient.first == true, let x = context.inputs.first ?? nil, !x.isInt else { return result }
-        let p = try plan(context.inputs, shape: x.shape)
-        result[0] = core.backward(try ShapeOps.gradient(context, 0, p.output), p)
-        return result
     }
 }

@@ -6,7 +6,7 @@ import LoupeTensor
 struct ResizeCore: Sendable {
     enum Mode: Sendable { case nearest, linear }
 
-    let label: ShapeOpLabel
+    let node: Node
     let mode: Mode
     let coordinate: ResizeCoordinateMode
     /// nil means the legacy Upsample rule: floor when enlarging an axis, ceil when shrinking.
@@ -24,31 +24,31 @@ struct ResizeCore: Sendable {
     /// The plan from scales (output = floor(input × scale)) or sizes (scale = output / input).
     func plan(_ shape: [Int], scales: [Float]?, sizes: [Int]?) throws -> Plan {
         let rank = shape.count
-        let axisList = try label.axes(axes ?? Array(0..<rank), rank: rank)
+        let axisList = try node.axes(axes ?? Array(0..<rank), rank: rank)
         var result = Plan(input: shape, output: shape, scales: shape.map { _ in 1 })
         if let sizes, !sizes.isEmpty {
-            guard scales == nil || scales?.isEmpty == true else { throw label.error("only one of scales and sizes may be given") }
-            guard sizes.count == axisList.count else { throw label.error("sizes has \(sizes.count) values for \(axisList.count) axes") }
+            guard scales == nil || scales?.isEmpty == true else { throw node.error("only one of scales and sizes may be given") }
+            guard sizes.count == axisList.count else { throw node.error("sizes has \(sizes.count) values for \(axisList.count) axes") }
             for (i, a) in axisList.enumerated() {
-                guard sizes[i] >= 0 else { throw label.error("negative size \(sizes[i])") }
+                guard sizes[i] >= 0 else { throw node.error("negative size \(sizes[i])") }
                 result.output[a] = sizes[i]
                 result.scales[a] = shape[a] > 0 ? Float(sizes[i]) / Float(shape[a]) : 1
             }
         } else if let scales, !scales.isEmpty {
-            guard scales.count == axisList.count else { throw label.error("scales has \(scales.count) values for \(axisList.count) axes") }
+            guard scales.count == axisList.count else { throw node.error("scales has \(scales.count) values for \(axisList.count) axes") }
             for (i, a) in axisList.enumerated() {
-                guard scales[i] > 0, scales[i].isFinite else { throw label.error("scale \(scales[i]) must be positive") }
+                guard scales[i] > 0, scales[i].isFinite else { throw node.error("scale \(scales[i]) must be positive") }
                 result.scales[a] = scales[i]
                 result.output[a] = Tensor.clampedInt((Float(shape[a]) * scales[i]).rounded(.down))
             }
         } else {
-            throw label.error("needs scales or sizes")
+            throw node.error("needs scales or sizes")
         }
-        _ = try label.count(result.output)
+        _ = try node.count(result.output)
         if mode == .linear {
-            guard rank >= 2 else { throw label.error("linear mode needs a rank of at least 2, got \(rank)") }
+            guard rank >= 2 else { throw node.error("linear mode needs a rank of at least 2, got \(rank)") }
             for a in 0..<(rank - 2) where result.output[a] != shape[a] {
-                throw label.error("linear mode resizes only the last two axes, but axis \(a) changes \(shape[a]) → \(result.output[a])")
+                throw node.error("linear mode resizes only the last two axes, but axis \(a) changes \(shape[a]) → \(result.output[a])")
             }
         }
         return result
@@ -105,5 +105,30 @@ struct ResizeCore: Sendable {
                                                rows: rows, columns: columns, into: $1)
             })
         }
+    }
+}
+
+/// Resize and Upsample: a member builds its `core` and says where scales and sizes come from in `plan`;
+/// forward and backward come from here.
+protocol ResamplingOperator: Operator {
+    var core: ResizeCore { get }
+    /// The resampling plan for an input shape, from the node's inputs or attributes.
+    func plan(_ inputs: [TensorValue?], shape: [Int]) throws -> ResizeCore.Plan
+}
+
+extension ResamplingOperator {
+    public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] {
+        let x = try core.node.float(inputs, 0, "X")
+        return [.float(core.forward(x, try plan(inputs, shape: x.shape)))]
+    }
+
+    public var backwardNeeds: BackwardNeeds { .inputs }
+
+    public func backward(_ context: BackwardContext) throws -> [Tensor?] {
+        var result = context.noGradients
+        guard let x = context.wantedFloatInput(0) else { return result }
+        let p = try plan(context.inputs, shape: x.shape)
+        result[0] = core.backward(try ShapeOps.gradient(context, 0, p.output), p)
+        return result
     }
 }

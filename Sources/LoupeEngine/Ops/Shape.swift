@@ -6,12 +6,12 @@ import LoupeTensor
 /// The result is known at plan time, so `inferFacts` returns it as a constant.
 public struct ShapeOperator: Operator {
     public static let opType = "Shape"
-    let label: ShapeOpLabel
+    let node: Node
     let start: Int
     let end: Int?
 
     public init(node: Node, opset: Int) throws {
-        label = ShapeOpLabel(node)
+        self.node = node
         start = opset >= 15 ? try node.int("start", default: 0) : 0
         end = opset >= 15 ? try node.ints("end")?.first : nil
     }
@@ -24,16 +24,16 @@ public struct ShapeOperator: Operator {
     }
 
     public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] {
-        [ValueFacts(constant: .int(extents(try label.facts(inputs, 0, "data").shape)))]
+        [ValueFacts(constant: .int(extents(try node.facts(inputs, 0, "data").shape)))]
     }
 
     public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] {
-        [.int(extents(try label.value(inputs, 0, "data").shape))]
+        [.int(extents(try node.value(inputs, 0, "data").shape))]
     }
 
     public var backwardNeeds: BackwardNeeds { .none }
 
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        context.inputs.map { _ in nil }
+        context.noGradients
     }
 }

@@ -1,88 +1,6 @@
 import LoupeONNX
 import LoupeTensor
 
-/// A node's name and type, kept by shape-family operators for one-line error messages.
-struct ShapeOpLabel: Sendable {
-    let name: String
-    let opType: String
-
-    init(_ node: Node) {
-        name = node.name
-        opType = node.opType
-    }
-
-    /// An invalid-model error located at this node.
-    func error(_ reason: String) -> LoupeError {
-        LoupeError(.invalidModel, location: "node '\(name)' (\(opType))", reason)
-    }
-
-    /// The facts of required input `index`, or an error naming it.
-    func facts(_ inputs: [ValueFacts?], _ index: Int, _ what: String) throws -> ValueFacts {
-        guard index < inputs.count, let facts = inputs[index] else { throw error("missing required input \(index) (\(what))") }
-        return facts
-    }
-
-    /// The value of required input `index`, or an error naming it.
-    func value(_ inputs: [TensorValue?], _ index: Int, _ what: String) throws -> TensorValue {
-        guard index < inputs.count, let value = inputs[index] else { throw error("missing required input \(index) (\(what))") }
-        return value
-    }
-
-    /// The float value of required input `index`.
-    func float(_ inputs: [TensorValue?], _ index: Int, _ what: String) throws -> Tensor {
-        try value(inputs, index, what).asFloat
-    }
-
-    /// Optional input `index`, nil when omitted.
-    func optional(_ inputs: [TensorValue?], _ index: Int) -> TensorValue? {
-        index < inputs.count ? inputs[index] : nil
-    }
-
-    /// Optional input facts at `index`, nil when omitted.
-    func optional(_ inputs: [ValueFacts?], _ index: Int) -> ValueFacts? {
-        index < inputs.count ? inputs[index] : nil
-    }
-
-    /// The integers of an optional attribute-like input, which must be a plan-time constant.
-    ///
-    /// Returns nil when the input is omitted; throws when it is present but not constant.
-    func constantInts(_ inputs: [ValueFacts?], _ index: Int, _ what: String) throws -> [Int]? {
-        guard let facts = optional(inputs, index) else { return nil }
-        guard let constant = facts.constant else {
-            throw error("input '\(what)' must be a constant (computed values are not supported)")
-        }
-        return constant.asInt.values
-    }
-
-    /// The floats of an optional attribute-like input, which must be a plan-time constant.
-    func constantFloats(_ inputs: [ValueFacts?], _ index: Int, _ what: String) throws -> [Float]? {
-        guard let facts = optional(inputs, index) else { return nil }
-        guard let constant = facts.constant else {
-            throw error("input '\(what)' must be a constant (computed values are not supported)")
-        }
-        return constant.asFloat.scalars
-    }
-
-    /// `axis` in `[-rank, rank)` mapped to `[0, rank)`.
-    func axis(_ axis: Int, rank: Int, _ what: String = "axis") throws -> Int {
-        guard axis >= -rank && axis < rank else { throw error("\(what) \(axis) is out of range for rank \(rank)") }
-        return axis < 0 ? axis + rank : axis
-    }
-
-    /// Distinct normalized axes, in the given order.
-    func axes(_ axes: [Int], rank: Int) throws -> [Int] {
-        let normalized = try axes.map { try axis($0, rank: rank) }
-        guard Set(normalized).count == normalized.count else { throw error("repeated axis in \(axes)") }
-        return normalized
-    }
-
-    /// The element count of `shape`, or an error when it overflows.
-    func count(_ shape: [Int]) throws -> Int {
-        guard let n = checkedProduct(shape) else { throw error("shape \(shape) is too large or negative") }
-        return n
-    }
-}
-
 /// Helpers for operators that move data without arithmetic (both float and integer values).
 enum ShapeOps {
     /// A new array of `count` elements written by `body` from `source`.
@@ -112,15 +30,15 @@ enum ShapeOps {
 
     /// Gradient reshaped to the input's shape (for storage-sharing ops).
     static func reshapedGradient(_ context: BackwardContext, input: Int = 0) throws -> [Tensor?] {
-        guard context.wantsInputGradient.first == true, let x = context.inputs.first ?? nil, !x.isInt else {
-            return context.inputs.map { _ in nil }
+        guard let x = context.wantedFloatInput(0) else {
+            return context.noGradients
         }
         let count = x.shape.reduce(1, *)
         let g = context.gradient(0, shape: x.shape)
         guard g.count == count else {
             throw LoupeError(.computation, "gradient of \(g.count) elements does not match input shape \(x.shape)")
         }
-        var result: [Tensor?] = context.inputs.map { _ in nil }
+        var result = context.noGradients
         result[input] = Tensor(shape: x.shape, scalars: g.scalars)
         return result
     }
@@ -136,4 +54,37 @@ enum ShapeOps {
 
     /// Product of `shape[range]`.
     static func product(_ shape: [Int], _ range: Range<Int>) -> Int { shape[range].reduce(1, *) }
+}
+
+/// Squeeze and Unsqueeze: a new shape from listed axes (attribute, or a constant input from opset 13); storage shared.
+///
+/// A member writes `outputShape`; facts, forward and the reshaped gradient come from here.
+protocol AxesReshapingOperator: Operator {
+    var node: Node { get }
+    /// The `axes` attribute (before opset 13).
+    var attributeAxes: [Int]? { get }
+    /// Whether the axes come from input 1 (opset 13 on).
+    var axesFromInput: Bool { get }
+    /// The output shape for an input shape and the requested axes (nil when none were given).
+    func outputShape(_ shape: [Int], _ requested: [Int]?) throws -> [Int]
+}
+
+extension AxesReshapingOperator {
+    public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] {
+        let x = try node.facts(inputs, 0, "data")
+        let axes = axesFromInput ? try node.constantInts(inputs, 1, "axes") : attributeAxes
+        return [ShapeOps.reshaped(x, try outputShape(x.shape, axes))]
+    }
+
+    public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] {
+        let x = try node.value(inputs, 0, "data")
+        let axes = axesFromInput ? node.optional(inputs, 1)?.asInt.values : attributeAxes
+        return [ShapeOps.reshaped(x, try outputShape(x.shape, axes))]
+    }
+
+    public var backwardNeeds: BackwardNeeds { .inputs }
+
+    public func backward(_ context: BackwardContext) throws -> [Tensor?] {
+        try ShapeOps.reshapedGradient(context)
+    }
 }

@@ -7,18 +7,18 @@ import LoupeTensor
 /// From opset 10 starts, ends and the optional axes and steps are constant inputs; before, attributes.
 public struct SliceOperator: Operator {
     public static let opType = "Slice"
-    let label: ShapeOpLabel
+    let node: Node
     let fromInputs: Bool
     let attributeParameters: (starts: [Int], ends: [Int], axes: [Int]?)?
 
     public init(node: Node, opset: Int) throws {
-        label = ShapeOpLabel(node)
+        self.node = node
         fromInputs = opset >= 10
         if fromInputs {
             attributeParameters = nil
         } else {
             guard let starts = try node.ints("starts"), let ends = try node.ints("ends") else {
-                throw label.error("missing required attributes 'starts' and 'ends'")
+                throw node.error("missing required attributes 'starts' and 'ends'")
             }
             attributeParameters = (starts, ends, try node.ints("axes"))
         }
@@ -33,14 +33,14 @@ public struct SliceOperator: Operator {
 
     func window(_ shape: [Int], starts: [Int], ends: [Int], axes: [Int]?, steps: [Int]?) throws -> Window {
         let rank = shape.count
-        let axisList = try label.axes(axes ?? Array(0..<starts.count), rank: rank)
+        let axisList = try node.axes(axes ?? Array(0..<starts.count), rank: rank)
         let stepList = steps ?? [Int](repeating: 1, count: starts.count)
         guard ends.count == starts.count, axisList.count == starts.count, stepList.count == starts.count else {
-            throw label.error("starts, ends, axes and steps must have the same length (\(starts.count), \(ends.count), \(axisList.count), \(stepList.count))")
+            throw node.error("starts, ends, axes and steps must have the same length (\(starts.count), \(ends.count), \(axisList.count), \(stepList.count))")
         }
         var result = Window(starts: [Int](repeating: 0, count: rank), steps: [Int](repeating: 1, count: rank), counts: shape)
         for (i, a) in axisList.enumerated() {
-            guard stepList[i] != 0 else { throw label.error("step 0 on axis \(a)") }
+            guard stepList[i] != 0 else { throw node.error("step 0 on axis \(a)") }
             let r = LayoutKernels.resolvedSlice(dim: shape[a], start: starts[i], end: ends[i], step: stepList[i])
             result.starts[a] = r.count > 0 ? r.start : 0
             result.steps[a] = stepList[i]
@@ -53,16 +53,16 @@ public struct SliceOperator: Operator {
         if let p = attributeParameters {
             return try window(shape, starts: p.starts, ends: p.ends, axes: p.axes, steps: nil)
         }
-        guard let starts = values[1], let ends = values[2] else { throw label.error("missing required inputs 'starts' and 'ends'") }
+        guard let starts = values[1], let ends = values[2] else { throw node.error("missing required inputs 'starts' and 'ends'") }
         return try window(shape, starts: starts, ends: ends, axes: values[3], steps: values[4])
     }
 
     public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] {
-        let x = try label.facts(inputs, 0, "data")
+        let x = try node.facts(inputs, 0, "data")
         var values = [Int: [Int]]()
         if fromInputs {
             for (i, name) in [(1, "starts"), (2, "ends"), (3, "axes"), (4, "steps")] {
-                values[i] = try label.constantInts(inputs, i, name)
+                values[i] = try node.constantInts(inputs, i, name)
             }
         }
         return [ValueFacts(shape: try window(x.shape, values).counts, element: x.element)]
@@ -71,13 +71,13 @@ public struct SliceOperator: Operator {
     func window(_ inputs: [TensorValue?], shape: [Int]) throws -> Window {
         var values = [Int: [Int]]()
         if fromInputs {
-            for i in 1...4 { values[i] = label.optional(inputs, i)?.asInt.values }
+            for i in 1...4 { values[i] = node.optional(inputs, i)?.asInt.values }
         }
         return try window(shape, values)
     }
 
     public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] {
-        let x = try label.value(inputs, 0, "data")
+        let x = try node.value(inputs, 0, "data")
         let w = try window(inputs, shape: x.shape)
         let n = w.counts.reduce(1, *)
         switch x {
@@ -95,8 +95,8 @@ public struct SliceOperator: Operator {
     public var backwardNeeds: BackwardNeeds { .inputs }
 
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        var result = [Tensor?](repeating: nil, count: context.inputs.count)
-        guard context.wantsInputGradient.first == true, let x = context.inputs.first ?? nil, !x.isInt else { return result }
+        var result = context.noGradients
+        guard let x = context.wantedFloatInput(0) else { return result }
         let w = try window(context.inputs, shape: x.shape)
         let g = try ShapeOps.gradient(context, 0, w.counts)
         result[0] = Tensor(shape: x.shape, scalars: ShapeOps.produce(g.scalars, count: x.shape.reduce(1, *)) {

@@ -2,24 +2,13 @@ import LoupeONNX
 import LoupeTensor
 
 /// Softplus: `log(1 + exp(x))`. Gradient `sigmoid(x)`.
-public struct SoftplusOperator: UnaryElementwiseOperator {
+public struct SoftplusOperator: UnaryKernelOperator {
     public static let opType = "Softplus"
     let node: Node
     var function: UnaryFunction { .softplus }
+    var gradient: SoftplusGradient { SoftplusGradient() }
 
-    public init(node: Node, opset: Int) throws {
-        self.node = node
-    }
-
-    public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] { try unaryInferFacts(inputs) }
-
-    public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] { try unaryForward(inputs) }
-
-    public var backwardNeeds: BackwardNeeds { .inputs }
-
-    public func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        try unaryBackward(context, SoftplusGradient())
-    }
+    public init(node: Node, opset: Int) throws { self.node = node }
 }
 
 /// The Softplus vector-Jacobian product: `g sigmoid(x)`.

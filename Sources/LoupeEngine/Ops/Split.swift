@@ -7,7 +7,7 @@ import LoupeTensor
 /// from `num_outputs` (18+, last piece smaller when uneven), or else equal parts per output.
 public struct SplitOperator: Operator {
     public static let opType = "Split"
-    let label: ShapeOpLabel
+    let node: Node
     let axis: Int
     let outputCount: Int
     let attributeSplit: [Int]?
@@ -15,43 +15,43 @@ public struct SplitOperator: Operator {
     let numOutputs: Int?
 
     public init(node: Node, opset: Int) throws {
-        label = ShapeOpLabel(node)
+        self.node = node
         axis = try node.int("axis", default: 0)
         outputCount = node.outputs.count
         splitFromInput = opset >= 13
         attributeSplit = splitFromInput ? nil : try node.ints("split")
         numOutputs = opset >= 18 ? try node.ints("num_outputs")?.first : nil
-        guard outputCount > 0 else { throw label.error("has no outputs") }
+        guard outputCount > 0 else { throw node.error("has no outputs") }
         if let numOutputs, numOutputs != outputCount {
-            throw label.error("num_outputs \(numOutputs) does not match the \(outputCount) outputs")
+            throw node.error("num_outputs \(numOutputs) does not match the \(outputCount) outputs")
         }
     }
 
     /// Normalized axis and the extent of each piece.
     func pieces(_ shape: [Int], _ split: [Int]?) throws -> (axis: Int, sizes: [Int]) {
-        let a = try label.axis(axis, rank: shape.count)
+        let a = try node.axis(axis, rank: shape.count)
         let dim = shape[a]
         if let split {
             guard split.count == outputCount, split.allSatisfy({ $0 >= 0 }), split.reduce(0, +) == dim else {
-                throw label.error("split \(split) does not divide extent \(dim) into \(outputCount) outputs")
+                throw node.error("split \(split) does not divide extent \(dim) into \(outputCount) outputs")
             }
             return (a, split)
         }
         if numOutputs != nil {
             let chunk = (dim + outputCount - 1) / outputCount
             let last = dim - chunk * (outputCount - 1)
-            guard last >= 0 else { throw label.error("cannot split extent \(dim) into \(outputCount) chunks") }
+            guard last >= 0 else { throw node.error("cannot split extent \(dim) into \(outputCount) chunks") }
             return (a, [Int](repeating: chunk, count: outputCount - 1) + [last])
         }
         guard dim % outputCount == 0 else {
-            throw label.error("extent \(dim) does not split evenly into \(outputCount) outputs")
+            throw node.error("extent \(dim) does not split evenly into \(outputCount) outputs")
         }
         return (a, [Int](repeating: dim / outputCount, count: outputCount))
     }
 
     public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] {
-        let x = try label.facts(inputs, 0, "input")
-        let split = splitFromInput ? try label.constantInts(inputs, 1, "split") : attributeSplit
+        let x = try node.facts(inputs, 0, "input")
+        let split = splitFromInput ? try node.constantInts(inputs, 1, "split") : attributeSplit
         let (a, sizes) = try pieces(x.shape, split)
         return sizes.map { size in
             var shape = x.shape
@@ -61,8 +61,8 @@ public struct SplitOperator: Operator {
     }
 
     public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] {
-        let x = try label.value(inputs, 0, "input")
-        let split = splitFromInput ? label.optional(inputs, 1)?.asInt.values : attributeSplit
+        let x = try node.value(inputs, 0, "input")
+        let split = splitFromInput ? node.optional(inputs, 1)?.asInt.values : attributeSplit
         let (a, sizes) = try pieces(x.shape, split)
         let outer = ShapeOps.product(x.shape, 0..<a), inner = ShapeOps.product(x.shape, (a + 1)..<x.shape.count)
         var start = 0
@@ -89,8 +89,8 @@ public struct SplitOperator: Operator {
     public var backwardNeeds: BackwardNeeds { .inputs }
 
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        var result = [Tensor?](repeating: nil, count: context.inputs.count)
-        guard context.wantsInputGradient.first == true, let x = context.inputs.first ?? nil, !x.isInt else { return result }
+        var result = context.noGradients
+        guard let x = context.wantedFloatInput(0) else { return result }
         let split = splitFromInput ? (context.inputs.count > 1 ? context.inputs[1]?.asInt.values : nil) : attributeSplit
         let (a, sizes) = try pieces(x.shape, split)
         let outer = ShapeOps.product(x.shape, 0..<a), inner = ShapeOps.product(x.shape, (a + 1)..<x.shape.count)

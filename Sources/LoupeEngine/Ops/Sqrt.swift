@@ -2,24 +2,14 @@ import LoupeONNX
 import LoupeTensor
 
 /// Sqrt: `sqrt(x)`. Gradient `0.5 / y` from the output.
-public struct SqrtOperator: UnaryElementwiseOperator {
+public struct SqrtOperator: UnaryKernelOperator {
     public static let opType = "Sqrt"
     let node: Node
     var function: UnaryFunction { .sqrt }
-
-    public init(node: Node, opset: Int) throws {
-        self.node = node
-    }
-
-    public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] { try unaryInferFacts(inputs) }
-
-    public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] { try unaryForward(inputs) }
-
+    var gradient: SqrtGradient { SqrtGradient() }
     public var backwardNeeds: BackwardNeeds { .outputs }
 
-    public func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        try unaryBackward(context, useOutput: true, SqrtGradient())
-    }
+    public init(node: Node, opset: Int) throws { self.node = node }
 }
 
 /// The Sqrt vector-Jacobian product: `g / (2 y)` from the output.

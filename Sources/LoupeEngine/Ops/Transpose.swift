@@ -4,11 +4,11 @@ import LoupeTensor
 /// ONNX Transpose: permutes axes (output axis i is input axis `perm[i]`; default reverses them).
 public struct TransposeOperator: Operator {
     public static let opType = "Transpose"
-    let label: ShapeOpLabel
+    let node: Node
     let perm: [Int]?
 
     public init(node: Node, opset: Int) throws {
-        label = ShapeOpLabel(node)
+        self.node = node
         perm = try node.ints("perm")
     }
 
@@ -16,13 +16,13 @@ public struct TransposeOperator: Operator {
     func permutation(rank: Int) throws -> [Int] {
         guard let perm else { return Array((0..<rank).reversed()) }
         guard perm.count == rank, Set(perm) == Set(0..<rank) else {
-            throw label.error("perm \(perm) is not a permutation of \(rank) axes")
+            throw node.error("perm \(perm) is not a permutation of \(rank) axes")
         }
         return perm
     }
 
     public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] {
-        let x = try label.facts(inputs, 0, "data")
+        let x = try node.facts(inputs, 0, "data")
         let p = try permutation(rank: x.shape.count)
         return [ValueFacts(shape: p.map { x.shape[$0] }, element: x.element)]
     }
@@ -42,14 +42,14 @@ public struct TransposeOperator: Operator {
     }
 
     public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] {
-        let x = try label.value(inputs, 0, "data")
+        let x = try node.value(inputs, 0, "data")
         return [Self.permuted(x, try permutation(rank: x.shape.count))]
     }
 
     public var backwardNeeds: BackwardNeeds { .inputs }
 
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        guard context.wantsInputGradient.first == true, let x = context.inputs.first ?? nil, !x.isInt else { return [nil] }
+        guard let x = context.wantedFloatInput(0) else { return [nil] }
         let p = try permutation(rank: x.shape.count)
         var inverse = p
         for (i, a) in p.enumerated() { inverse[a] = i }

@@ -5,50 +5,32 @@ import LoupeTensor
 ///
 /// Axes are an attribute before opset 13 and a constant input from 13 on; negative axes count
 /// from the end of the output.
-public struct UnsqueezeOperator: Operator {
+public struct UnsqueezeOperator: AxesReshapingOperator {
     public static let opType = "Unsqueeze"
-    let label: ShapeOpLabel
+    let node: Node
     let attributeAxes: [Int]?
     let axesFromInput: Bool
 
     public init(node: Node, opset: Int) throws {
-        label = ShapeOpLabel(node)
+        self.node = node
         axesFromInput = opset >= 13
         if axesFromInput {
             attributeAxes = nil
         } else {
-            guard let axes = try node.ints("axes") else { throw label.error("missing required attribute 'axes'") }
+            guard let axes = try node.ints("axes") else { throw node.error("missing required attribute 'axes'") }
             attributeAxes = axes
         }
     }
 
     func outputShape(_ shape: [Int], _ requested: [Int]?) throws -> [Int] {
-        guard let requested else { throw label.error("missing required input 1 (axes)") }
+        guard let requested else { throw node.error("missing required input 1 (axes)") }
         let rank = shape.count + requested.count
-        let axes = Set(try label.axes(requested, rank: rank))
+        let axes = Set(try node.axes(requested, rank: rank))
         var result = [Int]()
         var next = shape.makeIterator()
         for position in 0..<rank {
             if axes.contains(position) { result.append(1) } else if let d = next.next() { result.append(d) }
         }
         return result
-    }
-
-    public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] {
-        let x = try label.facts(inputs, 0, "data")
-        let axes = axesFromInput ? try label.constantInts(inputs, 1, "axes") : attributeAxes
-        return [ShapeOps.reshaped(x, try outputShape(x.shape, axes))]
-    }
-
-    public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] {
-        let x = try label.value(inputs, 0, "data")
-        let axes = axesFromInput ? label.optional(inputs, 1)?.asInt.values : attributeAxes
-        return [ShapeOps.reshaped(x, try outputShape(x.shape, axes))]
-    }
-
-    public var backwardNeeds: BackwardNeeds { .inputs }
-
-    public func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        try ShapeOps.reshapedGradient(context)
     }
 }
