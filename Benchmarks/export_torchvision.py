@@ -37,6 +37,12 @@ def export(name: str, folder: str, dynamic: bool) -> str:
 
     torch.manual_seed(0)
     model = getattr(torchvision.models, name)(weights=None).eval()
+    # torchvision zero-initialises some classifier heads (ViT's): give every all-zero weight
+    # matrix small random values so the logits depend on the input.
+    with torch.no_grad():
+        for parameter in model.parameters():
+            if parameter.dim() >= 2 and not parameter.any():
+                parameter.normal_(0, 0.02)
     path = os.path.join(folder, f"{name}{'_dynamic' if dynamic else ''}.onnx")
     kwargs = {"dynamic_axes": {"input": {0: "batch"}, "logits": {0: "batch"}}} if dynamic else {}
     # Traced with gradients enabled: under no_grad, nn.MultiheadAttention takes a fused fast
