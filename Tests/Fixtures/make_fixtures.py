@@ -864,7 +864,119 @@ def make_ops() -> None:
             opset=13, notes="Shape->Gather->Unsqueeze->Concat->Reshape flatten-by-batch "
                             "(legacy x.view(x.size(0), -1))")
 
+    make_shape_arithmetic_ops()
     write_json(os.path.join(OPS, "manifest.json"), OP_CASES)
+
+
+def make_shape_arithmetic_ops() -> None:
+    """Shape arithmetic of exports with a dynamic batch axis (ViT class token, Swin shifted windows)."""
+    I64 = np.int64
+    F = TensorProto.FLOAT
+    counter = [0]
+
+    def M(op, ins, outs, name=None, **attrs):  # unique node names within a graph
+        counter[0] += 1
+        return N(op, ins, outs, name=name or f"{op.lower()}_{counter[0]}", **attrs)
+
+    # ConstantOfShape: filled like the input (Shape -> ConstantOfShape), default value 0 and an int64 value
+    op_case("constantofshape_float", "ConstantOfShape",
+            [M("Shape", ["x"], ["s"]), M("ConstantOfShape", ["s"], ["k"], value=numpy_helper.from_array(np.array([1.5], np.float32))),
+             M("Add", ["x", "k"], ["y"])],
+            {"x": rnd([2, 3, 4])}, ["y"], notes="Shape -> ConstantOfShape(value 1.5) -> Add")
+    op_case("constantofshape_default_int", "ConstantOfShape",
+            [M("ConstantOfShape", ["shape"], ["z"]), M("Add", ["x", "z"], ["y"], name="add_default"),
+             M("ConstantOfShape", ["shape"], ["k"], name="cos_int", value=numpy_helper.from_array(np.array([3], I64))),
+             M("Cast", ["k"], ["kf"], to=F), M("Mul", ["y", "kf"], ["y2"])],
+            {"x": rnd([2, 3])}, ["y2"], [init("shape", np.array([2, 3], I64))],
+            notes="default value (float 0) and int64 value 3, shape from an initializer")
+
+    # Equal / Not: float and integer comparisons, broadcast, results cast to float
+    xe = np.round(rnd([3, 4]) * 2).astype(np.float32)
+    op_case("equal_float_bcast", "Equal",
+            [M("Equal", ["x", "k"], ["e"]), M("Cast", ["e"], ["y"], to=F)],
+            {"x": xe}, ["y"], [init("k", np.array([0, 1, -1, 2], np.float32))], notes="float Equal, [3,4] vs [4]")
+    op_case("equal_int_not", "Equal",
+            [M("Cast", ["x"], ["xi"], to=TensorProto.INT64), M("Equal", ["xi", "k"], ["e"]),
+             M("Not", ["e"], ["ne"]), M("Cast", ["ne"], ["y"], to=F)],
+            {"x": xe}, ["y"], [init("k", np.array([[0], [1], [-1]], I64))], notes="int64 Equal [3,4] vs [3,1], then Not")
+    op_case("not_bool", "Not",
+            [M("Cast", ["x"], ["b"], to=TensorProto.BOOL), M("Not", ["b"], ["nb"]), M("Cast", ["nb"], ["y"], to=F)],
+            {"x": np.array([[0, 1.5, 0], [-2, 0, 3]], np.float32)}, ["y"], notes="bool Not")
+
+    # Where: broadcast condition, X and Y; masked_fill pattern
+    op_case("where_masked_fill", "Where",
+            [M("Equal", ["x", "zero"], ["e"]), M("Not", ["e"], ["c"]), M("Where", ["c", "fill", "x"], ["y"])],
+            {"x": np.round(rnd([2, 3, 4]))}, ["y"],
+            [init("zero", np.array(0, np.float32)), init("fill", np.array([-100.0], np.float32))],
+            notes="Swin's masked_fill(mask != 0, -100): Where(Not(Equal(x, 0)), -100, x)")
+    op_case("where_three_shapes", "Where",
+            [M("Where", ["cond", "a", "b"], ["y"])],
+            {"a": rnd([3, 1]), "b": rnd([1, 4])}, ["y"],
+            [init("cond", np.array([[True, False, True, False]]))], notes="condition [1,4] bool, X [3,1], Y [1,4]")
+    op_case("where_int", "Where",
+            [M("Where", ["cond", "a", "b"], ["w"]), M("Cast", ["w"], ["wf"], to=F), M("Add", ["x", "wf"], ["y"])],
+            {"x": rnd([2, 3])}, ["y"],
+            [init("cond", np.array([[True], [False]])), init("a", np.array([1, 2, 3], I64)), init("b", np.array(-5, I64))],
+            notes="int64 branches")
+
+    # Expand: class-token pattern with the batch taken from Shape, bidirectional broadcast
+    op_case("expand_class_token", "Expand",
+            [M("Shape", ["x"], ["s"]), M("Gather", ["s", "i0"], ["n"], axis=0), M("Unsqueeze", ["n", "ax0"], ["n1"]),
+             M("Concat", ["n1", "m11"], ["target"], axis=0), M("Expand", ["token", "target"], ["t"]),
+             M("Concat", ["t", "x"], ["y"], name="concat_tokens", axis=1)],
+            {"x": rnd([3, 4, 5]), "token": rnd([1, 1, 5])}, ["y"],
+            [init("i0", np.array(0, I64)), init("ax0", np.array([0], I64)), init("m11", np.array([1, 1], I64))],
+            notes="class token [1,1,5] expanded to [batch,1,1] (batch from Shape), then Concat")
+    op_case("expand_bidirectional", "Expand",
+            [M("Expand", ["x", "shape"], ["y"])],
+            {"x": rnd([3, 1])}, ["y"], [init("shape", np.array([2, 1, 4], I64))], notes="[3,1] to [2,1,4] gives [2,3,4]")
+
+    # Mod: Python-style integer remainder, C fmod on ints and floats
+    xm = np.array([[7, -7, 5, -6], [0, 9, -3, 11]], np.float32)
+    op_case("mod_int_python", "Mod",
+            [M("Cast", ["x"], ["xi"], to=TensorProto.INT64), M("Mod", ["xi", "k"], ["m"]), M("Cast", ["m"], ["y"], to=F)],
+            {"x": xm}, ["y"], [init("k", np.array([3, -3, 4, 4], I64))], notes="fmod 0 int64: divisor's sign")
+    op_case("mod_int_fmod", "Mod",
+            [M("Cast", ["x"], ["xi"], to=TensorProto.INT64), M("Mod", ["xi", "k"], ["m"], fmod=1),
+             M("Cast", ["m"], ["y"], to=F)],
+            {"x": xm}, ["y"], [init("k", np.array([3, -3, 4, 4], I64))], notes="fmod 1 int64: dividend's sign")
+    op_case("mod_float_fmod", "Mod", [M("Mod", ["a", "b"], ["y"], fmod=1)],
+            {"a": rnd([2, 3]) * 5, "b": rnd([3], positive=True) + 0.5}, ["y"], notes="float fmod, [2,3] vs [3]")
+
+    # Range: integer from Shape (Swin window index arithmetic), float
+    op_case("range_from_shape", "Range",
+            [M("Shape", ["x"], ["s"]), M("Gather", ["s", "i1"], ["n"], axis=0),
+             M("Range", ["zero", "n", "one"], ["r"]), M("Cast", ["r"], ["rf"], to=F), M("Add", ["x", "rf"], ["y"])],
+            {"x": rnd([2, 5])}, ["y"],
+            [init("i1", np.array(1, I64)), init("zero", np.array(0, I64)), init("one", np.array(1, I64))],
+            notes="int64 Range(0, x.shape[1], 1) added to x")
+    op_case("range_float", "Range",
+            [M("Range", ["start", "limit", "delta"], ["r"]), M("Mul", ["x", "r"], ["y"])],
+            {"x": rnd([3, 4])}, ["y"],
+            [init("start", np.array(1.0, np.float32)), init("limit", np.array(-1.0, np.float32)),
+             init("delta", np.array(-0.5, np.float32))], notes="float Range(1, -1, -0.5)")
+
+    # ScatterND: Swin's mask[a:b, c:d] = k slice assignment, and reduction add
+    op_case("scatternd_slice_assign", "ScatterND",
+            [M("ScatterND", ["x", "idx", "u"], ["y"])],
+            {"x": rnd([4, 3]), "u": rnd([2, 3])}, ["y"], [init("idx", np.array([[3], [1]], I64))],
+            notes="rows 3 and 1 replaced (indices [2,1], updates [2,3])")
+    op_case("scatternd_elements_add", "ScatterND",
+            [M("ScatterND", ["x", "idx", "u"], ["y"], reduction="add")],
+            {"x": rnd([2, 3, 2]), "u": rnd([3])}, ["y"], [init("idx", np.array([[0, 1, 1], [1, 2, 0], [0, 0, 0]], I64))],
+            opset=16, notes="single elements, reduction add (opset 16)")
+
+    # Einsum: MaxViT's attention products, a contraction to a matrix, and a diagonal
+    op_case("einsum_attention_scores", "Einsum",
+            [M("Einsum", ["q", "k"], ["y"], equation="B G H I D, B G H J D -> B G H I J")],
+            {"q": rnd([2, 2, 2, 3, 4]), "k": rnd([2, 2, 2, 5, 4])}, ["y"],
+            notes="MaxViT's equation with spaces and capital labels")
+    op_case("einsum_matmul_implicit", "Einsum",
+            [M("Einsum", ["a", "b"], ["y"], equation="ij,jk")],
+            {"a": rnd([3, 4]), "b": rnd([4, 2])}, ["y"], notes="implicit output (ik)")
+    op_case("einsum_diagonal_sum", "Einsum",
+            [M("Einsum", ["a"], ["y"], equation="ii->i")],
+            {"a": rnd([3, 3])}, ["y"], notes="diagonal of one operand")
 
 
 # ----------------------------------------------------------------------------

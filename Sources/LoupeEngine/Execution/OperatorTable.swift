@@ -71,6 +71,16 @@ public enum OperatorTable {
         CastOperator.self,
         ResizeOperator.self,
         UpsampleOperator.self,
+        // Shape arithmetic of exports with a dynamic batch axis (class tokens, shifted windows)
+        ConstantOfShapeOperator.self,
+        EqualOperator.self,
+        NotOperator.self,
+        WhereOperator.self,
+        ExpandOperator.self,
+        ModOperator.self,
+        RangeOperator.self,
+        ScatterNDOperator.self,
+        EinsumOperator.self,
     ]
 
     /// Operator types by ONNX op type name.

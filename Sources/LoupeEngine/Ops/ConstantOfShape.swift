@@ -1,0 +1,51 @@
+import LoupeONNX
+import LoupeTensor
+
+/// ONNX ConstantOfShape: a tensor of the shape given by the input's values, filled with the
+/// one-element `value` attribute (float 0 when absent).
+///
+/// The shape input must be known when planning (exports compute it from `Shape`, which the
+/// plan knows for each batch size), so the output is a plan-time constant. No gradient.
+public struct ConstantOfShapeOperator: Operator {
+    public static let opType = "ConstantOfShape"
+    let label: ShapeOpLabel
+    let fill: TensorValue
+
+    public init(node: Node, opset: Int) throws {
+        label = ShapeOpLabel(node)
+        let value = try node.tensor("value") ?? .float(Tensor(shape: [1], scalars: [0]))
+        guard value.shape.reduce(1, *) == 1 else {
+            throw label.error("attribute 'value' must hold one element, got shape \(value.shape)")
+        }
+        fill = value
+    }
+
+    /// The filled tensor for the requested extents.
+    func filled(_ extents: [Int]) throws -> TensorValue {
+        guard extents.allSatisfy({ $0 >= 0 }) else { throw label.error("shape \(extents) has a negative extent") }
+        let count = try label.count(extents)
+        switch fill {
+        case .float(let t): return .float(Tensor(shape: extents, repeating: t.scalars[0]))
+        case .int(let t): return .int(IntTensor(shape: extents, values: [Int](repeating: t.values[0], count: count)))
+        }
+    }
+
+    public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] {
+        let shapeFacts = try label.facts(inputs, 0, "input")
+        guard shapeFacts.element == .integer, shapeFacts.shape.count == 1 else {
+            throw label.error("input must be a 1-D integer tensor, got shape \(shapeFacts.shape)")
+        }
+        guard let extents = try label.constantInts(inputs, 0, "input") else { throw label.error("missing required input 0 (input)") }
+        return [ValueFacts(constant: try filled(extents))]
+    }
+
+    public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] {
+        [try filled(try label.value(inputs, 0, "input").asInt.values)]
+    }
+
+    public var backwardNeeds: BackwardNeeds { .none }
+
+    public func backward(_ context: BackwardContext) throws -> [Tensor?] {
+        context.inputs.map { _ in nil }
+    }
+}

@@ -1,0 +1,32 @@
+import LoupeONNX
+import LoupeTensor
+
+/// ONNX Not: logical negation of a boolean tensor (nonzero becomes 0, zero becomes 1).
+///
+/// Not differentiable: no gradient flows to the input.
+public struct NotOperator: Operator {
+    public static let opType = "Not"
+    let label: ShapeOpLabel
+
+    public init(node: Node, opset: Int) throws {
+        label = ShapeOpLabel(node)
+    }
+
+    public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] {
+        let x = try label.facts(inputs, 0, "X")
+        return [ValueFacts(shape: x.shape, element: .integer)]
+    }
+
+    public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] {
+        switch try label.value(inputs, 0, "X") {
+        case .int(let t): return [.int(IntTensor(shape: t.shape, values: t.values.map { $0 == 0 ? 1 : 0 }))]
+        case .float(let t): return [.int(IntTensor(shape: t.shape, values: t.scalars.map { $0 == 0 ? 1 : 0 }))]
+        }
+    }
+
+    public var backwardNeeds: BackwardNeeds { .none }
+
+    public func backward(_ context: BackwardContext) throws -> [Tensor?] {
+        context.inputs.map { _ in nil }
+    }
+}
