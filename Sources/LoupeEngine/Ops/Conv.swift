@@ -69,7 +69,9 @@ public struct ConvOperator: Operator {
             LinearSupport.read(w.scalars) { wp in
                 LinearSupport.readOptional(b?.scalars) { bp in
                     LinearSupport.write(&y) { yp in
-                        if WinogradConvolution.isWorthwhile(for: geometry) {
+                        if DNNLConvolution.forwardIfChosen(input: xp, weight: wp, bias: bp, geometry: geometry, output: yp) {
+                            // oneDNN ran it (`ConvolutionRule` chose it for this layer).
+                        } else if WinogradConvolution.isWorthwhile(for: geometry) {
                             LinearSupport.read(winogradWeights.transformed(w)) { up in
                                 WinogradConvolution.forward(input: xp, transformedWeight: up, bias: bp, geometry: geometry,
                                                             output: yp)
@@ -92,14 +94,16 @@ public struct ConvOperator: Operator {
         let (geometry, shape) = try plan(input: x.shape, weight: w.shape, bias: hasBias ? [w.shape[0]] : nil)
         let dy = context.gradient(0, shape: shape)
         let wantX = LinearSupport.wants(context, 0), wantW = LinearSupport.wants(context, 1)
-        let winograd = wantX && WinogradConvolution.isWorthwhile(for: geometry)
+        let winograd = wantX && ConvolutionRule.route(for: geometry).inputGradient == .winograd
         var dx = winograd ? LinearSupport.uninitialized(x.count) : [Float](repeating: 0, count: wantX ? x.count : 0)
         var dw = [Float](repeating: 0, count: wantW ? w.count : 0)
         LinearSupport.read(x.scalars) { xp in
             LinearSupport.read(w.scalars) { wp in
                 LinearSupport.read(dy.scalars) { dyp in
                     LinearSupport.write(&dx) { dxp in
-                        if winograd {
+                        let oneDNNX = wantX && DNNLConvolution.inputGradientIfChosen(weight: wp, gradOutput: dyp, geometry: geometry,
+                                                                                     gradInput: dxp)
+                        if winograd && !oneDNNX {
                             LinearSupport.read(winogradWeights.transformed(w)) { up in
                                 WinogradConvolution.forward(input: dyp, transformedWeight: up, inputGradient: true, bias: nil,
                                                             geometry: WinogradConvolution.inputGradientGeometry(geometry),
@@ -107,9 +111,13 @@ public struct ConvOperator: Operator {
                             }
                         }
                         LinearSupport.write(&dw) { dwp in
-                            ConvolutionKernel.backward(input: xp, weight: wp, gradOutput: dyp, geometry: geometry,
-                                                       gradInput: wantX && !winograd ? dxp : nil,
-                                                       gradWeight: wantW ? dwp : nil)
+                            let oneDNNW = wantW && DNNLConvolution.weightGradientIfChosen(input: xp, gradOutput: dyp,
+                                                                                          geometry: geometry, gradWeight: dwp)
+                            let ownX = wantX && !winograd && !oneDNNX, ownW = wantW && !oneDNNW
+                            if ownX || ownW {
+                                ConvolutionKernel.backward(input: xp, weight: wp, gradOutput: dyp, geometry: geometry,
+                                                           gradInput: ownX ? dxp : nil, gradWeight: ownW ? dwp : nil)
+                            }
                         }
                     }
                 }
