@@ -23,6 +23,12 @@ final class ConvolutionDNNLTests: XCTestCase {
         // No padding, with the last input row left unread by the stride.
         ConvolutionGeometry(batch: 2, inChannels: 3, inHeight: 8, inWidth: 8, outChannels: 5, outHeight: 3, outWidth: 3,
                             kernelHeight: 3, kernelWidth: 3, strideHeight: 2, strideWidth: 2),
+        // Depthwise 5x5, stride 2, and depthwise 3x3 with dilation.
+        ConvolutionGeometry(batch: 3, inChannels: 8, inHeight: 11, inWidth: 11, outChannels: 8, outHeight: 6, outWidth: 6,
+                            kernelHeight: 5, kernelWidth: 5, strideHeight: 2, strideWidth: 2, padTop: 2, padLeft: 2, groups: 8),
+        ConvolutionGeometry(batch: 2, inChannels: 16, inHeight: 9, inWidth: 9, outChannels: 16, outHeight: 9, outWidth: 9,
+                            kernelHeight: 3, kernelWidth: 3, padTop: 2, padLeft: 2, dilationHeight: 2, dilationWidth: 2,
+                            groups: 16),
         // Winograd-shaped: 3x3, stride 1, channels multiples of 16.
         ConvolutionGeometry(batch: 2, inChannels: 32, inHeight: 12, inWidth: 12, outChannels: 16, outHeight: 12, outWidth: 12,
                             kernelHeight: 3, kernelWidth: 3, padTop: 1, padLeft: 1),
@@ -133,10 +139,46 @@ final class ConvolutionDNNLTests: XCTestCase {
         }
         let depthwise = ConvolutionGeometry(batch: 8, inChannels: 32, inHeight: 56, inWidth: 56, outChannels: 32, outHeight: 56,
                                             outWidth: 56, kernelHeight: 3, kernelWidth: 3, padTop: 1, padLeft: 1, groups: 32)
-        XCTAssertEqual(ConvolutionRule.route(for: depthwise),
+        XCTAssertEqual(ConvolutionRule.ownRoute(for: depthwise),
                        ConvolutionKernelRoute(forward: .depthwise, inputGradient: .depthwise, weightGradient: .depthwise))
-        let own = ConvolutionRule.ownRoute(for: Self.grid[8])
+        XCTAssertEqual(ConvolutionRule.route(for: depthwise),
+                       ConvolutionRule.oneDNNEnabled
+                           ? ConvolutionKernelRoute(forward: .depthwise, inputGradient: .oneDNNDirect, weightGradient: .oneDNNDirect)
+                           : ConvolutionRule.ownRoute(for: depthwise))
+        let own = ConvolutionRule.ownRoute(for: Self.grid[10])
         XCTAssertEqual(own.forward, .winograd)
         XCTAssertEqual(own.weightGradient, .im2colGEMM)
+    }
+
+    /// ResNet-50 layers at batch 8 get the kernels the benchmark table (BENCHMARKS.md) picked.
+    func testRuleOnResNet50Layers() throws {
+        try XCTSkipUnless(ConvolutionRule.oneDNNEnabled, "oneDNN is off or absent: every layer keeps Loupe's kernels")
+        func conv(_ c: Int, _ m: Int, _ size: Int, kernel: Int, stride: Int = 1) -> ConvolutionGeometry {
+            let out = (size + 2 * (kernel / 2) - kernel) / stride + 1
+            return ConvolutionGeometry(batch: 8, inChannels: c, inHeight: size, inWidth: size, outChannels: m, outHeight: out,
+                                       outWidth: out, kernelHeight: kernel, kernelWidth: kernel, strideHeight: stride,
+                                       strideWidth: stride, padTop: kernel / 2, padLeft: kernel / 2)
+        }
+        let cases: [(ConvolutionGeometry, ConvolutionKernelRoute)] = [
+            (conv(3, 64, 224, kernel: 7, stride: 2), ConvolutionKernelRoute(forward: .oneDNNDirect, inputGradient: .im2colGEMM,
+                                                                            weightGradient: .oneDNNDirect)),
+            (conv(64, 64, 56, kernel: 3), ConvolutionKernelRoute(forward: .oneDNNWinograd, inputGradient: .oneDNNWinograd,
+                                                                 weightGradient: .oneDNNWinograd)),
+            (conv(256, 256, 14, kernel: 3), ConvolutionKernelRoute(forward: .winograd, inputGradient: .oneDNNWinograd,
+                                                                   weightGradient: .oneDNNWinograd)),
+            (conv(512, 512, 7, kernel: 3), ConvolutionKernelRoute(forward: .winograd, inputGradient: .winograd,
+                                                                  weightGradient: .im2colGEMM)),
+            (conv(128, 128, 56, kernel: 3, stride: 2), ConvolutionKernelRoute(forward: .oneDNNDirect, inputGradient: .oneDNNDirect,
+                                                                              weightGradient: .oneDNNDirect)),
+            (conv(512, 512, 14, kernel: 3, stride: 2), ConvolutionKernelRoute(forward: .oneDNNDirect, inputGradient: .oneDNNDirect,
+                                                                              weightGradient: .im2colGEMM)),
+            (conv(256, 64, 56, kernel: 1), ConvolutionKernelRoute(forward: .im2colGEMM, inputGradient: .im2colGEMM,
+                                                                  weightGradient: .im2colGEMM)),
+            (conv(1024, 2048, 14, kernel: 1, stride: 2), ConvolutionKernelRoute(forward: .im2colGEMM, inputGradient: .im2colGEMM,
+                                                                                weightGradient: .im2colGEMM)),
+        ]
+        for (g, expected) in cases {
+            XCTAssertEqual(ConvolutionRule.route(for: g), expected, "\(g.inChannels)→\(g.outChannels) at \(g.inHeight), k\(g.kernelHeight) s\(g.strideHeight)")
+        }
     }
 }

@@ -81,19 +81,51 @@ public enum ConvolutionRule {
             && g.dilationHeight == 1 && g.dilationWidth == 1
     }
 
+    /// Whether oneDNN's Winograd has enough work in `g`: one group, at least 16 channels each way.
+    static func isWinogradCandidate(_ g: ConvolutionGeometry) -> Bool {
+        isPlain3x3(g) && g.groups == 1 && g.inChannels >= 16 && g.outChannels >= 16
+    }
+
+    /// Whether `g` is a dense (one group) convolution with a kernel wider than 1x1.
+    static func isDenseSpatial(_ g: ConvolutionGeometry) -> Bool {
+        g.groups == 1 && (g.kernelHeight > 1 || g.kernelWidth > 1)
+    }
+
+    /// Forward: oneDNN Winograd on 3x3 stride-1 layers with maps of 56x56 or more, oneDNN direct on
+    /// strided layers, kernels larger than 3x3 and depthwise layers with output maps of 14x14 or less;
+    /// Loupe's own kernels on 1x1 layers (oneDNN's layout reorders cost more than its GEMM saves),
+    /// smaller 3x3 maps, larger depthwise maps and other grouped layers.
     static func forwardChoice(_ g: ConvolutionGeometry, own: ConvolutionKernelChoice) -> ConvolutionKernelChoice {
-        if own == .depthwise || own == .singlePixel { return own }
-        return .oneDNNDirect
+        if g.isDepthwise { return g.outPlane <= 14 * 14 ? .oneDNNDirect : own }
+        guard isDenseSpatial(g) else { return own }
+        if isWinogradCandidate(g) { return g.outPlane >= 56 * 56 ? .oneDNNWinograd : own }
+        if g.strideHeight > 1 || g.strideWidth > 1 || g.kernelHeight > 3 || g.kernelWidth > 3 { return .oneDNNDirect }
+        return own
     }
 
+    /// Input gradient: oneDNN Winograd on 3x3 stride-1 layers with maps of 14x14 or more, oneDNN direct on
+    /// strided 3x3 layers and every depthwise layer; Loupe's own kernels elsewhere (notably large
+    /// first-layer kernels on few channels).
     static func inputGradientChoice(_ g: ConvolutionGeometry, own: ConvolutionKernelChoice) -> ConvolutionKernelChoice {
-        if own == .depthwise || own == .singlePixel { return own }
-        return .oneDNNDirect
+        if g.isDepthwise { return .oneDNNDirect }
+        guard isDenseSpatial(g) else { return own }
+        if isWinogradCandidate(g) { return g.outPlane >= 14 * 14 ? .oneDNNWinograd : own }
+        if (g.strideHeight > 1 || g.strideWidth > 1) && g.kernelHeight <= 3 && g.kernelWidth <= 3 && g.inChannels >= 16 {
+            return .oneDNNDirect
+        }
+        return own
     }
 
+    /// Weight gradient: oneDNN Winograd on 3x3 stride-1 layers with maps of 14x14 or more, oneDNN direct on
+    /// kernels larger than 3x3, on strided layers with output maps of 28x28 or more and on every
+    /// depthwise layer; Loupe's own elsewhere.
     static func weightGradientChoice(_ g: ConvolutionGeometry, own: ConvolutionKernelChoice) -> ConvolutionKernelChoice {
-        if own == .depthwise || own == .singlePixel { return own }
-        return .oneDNNDirect
+        if g.isDepthwise { return .oneDNNDirect }
+        guard isDenseSpatial(g) else { return own }
+        if isWinogradCandidate(g) { return g.outPlane >= 14 * 14 ? .oneDNNWinograd : own }
+        if g.kernelHeight > 3 || g.kernelWidth > 3 { return .oneDNNDirect }
+        if (g.strideHeight > 1 || g.strideWidth > 1) && g.outPlane >= 28 * 28 { return .oneDNNDirect }
+        return own
     }
 }
 
