@@ -30,11 +30,13 @@ let package = Package(
         .systemLibrary(name: "CCairo", pkgConfig: "pangocairo", providers: [.apt(["libcairo2-dev", "libpango1.0-dev", "libpng-dev"])]),
         .systemLibrary(name: "CJPEG", providers: [.apt(["libturbojpeg0-dev"])]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // oneDNN's C API (convolution kernels; GNU OpenMP inside).
+        .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
         // glibc's mallopt, for the executable's allocator tuning (no library to link).
         .systemLibrary(name: "CMalloc"),
 
         // Tensors and kernels; NPY/NPZ.
-        .target(name: "LoupeTensor", dependencies: ["CBLAS", "CZlib"], swiftSettings: numericFlags),
+        .target(name: "LoupeTensor", dependencies: ["CBLAS", "CZlib", "CDNNL"], swiftSettings: numericFlags),
         // ONNX schema (generated), graph IR, loader, writer.
         .target(name: "LoupeONNX", dependencies: ["LoupeTensor", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
                 exclude: ["Schema/onnx.proto"],

@@ -12,6 +12,8 @@ public struct ModelSummary: Codable, Sendable {
         public var parameters: Int
         /// Multiply-accumulate operations for the whole batch (Conv, ConvTranspose, Gemm, MatMul).
         public var multiplyAdds: Int
+        /// The kernels `ConvolutionRule` picks for a 2-D Conv (forward, input and weight gradient); nil otherwise.
+        public var kernels: ConvolutionKernelRoute? = nil
     }
 
     public var model: String
@@ -52,6 +54,9 @@ public struct ModelSummary: Codable, Sendable {
             let inputShapes = node.inputs.map { $0.isEmpty ? [] : (plan.shape(of: $0) ?? []) }
             layers.append(Layer(name: node.name, op: node.opType, outputShape: outputShape, parameters: parameters,
                                 multiplyAdds: ModelSummary.multiplyAdds(node: node, inputShapes: inputShapes, outputShape: outputShape)))
+            if let geometry = try ConvolutionLayer.geometry(of: node, shapes: { plan.shape(of: $0) }, opset: graph.opsetVersion) {
+                layers[layers.count - 1].kernels = ConvolutionRule.route(for: geometry)
+            }
         }
         self.layers = layers
         foldedNodes = graph.nodes.count - plan.stepCount

@@ -48,7 +48,9 @@ public struct ConvOperator: ConvolutionFamilyOperator {
         let (x, w, b, geometry, shape) = try forwardOperands(inputs)
         var y = LinearSupport.uninitialized(try node.count(shape))
         LinearSupport.borrow(x.scalars, w.scalars, b?.scalars, writing: &y) { xp, wp, bp, yp in
-            if WinogradConvolution.isWorthwhile(for: geometry) {
+            if DNNLConvolution.forwardIfChosen(input: xp, weight: wp, bias: bp, geometry: geometry, output: yp) {
+                // oneDNN ran it (`ConvolutionRule` chose it for this layer).
+            } else if WinogradConvolution.isWorthwhile(for: geometry) {
                 LinearSupport.read(winogradWeights.transformed(w)) { up in
                     WinogradConvolution.forward(input: xp, transformedWeight: up, bias: bp, geometry: geometry, output: yp)
                 }
@@ -65,18 +67,23 @@ public struct ConvOperator: ConvolutionFamilyOperator {
         let (geometry, shape) = try plan(input: x.shape, weight: w.shape, bias: hasBias ? [w.shape[0]] : nil)
         let dy = context.gradient(0, shape: shape)
         let wantX = context.wants(0), wantW = context.wants(1)
-        let winograd = wantX && WinogradConvolution.isWorthwhile(for: geometry)
+        let winograd = wantX && ConvolutionRule.route(for: geometry).inputGradient == .winograd
         var dx = winograd ? LinearSupport.uninitialized(x.count) : [Float](repeating: 0, count: wantX ? x.count : 0)
         var dw = [Float](repeating: 0, count: wantW ? w.count : 0)
         LinearSupport.borrow(x.scalars, w.scalars, dy.scalars, writing: &dx, &dw) { xp, wp, dyp, dxp, dwp in
-            if winograd {
+            let oneDNNX = wantX && DNNLConvolution.inputGradientIfChosen(weight: wp, gradOutput: dyp, geometry: geometry, gradInput: dxp)
+            if winograd && !oneDNNX {
                 LinearSupport.read(winogradWeights.transformed(w)) { up in
                     WinogradConvolution.forward(input: dyp, transformedWeight: up, inputGradient: true, bias: nil,
                                                 geometry: WinogradConvolution.inputGradientGeometry(geometry), output: dxp)
                 }
             }
-            ConvolutionKernel.backward(input: xp, weight: wp, gradOutput: dyp, geometry: geometry,
-                                       gradInput: wantX && !winograd ? dxp : nil, gradWeight: wantW ? dwp : nil)
+            let oneDNNW = wantW && DNNLConvolution.weightGradientIfChosen(input: xp, gradOutput: dyp, geometry: geometry, gradWeight: dwp)
+            let ownX = wantX && !winograd && !oneDNNX, ownW = wantW && !oneDNNW
+            if ownX || ownW {
+                ConvolutionKernel.backward(input: xp, weight: wp, gradOutput: dyp, geometry: geometry,
+                                           gradInput: ownX ? dxp : nil, gradWeight: ownW ? dwp : nil)
+            }
         }
         let db = hasBias && context.wants(2)
             ? LinearSupport.channelSums(dy, batch: geometry.batch, channels: geometry.outChannels, plane: geometry.outPlane) : nil

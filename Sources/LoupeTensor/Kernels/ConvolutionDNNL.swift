@@ -1,0 +1,144 @@
+import CDNNL
+import Foundation
+
+/// Convolution passes through oneDNN: forward, input gradient and weight gradient, on plain NCHW buffers.
+///
+/// Threads: Loupe's workers own the cores. A call outside a parallel part cuts the batch into one
+/// slice per worker (`Parallel.mapParts`), and each worker runs oneDNN on its slice with one OpenMP
+/// thread; a batch smaller than the worker count runs on the calling thread with as many OpenMP
+/// threads as there are workers. Inside a parallel part (`Parallel.serially`) oneDNN runs on the part's
+/// thread alone. The OpenMP thread count is set on the calling thread before every call
+/// (`omp_set_num_threads` is per thread), and primitives are cached per thread count.
+///
+/// Every function returns false, having written nothing useful, when oneDNN cannot run the shape;
+/// the caller then uses Loupe's own kernels.
+public enum DNNLConvolution {
+    /// Whether oneDNN started (its CPU engine exists).
+    public static var isAvailable: Bool { DNNLPrimitiveCache.engine.value != nil }
+
+    /// Writes the convolution of `input` by `weight` (plus `bias`) into `output`.
+    public static func forward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                               geometry g: ConvolutionGeometry, output: UnsafeMutablePointer<Float>,
+                               algorithm: DNNLConvolutionAlgorithm) -> Bool {
+        let x = UncheckedBox(input), w = UncheckedBox(weight), b = UncheckedBox(bias), y = SendablePointer(output)
+        return runSlices(g) { slice, first, threads in
+            guard let p = primitive(slice, .forward(bias: b.value != nil), algorithm, threads),
+                  let engine = DNNLPrimitiveCache.engine.value else { return false }
+            var buffers: [Int32: UnsafeMutableRawPointer] = [
+                DNNLPrimitiveFactory.Argument.source: raw(x.value + first * g.inChannels * g.inPlane),
+                DNNLPrimitiveFactory.Argument.weights: raw(w.value),
+                DNNLPrimitiveFactory.Argument.destination: UnsafeMutableRawPointer(y.base + first * g.outChannels * g.outPlane),
+            ]
+            if let bias = b.value { buffers[DNNLPrimitiveFactory.Argument.bias] = raw(bias) }
+            return p.execute(buffers, engine: engine)
+        }
+    }
+
+    /// Writes the gradient with respect to the input (overwritten) of a convolution.
+    public static func inputGradient(weight: UnsafePointer<Float>, gradOutput: UnsafePointer<Float>,
+                                     geometry g: ConvolutionGeometry, gradInput: UnsafeMutablePointer<Float>,
+                                     algorithm: DNNLConvolutionAlgorithm) -> Bool {
+        let w = UncheckedBox(weight), dy = UncheckedBox(gradOutput), dx = SendablePointer(gradInput)
+        return runSlices(g) { slice, first, threads in
+            guard let p = primitive(slice, .inputGradient, algorithm, threads),
+                  let engine = DNNLPrimitiveCache.engine.value else { return false }
+            return p.execute([
+                DNNLPrimitiveFactory.Argument.destinationGradient: raw(dy.value + first * g.outChannels * g.outPlane),
+                DNNLPrimitiveFactory.Argument.weights: raw(w.value),
+                DNNLPrimitiveFactory.Argument.sourceGradient: UnsafeMutableRawPointer(dx.base + first * g.inChannels * g.inPlane),
+            ], engine: engine)
+        }
+    }
+
+    /// Writes the gradient with respect to the weight (overwritten), summed over the batch.
+    ///
+    /// Each worker's slice gives a partial sum; the partial sums are added in slice order.
+    public static func weightGradient(input: UnsafePointer<Float>, gradOutput: UnsafePointer<Float>,
+                                      geometry g: ConvolutionGeometry, gradWeight: UnsafeMutablePointer<Float>,
+                                      algorithm: DNNLConvolutionAlgorithm) -> Bool {
+        let count = g.outChannels * g.patchSize
+        let x = UncheckedBox(input), dy = UncheckedBox(gradOutput)
+        let plan = slicePlan(g)
+        let partials: [[Float]?]
+        do {
+            partials = try Parallel.mapParts(g.batch, minimumPart: max(1, g.batch / plan.parts)) { range -> [Float]? in
+                var slice = g
+                slice.batch = range.count
+                guard let p = primitive(slice, .weightGradient, algorithm, plan.threads),
+                      let engine = DNNLPrimitiveCache.engine.value else { return nil }
+                var sum = [Float](repeating: 0, count: count)
+                let ok = sum.withUnsafeMutableBufferPointer { out -> Bool in
+                    guard let base = out.baseAddress else { return false }
+                    return p.execute([
+                        DNNLPrimitiveFactory.Argument.source: raw(x.value + range.lowerBound * g.inChannels * g.inPlane),
+                        DNNLPrimitiveFactory.Argument.destinationGradient:
+                            raw(dy.value + range.lowerBound * g.outChannels * g.outPlane),
+                        DNNLPrimitiveFactory.Argument.weightsGradient: UnsafeMutableRawPointer(base),
+                    ], engine: engine)
+                }
+                return ok ? sum : nil
+            }
+        } catch {
+            return false
+        }
+        guard !partials.isEmpty, partials.allSatisfy({ $0 != nil }) else { return false }
+        gradWeight.update(repeating: 0, count: count)
+        for case let partial? in partials {
+            for i in 0..<count { gradWeight[i] += partial[i] }
+        }
+        return true
+    }
+
+    /// Whether oneDNN has a kernel for this pass of `g` on this thread's configuration (creates and caches it).
+    public static func supports(_ g: ConvolutionGeometry, algorithm: DNNLConvolutionAlgorithm) -> Bool {
+        let plan = slicePlan(g)
+        var slice = g
+        slice.batch = max(1, g.batch / plan.parts)
+        return primitive(slice, .forward(bias: false), algorithm, plan.threads) != nil
+    }
+
+    /// oneDNN's own name for the implementation that runs the forward pass of `g` (for benchmarks).
+    public static func implementationName(_ g: ConvolutionGeometry, algorithm: DNNLConvolutionAlgorithm) -> String? {
+        let plan = slicePlan(g)
+        var slice = g
+        slice.batch = max(1, g.batch / plan.parts)
+        return primitive(slice, .forward(bias: false), algorithm, plan.threads)?.implementation
+    }
+
+    /// Slices of the batch (one per worker) and OpenMP threads per slice.
+    static func slicePlan(_ g: ConvolutionGeometry) -> (parts: Int, threads: Int) {
+        let workers = Parallel.workerCount
+        let parts = max(1, min(workers, g.batch))
+        return (parts, parts == 1 ? workers : 1)
+    }
+
+    /// Runs `body(slice geometry, first image, OpenMP threads)` on each worker's slice of the batch.
+    private static func runSlices(_ g: ConvolutionGeometry,
+                                  _ body: (ConvolutionGeometry, Int, Int) -> Bool) -> Bool {
+        if g.batch == 0 { return true }
+        let plan = slicePlan(g)
+        let results = (try? Parallel.mapParts(g.batch, minimumPart: max(1, g.batch / plan.parts)) { range -> Bool in
+            var slice = g
+            slice.batch = range.count
+            return body(slice, range.lowerBound, plan.threads)
+        }) ?? [false]
+        return results.allSatisfy { $0 }
+    }
+
+    private static func primitive(_ g: ConvolutionGeometry, _ pass: DNNLConvolutionPrimitive.Pass,
+                                  _ algorithm: DNNLConvolutionAlgorithm, _ threads: Int) -> DNNLConvolutionPrimitive? {
+        omp_set_num_threads(Int32(threads))
+        let key = DNNLPrimitiveCache.Key(geometry: geometryKey(g), pass: pass, algorithm: algorithm, threads: threads)
+        return DNNLPrimitiveCache.primitive(key, geometry: g)
+    }
+
+    /// Every field of the geometry, in declaration order.
+    public static func geometryKey(_ g: ConvolutionGeometry) -> [Int] {
+        [g.batch, g.inChannels, g.inHeight, g.inWidth, g.outChannels, g.outHeight, g.outWidth, g.kernelHeight,
+         g.kernelWidth, g.strideHeight, g.strideWidth, g.padTop, g.padLeft, g.dilationHeight, g.dilationWidth, g.groups]
+    }
+
+    private static func raw(_ pointer: UnsafePointer<Float>) -> UnsafeMutableRawPointer {
+        UnsafeMutableRawPointer(mutating: pointer)
+    }
+}
