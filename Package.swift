@@ -42,33 +42,43 @@ let package = Package(
                 exclude: ["Schema/onnx.proto"],
                 swiftSettings: numericFlags),
         // Op registry (one file per op: forward + backward), executor with taps, reverse mode.
-        .target(name: "LoupeEngine", dependencies: ["LoupeTensor", "LoupeONNX", "CBLAS"], swiftSettings: numericFlags),
+        .target(name: "LoupeEngine", dependencies: ["LoupeTensor", "LoupeONNX"], swiftSettings: numericFlags),
         // Datasets and image codecs.
         .target(name: "LoupeData", dependencies: ["LoupeTensor", "CCairo", "CJPEG", "CZlib"], swiftSettings: numericFlags),
         // The 19 common corruptions.
         .target(name: "LoupeCorruptions", dependencies: ["LoupeTensor", "CJPEG"], swiftSettings: numericFlags),
-        // Attribution, statistics, robustness metrics, embeddings: numbers only.
-        .target(name: "LoupeAnalysis", dependencies: ["LoupeTensor", "LoupeEngine", "LoupeCorruptions", "CBLAS"],
+        // Attribution, statistics, evaluation and robustness metrics, sanity checks, embeddings: numbers only.
+        .target(name: "LoupeAnalysis", dependencies: ["LoupeTensor", "LoupeONNX", "LoupeEngine", "LoupeCorruptions", "CBLAS"],
                 swiftSettings: numericFlags),
         // Document model, layout, charts, templates; draws through the Canvas protocol only.
         .target(name: "LoupeReport", dependencies: [.product(name: "Mustache", package: "swift-mustache")]),
+        // The ~30-page sample report that shows every block type (`loupe render-sample`); not part of a job's report.
+        .target(name: "LoupeReportSample", dependencies: ["LoupeReport"]),
         // The Cairo/Pango canvas: the only target that draws.
         .target(name: "LoupeReportCairo", dependencies: ["LoupeReport", "CCairo"]),
-        // Config, jobs, sections, run folders.
+        // Config, jobs, sections (prose from Templates/), commands, run folders.
         .target(name: "LoupePipeline", dependencies: ["LoupeTensor", "LoupeONNX", "LoupeEngine", "LoupeData",
-                                                       "LoupeCorruptions", "LoupeAnalysis", "LoupeReport", "LoupeReportCairo"]),
+                                                       "LoupeCorruptions", "LoupeAnalysis", "LoupeReport", "LoupeReportCairo",
+                                                       "LoupeReportSample"]),
         // The command line: argument parsing only.
-        .executableTarget(name: "loupe", dependencies: ["LoupePipeline", "CMalloc", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "loupe", dependencies: ["LoupePipeline", "LoupeCorruptions", "CMalloc", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
-        // Test helpers: tolerances, finite differences, fixture lookup.
+        // Test helpers: tolerances, finite differences, fixture lookup, temporary folders, errors, LOUPE_PYTHON.
         .target(name: "LoupeTestSupport", dependencies: ["LoupeTensor", "LoupeONNX", "LoupeEngine"], path: "Tests/LoupeTestSupport"),
+        // Test helper for layout: a canvas that records what is drawn.
+        .target(name: "LoupeReportTestSupport", dependencies: ["LoupeReport"], path: "Tests/LoupeReportTestSupport"),
         .testTarget(name: "LoupeTensorTests", dependencies: ["LoupeTensor", "LoupeTestSupport"]),
-        .testTarget(name: "LoupeONNXTests", dependencies: ["LoupeONNX", "LoupeEngine", "LoupeTestSupport"]),
-        .testTarget(name: "LoupeEngineTests", dependencies: ["LoupeEngine", "LoupeONNX", "LoupeTestSupport"]),
-        .testTarget(name: "LoupeDataTests", dependencies: ["LoupeData", "LoupeTestSupport"]),
+        .testTarget(name: "LoupeONNXTests", dependencies: ["LoupeONNX", "LoupeTensor", "LoupeTestSupport",
+                                                       .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+        .testTarget(name: "LoupeEngineTests", dependencies: ["LoupeEngine", "LoupeONNX", "LoupeTensor", "LoupeTestSupport"]),
+        .testTarget(name: "LoupeDataTests", dependencies: ["LoupeData", "LoupeTensor", "LoupeTestSupport"]),
         .testTarget(name: "LoupeCorruptionsTests", dependencies: ["LoupeCorruptions", "LoupeData", "LoupeTestSupport"]),
-        .testTarget(name: "LoupeAnalysisTests", dependencies: ["LoupeAnalysis", "LoupeEngine", "LoupeTestSupport"]),
-        .testTarget(name: "LoupePipelineTests", dependencies: ["LoupePipeline", "LoupeTestSupport"]),
-        .testTarget(name: "LoupeReportTests", dependencies: ["LoupeReport", "LoupeReportCairo", "CCairo"], exclude: ["Golden"]),
+        .testTarget(name: "LoupeAnalysisTests", dependencies: ["LoupeAnalysis", "LoupeEngine", "LoupeONNX", "LoupeTensor", "LoupeCorruptions",
+                                                         "LoupeTestSupport"]),
+        .testTarget(name: "LoupePipelineTests", dependencies: ["LoupePipeline", "LoupeTensor", "LoupeONNX", "LoupeEngine", "LoupeData",
+                                                           "LoupeCorruptions", "LoupeAnalysis", "LoupeReport", "LoupeReportCairo",
+                                                           "LoupeTestSupport"]),
+        .testTarget(name: "LoupeReportTests", dependencies: ["LoupeReport", "LoupeReportCairo", "LoupeReportSample", "LoupeReportTestSupport", "CCairo"],
+                    exclude: ["Golden"]),
     ]
 )

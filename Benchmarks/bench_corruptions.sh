@@ -4,13 +4,13 @@
 # Usage: Benchmarks/bench_corruptions.sh [IMAGE] [REPEATS]
 #   IMAGE    defaults to Tests/Fixtures/corruptions/in/astronaut_224.png
 #   REPEATS  timed repetitions per corruption/severity pair (default 3)
-# Needs `loupe corrupt` registered in the CLI and, for the reference, /work/venv (or $PYTHON) with
-# imagecorruptions==1.1.2 and setuptools<81. Without the reference it prints the reference's measured anchor (docs/corruptions.md#speed-anchor: 4.7 s).
+# Needs `loupe corrupt` registered in the CLI and, for the reference, a Python named by $LOUPE_PYTHON
+# (default python3) with imagecorruptions==1.1.2 and setuptools<81. Without the reference it prints the reference's measured anchor (docs/corruptions.md#speed-anchor: 4.7 s).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 IMAGE="${1:-Tests/Fixtures/corruptions/in/astronaut_224.png}"
 REPEATS="${2:-3}"
-PYTHON="${PYTHON:-/work/venv/bin/python}"
+PYTHON="${LOUPE_PYTHON:-${PYTHON:-python3}}"
 
 swift build -c release --product loupe >/dev/null
 LOUPE="$(swift build -c release --show-bin-path)/loupe"

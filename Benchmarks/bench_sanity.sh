@@ -6,7 +6,7 @@
 # independent randomisation, 20 deletion/insertion steps, RandomLogit). Goal: < 60 s for 8 images
 # and 4 methods. Quote the minimum over REPEATS runs (the machine is shared).
 #
-#   Benchmarks/bench_sanity.sh     # needs .build/release/loupe and /work/shared/data/mnist (or MNIST_DIR)
+#   Benchmarks/bench_sanity.sh     # needs .build/release/loupe and ../shared/data/mnist beside the checkout (or MNIST_DIR)
 # Env: LOUPE (binary), WORK (scratch folder), REPEATS (default 3), MNIST_DIR, MNIST_MODEL.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)

@@ -27,7 +27,10 @@ import numpy as np
 EPS = np.finfo(np.double).eps
 
 
-def prepare(outdir, mnist="/work/shared/data/mnist"):
+def prepare(outdir, mnist=None):
+    """MNIST from $MNIST_DIR, else ../shared/data/mnist beside the checkout."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    mnist = mnist or os.environ.get("MNIST_DIR") or os.path.join(here, "..", "..", "shared", "data", "mnist")
     os.makedirs(outdir, exist_ok=True)
     with gzip.open(os.path.join(mnist, "t10k-images-idx3-ubyte.gz")) as f:
         images = np.frombuffer(f.read(), np.uint8, offset=16).reshape(-1, 1, 28, 28)

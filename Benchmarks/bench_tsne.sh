@@ -12,12 +12,14 @@
 # accuracy. The table quotes the fastest repeat of each method and its ratios to Loupe.
 #
 #   swift build -c release --product loupe && Benchmarks/bench_tsne.sh
-# Needs /work/venv (or PYTHON) and /work/shared/data/mnist.
-# Env: LOUPE (binary), PYTHON, WORK (scratch folder), REPEATS (default 1), SIZES (default "2000 10000"), MODEL.
+# Needs a Python with numpy, scikit-learn and openTSNE ($LOUPE_PYTHON, default python3) and ../shared/data/mnist
+# beside the checkout (or MNIST_DIR).
+# Env: LOUPE (binary), LOUPE_PYTHON, MNIST_DIR, WORK (scratch folder), REPEATS (default 1), SIZES (default "2000 10000"), MODEL.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 export LOUPE=${LOUPE:-$ROOT/.build/release/loupe}
-PY=${PYTHON:-/work/venv/bin/python}
+PY=${LOUPE_PYTHON:-${PYTHON:-python3}}
+export MNIST_DIR=${MNIST_DIR:-$ROOT/../shared/data/mnist}
 WORK=${WORK:-/tmp/loupe_bench_tsne_fft}
 REPEATS=${REPEATS:-1}
 SIZES=${SIZES:-"2000 10000"}

@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-5}
-python=${PYTHON:-python3}
+python=${LOUPE_PYTHON:-${PYTHON:-python3}}
 export LOUPE_THREADS=2 OPENBLAS_NUM_THREADS=2
 swift build -c release --product loupe >/dev/null
 loupe=$(swift build -c release --show-bin-path)/loupe

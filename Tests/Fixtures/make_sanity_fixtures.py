@@ -16,7 +16,7 @@ what the reference libraries say about them, for the port tests of docs/sanity-c
 
 Deterministic: rerunning gives identical bytes.
 Regenerate (from the repository root):
-  /work/venv/bin/python Tests/Fixtures/make_sanity_fixtures.py
+  "$LOUPE_PYTHON" Tests/Fixtures/make_sanity_fixtures.py
 (any venv with numpy 2.4, scipy 1.17.1 and scikit-image 0.26.0 works).
 """
 

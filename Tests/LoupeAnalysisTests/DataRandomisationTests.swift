@@ -83,6 +83,33 @@ final class DataRandomisationTests: XCTestCase {
         XCTAssertThrowsError(try trainer.train(try tinyClassifier(), images: Tensor(shape: [1, 1, 6, 6]), labels: [0]))
     }
 
+    /// A model compared with itself gives identical maps (ρ = SSIM = 1); another model gives the scores of its maps.
+    func testComparisonScoresEachImageOfBothModels() throws {
+        let original = try tinyClassifier()
+        let other = try tinyClassifier()
+        let images = random.tensor([3, 1, 6, 6], in: 0...1)
+        let labels = [0, 2, 3]
+        let same = try DataRandomisationComparison.compare(original: original, retrained: original, images: images, labels: labels,
+                                                           camLayer: nil)
+        XCTAssertNil(same.cams)
+        XCTAssertEqual(same.saliency.count, 2)
+        XCTAssertEqual(same.saliency[0], same.saliency[1])
+        for row in 0..<3 {
+            XCTAssertEqual(same.saliencySpearman[row], 1, accuracy: 1e-9)
+            XCTAssertEqual(same.saliencySSIM[row], 1, accuracy: 1e-9)
+        }
+        XCTAssertEqual(same.camSpearman, [])
+        let different = try DataRandomisationComparison.compare(original: original, retrained: other, images: images, labels: labels,
+                                                                camLayer: nil)
+        let raw = [try GradientAttribution.saliency(original, images: images, targets: labels),
+                   try GradientAttribution.saliency(other, images: images, targets: labels)]
+        let a = Array(raw[0].scalars[36..<72]), b = Array(raw[1].scalars[36..<72])
+        let expected = try XCTUnwrap(MapSimilarity.ssim(MapSimilarity.minMax(a), MapSimilarity.minMax(b), channels: 1, height: 6, width: 6))
+        XCTAssertEqual(different.saliencySSIM[1], expected)
+        XCTAssertLessThan(different.saliencySSIM[1], 0.999)
+        XCTAssertLessThan(different.saliencySpearman[1], 0.999)
+    }
+
     /// SciPy `spearmanr([3,1,4,1,5,9,2,6,5,3], [2,7,1,8,2,8,1,8,2,8])` (ties in both).
     func testSpearmanWithTiesMatchesSciPy() throws {
         let rho = try XCTUnwrap(MapSimilarity.spearman([3, 1, 4, 1, 5, 9, 2, 6, 5, 3], [2, 7, 1, 8, 2, 8, 1, 8, 2, 8]))

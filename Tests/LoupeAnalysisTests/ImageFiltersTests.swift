@@ -4,13 +4,14 @@ import LoupeTensor
 import LoupeTestSupport
 import XCTest
 
-/// The attribution blur: a normalised Gaussian of radius ⌈3σ⌉ with replicated edges, rows then columns.
+/// The separable Gaussian blur with replicated edges agrees with a direct two-dimensional sum.
 final class ImageFiltersTests: XCTestCase {
-    func testGaussianBlurReplicatesEdgesLikeADirectSum() throws {
+    func testSeparableGaussianReplicatesEdgesLikeADirectSum() throws {
         let (h, w, sigma) = (4, 6, Float(0.8))
         let values: [Float] = (0..<(h * w)).map { Float(($0 * 7) % 11) }
-        let blurred = ImageFilters.gaussianBlur(Tensor(shape: [1, 1, h, w], scalars: values), sigma: sigma)
         let radius = 3  // ⌈3 · 0.8⌉
+        let blurred = ImageFilters.separableGaussian(Tensor(shape: [1, 1, h, w], scalars: values), sigma: sigma, radius: radius,
+                                                     border: .replicate)
         let weights = (-radius...radius).map { exp(-Double($0 * $0) / (2 * Double(sigma * sigma))) }
         let total = weights.reduce(0, +)
         var expected = [Float]()

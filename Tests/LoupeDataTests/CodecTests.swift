@@ -18,17 +18,7 @@ func npyBytes(_ name: String) throws -> [UInt8] {
 /// Asserts `body` throws a one-line `LoupeError` whose message names `file` and contains `words`.
 func assertRefusal(_ file: String, kind: LoupeError.Kind = .invalidInput, mentions words: String,
                    line: UInt = #line, _ body: () throws -> Void) {
-    do {
-        try body()
-        XCTFail("expected a refusal for \(file)", line: line)
-    } catch let error as LoupeError {
-        XCTAssertEqual(error.kind, kind, "\(error)", line: line)
-        XCTAssertTrue(error.description.contains(file), "message does not name \(file): \(error)", line: line)
-        XCTAssertTrue(error.description.contains(words), "message lacks '\(words)': \(error)", line: line)
-        XCTAssertFalse(error.description.contains("\n"), "message is not one line", line: line)
-    } catch {
-        XCTFail("not a LoupeError: \(error)", line: line)
-    }
+    assertLoupeError(try body(), contains: [file, words], kind: kind, line: line)
 }
 
 final class CodecTests: XCTestCase {

@@ -135,12 +135,7 @@ final class DatasetTests: XCTestCase {
     }
 
     func testNPZArraysMatchNPY() throws {
-        let npz: ArrayDataset
-        do {
-            npz = try ArrayDataset(npzPath: fixture("arrays/tiny.npz"), preprocessing: Preprocessing())
-        } catch let error as LoupeError where error.reason == "stub" {
-            throw XCTSkip("NPZ reader not merged yet (LoupeTensor stub active)")
-        }
+        let npz = try ArrayDataset(npzPath: fixture("arrays/tiny.npz"), preprocessing: Preprocessing())
         XCTAssertEqual(npz.layout, .nhwc)
         let npy = try ArrayDataset(imagesPath: fixture("arrays/images_nchw.npy"), labelsPath: fixture("arrays/labels.npy"),
                                    preprocessing: Preprocessing())

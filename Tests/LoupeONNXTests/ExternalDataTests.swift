@@ -1,6 +1,7 @@
 import Foundation
 import LoupeONNX
 import LoupeTensor
+import LoupeTestSupport
 import XCTest
 
 final class ExternalDataTests: XCTestCase {

@@ -1,6 +1,7 @@
 import Foundation
 import LoupeONNX
 import LoupeTensor
+import LoupeTestSupport
 import SwiftProtobuf
 import XCTest
 
@@ -117,28 +118,8 @@ func loadModel(_ model: Onnx_ModelProto, path: String = "m.onnx") throws -> Grap
     try ModelLoader.load(data: model.bytes(), path: path)
 }
 
-/// A fresh temporary folder for one test, removed at teardown.
-func makeTemporaryDirectory(_ test: XCTestCase) throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-onnx-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    test.addTeardownBlock { try? FileManager.default.removeItem(at: url) }
-    return url
-}
-
-/// Asserts `body` throws a one-line `LoupeError` of kind `.invalidModel` containing every fragment.
+/// Asserts `body` throws a one-line `LoupeError` of kind `.invalidModel` (unless named) containing every fragment.
 func assertModelError<T>(_ body: @autoclosure () throws -> T, contains fragments: [String], kind: LoupeError.Kind = .invalidModel,
                          file: StaticString = #filePath, line: UInt = #line) {
-    do {
-        _ = try body()
-        XCTFail("expected an error containing \(fragments)", file: file, line: line)
-    } catch let error as LoupeError {
-        let message = error.description
-        XCTAssertEqual(error.kind, kind, message, file: file, line: line)
-        XCTAssertFalse(message.contains("\n"), "message spans lines: \(message)", file: file, line: line)
-        for fragment in fragments {
-            XCTAssertTrue(message.contains(fragment), "'\(message)' lacks '\(fragment)'", file: file, line: line)
-        }
-    } catch {
-        XCTFail("unexpected error type \(error)", file: file, line: line)
-    }
+    assertLoupeError(try body(), contains: fragments, kind: kind, file: file, line: line)
 }

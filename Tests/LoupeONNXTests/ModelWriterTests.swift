@@ -1,6 +1,7 @@
 import Foundation
 import LoupeONNX
 import LoupeTensor
+import LoupeTestSupport
 import XCTest
 
 final class ModelWriterTests: XCTestCase {
@@ -64,8 +65,7 @@ final class ModelWriterTests: XCTestCase {
     }
 
     func testOnnxCheckerAcceptsOurFile() throws {
-        let python = "/work/venv/bin/python"
-        guard FileManager.default.isExecutableFile(atPath: python) else { throw XCTSkip("no onnx venv") }
+        let python = try loupePython(needs: "onnx")
         let dir = try makeTemporaryDirectory(self)
         let path = dir.appendingPathComponent("checked.onnx").path
         let graph = Graph(name: "g", nodes: [Node(name: "relu", opType: "Relu", inputs: ["x"], outputs: ["h"]),
@@ -74,17 +74,9 @@ final class ModelWriterTests: XCTestCase {
                           outputs: [ValueDeclaration(name: "y", element: .float, dimensions: [.symbolic("N"), .fixed(2)])],
                           initializers: ["b": .float(Tensor(shape: [2], scalars: [1, 2]))], initializerOrder: ["b"], opsetVersion: 17)
         try ModelWriter.write(graph, to: path, producer: "loupe")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = ["-c", "import onnx, sys; m = onnx.load(sys.argv[1]); onnx.checker.check_model(m, full_check=True); "
-                             + "print(m.ir_version, m.opset_import[0].version, onnx.numpy_helper.to_array(m.graph.initializer[0]).tolist())", path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 0)
-        XCTAssertEqual(output.trimmingCharacters(in: .whitespacesAndNewlines), "8 17 [1.0, 2.0]")
+        let code = "import onnx, sys; m = onnx.load(sys.argv[1]); onnx.checker.check_model(m, full_check=True); "
+            + "print(m.ir_version, m.opset_import[0].version, onnx.numpy_helper.to_array(m.graph.initializer[0]).tolist())"
+        XCTAssertEqual(try runPython(python, code, arguments: [path]), "8 17 [1.0, 2.0]")
     }
 
     func testWriteToMissingFolderIsAnIOError() {

@@ -26,7 +26,7 @@ struct MemoryDataset: Dataset {
 
 /// End to end: the CNN fixture on a few MNIST images (or the fixture input) through the gradients section.
 final class GradientsSectionTests: XCTestCase {
-    /// The CNN fixture, 64 MNIST test images when /work/shared is present, else the fixture's input rows.
+    /// The CNN fixture, 64 MNIST test images when ../shared is beside the checkout, else the fixture's input rows.
     func makeContext() throws -> JobContext {
         guard let fixture = try Fixtures.cases("models").first(where: { $0.name == "cnn_opset17" }) else {
             throw XCTSkip("no cnn_opset17 fixture")

@@ -1,5 +1,6 @@
 import XCTest
 @testable import LoupeReport
+import LoupeReportTestSupport
 @testable import LoupeReportCairo
 
 /// Awkward data must render without crashing: empty, non-finite, huge and degenerate inputs.

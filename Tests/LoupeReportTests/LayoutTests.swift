@@ -1,5 +1,6 @@
 import XCTest
 @testable import LoupeReport
+import LoupeReportTestSupport
 
 /// Layout against the recording canvas: page breaks, keep-with-next, table splitting, TOC page numbers.
 final class LayoutTests: XCTestCase {

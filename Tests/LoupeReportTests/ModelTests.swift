@@ -1,5 +1,6 @@
 import XCTest
 @testable import LoupeReport
+import LoupeReportTestSupport
 
 /// Ticks, colour maps, images, number formats.
 final class ModelTests: XCTestCase {

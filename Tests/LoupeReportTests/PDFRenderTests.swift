@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import LoupeReport
+import LoupeReportSample
 @testable import LoupeReportCairo
 
 /// End-to-end: the sample document rendered with Cairo and checked with poppler-utils.

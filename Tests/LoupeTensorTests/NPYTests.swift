@@ -3,31 +3,6 @@ import LoupeTensor
 import LoupeTestSupport
 import XCTest
 
-/// A fresh temporary folder for one test, removed at teardown.
-func makeTemporaryDirectory(_ test: XCTestCase) throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-tensor-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    test.addTeardownBlock { try? FileManager.default.removeItem(at: url) }
-    return url
-}
-
-/// Asserts `body` throws a `LoupeError` whose message contains every fragment.
-func assertLoupeError<T>(_ body: @autoclosure () throws -> T, contains fragments: [String],
-                         file: StaticString = #filePath, line: UInt = #line) {
-    do {
-        _ = try body()
-        XCTFail("expected an error containing \(fragments)", file: file, line: line)
-    } catch let error as LoupeError {
-        let message = error.description
-        XCTAssertFalse(message.contains("\n"), "message spans lines: \(message)", file: file, line: line)
-        for fragment in fragments {
-            XCTAssertTrue(message.contains(fragment), "'\(message)' lacks '\(fragment)'", file: file, line: line)
-        }
-    } catch {
-        XCTFail("unexpected error type \(error)", file: file, line: line)
-    }
-}
-
 /// Builds a `.npy` image with a hand-written header of the given version.
 func craftNPY(version: UInt8, header: String, payload: [UInt8], pad: Bool = true) -> Data {
     let lengthSize = version == 1 ? 2 : 4
@@ -160,8 +135,7 @@ final class NPYTests: XCTestCase {
     }
 
     func testNumpyReadsOurFile() throws {
-        let python = "/work/venv/bin/python"
-        guard FileManager.default.isExecutableFile(atPath: python) else { throw XCTSkip("no numpy venv") }
+        let python = try loupePython(needs: "numpy")
         let dir = try makeTemporaryDirectory(self)
         let path = dir.appendingPathComponent("w.npy").path
         try NPY.write(.float(Tensor(shape: [2, 2], scalars: [1, 2, 3, 4.5])), to: path)
@@ -170,15 +144,3 @@ final class NPYTests: XCTestCase {
     }
 }
 
-/// Runs a Python one-liner and returns its trimmed standard output.
-func runPython(_ python: String, _ code: String) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: python)
-    process.arguments = ["-c", code]
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-}

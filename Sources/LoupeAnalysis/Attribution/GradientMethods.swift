@@ -30,21 +30,6 @@ public enum GradientAttribution {
         return result.gradients[classifier.inputName] ?? Tensor(shape: images.shape)
     }
 
-    /// Simonyan's display map: max over channels of |gradient|, shape N x 1 x H x W.
-    public static func channelMaxMagnitude(_ attribution: Tensor) -> Tensor {
-        guard attribution.rank == 4 else { return attribution }
-        let (n, c, h, w) = (attribution.shape[0], attribution.shape[1], attribution.shape[2], attribution.shape[3])
-        var out = Tensor(shape: [n, 1, h, w])
-        for image in 0..<n {
-            for p in 0..<(h * w) {
-                var best: Float = 0
-                for channel in 0..<c { best = max(best, abs(attribution.scalars[(image * c + channel) * h * w + p])) }
-                out.scalars[image * h * w + p] = best
-            }
-        }
-        return out
-    }
-
     /// Elementwise product of two same-shaped tensors.
     static func multiply(_ a: Tensor, _ b: Tensor) -> Tensor {
         var out = a

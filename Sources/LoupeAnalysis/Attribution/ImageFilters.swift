@@ -1,13 +1,8 @@
 import Foundation
 import LoupeTensor
 
-/// Small image operations the attribution methods need: blur and bilinear resizing of NCHW maps.
+/// Small image operations the attribution and visualisation code needs: blur and bilinear resizing of NCHW maps.
 public enum ImageFilters {
-    /// Separable Gaussian blur of every channel plane (kernel radius ⌈3σ⌉, edges replicated).
-    public static func gaussianBlur(_ x: Tensor, sigma: Float) -> Tensor {
-        separableGaussian(x, sigma: sigma, radius: max(1, Int((3 * sigma).rounded(.up))), border: .replicate)
-    }
-
     /// How a filter reads past the edge of a plane.
     public enum Border: Sendable {
         /// The edge sample repeats: `a a a | a b c d`.

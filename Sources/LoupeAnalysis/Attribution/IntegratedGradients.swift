@@ -72,8 +72,6 @@ public enum IntegratedGradientsBaseline: Sendable, Equatable {
     case zero
     /// A constant value everywhere.
     case constant(Float)
-    /// A Gaussian-blurred copy of the image with this sigma in pixels.
-    case blur(sigma: Float)
     /// Uniform noise in [min, max] of each image, seeded.
     case uniform(seed: UInt64)
 }
@@ -195,7 +193,6 @@ public enum IntegratedGradients {
         switch baseline {
         case .zero: return Tensor(shape: x.shape)
         case .constant(let value): return Tensor(shape: x.shape, repeating: value)
-        case .blur(let sigma): return ImageFilters.gaussianBlur(x, sigma: sigma)
         case .uniform(let seed):
             var generator = SeededGenerator(seed: seed &+ UInt64(index))
             let low = x.scalars.min() ?? 0, high = x.scalars.max() ?? 0

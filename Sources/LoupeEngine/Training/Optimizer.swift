@@ -1,8 +1,10 @@
 import Foundation
 import LoupeTensor
 
-/// Updates parameters from their gradients (the demo trainer's SGD and Adam).
+/// Updates parameters from their gradients (SGD and Adam, used through `ClassifierTraining`).
 public protocol Optimizer {
+    /// The step size; a schedule may change it between steps.
+    var learningRate: Float { get set }
     /// Applies one step to every parameter that has a gradient.
     mutating func step(parameters: inout [String: Tensor], gradients: [String: Tensor])
 }

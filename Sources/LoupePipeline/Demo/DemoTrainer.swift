@@ -75,12 +75,14 @@ public struct DemoTrainer: Sendable {
         let start = Date()
         let trainSet = try SyntheticShapesDataset(count: trainCount, seed: seed)
         let images = try trainSet.batch(Array(0..<trainCount))
-        var graph = DemoNetwork.makeGraph(seed: seed)
+        let graph = DemoNetwork.makeGraph(seed: seed)
         let names = DemoNetwork.parameterNames(of: graph)
         var parameters = [String: Tensor]()
         for name in names { parameters[name] = graph.initializers[name]?.asFloat }
-        var optimizer: any Optimizer = self.optimizer == .adam ? Adam(learningRate: peakLearningRate)
+        let optimizer: any Optimizer = self.optimizer == .adam ? Adam(learningRate: peakLearningRate)
                                                                : SGD(learningRate: peakLearningRate, momentum: 0.9)
+        var training = ClassifierTraining(graph: graph, parameterNames: names, parameters: parameters, optimizer: optimizer,
+                                          inputName: DemoNetwork.inputName, scoreName: DemoNetwork.logitsName)
         let stepsPerEpoch = (trainCount + batchSize - 1) / batchSize
         let totalSteps = stepsPerEpoch * epochs
         var step = 0
@@ -90,15 +92,12 @@ public struct DemoTrainer: Sendable {
             var lossSum = 0.0, correct = 0
             for indices in batchPlan(count: trainCount, size: batchSize, order: order) {
                 let (x, labels) = Self.gather(images.images, images.labels, indices)
-                let rate = scheduledRate(step: step, of: totalSteps)
-                setLearningRate(&optimizer, rate)
-                let (loss, hits, gradients) = try Self.lossAndGradients(graph: graph, parameters: parameters, names: names,
-                                                                          images: x, labels: labels)
+                training.optimizer.learningRate = scheduledRate(step: step, of: totalSteps)
+                let (loss, hits) = try training.step(images: x, labels: labels)
                 guard loss.isFinite else {
                     throw LoupeError(.computation, location: "epoch \(epoch + 1)",
                                      "training diverged (loss \(loss)); lower the learning rate")
                 }
-                optimizer.step(parameters: &parameters, gradients: gradients)
                 lossSum += Double(loss) * Double(indices.count)
                 correct += hits
                 step += 1
@@ -108,14 +107,14 @@ public struct DemoTrainer: Sendable {
             log(String(format: "epoch %d/%d  loss %.4f  train accuracy %.2f%%  (%.1f s)", epoch + 1, epochs, meanLoss,
                        100 * Double(correct) / Double(trainCount), Date().timeIntervalSince(start)))
         }
-        for name in names { if let value = parameters[name] { graph.initializers[name] = .float(value) } }
-        let model = try Model(graph: graph)
+        let trained = training.currentGraph
+        let model = try Model(graph: trained)
         let trainAccuracy = try Self.accuracy(model: model, dataset: trainSet)
         let testAccuracy = try Self.accuracy(model: model, dataset: try SyntheticShapesDataset(count: testCount, seed: seed &+ 1))
         let seconds = Date().timeIntervalSince(start)
         log(String(format: "final  train accuracy %.2f%%  held-out accuracy %.2f%% (%d images, seed %llu)  %.1f s",
                    100 * trainAccuracy, 100 * testAccuracy, testCount, seed &+ 1, seconds))
-        return DemoTrainingResult(graph: graph, trainAccuracy: trainAccuracy, testAccuracy: testAccuracy,
+        return DemoTrainingResult(graph: trained, trainAccuracy: trainAccuracy, testAccuracy: testAccuracy,
                                   epochLosses: epochLosses, seconds: seconds)
     }
 
@@ -124,34 +123,6 @@ public struct DemoTrainer: Sendable {
         let progress = total > 1 ? Double(step) / Double(total - 1) : 0
         let floor = 0.05
         return peakLearningRate * Float(floor + (1 - floor) * 0.5 * (1 + Foundation.cos(Double.pi * progress)))
-    }
-
-    /// Sets the learning rate of whichever optimiser is in use.
-    private func setLearningRate(_ optimizer: inout any Optimizer, _ rate: Float) {
-        if var adam = optimizer as? Adam {
-            adam.learningRate = rate
-            optimizer = adam
-        } else if var sgd = optimizer as? SGD {
-            sgd.learningRate = rate
-            optimizer = sgd
-        }
-    }
-
-    /// One forward and reverse pass: mean cross-entropy, correct predictions and parameter gradients.
-    static func lossAndGradients(graph: Graph, parameters: [String: Tensor], names: [String], images: Tensor,
-                                 labels: [Int]) throws -> (loss: Float, correct: Int, gradients: [String: Tensor]) {
-        var current = graph
-        for name in names { if let value = parameters[name] { current.initializers[name] = .float(value) } }
-        let model = try Model(graph: current)
-        var loss: Float = .nan
-        var correct = 0
-        let result = try model.gradients([DemoNetwork.inputName: images], target: DemoNetwork.logitsName, seed: { logits in
-            let objective = softmaxCrossEntropy(logits: logits, labels: labels)
-            loss = objective.loss
-            correct = zip(argmaxRows(logits), labels).filter { $0 == $1 }.count
-            return objective.gradient
-        }, wrt: Set(names))
-        return (loss, correct, result.gradients)
     }
 
     /// The fraction of `dataset` the model classifies correctly.
@@ -164,34 +135,14 @@ public struct DemoTrainer: Sendable {
             for rows in batchPlan(count: chunk.count, size: batchSize, order: .sequential) {
                 let (images, labels) = gather(decoded.images, decoded.labels, rows)
                 let logits = try model.run(images).firstOutput(of: model)
-                correct += zip(argmaxRows(logits), labels).filter { $0 == $1 }.count
+                correct += zip(ClassifierTraining.argmaxRows(logits), labels).filter { $0 == $1 }.count
             }
         }
         return Double(correct) / Double(max(dataset.count, 1))
     }
 
-    /// The rows of `all` at `indices`, as a new batch.
+    /// The rows of `all` at `indices` and their labels, as a new batch.
     static func gather(_ all: Tensor, _ labels: [Int], _ indices: [Int]) -> (Tensor, [Int]) {
-        let rowSize = all.shape.dropFirst().reduce(1, *)
-        var scalars = [Float](repeating: 0, count: rowSize * indices.count)
-        all.scalars.withUnsafeBufferPointer { source in
-            scalars.withUnsafeMutableBufferPointer { target in
-                for (row, index) in indices.enumerated() {
-                    for k in 0..<rowSize { target[row * rowSize + k] = source[index * rowSize + k] }
-                }
-            }
-        }
-        return (Tensor(shape: [indices.count] + Array(all.shape.dropFirst()), scalars: scalars), indices.map { labels[$0] })
-    }
-}
-
-/// The index of the largest value of each row of an `[N, K]` tensor (the first on ties).
-func argmaxRows(_ logits: Tensor) -> [Int] {
-    guard logits.shape.count == 2 else { return [] }
-    let (rows, columns) = (logits.shape[0], logits.shape[1])
-    return (0..<rows).map { row in
-        var best = 0
-        for c in 1..<max(columns, 1) where logits.scalars[row * columns + c] > logits.scalars[row * columns + best] { best = c }
-        return best
+        (ClassifierTraining.gatherRows(all, indices), indices.map { labels[$0] })
     }
 }

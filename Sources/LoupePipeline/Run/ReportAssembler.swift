@@ -33,13 +33,12 @@ struct ReportAssembler {
             ])
         for output in outputs { for section in output.sections { document.append(section) } }
         document.append(try ReadingGuide.section(templates: context.templates, sections: job.sections))
-        document.append(appendix())
+        document.append(try appendix())
         return document
     }
 
-    func appendix() -> Section {
-        var blocks: [Block] = [
-            .paragraph([TextRun("This appendix records what produced the report, so that it can be reproduced: the same config, model and seed give the same numbers.")]),
+    func appendix() throws -> Section {
+        var blocks: [Block] = try context.templates.blocks("appendix_intro", context: [:]) + [
             .heading("Manifest", level: 2),
             .keyValue([
                 ("Loupe version", LoupeVersion.string),

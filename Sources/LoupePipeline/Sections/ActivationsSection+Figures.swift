@@ -80,7 +80,11 @@ enum ActivationFigures {
                 }
                 let grid = try TensorFigures.mosaic(tiles, columns: columns, gap: 2)
                 part.blocks.append(.figure(Figure(cells: [Figure.Cell(grid)], columns: 1,
-                                                  caption: "\(layer.value) (\(layer.opType), \(h)×\(w)): channels 0–\(channels[l] - 1) of \(c); viridis from \(TensorFigures.short(ranges[l].lowerBound)) (dark) to \(TensorFigures.short(ranges[l].upperBound)) (yellow).",
+                                                  caption: try context.templates.text("activations_feature_maps_caption", [
+                                                      "layer": layer.value, "op": layer.opType, "size": "\(h)×\(w)", "last": "\(channels[l] - 1)",
+                                                      "channels": "\(c)", "low": TensorFigures.short(ranges[l].lowerBound),
+                                                      "high": TensorFigures.short(ranges[l].upperBound),
+                                                  ]),
                                                   maxCellWidth: Double(grid.width) * pointsPerPixel)))
             }
             sampleNumbers.append(.object([("index", .integer(index)), ("label", .integer(label)),

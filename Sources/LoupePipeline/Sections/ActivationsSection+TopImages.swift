@@ -58,7 +58,9 @@ extension ActivationFigures {
             "covers": coversImage && field != nil ? "yes" : nil, "dead": deadCount > 0 ? "\(deadCount)" : nil,
         ]))
         part.blocks.append(.figure(Figure(cells: fullCells, columns: k,
-                                          caption: "Rows: channels 0–\(lists.count - 1) of \(layer.value); the \(k) dataset images with the highest spatial maximum, best first, score under each" + (field == nil ? "." : "; red box: receptive field of the maximum."),
+                                          caption: try context.templates.text("activations_top_caption", [
+                                              "last": "\(lists.count - 1)", "layer": layer.value, "k": "\(k)", "field": field == nil ? nil : true,
+                                          ]),
                                           maxCellWidth: 50)))
         if field != nil && !coversImage {
             part.blocks.append(.figure(Figure(cells: cropCells, columns: k,
@@ -111,7 +113,7 @@ extension ActivationFigures {
             TableColumn("Mean", alignment: .right), TableColumn("Zeros", alignment: .right, format: .percent(places: 1)),
             TableColumn("Dead", alignment: .right, format: .integer), TableColumn("Saturated", alignment: .right, format: .integer),
             TableColumn("Flags", weight: 1.6),
-        ], rows: rows, caption: "Activation statistics over \(context.dataset.count) images (per channel, then summarised per layer).",
+        ], rows: rows, caption: try context.templates.text("activations_statistics_caption", ["images": "\(context.dataset.count)"]),
            maxLinesPerCell: 2)))
         part.numbers = .list(entries)
         return part

@@ -42,8 +42,7 @@ public struct ActivationsSection: ReportSection {
         let candidates = ActivationLayers.candidates(in: model.graph, shapes: { plan.shape(of: $0) })
         var blocks = try context.templates.blocks("activations_intro", context: [:])
         guard !candidates.isEmpty, context.dataset.count > 0 else {
-            blocks.append(.callout(Callout(.note, title: "No feature maps",
-                                           body: [TextRun("The model has no convolution, activation or pooling output with a spatial layout (or the dataset is empty), so there is nothing to draw here.")])))
+            blocks += try context.templates.blocks("activations_no_maps", context: [:])
             return SectionOutput(key: Self.name, numbers: .object([("layers", .list([]))]),
                                  sections: [Section(title: "Activations", anchor: "activations", blocks: blocks)])
         }

@@ -115,16 +115,15 @@ extension EmbeddingsSection {
             return [.callout(Callout(.note, title: "\(EmbeddingsOptions.title(map.method)) not drawn", body: [TextRun(skipped + ".")]))]
         }
         let points = labels.indices.map { ScatterPoint(x: Double(map.xy[2 * $0]), y: Double(map.xy[2 * $0 + 1]), classIndex: labels[$0]) }
-        var caption: String
-        if map.method == "pca" {
-            let ratios = map.explainedVarianceRatio ?? []
-            caption = "Axes: the first two principal components"
-            if ratios.count == 2 { caption += String(format: " (%.1f%% and %.1f%% of the variance)", ratios[0] * 100, ratios[1] * 100) }
-            caption += "."
-        } else {
-            caption = "Perplexity \(String(format: "%g", (settings.perplexity * 100).rounded() / 100)), seed \(settings.seed), \(map.iterations ?? 0) iterations; the axes have no units."
-        }
-        caption += " One point per image, coloured by true class."
+        let ratios = map.explainedVarianceRatio ?? []
+        let caption = try context.templates.text("embeddings_map_caption", map.method == "pca" ? [
+            "pca": true,
+            "first": ratios.count == 2 ? String(format: "%.1f", ratios[0] * 100) : nil,
+            "second": ratios.count == 2 ? String(format: "%.1f", ratios[1] * 100) : nil,
+        ] : [
+            "perplexity": String(format: "%g", (settings.perplexity * 100).rounded() / 100), "seed": "\(settings.seed)",
+            "iterations": "\(map.iterations ?? 0)",
+        ])
         let chart = Chart(.scatter(points: points, classNames: context.classNames), title: title, height: 228, caption: caption)
         return [.chart(chart), .table(qualityTable(result: result, map: map))]
     }
@@ -169,7 +168,9 @@ extension EmbeddingsSection {
                                    title: "k-NN accuracy (k = \(settings.k)) by layer depth",
                                    xLabel: "layer, from the input (left) to the penultimate (right)", yLabel: "accuracy (%)",
                                    height: 220,
-                                   caption: "Leave-one-out accuracy of a \(settings.k)-nearest-neighbour vote over the \(settings.points) sampled images.")))
+                                   caption: try context.templates.text("embeddings_knn_chart_caption", [
+                                       "k": "\(settings.k)", "points": "\(settings.points)",
+                                   ]))))
         var columns = [TableColumn("Layer", weight: 1.3, monospace: true),
                        TableColumn("Features", alignment: .right, format: .integer, weight: 0.75),
                        TableColumn("k-NN orig.", alignment: .right, format: .percent(places: 1), weight: 0.85)]
@@ -190,7 +191,8 @@ extension EmbeddingsSection {
             return row
         }
         blocks.append(.table(DataTable(columns: columns, rows: rows,
-                                       caption: "Features = values per image after any pooling; k-NN = k-nearest-neighbour accuracy (k = \(settings.k)); T = trustworthiness (k = \(settings.k)).", maxLinesPerCell: 2)))
+                                       caption: try context.templates.text("embeddings_separation_caption", ["k": "\(settings.k)"]),
+                                       maxLinesPerCell: 2)))
         return blocks
     }
 }

@@ -36,7 +36,7 @@ extension FeatureFigures {
         }
         let noisy = flatness.filter { $0 > noiseFlatness }.count
         let columns = columns ?? (rows <= 5 ? rows : (rows <= 10 ? 5 : 8))
-        let caption = "Optimised inputs, not data. Each image is scaled on its own from its darkest to its brightest value over all channels (N-01); the number is the class score or unit value it reaches."
+        let caption = try context.templates.text("features_grid_caption")
         return Grid(figure: Figure(cells: cells, columns: columns, caption: caption, maxCellWidth: 84),
                     mosaic: try TensorFigures.mosaic(tiles, columns: columns, gap: 2), flatness: flatness, noisy: noisy)
     }

@@ -13,17 +13,23 @@ struct DataRandomisationTest {
 
     func run(_ context: JobContext) throws -> FeaturePart {
         let (names, parameters) = ShuffledLabelTraining.trainableParameters(of: context.model.graph)
-        let reason: String?
+        let why: String?
         if trainingData == nil {
-            reason = "the job gives no training data (add a <code>training_data</code> dataset object to the job to run it)"
+            why = "no_training_data"
         } else if !options.enabled {
-            reason = "it is switched off in the config (<code>sections.features.data_randomisation.enabled</code>)"
+            why = "disabled"
         } else if names.isEmpty {
-            reason = "the model has no convolution or fully connected weights that Loupe's trainer can retrain"
+            why = "no_weights"
         } else if parameters > options.parameterCap {
-            reason = "the model has \(NumberFormat.integer.format(Double(parameters))) trainable parameters, more than the cap of \(NumberFormat.integer.format(Double(options.parameterCap))) for retraining inside a report run (<code>parameter_cap</code>)"
+            why = "too_many_parameters"
         } else {
-            reason = nil
+            why = nil
+        }
+        let reason = try why.map { why in
+            try context.templates.text("features_randomisation_reason", [
+                why: true, "parameters": NumberFormat.integer.format(Double(parameters)),
+                "cap": NumberFormat.integer.format(Double(options.parameterCap)),
+            ])
         }
         if let reason {
             var part = FeaturePart()
@@ -70,25 +76,18 @@ struct DataRandomisationTest {
         let samples = ActivationFigures.sampleIndices(context, count: options.samples)
         let (images, labels) = try context.dataset.batch(samples)
         let camLayer = try? ClassActivationMaps.defaultLayer(context.classifier, sampleShape: context.dataset.sampleShape)
-        let saliency = [try GradientAttribution.saliency(context.classifier, images: images, targets: labels),
-                        try GradientAttribution.saliency(shuffled, images: images, targets: labels)]
-        let cams = try camLayer.map { layer in
-            [try ClassActivationMaps.attribute(context.classifier, images: images, targets: labels, method: .gradCAM, layer: layer).map,
-             try ClassActivationMaps.attribute(shuffled, images: images, targets: labels, method: .gradCAM, layer: layer).map]
-        }
-        let (c, h, w) = (images.shape[1], images.shape[2], images.shape[3])
-        let abs99 = try saliency.map { try DisplayNormalisation.absPercentile($0) }
+        let comparison = try DataRandomisationComparison.compare(original: context.classifier, retrained: shuffled, images: images,
+                                                                 labels: labels, camLayer: camLayer)
+        let (saliencySpearman, saliencySSIM) = (comparison.saliencySpearman, comparison.saliencySSIM)
+        let (camSpearman, camSSIM) = (comparison.camSpearman, comparison.camSSIM)
+        let cams = comparison.cams
+        let (h, w) = (images.shape[2], images.shape[3])
+        let abs99 = comparison.saliency
         var rows = [[TableCell]]()
         var cells = [Figure.Cell]()
-        var saliencySpearman = [Double](), saliencySSIM = [Double](), camSpearman = [Double](), camSSIM = [Double]()
         for (row, index) in samples.enumerated() {
-            let plane = h * w, full = c * plane
-            let a = Array(saliency[0].scalars[(row * full)..<((row + 1) * full)]), b = Array(saliency[1].scalars[(row * full)..<((row + 1) * full)])
-            let rho = MapSimilarity.spearman(AttributionFigures.plane(abs99[0], row), AttributionFigures.plane(abs99[1], row))
-            let ssim = MapSimilarity.ssim(MapSimilarity.minMax(a), MapSimilarity.minMax(b), channels: c, height: h, width: w)
-            saliencySpearman.append(rho ?? .nan)
-            saliencySSIM.append(ssim ?? .nan)
-            var cells1 = [TableCell.text("\(index) (\(context.className(labels[row])))"), .number(rho ?? .nan), .number(ssim ?? .nan)]
+            var cells1 = [TableCell.text("\(index) (\(context.className(labels[row])))"), .number(saliencySpearman[row]),
+                          .number(saliencySSIM[row])]
             let input = try AttributionFigures.inputImage(images, index: row, preprocessing: context.job.preprocessing)
             cells.append(Figure.Cell(input, caption: context.className(labels[row])))
             cells.append(Figure.Cell(try AttributionFigures.mapImage(AttributionFigures.plane(abs99[0], row), width: w, height: h), caption: "saliency, model"))
@@ -96,11 +95,7 @@ struct DataRandomisationTest {
                                      caption: "shuffled labels"))
             if let cams {
                 let ca = AttributionFigures.plane(cams[0], row), cb = AttributionFigures.plane(cams[1], row)
-                let crho = MapSimilarity.spearman(ca, cb)
-                let cssim = MapSimilarity.ssim(MapSimilarity.minMax(ca), MapSimilarity.minMax(cb), channels: 1, height: h, width: w)
-                camSpearman.append(crho ?? .nan)
-                camSSIM.append(cssim ?? .nan)
-                cells1 += [.number(crho ?? .nan), .number(cssim ?? .nan)]
+                cells1 += [.number(camSpearman[row]), .number(camSSIM[row])]
                 cells.append(Figure.Cell(try AttributionFigures.camOverlay(ca, width: w, height: h, on: input), caption: "Grad-CAM, model"))
                 cells.append(Figure.Cell(try AttributionFigures.camOverlay(cb, width: w, height: h, on: input), caption: "shuffled labels"))
             }
@@ -128,10 +123,10 @@ struct DataRandomisationTest {
             "cam_rho": cams == nil ? nil : TensorFigures.short(mean(camSpearman)),
         ]))
         part.blocks.append(.figure(Figure(cells: cells, columns: cams == nil ? 3 : 5,
-                                          caption: "Left to right: the image; saliency (N-abs99) of the true class for the model and for the model retrained on shuffled labels\(cams == nil ? "" : "; Grad-CAM (N-cam) for both"). Similar maps for both models mean the method does not depend on what the model learned from the labels.",
+                                          caption: try context.templates.text("features_randomisation_maps_caption", ["cam": cams == nil ? nil : true]),
                                           maxCellWidth: 60)))
         part.blocks.append(.table(DataTable(columns: columns, rows: rows,
-                                            caption: "Spearman ρ of N-abs99 maps and SSIM of N-01 maps (σ 1.5, 11×11 window, data range 2), per image. Values near 1 mean the maps barely changed.")))
+                                            caption: try context.templates.text("features_randomisation_table_caption"))))
         part.numbers = .object([
             ("run", .flag(true)), ("training_images", .integer(training.images)), ("parameters", .integer(outcome.parameters)),
             ("steps", .integer(outcome.steps)), ("epochs", .number(outcome.epochs)), ("stopped_by_budget", .flag(outcome.stoppedByBudget)),

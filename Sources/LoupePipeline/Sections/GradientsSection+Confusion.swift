@@ -46,7 +46,7 @@ extension GradientsSection {
         var blocks = try context.templates.blocks("gradients_confused", context: prose)
         if !cells.isEmpty {
             blocks.append(.figure(Figure(cells: cells, columns: 3,
-                                         caption: "Most-confused class pairs (rows): the input, Grad-CAM for the true class, Grad-CAM for the predicted class. Layer \(layerName); maps N-cam normalised, colour fades in with the map value.",
+                                         caption: try context.templates.text("gradients_confused_caption", ["layer": layerName]),
                                          colorBar: ColorBar(colorMap: .magma, range: 0...1, label: "Grad-CAM"), maxCellWidth: 95)))
         }
         return (blocks, .list(numbers), arrays)

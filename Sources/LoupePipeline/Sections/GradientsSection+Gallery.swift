@@ -78,11 +78,12 @@ extension GradientsSection {
         let columns = 1 + results.count
         var blocks = [Block]()
         let perFigure = 8
+        let lastCaption = try galleryCaption(results, context)
         for start in stride(from: 0, to: rows.count, by: perFigure) {
             let chunk = rows[start..<min(rows.count, start + perFigure)]
             let last = start + perFigure >= rows.count
             blocks.append(.figure(Figure(cells: chunk.flatMap { $0 }, columns: columns,
-                                         caption: last ? galleryCaption(results) : "Attribution gallery (continued below).",
+                                         caption: last ? lastCaption : "Attribution gallery (continued below).",
                                          colorBar: last ? ColorBar(colorMap: .magma, range: 0...1, label: "normalised |attribution|") : nil,
                                          maxCellWidth: 60)))
         }
@@ -171,10 +172,10 @@ extension GradientsSection {
     }
 
     /// The caption under the gallery's last figure.
-    func galleryCaption(_ results: [GalleryMethodResult]) -> String {
-        "Rows: images (dataset index · confidence of the prediction, ✗ marks a misclassification · true→predicted class; full names in the table below). Columns: "
-            + results.map { GradientsOptions.title($0.method) }.joined(separator: ", ")
-            + ". IG δ: completeness error. Maps explain the predicted class; brighter means larger magnitude."
+    func galleryCaption(_ results: [GalleryMethodResult], _ context: JobContext) throws -> String {
+        try context.templates.text("gradients_gallery_caption", [
+            "methods": results.map { GradientsOptions.title($0.method) }.joined(separator: ", "),
+        ])
     }
 }
 

@@ -32,7 +32,9 @@ extension GradientsSection {
                                 logY: true),
                           title: "Gradient norm by depth", xLabel: "layer (1 = closest to the input)", yLabel: "L2 norm (log scale)",
                           height: 200,
-                          caption: "Mean over \(report.losses.count) batches of \(batchSize) images; L = batch-mean cross-entropy.")
+                          caption: try context.templates.text("gradients_layers_caption", [
+                              "batches": "\(report.losses.count)", "batch_size": "\(batchSize)",
+                          ]))
         let table = DataTable(columns: [TableColumn("#", alignment: .right, format: .integer, weight: 0.4),
                                         TableColumn("Layer", weight: 2.4, monospace: true),
                                         TableColumn("Op", weight: 0.8),

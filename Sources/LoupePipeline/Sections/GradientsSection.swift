@@ -26,9 +26,7 @@ public struct GradientsSection: ReportSection {
             reduced.methods = options.methods.filter { !$0.contains("cam") }
             reduced.confusedPairs = 0
             var output = try GradientsSection(options: reduced).make(context)
-            output.sections[0].blocks.insert(.callout(Callout(.note, title: "No Grad-CAM for this model", body: [
-                TextRun("The model has no layer with spatial extent (rank 4 with more than one position), so the class activation map methods are left out."),
-            ])), at: 0)
+            output.sections[0].blocks.insert(contentsOf: try context.templates.blocks("gradients_no_cam", context: [:]), at: 0)
             return output
         }
         let began = Date()

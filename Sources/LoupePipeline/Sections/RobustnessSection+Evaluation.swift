@@ -4,34 +4,6 @@ import LoupeCorruptions
 import LoupeData
 import LoupeTensor
 
-/// Counts of one corruption × severity cell: accuracy, calibration bins, per-class hits.
-struct RobustnessTally: Sendable {
-    var correct = 0
-    var total = 0
-    var bins = CalibrationBins()
-    var classCorrect: [Int]
-    var classTotal: [Int]
-
-    init(classCount: Int) {
-        classCorrect = [Int](repeating: 0, count: classCount)
-        classTotal = [Int](repeating: 0, count: classCount)
-    }
-
-    var accuracy: Double { total > 0 ? Double(correct) / Double(total) : 0 }
-
-    /// Adds one prediction.
-    mutating func add(label: Int, prediction: Int, confidence: Double) {
-        total += 1
-        let hit = label == prediction
-        if hit { correct += 1 }
-        bins.add(confidence: confidence, correct: hit)
-        if label >= 0 && label < classTotal.count {
-            classTotal[label] += 1
-            if hit { classCorrect[label] += 1 }
-        }
-    }
-}
-
 /// The first error thrown by any of several threads.
 final class FirstError: @unchecked Sendable {
     private let lock = NSLock()

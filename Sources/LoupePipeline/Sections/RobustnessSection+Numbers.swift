@@ -1,4 +1,5 @@
 import Foundation
+import LoupeAnalysis
 import LoupeCorruptions
 
 extension RobustnessSection {
@@ -11,7 +12,7 @@ extension RobustnessSection {
     /// `mean_accuracy`, `mean_error`, `ce`, `relative_ce`; null when undefined), `mce`, `relative_mce`,
     /// `mce_without_frost`, `mean_error_unnormalised`, `mean_corrupted_accuracy`, `calibration` (`clean` and
     /// `per_severity`), `class_drops` (every class), `deviations`.
-    func numbers(_ r: RobustnessResult) -> SummaryValue {
+    func numbers(_ r: RobustnessResult, deviations: [String]) -> SummaryValue {
         func optional(_ value: Double?) -> SummaryValue { value.map { .number($0) } ?? .number(.nan) }
         let ce = r.corruptionErrors, relative = r.relativeCorruptionErrors
         var cells = [SummaryValue]()
@@ -64,7 +65,7 @@ extension RobustnessSection {
             ("mean_corrupted_accuracy", .number(r.meanCorruptedAccuracy)),
             ("calibration", calibration),
             ("class_drops", .list(classes)),
-            ("deviations", .list(r.deviations.map { .text($0) })),
+            ("deviations", .list(deviations.map { .text($0) })),
         ])
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import LoupeAnalysis
 import LoupeCorruptions
 import LoupeReport
 
@@ -63,7 +64,8 @@ extension RobustnessSection {
         facts.append(("JPEG q85 re-encode", r.jpegQ85 ? "applied" : "not applied"))
         blocks.append(.keyValue(facts))
         blocks += try context.templates.blocks("robustness_method", context: ["comparable": r.comparableToPublished])
-        blocks.append(.bullets(r.deviations.map { [TextRun($0)] }))
+        let deviations = try r.deviations(context.templates)
+        blocks.append(.bullets(deviations.map { [TextRun($0)] }))
 
         blocks.append(.heading("Accuracy per corruption and severity", level: 2))
         var columns = [TableColumn("Corruption", weight: 1.7)]
@@ -75,7 +77,9 @@ extension RobustnessSection {
                 + [.number(r.meanAccuracy(c)), .number(r.meanAccuracy(c) - r.cleanAccuracy)]
         }
         blocks.append(.table(DataTable(columns: columns, rows: rows,
-                                       caption: "Top-1 accuracy on \(Inspection.grouped(r.images)) images per cell; clean accuracy on the same images \(pct(r.cleanAccuracy, 1)). Shading runs from the lowest to the highest accuracy (viridis).",
+                                       caption: try context.templates.text("robustness_accuracy_caption", [
+                                           "images": Inspection.grouped(r.images), "clean": pct(r.cleanAccuracy, 1),
+                                       ]),
                                        shading: TableShading(colorMap: .viridis))))
         blocks.append(.heading("Accuracy against severity", level: 2))
         blocks += try context.templates.blocks("robustness_severity", context: ["clean": pct(r.cleanAccuracy, 1)])
@@ -92,7 +96,7 @@ extension RobustnessSection {
         blocks += try calibrationBlocks(r, context: context)
         blocks += try classBlocks(r, context: context)
         blocks += try sampleBlocks(r, context: context)
-        return SectionOutput(key: Self.name, numbers: numbers(r),
+        return SectionOutput(key: Self.name, numbers: numbers(r, deviations: deviations),
                              sections: [Section(title: "Robustness to common corruptions", anchor: "robustness", blocks: blocks)])
     }
 
@@ -134,7 +138,7 @@ extension RobustnessSection {
             return row
         }
         blocks.append(.table(DataTable(columns: columns, rows: rows,
-                                       caption: "Mean top-1 error over the chosen severities; CE and relative CE as defined by Hendrycks & Dietterich (2019). A dash: not defined for this corruption.",
+                                       caption: try context.templates.text("robustness_ce_caption"),
                                        shading: TableShading(colorMap: .magma))))
         return blocks
     }

@@ -1,4 +1,5 @@
 import Foundation
+import LoupeAnalysis
 import LoupeCorruptions
 import LoupeData
 import LoupeReport
@@ -115,12 +116,4 @@ public struct RobustnessSection: ReportSection {
         let images = try corruptions.map { try pipeline.corruptOne(clean, index: index, name: $0, severity: 3) }
         return RobustnessSample(index: index, label: labels.first ?? 0, clean: clean, corrupted: images)
     }
-}
-
-/// The sample image of the figure, clean and through each corruption at severity 3.
-struct RobustnessSample {
-    var index: Int
-    var label: Int
-    var clean: RGBImage8
-    var corrupted: [RGBImage8]
 }

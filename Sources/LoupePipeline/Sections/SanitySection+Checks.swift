@@ -70,7 +70,7 @@ extension SanitySection {
             }
             let zeros = Double(run.images.scalars.filter { $0 == 0 }.count) / Double(max(run.images.count, 1))
             if (verdict.method == .inputTimesGradient || verdict.method == .integratedGradients) && zeros >= 0.2 {
-                body.append(TextRun(String(format: " Note: this method multiplies by the input (IG: by input − zero baseline) and %.0f%% of the input values are exactly 0; there the map is 0 whatever the weights, so its rank correlation stays high for a reason unrelated to the model.", zeros * 100)))
+                body.append(TextRun(" " + (try context.templates.text("sanity_zero_inputs", ["percent": String(format: "%.0f", zeros * 100)]))))
             }
             if let outcome = verdict.faithfulness {
                 let text: String
@@ -135,7 +135,7 @@ extension SanitySection {
         rows.append([.text("random order")] + auc(run.randomOrder) + [.text("reference")])
         blocks.append(.table(DataTable(columns: [TableColumn("Method", weight: 1.6), TableColumn("Deletion AUC (lower is better)", alignment: .right),
                                                  TableColumn("Insertion AUC (higher is better)", alignment: .right), TableColumn("Verdict")],
-                                       rows: rows, caption: "Areas under the curves over the fraction axis (trapezoid rule), mean ± standard deviation over the images.")))
+                                       rows: rows, caption: try context.templates.text("sanity_faithfulness_caption"))))
         return blocks
     }
 
@@ -157,7 +157,7 @@ extension SanitySection {
         blocks.append(.table(DataTable(columns: [TableColumn("Method", weight: 1.6), TableColumn("SSIM, mean ± sd", alignment: .right),
                                                  TableColumn("Min", alignment: .right, format: .decimal(places: 2)),
                                                  TableColumn("Max", alignment: .right, format: .decimal(places: 2)), TableColumn("Verdict", weight: 1.4)],
-                                       rows: rows, caption: "SSIM between the map for the true class and the map for a random other class (Quantus RandomLogit: maps normalised by the batch-wide max |a|, flattened, uniform 7-sample window).")))
+                                       rows: rows, caption: try context.templates.text("sanity_random_logit_caption"))))
         return blocks
     }
 }

@@ -29,7 +29,7 @@ extension SanitySection {
             "steps": result.groups.count, "image": run.indices.first ?? 0,
         ])
         blocks.append(.table(stepTable(run)))
-        blocks += paperComparison(run)
+        blocks += try paperComparison(run, context)
         for (key, title) in SanitySection.measures {
             let series = result.curves.map { curve in
                 LineSeries(SanityOptions.title(curve.method),
@@ -38,7 +38,7 @@ extension SanitySection {
             blocks.append(.chart(Chart(.line(series: series, logY: false), title: title,
                                        xLabel: "layer groups randomised from the top (0 = original model)",
                                        yLabel: "mean similarity to the original", height: 175,
-                                       caption: "Mean over \(run.indices.count) images; the spread (standard deviation) is in the tables below.")))
+                                       caption: try context.templates.text("sanity_cascade_chart_caption", ["images": "\(run.indices.count)"]))))
         }
         for key in ["ssim", "spearman_abs"] {
             blocks.append(.table(spreadTable(run, key: key, independent: false)))
@@ -110,7 +110,10 @@ extension SanitySection {
         }
         let index = run.indices.first ?? 0
         return Figure(cells: cells, columns: columns,
-                      caption: "Image \(index) (\(context.className(run.labels.first ?? 0)), explained class \(context.className(run.targets.first ?? 0))). Rows: methods; columns: the input, the original map, then the map after randomising down to the named layer (cascade). Each map is normalised on its own (N-abs99; CAMs: N-cam over the input).",
+                      caption: try context.templates.text("sanity_cascade_maps_caption", [
+                          "index": "\(index)", "label": context.className(run.labels.first ?? 0),
+                          "target": context.className(run.targets.first ?? 0),
+                      ]),
                       colorBar: ColorBar(colorMap: .magma, range: 0...1, label: "normalised |attribution|"),
                       maxCellWidth: columns > 8 ? 44 : 58)
     }
@@ -133,7 +136,7 @@ extension SanitySection {
     }
 
     /// Whether Adebayo et al.'s finding shows on this model, with the numbers either way.
-    func paperComparison(_ run: SanityRun) -> [Block] {
+    func paperComparison(_ run: SanityRun, _ context: JobContext) throws -> [Block] {
         func curve(_ method: SanityMethod) -> RandomisationCurves? { run.randomisation.curves.first { $0.method == method } }
         guard let guided = curve(.guidedBackprop), guided.cascade.count > 1 else { return [] }
         let others = [SanityMethod.saliency, .gradCAM].compactMap(curve)
@@ -145,16 +148,7 @@ extension SanitySection {
         let numbers = ([guided] + others).map { c in
             String(format: "%@ %.2f → %.2f", SanityOptions.title(c.method), ssim(c, 1), ssim(c, last))
         }.joined(separator: "; ")
-        let verdict: String
-        if topHolds && endHolds {
-            verdict = "The paper's finding holds on this model: Guided Backprop stays more similar to its original map than the gradient and Grad-CAM do, both after randomising the top layer and after randomising every layer."
-        } else if topHolds {
-            verdict = "The paper's finding holds for the top layer only: Guided Backprop stays more similar than the others after the logits layer is randomised, but not after every layer is."
-        } else {
-            verdict = "This model behaves otherwise than in the paper: Guided Backprop does not stay more similar to its original map than the gradient and Grad-CAM."
-        }
-        return [.callout(Callout(.note, title: "Compared with Adebayo et al. (2018)", body: [
-            TextRun(verdict + " Mean SSIM after the top layer → after all layers: " + numbers + "."),
-        ]))]
+        let outcome = topHolds && endHolds ? "holds" : (topHolds ? "holds_top" : "differs")
+        return try context.templates.blocks("sanity_paper_comparison", context: [outcome: true, "numbers": numbers])
     }
 }

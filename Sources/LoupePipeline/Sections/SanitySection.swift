@@ -33,7 +33,7 @@ public struct SanitySection: ReportSection {
     /// Runs the checks and lays out their pages (a note instead when the checks cannot apply to the job).
     public func make(_ context: JobContext) throws -> SectionOutput {
         try options.validate()
-        if let reason = notApplicable(context) {
+        if let reason = try notApplicable(context) {
             return SectionOutput(key: Self.name, numbers: .object([("skipped", .text(reason))]), sections: [
                 Section(title: "Sanity checks of the attributions", anchor: "sanity", blocks: [
                     .callout(Callout(.note, title: "Sanity checks not run", body: [TextRun(reason)])),
@@ -64,10 +64,13 @@ public struct SanitySection: ReportSection {
         blocks += try context.templates.blocks("sanity_caveats", context: [:])
         let total = Date().timeIntervalSince(began)
         if !context.reproducible {
-            blocks.append(.paragraph([TextRun(String(
-                format: "Cost of this section: %.1f s (randomisation %.1f s, deletion/insertion %.1f s, RandomLogit %.1f s) for %d images and %d methods.",
-                total, run.seconds.randomisation, run.seconds.faithfulness, run.seconds.randomLogit, run.indices.count, run.methods.count),
-                italic: true)]))
+            let cost = try context.templates.text("sanity_cost", [
+                "total": String(format: "%.1f", total), "randomisation": String(format: "%.1f", run.seconds.randomisation),
+                "faithfulness": String(format: "%.1f", run.seconds.faithfulness),
+                "random_logit": String(format: "%.1f", run.seconds.randomLogit), "images": "\(run.indices.count)",
+                "methods": "\(run.methods.count)",
+            ])
+            blocks.append(.paragraph([TextRun(cost, italic: true)]))
         }
         var numbers = summary(run, context)
         if case .object(var entries) = numbers {
@@ -81,13 +84,13 @@ public struct SanitySection: ReportSection {
     }
 
     /// Why the checks cannot run on this job (nil when they can): they need image inputs and weights to randomise.
-    func notApplicable(_ context: JobContext) -> String? {
+    func notApplicable(_ context: JobContext) throws -> String? {
         let shape = context.dataset.sampleShape
         if shape.count != 3 {
-            return "The checks need image inputs (channels × height × width); this model's input has shape \(shape)."
+            return try context.templates.text("sanity_not_applicable", ["not_images": true, "shape": "\(shape)"])
         }
         if ParameterRandomisation.layers(in: context.model.graph).isEmpty {
-            return "The model has no Conv, Gemm, MatMul or BatchNormalization layer with weights stored in the file, so there is nothing to randomise."
+            return try context.templates.text("sanity_not_applicable", ["no_weights": true])
         }
         if context.evaluation.labels.isEmpty { return "The dataset has no images." }
         return nil
@@ -123,9 +126,7 @@ public struct SanitySection: ReportSection {
                 ?? (try? ClassActivationMaps.defaultLayer(classifier, sampleShape: context.dataset.sampleShape))
             if settings.camLayer == nil {
                 methods.removeAll { $0.isCAM || $0 == .guidedGradCAM }
-                notes.append(.callout(Callout(.note, title: "No Grad-CAM for this model", body: [
-                    TextRun("The model has no layer with spatial extent, so the class activation map methods are left out."),
-                ])))
+                notes += try context.templates.blocks("sanity_no_cam", context: [:])
             }
         }
         guard !methods.isEmpty else { throw LoupeError(.invalidConfig, location: "sections.sanity.methods", "no method to test") }

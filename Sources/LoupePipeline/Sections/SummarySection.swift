@@ -40,7 +40,7 @@ public struct SummarySection: ReportSection {
             ("Mean confidence", String(format: "%.2f%%", meanConfidence * 100)),
         ]))
         blocks.append(.heading("Layers", level: 2))
-        blocks.append(.table(layerTable(summary)))
+        blocks.append(.table(try layerTable(summary, context)))
         blocks.append(.heading("Accuracy by class", level: 2))
         blocks += try context.templates.blocks("summary_accuracy", context: facts)
         blocks.append(.chart(Chart(.bars(categories: (0..<classCount).map(context.className), series: ["accuracy"],
@@ -80,7 +80,7 @@ public struct SummarySection: ReportSection {
                              sections: [Section(title: "Run summary", anchor: "summary", blocks: blocks)])
     }
 
-    func layerTable(_ summary: ModelSummary) -> DataTable {
+    func layerTable(_ summary: ModelSummary, _ context: JobContext) throws -> DataTable {
         DataTable(columns: [TableColumn("Node", weight: 2.2, monospace: true), TableColumn("Op"),
                             TableColumn("Output shape", weight: 1.4, monospace: true),
                             TableColumn("Parameters", alignment: .right, format: .integer),
@@ -90,7 +90,7 @@ public struct SummarySection: ReportSection {
                        .number(Double(layer.parameters)), .number(Double(layer.multiplyAdds))]
                   } + [[.text("Total"), .text(""), .text(""), .number(Double(summary.totalParameters)),
                         .number(Double(summary.totalMultiplyAdds))]],
-                  caption: "Nodes that run at batch size 1 (\(summary.foldedNodes) nodes were folded into constants when the model was loaded).")
+                  caption: try context.templates.text("summary_layers_caption", ["folded": "\(summary.foldedNodes)"]))
     }
 }
 

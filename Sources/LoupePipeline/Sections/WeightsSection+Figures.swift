@@ -57,7 +57,9 @@ enum WeightFigures {
             "shown": shown, "more": m > shown ? "\(m - shown)" : nil,
         ]))
         part.blocks.append(.figure(try filterFigure(own, columns: columns, cellWidth: cellWidth,
-                                                    caption: "\(shown) of \(m) filters of \(conv.nodeName) (\(kh)×\(kw)), each scaled to its own min (black) … max (white); enlarged without smoothing.")))
+                                                    caption: try templates.text("weights_first_layer_caption", [
+                                                        "shown": "\(shown)", "filters": "\(m)", "node": conv.nodeName, "size": "\(kh)×\(kw)",
+                                                    ]))))
         part.figures.append(("first_conv_filters", try TensorFigures.mosaic(own, columns: columns, gap: 2)))
         if options.sharedScale {
             let common = try filterTiles(k, count: shown, scale: { _ in shared })
@@ -65,7 +67,9 @@ enum WeightFigures {
                 "low": TensorFigures.short(Double(shared.0)), "high": TensorFigures.short(Double(shared.1)),
             ])
             part.blocks.append(.figure(try filterFigure(common, columns: columns, cellWidth: cellWidth,
-                                                        caption: "The same filters on one shared scale, \(TensorFigures.short(Double(shared.0))) (black) … \(TensorFigures.short(Double(shared.1))) (white): faint filters have small weights.")))
+                                                        caption: try templates.text("weights_first_layer_shared_caption", [
+                                                            "low": TensorFigures.short(Double(shared.0)), "high": TensorFigures.short(Double(shared.1)),
+                                                        ]))))
         }
         part.numbers = .object([
             ("node", .text(conv.nodeName)), ("weight", .text(conv.weightName)), ("shape", .list(k.shape.map { .integer($0) })),
@@ -101,15 +105,18 @@ enum WeightFigures {
             let grid = try TensorFigures.mosaic(tiles, columns: outs, gap: 2)
             let width = min(460.0, Double(grid.width) * 1.6)
             part.blocks.append(.figure(Figure(cells: [Figure.Cell(grid)], columns: 1,
-                                              caption: "\(conv.nodeName) (\(kh)×\(kw), \(m) outputs × \(c) inputs per group): columns are output channels 0–\(outs - 1), rows input channels 0–\(ins - 1); \(outs * ins) of \(m * c) kernels shown, one symmetric scale per layer.",
+                                              caption: try templates.text("weights_deeper_caption", [
+                                                  "node": conv.nodeName, "size": "\(kh)×\(kw)", "outputs": "\(m)", "inputs": "\(c)",
+                                                  "last_output": "\(outs - 1)", "last_input": "\(ins - 1)", "shown": "\(outs * ins)",
+                                                  "total": "\(m * c)",
+                                              ]),
                                               colorBar: ColorBar(colorMap: .diverging, range: range, label: "weight"),
                                               maxCellWidth: width)))
             entries.append(.object([("node", .text(conv.nodeName)), ("weight", .text(conv.weightName)),
                                     ("shape", .list(k.shape.map { .integer($0) })), ("outputs_shown", .integer(outs)),
                                     ("inputs_shown", .integer(ins)), ("abs_max", .number(limit))]))
         }
-        part.blocks.append(.callout(Callout(.caveat, title: "Small kernels are hard to read",
-                                            body: [TextRun("Beyond the first layer a 3×3 kernel mixes many input channels that are themselves learned features, so its picture has no direct meaning in pixel space. Look at these grids for scale, sparsity and dead or duplicated kernels, not for shapes.")])))
+        part.blocks += try templates.blocks("weights_small_kernels", context: [:])
         part.numbers = .list(entries)
         return part
     }

@@ -61,8 +61,7 @@ public struct WeightsSection: ReportSection {
             figures += part.figures
         }
         if convolutions.isEmpty && WeightLayers.imageTemplates(in: graph, sampleShape: sampleShape) == nil {
-            blocks.append(.callout(Callout(.note, title: "No filters to draw",
-                                           body: [TextRun("The model has no convolution with a constant kernel and no fully connected layer fed by the image, so only the statistics below are shown.")])))
+            blocks += try context.templates.blocks("weights_no_filters", context: [:])
         }
         let table = try WeightFigures.statistics(WeightLayers.floatInitializers(in: graph), options: options,
                                                  templates: context.templates)

@@ -22,7 +22,7 @@ public protocol TextMeasurer: AnyObject {
 
 /// The drawing surface the layout engine talks to; points, origin top-left.
 ///
-/// `LoupeReportCairo` implements it with Cairo and Pango; `RecordingCanvas` records calls for tests.
+/// `LoupeReportCairo` implements it with Cairo and Pango; `RecordingCanvas` (in `Tests/LoupeReportTestSupport`) records calls for tests.
 public protocol Canvas: TextMeasurer {
     /// Starts a new page of `size`.
     func beginPage(size: Size) throws

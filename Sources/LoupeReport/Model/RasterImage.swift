@@ -41,6 +41,9 @@ public struct RasterImage: Equatable, Sendable {
         return out
     }
 
+    /// A 1×1 grey image, for when a generated image cannot be built.
+    public static let placeholder = RasterImage(checkedWidth: 1, height: 1, format: .gray, pixels: [128])
+
     /// Creates an image whose sizes the caller already checked.
     init(checkedWidth width: Int, height: Int, format: Format, pixels: [UInt8]) {
         self.width = width; self.height = height; self.format = format; self.pixels = pixels

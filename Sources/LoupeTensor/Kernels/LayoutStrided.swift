@@ -149,9 +149,6 @@ public enum LayoutKernels {
         }
     }
 
-    /// The output shape of permuting `shape` by `perm` (output axis i is input axis perm[i]).
-    public static func permutedShape(_ shape: [Int], _ perm: [Int]) -> [Int] { perm.map { shape[$0] } }
-
     /// Writes `source` (row-major, `shape`) with its axes permuted by `perm` into `destination`.
     @inlinable
     public static func permute<T>(_ source: UnsafeBufferPointer<T>, shape: [Int], perm: [Int],

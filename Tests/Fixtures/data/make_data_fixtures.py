@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Generates the small LoupeData test fixtures in this folder (deterministic; rerun to rebuild).
 
-Run with the project venv: /work/venv/bin/python Tests/Fixtures/data/make_data_fixtures.py
+Run with the project venv (from the repository root): "$LOUPE_PYTHON" Tests/Fixtures/data/make_data_fixtures.py
 Needs numpy and Pillow. Every file's content is fixed by the code below (seeded).
 """
 import gzip

@@ -1,4 +1,5 @@
 import Foundation
+import LoupeReport
 
 /// Builds the ~30-page sample report that exercises every block type (`loupe render-sample`).
 public struct SampleReport {

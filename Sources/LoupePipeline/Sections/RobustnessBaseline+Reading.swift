@@ -1,4 +1,5 @@
 import Foundation
+import LoupeAnalysis
 import LoupeTensor
 
 /// Reads another run's `summary.json` as a CE normaliser.
@@ -7,18 +8,7 @@ import LoupeTensor
 /// `robustness.format` = `"loupe-robustness-1"`, `robustness.profile` (text), `robustness.clean_error`
 /// (number in [0, 1]) and `robustness.cells`, a list of objects `{"corruption": name, "severity": 1...5,
 /// "accuracy": a, "error": e}` with e in [0, 1]. Every problem is a one-line error naming the file and field.
-public struct RobustnessBaseline: Sendable, Equatable {
-    /// The file read.
-    public var path: String
-    /// The profile the baseline run used (`cifar` or `imagenet`).
-    public var profile: String
-    /// `[height, width]` of the baseline's images, when recorded.
-    public var imageSize: [Int]
-    public var normaliser: RobustnessMetrics.Normaliser
-
-    /// The format tag the robustness section writes and this reader accepts.
-    public static let format = "loupe-robustness-1"
-
+extension RobustnessBaseline {
     /// Reads and validates a baseline summary.
     public static func read(path: String) throws -> RobustnessBaseline {
         func fail(_ field: String, _ reason: String) -> LoupeError { LoupeError(.invalidConfig, file: path, location: field, reason) }
@@ -63,15 +53,5 @@ public struct RobustnessBaseline: Sendable, Equatable {
             : (path as NSString).lastPathComponent
         return RobustnessBaseline(path: path, profile: profile, imageSize: imageSize,
                                   normaliser: .init(name: "baseline " + name, errors: errors, cleanError: clean))
-    }
-
-    /// Checks that the baseline covers every (corruption, severity) the run needs, naming the first missing cell.
-    public func checkCovers(corruptions: [String], severities: [Int]) throws {
-        for name in corruptions {
-            for severity in severities where normaliser.errors[name]?[severity] == nil {
-                throw LoupeError(.invalidConfig, file: path, location: "robustness.cells",
-                                 "no cell for \(name) at severity \(severity); the baseline must cover every corruption and severity of this run")
-            }
-        }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import LoupeReport
 
 /// The caveats and appendix sections of the sample report: long text, Unicode and stress cases.
 extension SampleReport {

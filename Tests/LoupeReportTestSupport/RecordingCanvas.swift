@@ -1,3 +1,5 @@
+import LoupeReport
+
 /// A canvas that records what is drawn, with a deterministic approximate text measurer.
 ///
 /// Used by unit tests of layout: every character is `0.55 × size` wide (`0.6` in monospace),

@@ -125,51 +125,44 @@ public struct ShuffledLabelTraining: Sendable {
         guard n > 0, images.shape.first == n else { throw LoupeError(.invalidInput, location: "training data", "no images or label count mismatch") }
         let permutation = Self.permutation(count: n, seed: seed)
         let shuffled = permutation.map { labels[$0] }
-        var parameters = Self.freshParameters(of: graph, names: names, seed: seed &+ 0x5EED)
-        var optimizer = Adam(learningRate: learningRate)
+        var training = ClassifierTraining(graph: graph, parameterNames: names,
+                                          parameters: Self.freshParameters(of: graph, names: names, seed: seed &+ 0x5EED),
+                                          optimizer: Adam(learningRate: learningRate),
+                                          inputName: classifier.inputName, scoreName: classifier.scoreName)
         let evaluation = Array(0..<min(n, max(1, evaluationImages)))
-        let initial = try lossAndAccuracy(graph: graph, parameters: parameters, images: images, labels: shuffled, rows: evaluation,
+        let initial = try lossAndAccuracy(try training.model(), images: images, labels: shuffled, rows: evaluation,
                                           inputName: classifier.inputName, scoreName: classifier.scoreName)
         var steps = 0
         var stopped = false
-        training: for epoch in 0..<max(1, maxEpochs) {
+        trainingLoop: for epoch in 0..<max(1, maxEpochs) {
             var order = Self.permutation(count: n, seed: seed &* 7919 &+ UInt64(epoch) &+ 1)
             if epoch == 0 { order = Self.permutation(count: n, seed: seed &+ 17) }
             for start in stride(from: 0, to: n, by: batchSize) {
-                if let maxSteps, steps >= maxSteps { break training }
-                if Date().timeIntervalSince(started) >= budgetSeconds { stopped = true; break training }
+                if let maxSteps, steps >= maxSteps { break trainingLoop }
+                if Date().timeIntervalSince(started) >= budgetSeconds { stopped = true; break trainingLoop }
                 let rows = Array(order[start..<min(n, start + batchSize)])
-                let batch = Self.gather(images, rows)
-                let model = try Self.model(graph, parameters)
-                let targets = rows.map { shuffled[$0] }
-                var loss: Float = .nan
-                let result = try model.gradients([classifier.inputName: batch], target: classifier.scoreName, seed: { logits in
-                    let objective = softmaxCrossEntropy(logits: logits, labels: targets)
-                    loss = objective.loss
-                    return objective.gradient
-                }, wrt: Set(names))
+                let (loss, _) = try training.step(images: ClassifierTraining.gatherRows(images, rows), labels: rows.map { shuffled[$0] })
                 guard loss.isFinite else { throw LoupeError(.computation, location: "step \(steps + 1)", "training diverged (loss \(loss))") }
-                optimizer.step(parameters: &parameters, gradients: result.gradients)
                 steps += 1
             }
             log(String(format: "shuffled-label training: epoch %d done, %.1f s", epoch + 1, Date().timeIntervalSince(started)))
         }
-        let final = try lossAndAccuracy(graph: graph, parameters: parameters, images: images, labels: shuffled, rows: evaluation,
+        let trained = try training.model()
+        let final = try lossAndAccuracy(trained, images: images, labels: shuffled, rows: evaluation,
                                         inputName: classifier.inputName, scoreName: classifier.scoreName)
-        return Outcome(model: try Self.model(graph, parameters), permutation: permutation, shuffledLabels: shuffled,
+        return Outcome(model: trained, permutation: permutation, shuffledLabels: shuffled,
                        initialLoss: initial.loss, finalLoss: final.loss, finalShuffledAccuracy: final.accuracy, steps: steps,
                        epochs: Double(steps * batchSize) / Double(n), stoppedByBudget: stopped, parameters: count,
                        seconds: Date().timeIntervalSince(started))
     }
 
     /// Mean cross-entropy and accuracy on `rows` (in batches).
-    func lossAndAccuracy(graph: Graph, parameters: [String: Tensor], images: Tensor, labels: [Int], rows: [Int],
+    func lossAndAccuracy(_ model: Model, images: Tensor, labels: [Int], rows: [Int],
                          inputName: String, scoreName: String) throws -> (loss: Double, accuracy: Double) {
-        let model = try Self.model(graph, parameters)
         var total = 0.0, correct = 0
         for start in stride(from: 0, to: rows.count, by: batchSize) {
             let part = Array(rows[start..<min(rows.count, start + batchSize)])
-            let result = try model.run([inputName: Self.gather(images, part)], taps: [scoreName])
+            let result = try model.run([inputName: ClassifierTraining.gatherRows(images, part)], taps: [scoreName])
             guard let logits = (result.taps[scoreName] ?? result.outputs[scoreName])?.asFloat, logits.rank == 2 else {
                 throw LoupeError(.computation, location: scoreName, "no class scores")
             }
@@ -182,21 +175,5 @@ public struct ShuffledLabelTraining: Sendable {
             }
         }
         return (total / Double(max(rows.count, 1)), Double(correct) / Double(max(rows.count, 1)))
-    }
-
-    static func model(_ graph: Graph, _ parameters: [String: Tensor]) throws -> Model {
-        var current = graph
-        for (name, value) in parameters { current.initializers[name] = .float(value) }
-        return try Model(graph: current)
-    }
-
-    /// The rows of `all` at `indices`, as a new batch.
-    static func gather(_ all: Tensor, _ indices: [Int]) -> Tensor {
-        let rowSize = all.shape.dropFirst().reduce(1, *)
-        var scalars = [Float](repeating: 0, count: rowSize * indices.count)
-        for (row, index) in indices.enumerated() {
-            for k in 0..<rowSize { scalars[row * rowSize + k] = all.scalars[index * rowSize + k] }
-        }
-        return Tensor(shape: [indices.count] + Array(all.shape.dropFirst()), scalars: scalars)
     }
 }

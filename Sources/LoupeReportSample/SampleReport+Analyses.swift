@@ -1,4 +1,5 @@
 import Foundation
+import LoupeReport
 
 /// The analysis sections of the sample report.
 extension SampleReport {

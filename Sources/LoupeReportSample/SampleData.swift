@@ -1,4 +1,5 @@
 import Foundation
+import LoupeReport
 
 /// A small seeded generator (SplitMix64) so the sample report is identical on every run.
 public struct SampleRandom {
@@ -104,9 +105,4 @@ public struct SampleData {
             return Float(exp(-d2) + 0.08 * abs(random.normal()))
         }
     }
-}
-
-extension RasterImage {
-    /// A 1×1 grey image used when a generated image cannot be built.
-    static let placeholder = RasterImage(checkedWidth: 1, height: 1, format: .gray, pixels: [128])
 }

@@ -1,0 +1,48 @@
+import Foundation
+import LoupeReport
+import LoupeTestSupport
+import XCTest
+@testable import LoupePipeline
+
+/// Prose that lives in `Templates/`: captions render as plain text, a user's folder overrides them,
+/// and every template the pipeline names exists.
+final class TemplateTextTests: XCTestCase {
+    func testCaptionsRenderUnescapedWithoutTheCommentLine() throws {
+        let templates = try TemplateRenderer(folder: SectionTestSupport.templatesFolder)
+        XCTAssertEqual(try templates.text("gradients_layers_caption", ["batches": "4", "batch_size": "32"]),
+                       "Mean over 4 batches of 32 images; L = batch-mean cross-entropy.")
+        let caption = try templates.text("gradients_confused_caption", ["layer": "a<b>&'c"])
+        XCTAssertTrue(caption.hasPrefix("Most-confused class pairs (rows):"), caption)
+        XCTAssertTrue(caption.contains("Layer a<b>&'c; maps"), caption)
+        XCTAssertEqual(try templates.text("activations_top_caption", ["last": "3", "layer": "relu1", "k": "5", "field": nil]),
+                       "Rows: channels 0–3 of relu1; the 5 dataset images with the highest spatial maximum, best first, score under each.")
+        XCTAssertEqual(try templates.text("activations_top_caption", ["last": "3", "layer": "relu1", "k": "5", "field": true]),
+                       "Rows: channels 0–3 of relu1; the 5 dataset images with the highest spatial maximum, best first, score under each; red box: receptive field of the maximum.")
+    }
+
+    func testAUserTemplatesFolderOverridesACaption() throws {
+        let folder = try makeTemporaryDirectory(self)
+        try "{{! mine }}\nMy caption for {{{layer}}}.\n".write(to: folder.appendingPathComponent("gradients_confused_caption.mustache"),
+                                                             atomically: true, encoding: .utf8)
+        let templates = try TemplateRenderer(folders: [folder.path, SectionTestSupport.templatesFolder])
+        XCTAssertEqual(try templates.text("gradients_confused_caption", ["layer": "conv1"]), "My caption for conv1.")
+        XCTAssertTrue(try templates.text("gradients_layers_caption", ["batches": "1", "batch_size": "2"]).hasPrefix("Mean over 1 batches"))
+    }
+
+    func testEveryTemplateThePipelineNamesExists() throws {
+        let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Sources/LoupePipeline")
+        let available = Set(try TemplateRenderer(folder: SectionTestSupport.templatesFolder).templateNames)
+        let pattern = try NSRegularExpression(pattern: #"templates\.(?:text|blocks)\(\s*"([a-z0-9_]+)""#)
+        var named = Set<String>()
+        let files = FileManager.default.enumerator(atPath: sources.path)?.compactMap { $0 as? String } ?? []
+        for file in files where file.hasSuffix(".swift") {
+            let text = try String(contentsOf: sources.appendingPathComponent(file), encoding: .utf8)
+            for match in pattern.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
+                if let range = Range(match.range(at: 1), in: text) { named.insert(String(text[range])) }
+            }
+        }
+        XCTAssertGreaterThan(named.count, 40, "the scan found too few template names")
+        XCTAssertEqual(named.subtracting(available).sorted(), [])
+    }
+}
