@@ -56,7 +56,7 @@ public enum GradientAttribution {
 /// Which statistic NoiseTunnel takes over the noisy samples (methods.md §2.4).
 public enum NoiseTunnelKind: String, Sendable, CaseIterable {
     case smoothGrad = "smoothgrad"
-    case smoothGradSquared = "smoothgrad_sq"
+    case smoothGradSquared = "smoothgrad-sq"
     case varGrad = "vargrad"
 }
 

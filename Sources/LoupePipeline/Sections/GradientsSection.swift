@@ -14,6 +14,7 @@ public struct GradientsSection: ReportSection {
 
     /// A section with explicit options.
     public init(options: GradientsOptions) { self.options = options }
+    public init(options: GradientsOptions, job: JobConfig) { self.init(options: options) }
 
     /// Computes the gallery, the per-layer statistics and the confused-pair maps, in that order.
     public func make(_ context: JobContext) throws -> SectionOutput {
