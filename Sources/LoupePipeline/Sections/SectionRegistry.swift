@@ -1,7 +1,10 @@
 /// Every report section, in the order they appear in a report; config `sections` keys use their names.
 ///
-/// Adding a section: see `ReportSection`; its line here is all the config reader, `JobConfig` and the
-/// schema need.
+/// Adding a section:
+/// 1. `Sections/<Name>Section.swift`: a `ReportSection` with `static let name`, `init()`, `init(options:job:)`, `make`.
+/// 2. Its options: a `SectionOptions` type (`keys` with their JSON Schema, `read`, defaults in `init()`, `validate`),
+///    or `NoSectionOptions`; `job.options(for: <Name>Section.self)` returns them, read from `jobs[i].sections.<name>`.
+/// 3. One line below, then `LOUPE_UPDATE_SCHEMA=1 swift test --filter ConfigSchemaTests` to regenerate the schema.
 public enum SectionRegistry {
     public static let all: [any ReportSection.Type] = [
         SummarySection.self,
