@@ -32,4 +32,18 @@ final class AttributeCommandTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("smoothgrad-sq"), "\(error)")
         }
     }
+
+    /// `loupe bench --method` takes any registry method; many-pass methods are timed one image at a time.
+    func testBenchTakesRegistryMethods() throws {
+        let model = try Fixtures.modelPath("models", try XCTUnwrap(try Fixtures.cases("models").first { $0.name == "cnn_opset17" }))
+        let sign = try EngineBenchmark.measureAttribution(modelPath: model, method: "gradient-x-sign", batch: 2, steps: 4, seconds: 0.01)
+        XCTAssertEqual(sign.engine, "loupe-gradient-x-sign")
+        XCTAssertEqual(sign.batch, 2)
+        XCTAssertGreaterThanOrEqual(sign.runs, 3)
+        let ig = try EngineBenchmark.measureAttribution(modelPath: model, method: "integrated-gradients", batch: 2, steps: 4, seconds: 0.01)
+        XCTAssertEqual(ig.batch, 1)
+        XCTAssertThrowsError(try EngineBenchmark.measureAttribution(modelPath: model, method: "magic", batch: 1, steps: 4, seconds: 0.01)) {
+            XCTAssertTrue("\($0)".contains("gradient-x-sign"), "\($0)")
+        }
+    }
 }

@@ -68,6 +68,28 @@ final class ConfigSchemaTests: XCTestCase {
         XCTAssertGreaterThan(checked, 60)
     }
 
+    /// Integer keys: the schema's `minimum` and `maximum` are read, one beyond either is refused with the key's path.
+    func testIntegerRangesAreTheSchemas() throws {
+        var checked = 0
+        func check<S: ReportSection>(_ section: S.Type) {
+            for key in S.Options.keys {
+                let schema = entries(key.schema)
+                guard schema["type"] == .string("integer"), let low = number(schema["minimum"]) else { continue }
+                var values: [(Double, Bool)] = [(low, true), (low - 1, false)]
+                if let high = number(schema["maximum"]) { values += [(high, true), (high + 1, false)] }
+                for (value, accepted) in values {
+                    let reader = ConfigReader(file: "c.json")
+                    _ = S.Options.read(.object([key.name: .number(value)]), "s", reader: reader, folder: "/")
+                    XCTAssertEqual(reader.problems.isEmpty, accepted, "\(S.name).\(key.name) = \(value): \(reader.problems)")
+                    if !accepted { XCTAssertTrue(reader.problems.first?.hasPrefix("s.\(key.name)") == true, "\(reader.problems)") }
+                }
+                checked += 1
+            }
+        }
+        for section in SectionRegistry.all { check(section) }
+        XCTAssertGreaterThan(checked, 25)
+    }
+
     /// A value the schema allows that differs from its default.
     func otherValue(_ schema: [String: SchemaValue]) -> JSONValue? {
         let type: String? = { if case .string(let t)? = schema["type"] { return t }; return nil }()

@@ -65,3 +65,16 @@ public struct NoSectionOptions: SectionOptions {
     public static let keys: [OptionKey] = []
     public static func read(_ object: [String: JSONValue], _ path: String, reader: ConfigReader, folder: String) -> Self { Self() }
 }
+
+extension Array where Element == OptionKey {
+    /// The integers `minimum...maximum` the schema of key `name` allows (the reader enforces the schema's range).
+    func integerRange(_ name: String) -> ClosedRange<Int>? {
+        guard let key = first(where: { $0.name == name }), case .object(let entries) = key.schema else { return nil }
+        func bound(_ label: String) -> Int? {
+            guard case .integer(let value)? = entries.first(where: { $0.0 == label })?.1 else { return nil }
+            return value
+        }
+        guard let low = bound("minimum") else { return nil }
+        return low...(bound("maximum") ?? Int.max)
+    }
+}
