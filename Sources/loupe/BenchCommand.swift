@@ -10,7 +10,7 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "Rows per batch.") var batch: Int = 1
     @Option(name: .long, help: "Seconds to measure after warm-up.") var seconds: Double = 5
     @Option(name: .long, help: "Untimed warm-up runs.") var warmup: Int = 3
-    @Option(name: .long, help: "Benchmark an attribution method instead of inference: saliency or integrated-gradients.")
+    @Option(name: .long, help: "Benchmark an attribution method (any `loupe attribute` method) instead of inference.")
     var method: String?
     @Option(name: .long, help: "Integrated Gradients steps.") var steps: Int = 50
 

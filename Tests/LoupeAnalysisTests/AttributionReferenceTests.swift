@@ -55,39 +55,45 @@ final class AttributionReferenceTests: XCTestCase {
         return classifier
     }
 
+    /// The registry entry a fixture exercises (`grad-cam-raw` is Grad-CAM's unnormalised map).
+    static func entry(_ fixture: Case) -> AttributionMethod? {
+        AttributionMethods.named(fixture.method == "grad-cam-raw" ? "grad-cam" : fixture.method)
+    }
+
+    /// Runs the fixture's method through the registry with the reference's settings.
     func compute(_ fixture: Case) throws -> Tensor {
         let classifier = try classifier(fixture)
         let x = try Fixtures.array("attribution", fixture.input)
-        let t = fixture.targets
         let options = fixture.options ?? [:]
-        switch fixture.method {
-        case "saliency": return try GradientAttribution.saliency(classifier, images: x, targets: t)
-        case "input-x-gradient": return try GradientAttribution.inputTimesGradient(classifier, images: x, targets: t)
-        case "guided-backprop": return try GradientAttribution.guidedBackprop(classifier, images: x, targets: t)
-        case "deconvnet": return try GradientAttribution.deconvnet(classifier, images: x, targets: t)
-        case "integrated-gradients":
-            let rule: IntegrationRule = options["method"]?.text == "riemann_trapezoid" ? .riemannTrapezoid : .gaussLegendre
-            let steps = Int(options["n_steps"]?.number ?? 50)
-            let result = try IntegratedGradients.attribute(classifier, images: x, targets: t, steps: steps, rule: rule)
-            if rule == .gaussLegendre && steps >= 50 && fixture.modelCase.hasPrefix("cnn") {
-                for delta in result.relativeDelta { XCTAssertLessThan(delta, 0.01, "\(fixture.name): completeness") }
-            }
-            return result.attributions
-        case "smoothgrad", "smoothgrad-sq", "vargrad":
-            let kind: NoiseTunnelKind = fixture.method == "smoothgrad" ? .smoothGrad : fixture.method == "vargrad" ? .varGrad : .smoothGradSquared
-            let noise = try Fixtures.array("attribution", fixture.noise ?? "")
-            return try NoiseTunnel.attribute(classifier, images: x, targets: t, kind: kind, noise: noise)
-        case "occlusion":
-            return try Occlusion.attribute(classifier, images: x, targets: t, window: options["sliding_window_shapes"]?.ints ?? [],
-                                           stride: options["strides"]?.ints ?? [], baseline: Float(options["baselines"]?.number ?? 0))
-        case "grad-cam-raw":
-            return try ClassActivationMaps.attribute(classifier, images: x, targets: t, method: .gradCAM, layer: fixture.layer).raw
-        case "guided-grad-cam":
-            return try ClassActivationMaps.guidedGradCAM(classifier, images: x, targets: t, layer: fixture.layer)
-        default:
-            guard let method = CAMMethod(rawValue: fixture.method) else { throw XCTSkip("unknown method \(fixture.method)") }
-            return try ClassActivationMaps.attribute(classifier, images: x, targets: t, method: method, layer: fixture.layer).map
+        guard let entry = Self.entry(fixture) else { throw XCTSkip("unknown method \(fixture.method)") }
+        var settings = entry.defaults
+        settings.layer = fixture.layer
+        settings.rule = options["method"]?.text == "riemann_trapezoid" ? .riemannTrapezoid : .gaussLegendre
+        settings.steps = Int(options["n_steps"]?.number ?? 50)
+        if let noise = fixture.noise { settings.noise = .given(try Fixtures.array("attribution", noise)) }
+        settings.window = options["sliding_window_shapes"]?.ints
+        settings.stride = options["strides"]?.ints
+        settings.baseline = Float(options["baselines"]?.number ?? 0)
+        let result = try entry.attribute(classifier, images: x, targets: fixture.targets, settings: settings)
+        if let completeness = result.completeness, settings.rule == .gaussLegendre && settings.steps >= 50 && fixture.modelCase.hasPrefix("cnn") {
+            for delta in completeness.relative { XCTAssertLessThan(delta, 0.01, "\(fixture.name): completeness") }
         }
+        if fixture.method == "grad-cam-raw" { return try XCTUnwrap(result.cam?.raw) }
+        return result.attributions
+    }
+
+    /// Methods checked by an invariant test of their own instead of a reference fixture.
+    static let invariantTested = ["gradient-x-sign"]
+
+    /// Every registry method has a reference fixture (or its own invariant test), and every fixture names a registry method.
+    func testEveryRegistryMethodHasAReference() throws {
+        let url = fixturesDirectory.appendingPathComponent("attribution/manifest.json")
+        let cases = try JSONDecoder().decode([Case].self, from: Data(contentsOf: url))
+        let covered = Set(cases.compactMap { Self.entry($0)?.name })
+        for name in AttributionMethods.names where !Self.invariantTested.contains(name) {
+            XCTAssertTrue(covered.contains(name), "\(name) has no reference fixture")
+        }
+        for fixture in cases { XCTAssertNotNil(Self.entry(fixture), "\(fixture.name): \(fixture.method) is not in the registry") }
     }
 
     func testEveryMethodMatchesItsReference() throws {

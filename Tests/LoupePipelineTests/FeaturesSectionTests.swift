@@ -72,10 +72,10 @@ final class FeaturesSectionTests: XCTestCase {
         let sections = ((job?["properties"] as? [String: Any])?["sections"] as? [String: Any])?["properties"] as? [String: Any]
         let features = ((sections?["features"] as? [String: Any])?["oneOf"] as? [Any])?.last as? [String: Any]
         let keys = (features?["properties"] as? [String: Any])?.keys.sorted()
-        XCTAssertEqual(keys, LoupeConfig.featuresKeys.sorted())
+        XCTAssertEqual(keys, FeaturesOptions.keyNames.sorted())
         let randomisation = ((features?["properties"] as? [String: Any])?["data_randomisation"] as? [String: Any])?["oneOf"] as? [Any]
         XCTAssertEqual(((randomisation?.last as? [String: Any])?["properties"] as? [String: Any])?.keys.sorted(),
-                       LoupeConfig.dataRandomisationKeys.sorted())
+                       DataRandomisationOptions.keys.map(\.name).sorted())
         XCTAssertNotNil((job?["properties"] as? [String: Any])?["training_data"])
     }
 

@@ -134,6 +134,6 @@ final class SanitySectionTests: XCTestCase {
         let sections = ((jobs?["items"] as? [String: Any])?["properties"] as? [String: Any])?["sections"] as? [String: Any]
         let sanity = (sections?["properties"] as? [String: Any])?["sanity"] as? [String: Any]
         let object = (sanity?["oneOf"] as? [[String: Any]])?.first { $0["type"] as? String == "object" }
-        XCTAssertEqual(((object?["properties"] as? [String: Any])?.keys.sorted()) ?? [], LoupeConfig.sanityKeys.sorted())
+        XCTAssertEqual(((object?["properties"] as? [String: Any])?.keys.sorted()) ?? [], SanityOptions.keyNames.sorted())
     }
 }

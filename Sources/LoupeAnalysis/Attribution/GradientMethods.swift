@@ -41,7 +41,7 @@ public enum GradientAttribution {
 /// Which statistic NoiseTunnel takes over the noisy samples (docs/attribution.md#smoothgrad).
 public enum NoiseTunnelKind: String, Sendable, CaseIterable {
     case smoothGrad = "smoothgrad"
-    case smoothGradSquared = "smoothgrad_sq"
+    case smoothGradSquared = "smoothgrad-sq"
     case varGrad = "vargrad"
 }
 

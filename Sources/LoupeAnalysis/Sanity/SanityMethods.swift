@@ -22,59 +22,66 @@ public struct SanityMethodSettings: Sendable, Equatable {
     public init() {}
 }
 
-/// The attribution methods a sanity run can re-compute on randomised models.
-public enum SanityMethod: String, Sendable, CaseIterable {
-    case saliency
-    case inputTimesGradient = "input-x-gradient"
-    case smoothGrad = "smoothgrad"
-    case integratedGradients = "integrated-gradients"
-    case guidedBackprop = "guided-backprop"
-    case deconvnet
-    case gradCAM = "grad-cam"
-    case gradCAMPlusPlus = "grad-cam-plus-plus"
-    case guidedGradCAM = "guided-grad-cam"
-    case occlusion
+/// An attribution method a sanity run can re-compute on randomised models: a registry entry with `.sanity` use.
+public struct SanityMethod: Hashable, Sendable, CaseIterable {
+    /// The registry entry.
+    public let method: AttributionMethod
+
+    /// The method's name (as in `AttributionMethods`).
+    public var rawValue: String { method.name }
+
+    /// The sanity method called `rawValue`, if the registry has one the sanity checks can use.
+    public init?(rawValue: String) {
+        guard let method = AttributionMethods.named(rawValue), method.reportUse.contains(.sanity) else { return nil }
+        self.method = method
+    }
+
+    /// Every method the sanity checks can use, in registry order.
+    public static var allCases: [SanityMethod] { AttributionMethods.names(with: .sanity).compactMap(SanityMethod.init(rawValue:)) }
+
+    /// Methods the sanity pages name: the paper comparison, the zero-input note, the CAM layer.
+    public static var saliency: SanityMethod { SanityMethod(known: .saliency) }
+    public static var inputTimesGradient: SanityMethod { SanityMethod(known: .inputXGradient) }
+    public static var integratedGradients: SanityMethod { SanityMethod(known: .integratedGradients) }
+    public static var guidedBackprop: SanityMethod { SanityMethod(known: .guidedBackprop) }
+    public static var gradCAM: SanityMethod { SanityMethod(known: .gradCAM) }
+    public static var guidedGradCAM: SanityMethod { SanityMethod(known: .guidedGradCAM) }
+
+    init(known method: AttributionMethod) { self.method = method }
+
+    public static func == (a: SanityMethod, b: SanityMethod) -> Bool { a.rawValue == b.rawValue }
+    public func hash(into hasher: inout Hasher) { hasher.combine(rawValue) }
 
     /// Whether the map is a class activation map (N x 1 x H x W in [0, 1]) rather than an input-shaped attribution.
-    public var isCAM: Bool { self == .gradCAM || self == .gradCAMPlusPlus }
+    public var isCAM: Bool { method.isCAM }
+
+    /// The registry settings for one model state of a sanity run.
+    public static func attributionSettings(_ settings: SanityMethodSettings, images: Tensor) -> AttributionSettings {
+        var result = AttributionSettings()
+        result.steps = settings.integratedGradientsSteps
+        result.samples = settings.smoothGradSamples
+        result.noise = .relativePerImage(Double(settings.smoothGradNoise))
+        result.seed = settings.smoothGradSeed
+        result.layer = settings.camLayer
+        if images.rank == 4 {
+            let (c, h, w) = (images.shape[1], images.shape[2], images.shape[3])
+            let window = min(settings.occlusionWindow, h, w), stride = min(settings.occlusionStride, window)
+            result.window = [c, window, window]
+            result.stride = [c, stride, stride]
+        }
+        return result
+    }
 
     /// Attributions for a batch: input-shaped (N x C x H x W) for gradient methods, N x 1 x H x W maps for CAMs.
     ///
-    /// `cache` holds plain saliency for the same classifier, so Input × Gradient reuses it.
+    /// `cache` holds the maps already computed for the same classifier; plain saliency in it is reused
+    /// as the input gradient (Input × Gradient, Gradient × Sign).
     public func attribute(_ classifier: Classifier, images: Tensor, targets: [Int], settings: SanityMethodSettings,
                           cache: inout [SanityMethod: Tensor]) throws -> Tensor {
         if let cached = cache[self] { return cached }
-        let result: Tensor
-        switch self {
-        case .saliency:
-            result = try GradientAttribution.saliency(classifier, images: images, targets: targets)
-        case .inputTimesGradient:
-            let gradient = try SanityMethod.saliency.attribute(classifier, images: images, targets: targets,
-                                                                settings: settings, cache: &cache)
-            result = GradientAttribution.multiply(images, gradient)
-        case .smoothGrad:
-            result = try NoiseTunnel.perImage(classifier, images: images, targets: targets, kind: .smoothGrad,
-                                              samples: settings.smoothGradSamples, relativeNoise: settings.smoothGradNoise,
-                                              seed: settings.smoothGradSeed)
-        case .integratedGradients:
-            result = try IntegratedGradients.attribute(classifier, images: images, targets: targets,
-                                                       steps: settings.integratedGradientsSteps).attributions
-        case .guidedBackprop:
-            result = try GradientAttribution.guidedBackprop(classifier, images: images, targets: targets)
-        case .deconvnet:
-            result = try GradientAttribution.deconvnet(classifier, images: images, targets: targets)
-        case .gradCAM, .gradCAMPlusPlus:
-            result = try ClassActivationMaps.attribute(classifier, images: images, targets: targets,
-                                                       method: self == .gradCAM ? .gradCAM : .gradCAMPlusPlus,
-                                                       layer: settings.camLayer).map
-        case .guidedGradCAM:
-            result = try ClassActivationMaps.guidedGradCAM(classifier, images: images, targets: targets, layer: settings.camLayer)
-        case .occlusion:
-            let (c, h, w) = (images.shape[1], images.shape[2], images.shape[3])
-            let window = min(settings.occlusionWindow, h, w), stride = min(settings.occlusionStride, window)
-            result = try Occlusion.attribute(classifier, images: images, targets: targets, window: [c, window, window],
-                                             stride: [c, stride, stride])
-        }
+        var attributionSettings = SanityMethod.attributionSettings(settings, images: images)
+        attributionSettings.inputGradient = cache[.saliency]
+        let result = try method.attribute(classifier, images: images, targets: targets, settings: attributionSettings).attributions
         cache[self] = result
         return result
     }

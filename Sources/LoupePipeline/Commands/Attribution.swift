@@ -5,10 +5,8 @@ import LoupeTensor
 
 /// `loupe attribute`: one attribution method over an NPY batch, written as NPY.
 public enum Attribution {
-    /// Every method name the command accepts.
-    public static let methodNames = ["saliency", "input-x-gradient", "smoothgrad", "smoothgrad-sq", "vargrad",
-                                     "integrated-gradients", "guided-backprop", "deconvnet", "grad-cam", "guided-grad-cam",
-                                     "grad-cam-plus-plus", "layer-cam", "score-cam", "eigen-cam", "occlusion"]
+    /// Every method name the command accepts (the attribution registry's).
+    public static var methodNames: [String] { AttributionMethods.names }
 
     /// Options of the methods (nil means the method's reference default).
     public struct Options: Sendable {
@@ -38,7 +36,7 @@ public enum Attribution {
     /// Runs `method` on every row of `inputPath` and writes the attribution to `outputPath`.
     public static func run(modelPath: String, inputPath: String, method: String, options: Options,
                            outputPath: String) throws -> Summary {
-        guard methodNames.contains(method) else {
+        guard let entry = AttributionMethods.named(method) else {
             throw LoupeError(.invalidConfig, location: "--method",
                              "unknown method '\(method)'; choose one of: " + methodNames.joined(separator: ", "))
         }
@@ -48,8 +46,7 @@ public enum Attribution {
             throw LoupeError(.invalidInput, file: inputPath, location: "shape",
                              "model input '\(classifier.inputName)' expects N x \(sample), got \(images.shape)")
         }
-        if images.rank != 4 && method != "saliency" && method != "input-x-gradient" && method != "integrated-gradients"
-            && !method.contains("grad") && method != "occlusion" {
+        if let rank = entry.inputRank, images.rank != rank {
             throw LoupeError(.invalidInput, file: inputPath, location: "shape", "\(method) needs N x C x H x W images")
         }
         if let layer = options.layer {
@@ -58,49 +55,32 @@ public enum Attribution {
         }
         let scores = try classifier.scores(images)
         let targets = try classifier.targets(try targetChoice(options, rows: images.shape[0]), scores: scores)
-        var summary = Summary(outputShape: [], targets: targets, layer: nil, completenessError: nil)
-        let result: Tensor
-        switch method {
-        case "saliency": result = try GradientAttribution.saliency(classifier, images: images, targets: targets)
-        case "input-x-gradient": result = try GradientAttribution.inputTimesGradient(classifier, images: images, targets: targets)
-        case "guided-backprop": result = try GradientAttribution.guidedBackprop(classifier, images: images, targets: targets)
-        case "deconvnet": result = try GradientAttribution.deconvnet(classifier, images: images, targets: targets)
-        case "smoothgrad", "smoothgrad-sq", "vargrad":
-            let kind: NoiseTunnelKind = method == "smoothgrad" ? .smoothGrad : method == "vargrad" ? .varGrad : .smoothGradSquared
-            result = try NoiseTunnel.attribute(classifier, images: images, targets: targets, kind: kind,
-                                               samples: options.samples ?? 50, standardDeviation: options.noise, seed: options.seed)
-        case "integrated-gradients":
-            guard let rule = IntegrationRule(rawValue: options.rule ?? "gauss-legendre") else {
-                throw LoupeError(.invalidConfig, location: "--rule", "unknown rule '\(options.rule ?? "")'; choose one of: "
-                                 + IntegrationRule.allCases.map(\.rawValue).joined(separator: ", "))
-            }
-            let ig = try IntegratedGradients.attribute(classifier, images: images, targets: targets, steps: options.steps ?? 50,
-                                                       rule: rule, baseline: .constant(options.baseline))
-            summary.completenessError = ig.relativeDelta
-            result = ig.attributions
-        case "occlusion":
-            let sample = Array(images.shape.dropFirst())
-            let window = options.window ?? defaultWindow(sample)
-            result = try Occlusion.attribute(classifier, images: images, targets: targets, window: window,
-                                             stride: options.stride ?? window.map { max(1, $0 / 2) }, baseline: options.baseline)
-        case "guided-grad-cam":
-            result = try ClassActivationMaps.guidedGradCAM(classifier, images: images, targets: targets, layer: options.layer)
-        default:
-            guard let cam = CAMMethod(rawValue: method) else {
-                throw LoupeError(.invalidConfig, location: "--method", "unknown method '\(method)'")
-            }
-            let maps = try ClassActivationMaps.attribute(classifier, images: images, targets: targets, method: cam, layer: options.layer)
-            summary.layer = maps.layer
-            result = options.raw ? maps.raw : maps.map
-        }
-        try NPY.write(.float(result), to: outputPath)
-        summary.outputShape = result.shape
-        return summary
+        let result = try entry.attribute(classifier, images: images, targets: targets, settings: try settings(entry, options))
+        let output = options.raw ? result.cam?.raw ?? result.attributions : result.attributions
+        try NPY.write(.float(output), to: outputPath)
+        return Summary(outputShape: output.shape, targets: targets, layer: result.cam?.layer,
+                       completenessError: result.completeness?.relative)
     }
 
-    /// A window of about an eighth of each spatial side over all channels.
-    static func defaultWindow(_ sample: [Int]) -> [Int] {
-        sample.enumerated().map { axis, size in axis == 0 && sample.count == 3 ? size : max(1, size / 8) }
+    /// The method's default settings with the command's options laid over them.
+    static func settings(_ entry: AttributionMethod, _ options: Options) throws -> AttributionSettings {
+        var settings = entry.defaults
+        if let steps = options.steps { settings.steps = steps }
+        if let name = options.rule {
+            guard let rule = IntegrationRule(rawValue: name) else {
+                throw LoupeError(.invalidConfig, location: "--rule", "unknown rule '\(name)'; choose one of: "
+                                 + IntegrationRule.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            settings.rule = rule
+        }
+        if let samples = options.samples { settings.samples = samples }
+        if let noise = options.noise { settings.noise = .absolute(noise) }
+        settings.window = options.window ?? settings.window
+        settings.stride = options.stride ?? settings.stride
+        settings.baseline = options.baseline
+        settings.seed = options.seed
+        settings.layer = options.layer ?? settings.layer
+        return settings
     }
 
     static func targetChoice(_ options: Options, rows: Int) throws -> TargetChoice {

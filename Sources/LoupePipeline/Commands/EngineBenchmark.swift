@@ -47,24 +47,28 @@ public enum EngineBenchmark {
                            peakRSSMegabytes: peakResidentMegabytes(), threads: Parallel.workerCount)
     }
 
-    /// Attribution throughput: `saliency` images/s at `batch`, or `integrated-gradients` seconds per image.
+    /// Attribution throughput of a registry method: images/s at `batch` (methods that run many passes per image,
+    /// such as `integrated-gradients`, are timed one image at a time; their inner batches hold 50 rows).
     public static func measureAttribution(modelPath: String, method: String, batch: Int, steps: Int, seconds: Double,
                                           seed: UInt64 = 0) throws -> Measurement {
+        guard let entry = AttributionMethods.named(method) else {
+            throw LoupeError(.invalidConfig, location: "--method",
+                             "unknown method '\(method)'; choose one of: " + AttributionMethods.names.joined(separator: ", "))
+        }
         let classifier = try Classifier(model: try Model(path: modelPath))
         guard let sample = classifier.model.sampleShape else {
             throw LoupeError(.invalidModel, file: modelPath, location: "input", "the first input needs fixed non-batch dimensions")
         }
         var generator = SeededGenerator(seed: seed)
-        let rows = method == "saliency" ? batch : 1
+        let rows = entry.runsManyPassesPerImage ? 1 : batch
         let input = generator.normalTensor(shape: [rows] + sample, standardDeviation: 1)
         let targets = try classifier.targets(.predicted, scores: try classifier.scores(input))
+        var settings = entry.defaults
+        settings.steps = steps
+        settings.seed = seed
+        settings.internalBatchSize = 50
         func once() throws {
-            switch method {
-            case "saliency": _ = try GradientAttribution.saliency(classifier, images: input, targets: targets)
-            case "integrated-gradients":
-                _ = try IntegratedGradients.attribute(classifier, images: input, targets: targets, steps: steps, internalBatchSize: 50)
-            default: throw LoupeError(.invalidConfig, location: "--method", "bench supports saliency and integrated-gradients")
-            }
+            _ = try entry.attribute(classifier, images: input, targets: targets, settings: settings)
         }
         try once()
         var times = [Double]()

@@ -5,7 +5,7 @@ import LoupeTensor
 ///
 /// Each accessor returns nil (or a default) when the value is missing or wrong, after recording
 /// a message such as `jobs[1].dataset.limit: expected an integer, got "ten"`.
-final class ConfigReader {
+public final class ConfigReader {
     let file: String
     private(set) var problems: [String] = []
 

@@ -1,14 +1,25 @@
 import Foundation
 import LoupeCorruptions
 
-extension LoupeConfig {
+extension RobustnessOptions: SectionOptions {
     /// Keys of `jobs[i].sections.robustness`.
-    public static let robustnessKeys = ["corruptions", "severities", "images_per_corruption", "profile", "baseline", "jpeg_q85"]
+    public static let keys: [OptionKey] = [
+        OptionKey("corruptions", ["type": "array", "minItems": 1, "items": ["enum": ["gaussian_noise", "shot_noise", "impulse_noise", "defocus_blur", "glass_blur", "motion_blur", "zoom_blur", "snow", "frost", "fog", "brightness", "contrast", "elastic_transform", "pixelate", "jpeg_compression", "speckle_noise", "gaussian_blur", "spatter", "saturate"]]],
+                  "Corruptions in report order (default: the 15 benchmark ones; the 4 extras are allowed by name)."),
+        OptionKey("severities", ["type": "array", "minItems": 1, "items": ["type": "integer", "minimum": 1, "maximum": 5], "default": [1, 2, 3, 4, 5]]),
+        OptionKey("images_per_corruption", ["oneOf": [["type": "integer", "minimum": 0], ["const": "all"]], "default": 300],
+                  "Stratified seeded sample of the dataset used for every corruption and severity; 0 or \"all\" = every image."),
+        OptionKey("profile", ["enum": ["auto", "cifar", "imagenet"], "default": "auto"],
+                  "auto: CIFAR-10-C constants up to 32x32, ImageNet-C above (size-generalised away from 224x224)."),
+        OptionKey("baseline", ["type": "string"],
+                  "Another run's summary.json; its robustness cells normalise CE and relative CE (relative to the config's folder)."),
+        OptionKey("jpeg_q85", ["type": "boolean", "default": false],
+                  "Re-encode every corrupted image as JPEG quality 85, as the published ImageNet-C files were."),
+    ]
 
     /// Reads `jobs[i].sections.robustness`, recording every problem with its JSON path; relative paths resolve against `folder`.
-    static func readRobustness(_ value: JSONValue?, _ path: String, reader: ConfigReader, folder: String) -> RobustnessOptions {
+    public static func read(_ object: [String: JSONValue], _ path: String, reader: ConfigReader, folder: String) -> Self {
         var options = RobustnessOptions()
-        guard let value, case .object = value, let object = reader.object(value, path, allowed: robustnessKeys) else { return options }
         if let names = reader.strings(object, "corruptions", path) {
             if names.isEmpty && object["corruptions"] != nil { reader.problem("\(path).corruptions", "expected at least one corruption") }
             for (index, name) in names.enumerated() where Corruptions.all[name] == nil {
@@ -36,7 +47,7 @@ extension LoupeConfig {
             options.profile = profile
         }
         if let file = reader.string(object, "baseline", path) {
-            let resolved = resolve(file, in: folder)
+            let resolved = LoupeConfig.resolve(file, in: folder)
             if !FileManager.default.fileExists(atPath: resolved) {
                 reader.problem("\(path).baseline", "file not found: \(resolved)")
             } else {

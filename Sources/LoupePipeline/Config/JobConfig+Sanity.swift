@@ -1,26 +1,44 @@
 import LoupeAnalysis
 
-extension LoupeConfig {
+extension SanityOptions: SectionOptions {
     /// Keys of `jobs[i].sections.sanity`.
-    public static let sanityKeys = ["samples", "methods", "ig_steps", "smoothgrad_samples", "smoothgrad_noise", "layer", "max_steps",
-                                    "independent", "faithfulness_steps", "random_logit", "ssim_threshold", "spearman_threshold",
-                                    "random_logit_threshold"]
+    public static var keys: [OptionKey] { [
+        OptionKey("samples", ["type": "integer", "minimum": 1, "maximum": 64, "default": 8]),
+        OptionKey("methods", ["type": "array", "items": ["enum": .strings(SanityOptions.availableMethods)],
+                              "default": .strings(SanityOptions.defaultMethods)]),
+        OptionKey("ig_steps", ["type": "integer", "minimum": 1, "maximum": 1000, "default": 20]),
+        OptionKey("smoothgrad_samples", ["type": "integer", "minimum": 1, "maximum": 1000, "default": 10]),
+        OptionKey("smoothgrad_noise", ["type": "number", "default": 0.15],
+                  "Fraction of each image's value range."),
+        OptionKey("layer", ["type": "string"],
+                  "Grad-CAM layer (ONNX value name); default: the gradients section's layer, else the last value with spatial extent."),
+        OptionKey("max_steps", ["type": "integer", "minimum": 1, "maximum": 200, "default": 10],
+                  "Most cascade steps; more layers are randomised in consecutive groups."),
+        OptionKey("independent", ["type": "boolean", "default": true],
+                  "Also randomise one layer group at a time."),
+        OptionKey("faithfulness_steps", ["type": "integer", "minimum": 0, "maximum": 1000, "default": 20],
+                  "Deletion/insertion steps; 0 turns the curves off."),
+        OptionKey("random_logit", ["type": "boolean", "default": true]),
+        OptionKey("ssim_threshold", ["type": "number", "default": 0.5],
+                  "Randomisation passes when the final mean SSIM is below this (and the Spearman one below its threshold)."),
+        OptionKey("spearman_threshold", ["type": "number", "default": 0.5]),
+        OptionKey("random_logit_threshold", ["type": "number", "default": 0.5]),
+    ] }
 
     /// Reads the sanity section's options (problems go to `reader` with their JSON path).
-    static func readSanity(_ value: JSONValue?, _ path: String, reader: ConfigReader) -> SanityOptions {
+    public static func read(_ object: [String: JSONValue], _ path: String, reader: ConfigReader, folder: String) -> Self {
         var options = SanityOptions()
-        guard let value, case .object = value, let object = reader.object(value, path, allowed: sanityKeys) else { return options }
-        if let v = reader.int(object, "samples", path, range: 1...64) { options.sampleCount = v }
+        if let v = reader.int(object, "samples", path, range: keys.integerRange("samples")) { options.sampleCount = v }
         if let v = reader.names(object, "methods", path, known: SanityOptions.availableMethods) {
             options.methods = v
         }
-        if let v = reader.int(object, "ig_steps", path, range: 1...1000) { options.integratedGradientsSteps = v }
-        if let v = reader.int(object, "smoothgrad_samples", path, range: 1...1000) { options.smoothGradSamples = v }
+        if let v = reader.int(object, "ig_steps", path, range: keys.integerRange("ig_steps")) { options.integratedGradientsSteps = v }
+        if let v = reader.int(object, "smoothgrad_samples", path, range: keys.integerRange("smoothgrad_samples")) { options.smoothGradSamples = v }
         if let v = reader.double(object, "smoothgrad_noise", path) { options.smoothGradNoise = v }
         options.camLayer = reader.string(object, "layer", path)
-        if let v = reader.int(object, "max_steps", path, range: 1...200) { options.maxSteps = v }
+        if let v = reader.int(object, "max_steps", path, range: keys.integerRange("max_steps")) { options.maxSteps = v }
         if let v = reader.bool(object, "independent", path) { options.independent = v }
-        if let v = reader.int(object, "faithfulness_steps", path, range: 0...1000) { options.faithfulnessSteps = v }
+        if let v = reader.int(object, "faithfulness_steps", path, range: keys.integerRange("faithfulness_steps")) { options.faithfulnessSteps = v }
         if let v = reader.bool(object, "random_logit", path) { options.randomLogit = v }
         if let v = reader.double(object, "ssim_threshold", path) { options.thresholds.ssim = v }
         if let v = reader.double(object, "spearman_threshold", path) { options.thresholds.spearman = v }

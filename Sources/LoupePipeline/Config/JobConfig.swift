@@ -55,22 +55,49 @@ public struct JobConfig: Sendable {
     public var batchSize: Int
     public var writeArrays: Bool
     public var writeFigures: Bool
-    /// Options of the gradients section.
-    public var gradients = GradientsOptions()
-    /// Options of the weights section.
-    public var weights = WeightsOptions()
-    /// Options of the activations section.
-    public var activations = ActivationsOptions()
-    /// Options of the sanity section.
-    public var sanity = SanityOptions()
-    /// Options of the embeddings section.
-    public var embeddings = EmbeddingsOptions()
-    /// Options of the features section.
-    public var features = FeaturesOptions()
     /// Optional training images (same object as `dataset`) for tests that retrain the model.
     public var trainingData: DatasetConfig?
+    /// Each section's options by section name; a section missing here has its defaults.
+    public var sectionOptions: [String: any SectionOptions] = [:]
+
+    /// The options of `section` (its defaults when the config gives none).
+    public func options<S: ReportSection>(for section: S.Type) -> S.Options {
+        sectionOptions[S.name] as? S.Options ?? S.Options()
+    }
+
+    /// Sets the options of `section`.
+    public mutating func setOptions<S: ReportSection>(_ options: S.Options, for section: S.Type) {
+        sectionOptions[S.name] = options
+    }
+
+    /// Options of the gradients section.
+    public var gradients: GradientsOptions {
+        get { options(for: GradientsSection.self) } set { setOptions(newValue, for: GradientsSection.self) }
+    }
+    /// Options of the weights section.
+    public var weights: WeightsOptions {
+        get { options(for: WeightsSection.self) } set { setOptions(newValue, for: WeightsSection.self) }
+    }
+    /// Options of the activations section.
+    public var activations: ActivationsOptions {
+        get { options(for: ActivationsSection.self) } set { setOptions(newValue, for: ActivationsSection.self) }
+    }
+    /// Options of the sanity section.
+    public var sanity: SanityOptions {
+        get { options(for: SanitySection.self) } set { setOptions(newValue, for: SanitySection.self) }
+    }
+    /// Options of the embeddings section.
+    public var embeddings: EmbeddingsOptions {
+        get { options(for: EmbeddingsSection.self) } set { setOptions(newValue, for: EmbeddingsSection.self) }
+    }
+    /// Options of the features section.
+    public var features: FeaturesOptions {
+        get { options(for: FeaturesSection.self) } set { setOptions(newValue, for: FeaturesSection.self) }
+    }
     /// Options of the robustness section.
-    public var robustness = RobustnessOptions()
+    public var robustness: RobustnessOptions {
+        get { options(for: RobustnessSection.self) } set { setOptions(newValue, for: RobustnessSection.self) }
+    }
 }
 
 /// A job the config describes wrongly, with every problem found in it.
@@ -178,27 +205,17 @@ public struct LoupeConfig: Sendable {
         let dataset = readDataset(job["dataset"], "\(path).dataset", reader: reader, folder: folder)
         if job["dataset"] == nil { reader.problem("\(path).dataset", "missing (required)") }
         var sections = LoupeConfig.sectionNames
-        var gradients = GradientsOptions()
-        var weights = WeightsOptions()
-        var activations = ActivationsOptions()
-        var sanity = SanityOptions()
-        var embeddings = EmbeddingsOptions()
-        var features = FeaturesOptions()
-        var robustness = RobustnessOptions()
+        var sectionOptions = [String: any SectionOptions]()
         if let sectionObject = reader.object(job["sections"], "\(path).sections", allowed: sectionNames) {
             sections = sectionNames.filter { name in
                 guard let option = sectionObject[name] else { return false }
                 if case .bool(let on) = option { return on }
-                if name == "summary" { _ = reader.object(option, "\(path).sections.\(name)", allowed: []) }
                 return true
             }
-            weights = readWeights(sectionObject["weights"], "\(path).sections.weights", reader: reader)
-            activations = readActivations(sectionObject["activations"], "\(path).sections.activations", reader: reader)
-            gradients = readGradients(sectionObject["gradients"], "\(path).sections.gradients", reader: reader)
-            sanity = readSanity(sectionObject["sanity"], "\(path).sections.sanity", reader: reader)
-            embeddings = readEmbeddings(sectionObject["embeddings"], "\(path).sections.embeddings", reader: reader)
-            features = readFeatures(sectionObject["features"], "\(path).sections.features", reader: reader)
-            robustness = readRobustness(sectionObject["robustness"], "\(path).sections.robustness", reader: reader, folder: folder)
+            func readOptions<S: ReportSection>(_ section: S.Type) {
+                sectionOptions[S.name] = S.Options.read(sectionObject[S.name], "\(path).sections.\(S.name)", reader: reader, folder: folder)
+            }
+            for section in SectionRegistry.all { readOptions(section) }
             if !sections.contains("summary") { sections.insert("summary", at: 0) }
         }
         let output = outputOverride ?? resolve(reader.string(job, "output", path) ?? "reports", in: folder)
@@ -215,63 +232,9 @@ public struct LoupeConfig: Sendable {
                          batchSize: reader.int(job, "batch_size", path, range: 1...4096) ?? 32,
                          writeArrays: reader.bool(job, "arrays", path) ?? false,
                          writeFigures: reader.bool(job, "figures", path) ?? false)
-        config.gradients = gradients
-        config.weights = weights
-        config.activations = activations
-        config.sanity = sanity
-        config.embeddings = embeddings
-        config.features = features
         config.trainingData = readTrainingData(job["training_data"], "\(path).training_data", reader: reader, folder: folder)
-        config.robustness = robustness
+        config.sectionOptions = sectionOptions
         return config
-    }
-
-    public static let weightsKeys = ["shared_scale", "max_filters", "deeper_layers", "deeper_outputs", "deeper_inputs", "max_templates"]
-    public static let activationsKeys = ["samples", "layers", "channels", "top_k", "top_channels", "top_layers"]
-
-    static func readWeights(_ value: JSONValue?, _ path: String, reader: ConfigReader) -> WeightsOptions {
-        var options = WeightsOptions()
-        guard let value, case .object = value, let object = reader.object(value, path, allowed: weightsKeys) else { return options }
-        if let v = reader.bool(object, "shared_scale", path) { options.sharedScale = v }
-        if let v = reader.int(object, "max_filters", path, range: 1...1024) { options.maxFirstLayerFilters = v }
-        if let v = reader.int(object, "deeper_layers", path, range: 0...64) { options.maxDeeperLayers = v }
-        if let v = reader.int(object, "deeper_outputs", path, range: 1...256) { options.deeperOutputs = v }
-        if let v = reader.int(object, "deeper_inputs", path, range: 1...256) { options.deeperInputs = v }
-        if let v = reader.int(object, "max_templates", path, range: 1...1024) { options.maxTemplates = v }
-        return options
-    }
-
-    static func readActivations(_ value: JSONValue?, _ path: String, reader: ConfigReader) -> ActivationsOptions {
-        var options = ActivationsOptions()
-        guard let value, case .object = value, let object = reader.object(value, path, allowed: activationsKeys) else { return options }
-        if let v = reader.int(object, "samples", path, range: 1...64) { options.sampleCount = v }
-        if let v = reader.int(object, "layers", path, range: 1...64) { options.maxLayers = v }
-        if let v = reader.int(object, "channels", path, range: 1...512) { options.channelsShown = v }
-        if let v = reader.int(object, "top_k", path, range: 1...64) { options.topK = v }
-        if let v = reader.int(object, "top_channels", path, range: 1...512) { options.topChannels = v }
-        if let v = reader.int(object, "top_layers", path, range: 1...64) { options.topLayers = v }
-        return options
-    }
-
-    public static let gradientsKeys = ["samples", "methods", "ig_steps", "smoothgrad_samples", "smoothgrad_noise", "occlusion_window",
-                                "occlusion_stride", "layer", "statistics_images", "confused_pairs"]
-
-    static func readGradients(_ value: JSONValue?, _ path: String, reader: ConfigReader) -> GradientsOptions {
-        var options = GradientsOptions()
-        guard let value, case .object = value, let object = reader.object(value, path, allowed: gradientsKeys) else { return options }
-        if let v = reader.int(object, "samples", path, range: 1...64) { options.sampleCount = v }
-        if let v = reader.names(object, "methods", path, known: GradientsOptions.availableMethods) {
-            options.methods = v
-        }
-        if let v = reader.int(object, "ig_steps", path, range: 1...1000) { options.integratedGradientsSteps = v }
-        if let v = reader.int(object, "smoothgrad_samples", path, range: 1...1000) { options.smoothGradSamples = v }
-        if let v = reader.double(object, "smoothgrad_noise", path) { options.smoothGradNoise = v }
-        options.occlusionWindow = reader.int(object, "occlusion_window", path, range: 1...4096)
-        options.occlusionStride = reader.int(object, "occlusion_stride", path, range: 1...4096)
-        options.camLayer = reader.string(object, "layer", path)
-        if let v = reader.int(object, "statistics_images", path, range: 1...1_000_000) { options.statisticsImages = v }
-        if let v = reader.int(object, "confused_pairs", path, range: 0...20) { options.confusedPairs = v }
-        return options
     }
 
     static func readPreprocessing(_ value: JSONValue?, _ path: String, reader: ConfigReader) -> PreprocessingConfig {

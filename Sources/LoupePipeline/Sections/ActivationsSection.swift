@@ -6,7 +6,7 @@ import LoupeReport
 import LoupeTensor
 
 /// Options of the activation pages (defaults used when the config gives none).
-public struct ActivationsOptions: Sendable {
+public struct ActivationsOptions: Sendable, Equatable {
     /// Sample images whose feature maps are drawn (stratified by class).
     public var sampleCount = 4
     /// Feature-map layers drawn (evenly spaced, first and last kept) and channels per layer.
@@ -26,6 +26,7 @@ public struct ActivationsSection: ReportSection {
     public var options = ActivationsOptions()
     public init() {}
     public init(options: ActivationsOptions) { self.options = options }
+    public init(options: ActivationsOptions, job: JobConfig) { self.init(options: options) }
 
     /// What the dataset pass collects for one layer.
     struct LayerScan {

@@ -46,6 +46,7 @@ public struct EmbeddingsSection: ReportSection {
 
     /// A section with explicit options.
     public init(options: EmbeddingsOptions) { self.options = options }
+    public init(options: EmbeddingsOptions, job: JobConfig) { self.init(options: options) }
 
     /// Picks the layers, samples the images, gathers their features in one pass, maps every layer, builds the pages.
     public func make(_ context: JobContext) throws -> SectionOutput {

@@ -14,6 +14,7 @@ public struct FeaturesSection: ReportSection {
 
     public init() { options = FeaturesOptions() }
 
+    public init(options: FeaturesOptions, job: JobConfig) { self.init(options: options, trainingData: job.trainingData) }
     public init(options: FeaturesOptions, trainingData: DatasetConfig? = nil) {
         self.options = options
         self.trainingData = trainingData

@@ -1,3 +1,4 @@
+import LoupeAnalysis
 import LoupeTensor
 
 /// Options of the gradients section; the defaults are what a job gets until the config schema wires them in.
@@ -23,11 +24,11 @@ public struct GradientsOptions: Sendable, Equatable {
     /// Most-confused class pairs shown with Grad-CAM.
     public var confusedPairs = 3
 
-    /// The gallery's default methods (Score-CAM is available but off by default: it costs one forward per channel).
-    public static let defaultMethods = ["saliency", "smoothgrad", "integrated-gradients", "guided-backprop", "grad-cam",
-                                        "occlusion"]
-    /// Every method name the gallery understands.
-    public static let availableMethods = defaultMethods + ["input-x-gradient", "deconvnet", "grad-cam-plus-plus", "score-cam"]
+    /// The gallery's default methods: registry entries with `.galleryDefault` use (Score-CAM is available but off
+    /// by default: it costs one forward per channel).
+    public static var defaultMethods: [String] { AttributionMethods.names(with: .galleryDefault) }
+    /// Every method name the gallery understands: registry entries with `.gallery` use.
+    public static var availableMethods: [String] { AttributionMethods.names(with: .gallery) }
 
     public init() {}
 
@@ -60,28 +61,11 @@ public struct GradientsOptions: Sendable, Equatable {
 
     /// A one-line caption title of a method (gallery cells are narrow).
     public static func shortTitle(_ method: String) -> String {
-        switch method {
-        case "integrated-gradients": return "IG"
-        case "guided-backprop": return "Guided BP"
-        case "input-x-gradient": return "Input×Grad"
-        default: return title(method)
-        }
+        AttributionMethods.named(method)?.shortTitle ?? method
     }
 
     /// The column title of a method.
     public static func title(_ method: String) -> String {
-        switch method {
-        case "saliency": return "Saliency"
-        case "smoothgrad": return "SmoothGrad"
-        case "integrated-gradients": return "Integrated Gradients"
-        case "guided-backprop": return "Guided Backprop"
-        case "grad-cam": return "Grad-CAM"
-        case "grad-cam-plus-plus": return "Grad-CAM++"
-        case "score-cam": return "Score-CAM"
-        case "occlusion": return "Occlusion"
-        case "input-x-gradient": return "Input × Gradient"
-        case "deconvnet": return "Deconvnet"
-        default: return method
-        }
+        AttributionMethods.named(method)?.title ?? method
     }
 }

@@ -54,12 +54,12 @@ extension GradientsSection {
                 let map = AttributionFigures.plane(result.display, row)
                 var caption = GradientsOptions.shortTitle(result.method)
                 let image: RasterImage
-                if result.method.contains("cam") {
+                if AttributionMethods.named(result.method)?.isCAM == true {
                     image = try AttributionFigures.camOverlay(map, width: w, height: h, on: input)
                 } else {
                     image = try AttributionFigures.mapImage(map, width: w, height: h)
                 }
-                if result.method == "integrated-gradients", row < igRelative.count {
+                if result.deltas != nil, row < igRelative.count {
                     caption += String(format: " δ %.1f%%", Double(igRelative[row]) * 100) + (igRelative[row] > 0.05 ? " (!)" : "")
                 }
                 cells.append(Figure.Cell(image, caption: caption))
@@ -112,63 +112,47 @@ extension GradientsSection {
         return (blocks, numbers, arrays)
     }
 
-    /// Runs one gallery method on the batch.
+    /// Runs one gallery method (a registry entry) on the batch with the section's settings.
     func attribute(_ method: String, context: JobContext, images: Tensor, targets: [Int]) throws -> GalleryMethodResult {
-        let classifier = context.classifier
-        let abs99 = "N-abs99 (Σ|a| over channels, clipped at the 99th percentile)"
-        func gradientResult(_ raw: Tensor, _ text: String, _ settings: [(String, SummaryValue)] = []) throws -> GalleryMethodResult {
-            GalleryMethodResult(method: method, raw: raw, display: try DisplayNormalisation.absPercentile(raw), seconds: 0,
-                                normalisation: "N-abs99", settings: settings, settingsText: text, deltas: nil)
-        }
-        switch method {
-        case "saliency":
-            return try gradientResult(GradientAttribution.saliency(classifier, images: images, targets: targets),
-                                      "gradient of the predicted logit, " + abs99)
-        case "input-x-gradient":
-            return try gradientResult(GradientAttribution.inputTimesGradient(classifier, images: images, targets: targets),
-                                      "input × gradient of the predicted logit")
-        case "guided-backprop":
-            return try gradientResult(GradientAttribution.guidedBackprop(classifier, images: images, targets: targets),
-                                      "ReLU passes positive signals where its input was positive")
-        case "deconvnet":
-            return try gradientResult(GradientAttribution.deconvnet(classifier, images: images, targets: targets),
-                                      "ReLU passes positive signals")
-        case "smoothgrad":
-            var generator = context.generator("gradients.smoothgrad")
-            let seed = generator.next()
-            let smoothed = try NoiseTunnel.perImage(classifier, images: images, targets: targets, kind: .smoothGrad,
-                                                    samples: options.smoothGradSamples,
-                                                    relativeNoise: Float(options.smoothGradNoise), seed: seed)
-            return try gradientResult(smoothed,
-                                      "\(options.smoothGradSamples) samples, σ = \(options.smoothGradNoise) × (max − min) per image, signed gradients, seed \(seed % 100_000)",
-                                      [("samples", .integer(options.smoothGradSamples)), ("noise_fraction", .number(options.smoothGradNoise))])
-        case "integrated-gradients":
-            let ig = try IntegratedGradients.attribute(classifier, images: images, targets: targets,
-                                                       steps: options.integratedGradientsSteps)
-            var result = try gradientResult(ig.attributions,
-                                      "\(options.integratedGradientsSteps) Gauss–Legendre steps from the zero baseline; δ = completeness error |Σ IG − Δf| / |Δf|",
-                                      [("steps", .integer(options.integratedGradientsSteps)), ("baseline", .text("zero"))])
-            result.deltas = (ig.delta, ig.relativeDelta)
-            return result
-        case "occlusion":
-            let (c, h, w) = (images.shape[1], images.shape[2], images.shape[3])
-            let (window, stride) = options.occlusionGeometry(height: h, width: w)
-            let raw = try Occlusion.attribute(classifier, images: images, targets: targets, window: [c, window, window],
-                                              stride: [c, stride, stride])
-            return try gradientResult(raw, "\(window)×\(window) px window of zeros, stride \(stride), drop of the predicted logit",
-                                      [("window", .integer(window)), ("stride", .integer(stride)), ("baseline", .number(0))])
-        case "grad-cam", "grad-cam-plus-plus", "score-cam":
-            let kind: CAMMethod = method == "grad-cam" ? .gradCAM : method == "score-cam" ? .scoreCAM : .gradCAMPlusPlus
-            let cam = try ClassActivationMaps.attribute(classifier, images: images, targets: targets, method: kind,
-                                                        layer: options.camLayer)
-            let size = "\(cam.raw.shape[2])×\(cam.raw.shape[3])"
-            return GalleryMethodResult(method: method, raw: nil, display: cam.map, seconds: 0,
-                                       normalisation: "N-cam (ReLU, min–max, bilinear upsampling) over the input",
-                                       settings: [("layer", .text(cam.layer)), ("layer_size", .text(size))],
-                                       settingsText: "layer \(cam.layer) (\(size))", deltas: nil)
-        default:
+        guard let entry = AttributionMethods.named(method), entry.reportUse.contains(.gallery) else {
             throw LoupeError(.invalidConfig, location: "sections.gradients.methods", "unknown method '\(method)'")
         }
+        let settings = gallerySettings(entry, context: context, images: images)
+        let result = try entry.attribute(context.classifier, images: images, targets: targets, settings: settings)
+        let description = entry.describe(settings, result)
+        let recorded = description.settings.map { key, value -> (String, SummaryValue) in
+            switch value {
+            case .integer(let v): return (key, .integer(v))
+            case .number(let v): return (key, .number(v))
+            case .text(let v): return (key, .text(v))
+            }
+        }
+        if entry.isCAM {
+            return GalleryMethodResult(method: method, raw: nil, display: result.attributions, seconds: 0,
+                                       normalisation: "N-cam (ReLU, min–max, bilinear upsampling) over the input",
+                                       settings: recorded, settingsText: description.text, deltas: nil)
+        }
+        return GalleryMethodResult(method: method, raw: result.attributions,
+                                   display: try DisplayNormalisation.absPercentile(result.attributions), seconds: 0,
+                                   normalisation: "N-abs99", settings: recorded, settingsText: description.text,
+                                   deltas: result.completeness.map { ($0.absolute, $0.relative) })
+    }
+
+    /// The registry settings the gallery uses: the section's options, seeded noise per image, a square occlusion window.
+    func gallerySettings(_ entry: AttributionMethod, context: JobContext, images: Tensor) -> AttributionSettings {
+        var settings = entry.defaults
+        settings.steps = options.integratedGradientsSteps
+        settings.samples = options.smoothGradSamples
+        settings.noise = .relativePerImage(options.smoothGradNoise)
+        settings.layer = options.camLayer
+        // Each method's draws come from its own purpose ("gradients.smoothgrad"), so adding a method shifts no other seed.
+        var generator = context.generator("gradients.\(entry.name)")
+        settings.seed = generator.next()
+        let (c, h, w) = (images.shape[1], images.shape[2], images.shape[3])
+        let (window, stride) = options.occlusionGeometry(height: h, width: w)
+        settings.window = [c, window, window]
+        settings.stride = [c, stride, stride]
+        return settings
     }
 
     /// The caption under the gallery's last figure.

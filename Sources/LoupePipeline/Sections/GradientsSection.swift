@@ -14,6 +14,7 @@ public struct GradientsSection: ReportSection {
 
     /// A section with explicit options.
     public init(options: GradientsOptions) { self.options = options }
+    public init(options: GradientsOptions, job: JobConfig) { self.init(options: options) }
 
     /// Computes the gallery, the per-layer statistics and the confused-pair maps, in that order.
     public func make(_ context: JobContext) throws -> SectionOutput {
@@ -21,9 +22,10 @@ public struct GradientsSection: ReportSection {
         // Models without a spatial layer (MLPs) get every method except the CAM family.
         let hasCAMLayer = options.camLayer != nil
             || (try? ClassActivationMaps.defaultLayer(context.classifier, sampleShape: context.dataset.sampleShape)) != nil
-        if !hasCAMLayer && (options.methods.contains { $0.contains("cam") } || options.confusedPairs > 0) {
+        let isCAM = { (name: String) in AttributionMethods.named(name)?.isCAM == true }
+        if !hasCAMLayer && (options.methods.contains(where: isCAM) || options.confusedPairs > 0) {
             var reduced = options
-            reduced.methods = options.methods.filter { !$0.contains("cam") }
+            reduced.methods = options.methods.filter { !isCAM($0) }
             reduced.confusedPairs = 0
             var output = try GradientsSection(options: reduced).make(context)
             output.sections[0].blocks.insert(contentsOf: try context.templates.blocks("gradients_no_cam", context: [:]), at: 0)

@@ -69,12 +69,22 @@ public final class JobContext {
 
 /// One section of the report: computes from the job, returns numbers and pages.
 ///
-/// To add a section: a type in `Sections/<Name>Section.swift` conforming to this protocol, its
-/// prose in `Templates/<name>_*.mustache`, and one line in `SectionRegistry.all`.
+/// To add a section: a type in `Sections/<Name>Section.swift` conforming to this protocol, its options
+/// type (`SectionOptions`: keys with their schema, reader, defaults, validation; `NoSectionOptions` when it
+/// has none), its prose in `Templates/<name>_*.mustache`, and one line in `SectionRegistry.all`; then
+/// regenerate `config.schema.json` (`LOUPE_UPDATE_SCHEMA=1 swift test --filter ConfigSchemaTests`).
 public protocol ReportSection {
+    /// The section's options (`jobs[i].sections.<name>` in the config).
+    associatedtype Options: SectionOptions = NoSectionOptions
     /// The name used in the config's `sections` object.
     static var name: String { get }
     init()
+    /// The section configured for a job with its options.
+    init(options: Options, job: JobConfig)
     /// Computes the section (may stream the dataset again, run gradients, and so on).
     func make(_ context: JobContext) throws -> SectionOutput
+}
+
+extension ReportSection where Options == NoSectionOptions {
+    public init(options: Options, job: JobConfig) { self.init() }
 }

@@ -15,6 +15,7 @@ public struct RobustnessSection: ReportSection {
 
     /// A section with explicit options.
     public init(options: RobustnessOptions) { self.options = options }
+    public init(options: RobustnessOptions, job: JobConfig) { self.init(options: options) }
 
     public func make(_ context: JobContext) throws -> SectionOutput {
         let began = Date()

@@ -26,10 +26,11 @@ public struct SanityOptions: Sendable, Equatable {
     /// Verdict thresholds.
     public var thresholds = SanityThresholds()
 
-    /// The default methods: those of the gradients gallery that are cheap to recompute per model state.
-    public static let defaultMethods = ["saliency", "input-x-gradient", "smoothgrad", "integrated-gradients", "guided-backprop", "grad-cam"]
-    /// Every method the section can test.
-    public static let availableMethods = SanityMethod.allCases.map(\.rawValue)
+    /// The default methods (registry entries with `.sanityDefault` use): those of the gradients gallery that are
+    /// cheap to recompute per model state.
+    public static var defaultMethods: [String] { AttributionMethods.names(with: .sanityDefault) }
+    /// Every method the section can test (registry entries with `.sanity` use).
+    public static var availableMethods: [String] { AttributionMethods.names(with: .sanity) }
 
     /// The default options.
     public init() {}
@@ -56,18 +57,8 @@ public struct SanityOptions: Sendable, Equatable {
     }
 
     /// Column/legend title of a method.
-    public static func title(_ method: SanityMethod) -> String {
-        switch method {
-        case .guidedGradCAM: return "Guided Grad-CAM"
-        default: return GradientsOptions.title(method.rawValue)
-        }
-    }
+    public static func title(_ method: SanityMethod) -> String { method.method.title }
 
     /// Short title of a method (figure captions).
-    public static func shortTitle(_ method: SanityMethod) -> String {
-        switch method {
-        case .guidedGradCAM: return "Guided GC"
-        default: return GradientsOptions.shortTitle(method.rawValue)
-        }
-    }
+    public static func shortTitle(_ method: SanityMethod) -> String { method.method.shortTitle }
 }

@@ -29,6 +29,7 @@ public struct SanitySection: ReportSection {
 
     /// A section with explicit options.
     public init(options: SanityOptions) { self.options = options }
+    public init(options: SanityOptions, job: JobConfig) { self.init(options: options) }
 
     /// Runs the checks and lays out their pages (a note instead when the checks cannot apply to the job).
     public func make(_ context: JobContext) throws -> SectionOutput {

@@ -4,7 +4,7 @@ import LoupeReport
 import LoupeTensor
 
 /// Options of the weights pages (defaults used when the config gives none).
-public struct WeightsOptions: Sendable {
+public struct WeightsOptions: Sendable, Equatable {
     /// First-layer filters drawn (the rest are counted in the caption).
     public var maxFirstLayerFilters = 64
     /// Deeper convolutions: output channels (columns) and input channels (rows) shown per layer.
@@ -29,6 +29,7 @@ public struct WeightsSection: ReportSection {
     public var options = WeightsOptions()
     public init() {}
     public init(options: WeightsOptions) { self.options = options }
+    public init(options: WeightsOptions, job: JobConfig) { self.init(options: options) }
 
     public func make(_ context: JobContext) throws -> SectionOutput {
         let graph = context.model.graph
