@@ -94,7 +94,7 @@ final class ConfigTests: XCTestCase {
                 if case .object(let o) = v { return o["jobs"] } else { return nil } }) else { return nil }
             return jobs["items"]
         }()
-        XCTAssertEqual(properties(job, []), LoupeConfig.jobKeys.sorted())
+        XCTAssertEqual(properties(job, []), (LoupeConfig.jobKeys + LoupeConfig.reviewJobKeys).sorted())
         XCTAssertEqual(properties(job, ["properties", "model"]), LoupeConfig.modelKeys.sorted())
         XCTAssertEqual(properties(job, ["properties", "dataset"]), LoupeConfig.datasetKeys.sorted())
         XCTAssertEqual(properties(job, ["properties", "model", "properties", "preprocessing"]), LoupeConfig.preprocessingKeys.sorted())

@@ -22,6 +22,8 @@ struct RobustnessResult {
     /// Wall-clock seconds spent corrupting images and running the model (timings: run.json only).
     var secondsCorrupting = 0.0
     var secondsModel = 0.0
+    /// The sampled dataset indices, in the order every tally's `hits` lists them.
+    var indices: [Int] = []
 
     var cleanAccuracy: Double { clean.accuracy }
     var cleanError: Double { 1 - clean.accuracy }

@@ -11,6 +11,8 @@ struct RobustnessTally: Sendable {
     var bins = CalibrationBins()
     var classCorrect: [Int]
     var classTotal: [Int]
+    /// Whether each image was classified correctly, in the order the images were added.
+    var hits: [Bool] = []
 
     init(classCount: Int) {
         classCorrect = [Int](repeating: 0, count: classCount)
@@ -23,6 +25,7 @@ struct RobustnessTally: Sendable {
     mutating func add(label: Int, prediction: Int, confidence: Double) {
         total += 1
         let hit = label == prediction
+        hits.append(hit)
         if hit { correct += 1 }
         bins.add(confidence: confidence, correct: hit)
         if label >= 0 && label < classTotal.count {

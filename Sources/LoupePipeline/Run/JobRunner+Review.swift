@@ -1,0 +1,91 @@
+import Foundation
+import LoupeData
+import LoupeReport
+
+/// What the review added to a run: located findings, the comparison with the baseline, gates, heading pages.
+struct ReviewOutcome {
+    var findings: [Finding]
+    var comparison: RunComparison?
+    var gates: [GateResult]
+    var headings: [HeadingEntry]
+}
+
+extension JobRunner {
+    /// Compares this run (records already in the temporary folder) with the configured baseline, if any.
+    func compareWithBaseline(folder: RunFolder, runID: String, modelHash: String, dataset: any Dataset,
+                             outputs: [SectionOutput]) throws -> RunComparison? {
+        guard let compare = job.review.compare else { return nil }
+        let jobFolder = URL(fileURLWithPath: job.outputFolder).appendingPathComponent(job.name).path
+        let baselineFolder: String
+        if compare == "previous" {
+            guard let previous = RunSnapshot.previousRun(in: jobFolder, excluding: runID) else {
+                log.info("no earlier run of this job to compare with", job: job.name)
+                return nil
+            }
+            baselineFolder = previous
+        } else {
+            baselineFolder = compare
+        }
+        let baseline = try RunSnapshot.read(folder: baselineFolder)
+        let current = RunSnapshot(
+            runID: runID, folder: folder.temporaryURL.path, modelHash: modelHash,
+            modelName: (job.modelPath as NSString).lastPathComponent, datasetFingerprint: dataset.fingerprint, imageCount: dataset.count,
+            preprocessing: SummaryValue(reflecting: job)["preprocessing"]?.json(pretty: false) ?? "",
+            summary: .object(outputs.map { ($0.key, $0.numbers.withoutTimings) }),
+            predictions: try RunRecords.readPredictions(folder: folder.temporaryURL.path),
+            robustness: try RunRecords.readRobustness(folder: folder.temporaryURL.path))
+        return RunComparison(before: baseline, after: current)
+    }
+
+    /// Adds the Changes section, the gates' red box and the Findings page to the document.
+    func attachReview(_ findings: [Finding], comparison: RunComparison?, to document: inout Document) throws -> ReviewOutcome {
+        if let comparison { document.sections.insert(ChangesSection.section(comparison), at: 0) }
+        let gates = ReviewGates.evaluate(job.review.gates, comparison: comparison, findings: findings)
+        let failed = gates.filter { !$0.passed }
+        if !failed.isEmpty {
+            document.titleAlert = ["\(failed.count) review gate\(failed.count == 1 ? "" : "s") tripped"] + failed.map { "\($0.name): \($0.message)" }
+        }
+        let located = try FindingsPage.attach(findings, gates: gates, to: &document, pageSize: try PageSize.named(job.pageSize))
+        return ReviewOutcome(findings: located.findings, comparison: comparison, gates: gates, headings: located.headings)
+    }
+
+    /// The review's entries of summary.json: `changes` (when compared), `findings`, `gates`.
+    static func reviewSummary(_ review: ReviewOutcome) -> [(String, SummaryValue)] {
+        var entries = [(String, SummaryValue)]()
+        if let comparison = review.comparison { entries.append(("changes", ChangesSection.numbers(comparison))) }
+        entries.append(("findings", .list(review.findings.map(\.summary))))
+        entries.append(("gates", .list(review.gates.map(\.summary))))
+        return entries
+    }
+
+    /// Points `<output>/<job>/latest` at the committed run (swapped atomically) and prunes old runs beyond `keep`.
+    func updateHistory(committed folder: RunFolder, baseline: String?) throws {
+        let jobFolder = folder.finalURL.deletingLastPathComponent().path
+        let latest = jobFolder + "/latest"
+        let staging = jobFolder + "/.latest-\(ProcessInfo.processInfo.processIdentifier)"
+        unlink(staging)
+        if symlink(folder.runID, staging) == 0, rename(staging, latest) != 0 {
+            unlink(staging)
+            log.info("could not update \(latest)", job: job.name)
+        }
+        guard let keep = job.review.keep else { return }
+        let runs = RunHistory.runFolders(in: jobFolder)
+        guard runs.count > keep else { return }
+        let protected = Set([folder.runID, baseline.map { URL(fileURLWithPath: $0).lastPathComponent } ?? ""])
+        var excess = runs.count - keep
+        for run in runs where excess > 0 && !protected.contains(run) {
+            try? FileManager.default.removeItem(atPath: jobFolder + "/" + run)
+            excess -= 1
+        }
+    }
+}
+
+/// The finished runs of a job, oldest first.
+enum RunHistory {
+    /// Names of the run folders in `jobFolder` that hold a summary.json, sorted by run id (oldest first).
+    static func runFolders(in jobFolder: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: jobFolder)) ?? []).filter { name in
+            !name.hasPrefix(".") && name != "latest" && FileManager.default.fileExists(atPath: "\(jobFolder)/\(name)/summary.json")
+        }.sorted()
+    }
+}
