@@ -66,12 +66,8 @@ extension LoupeConfig {
             if compare == "previous" {
                 options.compare = compare
             } else {
-                let resolved = resolve(compare, in: folder)
-                if FileManager.default.fileExists(atPath: resolved + "/summary.json") {
-                    options.compare = resolved
-                } else {
-                    reader.problem("\(path).compare", "expected \"previous\" or a run folder holding summary.json, got \(resolved)")
-                }
+                // A run folder; it may be written by an earlier job of the same config, so it is checked when the job runs.
+                options.compare = resolve(compare, in: folder)
             }
         }
         if let v = reader.int(job, "history", path, range: 0...10_000) { options.history = v }

@@ -47,7 +47,7 @@ enum ChangesSection {
                        TableColumn("Before", alignment: .right, format: .percent(places: 1)),
                        TableColumn("After", alignment: .right, format: .percent(places: 1)),
                        TableColumn("Change", alignment: .right, format: .percent(places: 1)),
-                       TableColumn("95 % interval", alignment: .right, weight: 1.6),
+                       TableColumn("95 % interval", alignment: .right, weight: 2.1),
                        TableColumn("McNemar p", alignment: .right, format: .decimal(places: 3)), TableColumn("Verdict", weight: 1.5)]
         var rows: [[TableCell]] = [[.text("all classes"), .number(Double(paired.count)), .number(accuracyBefore), .number(accuracyAfter),
                                     .number(paired.difference), .text(interval(paired)), .number(paired.pValue), .text(verdict(paired))]]
@@ -112,8 +112,8 @@ enum ChangesSection {
     static func calibrationBlocks(_ c: RunComparison) -> [Block] {
         guard let e = c.calibration else { return [] }
         return [.heading("Calibration", level: 2), .keyValue([
-            ("ECE, baseline run", "\(pct(e.before)) (95 % bootstrap interval \(pct(e.beforeInterval.0)) to \(pct(e.beforeInterval.1)))"),
-            ("ECE, this run", "\(pct(e.after)) (95 % bootstrap interval \(pct(e.afterInterval.0)) to \(pct(e.afterInterval.1)))"),
+            ("ECE (all images), baseline run", "\(pct(e.before)) (95 % bootstrap interval \(pct(e.beforeInterval.0)) to \(pct(e.beforeInterval.1)))"),
+            ("ECE (all images), this run", "\(pct(e.after)) (95 % bootstrap interval \(pct(e.afterInterval.0)) to \(pct(e.afterInterval.1)))"),
             ("Change", "\(signedPct(e.after - e.before)) (95 % interval \(signedPct(e.differenceInterval.0)) to \(signedPct(e.differenceInterval.1)); same resamples for both runs, seeded)"),
         ])]
     }

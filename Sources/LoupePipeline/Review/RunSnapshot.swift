@@ -29,13 +29,20 @@ public struct RunSnapshot {
         let manifest = try readJSON(folder + "/run.json")
         let summary = try readJSON(folder + "/summary.json")
         let model = manifest["model"], dataset = manifest["dataset"]
-        let preprocessing = manifest["resolved_config"]?["preprocessing"]?.json(pretty: false) ?? ""
+        let preprocessing = canonical(manifest["resolved_config"]?["preprocessing"])
         return RunSnapshot(runID: manifest["run_id"]?.textValue ?? URL(fileURLWithPath: folder).lastPathComponent, folder: folder,
                            modelHash: model?["sha256"]?.textValue ?? "", modelName: model?["path"]?.textValue.map { ($0 as NSString).lastPathComponent } ?? "",
                            datasetFingerprint: dataset?["fingerprint"]?.textValue ?? "",
                            imageCount: Int(dataset?["images"]?.doubleValue ?? 0), preprocessing: preprocessing, summary: summary,
                            predictions: try RunRecords.readPredictions(folder: folder),
                            robustness: try RunRecords.readRobustness(folder: folder))
+    }
+
+    /// A value as compact JSON with sorted keys, so a tree read back from a file compares equal to the one written.
+    static func canonical(_ value: SummaryValue?) -> String {
+        guard let value else { return "" }
+        guard let parsed = try? JSONValue.parse(Data(value.json(pretty: false).utf8)) else { return value.json(pretty: false) }
+        return SummaryValue(json: parsed).json(pretty: false)
     }
 
     /// A JSON file as a `SummaryValue` tree (object keys sorted; integral numbers become integers).

@@ -1,6 +1,7 @@
 import Foundation
 import LoupeData
 import LoupeReport
+import LoupeTensor
 
 /// What the review added to a run: located findings, the comparison with the baseline, gates, heading pages.
 struct ReviewOutcome {
@@ -24,13 +25,17 @@ extension JobRunner {
             }
             baselineFolder = previous
         } else {
-            baselineFolder = compare
+            guard FileManager.default.fileExists(atPath: compare + "/summary.json") else {
+                throw LoupeError(.invalidConfig, file: config.path, location: "jobs.\(job.name).compare",
+                                 "expected \"previous\" or a run folder holding summary.json, got \(compare)")
+            }
+            baselineFolder = URL(fileURLWithPath: compare).resolvingSymlinksInPath().path
         }
         let baseline = try RunSnapshot.read(folder: baselineFolder)
         let current = RunSnapshot(
             runID: runID, folder: folder.temporaryURL.path, modelHash: modelHash,
             modelName: (job.modelPath as NSString).lastPathComponent, datasetFingerprint: dataset.fingerprint, imageCount: dataset.count,
-            preprocessing: SummaryValue(reflecting: job)["preprocessing"]?.json(pretty: false) ?? "",
+            preprocessing: RunSnapshot.canonical(SummaryValue(reflecting: job)["preprocessing"]),
             summary: .object(outputs.map { ($0.key, $0.numbers.withoutTimings) }),
             predictions: try RunRecords.readPredictions(folder: folder.temporaryURL.path),
             robustness: try RunRecords.readRobustness(folder: folder.temporaryURL.path))
@@ -38,7 +43,9 @@ extension JobRunner {
     }
 
     /// Adds the Changes section, the gates' red box and the Findings page to the document.
-    func attachReview(_ findings: [Finding], comparison: RunComparison?, to document: inout Document) throws -> ReviewOutcome {
+    func attachReview(_ findings: [Finding], comparison: RunComparison?, trends: [TrendsSection.Point],
+                      to document: inout Document) throws -> ReviewOutcome {
+        if let trendsSection = TrendsSection.section(trends) { document.sections.insert(trendsSection, at: 0) }
         if let comparison { document.sections.insert(ChangesSection.section(comparison), at: 0) }
         let gates = ReviewGates.evaluate(job.review.gates, comparison: comparison, findings: findings)
         let failed = gates.filter { !$0.passed }
@@ -47,6 +54,16 @@ extension JobRunner {
         }
         let located = try FindingsPage.attach(findings, gates: gates, to: &document, pageSize: try PageSize.named(job.pageSize))
         return ReviewOutcome(findings: located.findings, comparison: comparison, gates: gates, headings: located.headings)
+    }
+
+    /// The key numbers of this job's earlier runs (at most `history`) and of this run, for the Trends section.
+    func trendPoints(folder: RunFolder, runID: String, modelHash: String, dataset: any Dataset,
+                     outputs: [SectionOutput]) -> [TrendsSection.Point] {
+        guard job.review.history > 0 else { return [] }
+        let current = TrendsSection.Point(runID: runID, modelHash: modelHash, fingerprint: dataset.fingerprint,
+                                          summary: .object(outputs.map { ($0.key, $0.numbers) }))
+        return TrendsSection.points(jobFolder: folder.finalURL.deletingLastPathComponent().path, excluding: runID,
+                                    history: job.review.history, current: current)
     }
 
     /// The review's entries of summary.json: `changes` (when compared), `findings`, `gates`.

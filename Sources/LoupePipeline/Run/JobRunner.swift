@@ -71,7 +71,8 @@ struct JobRunner {
                 var document = try ReportAssembler(job: job, config: config, context: context, outputs: outputs, runID: runID,
                                                    modelHash: modelHash, datasetFingerprint: dataset.fingerprint,
                                                    timings: reproducible ? [] : timings).document()
-                review = try attachReview(detected, comparison: comparison, to: &document)
+                let trends = trendPoints(folder: folder, runID: runID, modelHash: modelHash, dataset: dataset, outputs: outputs)
+                review = try attachReview(detected, comparison: comparison, trends: trends, to: &document)
                 return document
             }
             _ = try timed("rendering PDF") {
