@@ -47,6 +47,7 @@ struct FindingsDetector {
         found += deadChannels()
         found += integratedGradients()
         found += emptyMaps()
+        found += emptySanityMaps()
         found += gradientFlow()
         found += sanityVerdicts()
         found += classAccuracy()
@@ -131,6 +132,19 @@ struct FindingsDetector {
                                  value: Double(empty), threshold: 0))
         }
         return found
+    }
+
+    /// Sanity maps that were empty on the original model (left out of the randomisation scores).
+    func emptySanityMaps() -> [Finding] {
+        guard case .object(let counts)? = numbers("sanity")?["empty_maps"] else { return [] }
+        let images = numbers("sanity")?["images"]?.listValue?.count ?? 0
+        return counts.compactMap { method, count in
+            guard let n = count.doubleValue, n > 0 else { return nil }
+            return Finding(id: "empty-sanity-maps:\(method)", severity: .warning, section: "sanity", sectionTitle: title("sanity"),
+                           heading: nil,
+                           message: "\(Int(n)) of \(images) \(method) maps on the sanity images are empty; they are left out of its sanity scores.",
+                           value: n, threshold: 0)
+        }
     }
 
     func gradientFlow() -> [Finding] {
