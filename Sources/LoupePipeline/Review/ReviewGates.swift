@@ -52,7 +52,7 @@ enum ReviewGates {
             }
         }
         if gates.newSanityFailure {
-            let newFailures = (comparison?.sanity ?? []).filter { $0.after == "fail" && $0.before != "fail" }.map(\.method)
+            let newFailures = (comparison?.sanity ?? []).filter { $0.after == SanityOutcome.fails.rawValue && $0.before != SanityOutcome.fails.rawValue }.map(\.method)
             results.append(GateResult(name: "new_sanity_failure", passed: newFailures.isEmpty,
                                       message: newFailures.isEmpty ? "No sanity verdict turned to fail." : "Sanity verdicts that now fail: \(newFailures.joined(separator: ", ")).",
                                       value: Double(newFailures.count), threshold: 0))

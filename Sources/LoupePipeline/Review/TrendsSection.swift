@@ -1,4 +1,5 @@
 import Foundation
+import LoupeAnalysis
 import LoupeReport
 
 /// The "Trends" section: the key numbers of the job's earlier runs in the output folder, with this run last.
@@ -30,7 +31,7 @@ enum TrendsSection {
             deadChannels = layers.map { Double($0.reduce(0) { $0 + ($1["dead"]?.listValue?.count ?? 0) }) } ?? .nan
             if case .object(let verdicts)? = summary["sanity"]?["verdicts"] {
                 sanityMethods = verdicts.count
-                sanityPasses = Double(verdicts.filter { $0.1["randomisation"]?.textValue == "pass" }.count)
+                sanityPasses = Double(verdicts.filter { $0.1["randomisation"]?.textValue == SanityOutcome.passes.rawValue }.count)
             } else {
                 sanityMethods = 0
                 sanityPasses = .nan
@@ -71,8 +72,8 @@ enum TrendsSection {
             .chart(Chart(.line(series: [series("clean accuracy") { $0.accuracy }, series("mean corruption error") { $0.meanCorruptionError },
                                         series("ECE (clean)") { $0.ece }], logY: false),
                          title: "Accuracy, corruption error and calibration", xLabel: "run", yLabel: "share", height: 180, yCovers: [0, 1])),
-            .chart(Chart(.line(series: [series("dead channels (all scanned layers)") { $0.deadChannels },
-                                        series("sanity: methods passing randomisation") { $0.sanityPasses }], logY: false),
+            .chart(Chart(.line(series: [series("dead channels") { $0.deadChannels },
+                                        series("sanity passes") { $0.sanityPasses }], logY: false),
                          title: "Dead channels and sanity verdicts", xLabel: "run", yLabel: "count", height: 160, yCovers: [0])),
         ]
         blocks.append(.table(DataTable(columns: [

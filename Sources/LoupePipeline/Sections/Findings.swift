@@ -1,4 +1,5 @@
 import Foundation
+import LoupeAnalysis
 import LoupeData
 import LoupeTensor
 
@@ -165,8 +166,8 @@ struct FindingsDetector {
         for (method, verdict) in verdicts {
             let outcome = verdict["randomisation"]?.textValue ?? ""
             let ssim = verdict["final_ssim"]?.doubleValue ?? .nan
-            if outcome == "fail" || outcome == "mixed" || outcome == "undetermined" {
-                let failed = outcome == "fail"
+            if outcome != SanityOutcome.passes.rawValue {
+                let failed = outcome == SanityOutcome.fails.rawValue
                 found.append(Finding(id: "sanity-randomisation:\(method)", severity: failed ? .critical : .warning, section: "sanity",
                                      sectionTitle: title("sanity"), heading: "Verdicts",
                                      message: failed
@@ -174,10 +175,10 @@ struct FindingsDetector {
                                         : "\(method)'s model randomisation test is inconclusive (final SSIM \(String(format: "%.2f", ssim))).",
                                      value: ssim, threshold: ssimThreshold))
             }
-            if verdict["faithfulness"]?.textValue == "fail" {
-                let deletion = sanity["faithfulness"]?[method]?["deletion_auc"]?.doubleValue ?? .nan
-                let random = sanity["faithfulness"]?["random_order"]?["deletion_auc"]?.doubleValue ?? .nan
-                guard !(deletion < random - options.deletionMargin) else { continue }
+            // Lower deletion AUC is better: the class score falls faster when the most important pixels go first.
+            if let deletion = sanity["faithfulness"]?[method]?["deletion_auc"]?.doubleValue,
+               let random = sanity["faithfulness"]?["random_order"]?["deletion_auc"]?.doubleValue,
+               deletion.isFinite, random.isFinite, deletion >= random - options.deletionMargin {
                 found.append(Finding(id: "deletion-vs-random:\(method)", severity: .warning, section: "sanity",
                                      sectionTitle: title("sanity"), heading: "Deletion and insertion",
                                      message: "\(method)'s deletion curve is no better than deleting pixels in random order (AUC \(String(format: "%.3f", deletion)) against \(String(format: "%.3f", random))).",
