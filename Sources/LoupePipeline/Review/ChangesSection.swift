@@ -119,18 +119,32 @@ enum ChangesSection {
     }
 
     static func driftBlocks(_ c: RunComparison) -> [Block] {
-        guard !c.drift.isEmpty else { return [] }
+        guard !c.drift.isEmpty else {
+            guard c.sameImages, FileManager.default.fileExists(atPath: c.before.folder + "/" + RunRecords.attributionsFolder) else { return [] }
+            return [.heading("Attribution drift", level: 2),
+                    .text("The two runs' attribution galleries show different images (each gallery mixes right and wrong predictions of its own model), so their maps are not compared.")]
+        }
+        let figure = RunComparison.driftFigure(c.before.folder, c.after.folder, methods: c.drift.map(\.method)).map { [Block.figure($0)] } ?? []
         return [.heading("Attribution drift", level: 2),
                 .text("The gradients gallery's images are the same in both runs; each method's maps are compared image by image (SSIM on the display maps, range 1, and Spearman rank correlation). 1.0 means unchanged."),
                 .table(DataTable(columns: [TableColumn("Method", weight: 2), TableColumn("Images", alignment: .right, format: .integer),
                                            TableColumn("SSIM", alignment: .right, format: .decimal(places: 3)),
                                            TableColumn("Spearman", alignment: .right, format: .decimal(places: 3))],
                                  rows: c.drift.map { [.text($0.method), .number(Double($0.images)), .number($0.ssim), .number($0.spearman)] },
-                                 caption: "Mean similarity of the two runs' attribution maps."))]
+                                 caption: "Mean similarity of the two runs' attribution maps."))] + figure
     }
 
     static func beforeAfterBlocks(_ c: RunComparison) -> [Block] {
         var blocks = [Block]()
+        if !c.weights.isEmpty {
+            blocks.append(.heading("Weights", level: 2))
+            let changed = c.weights.filter { $0.relativeChange > 0 }.count
+            blocks.append(.text(changed == 0 ? "The two models hold the same weights." : "\(changed) of \(c.weights.count) parameter tensors changed; relative change = ‖after − before‖ / ‖before‖."))
+            blocks.append(.table(DataTable(columns: [TableColumn("Parameter", weight: 2.4, monospace: true),
+                                                     TableColumn("Relative change", alignment: .right, format: .percent(places: 1))],
+                                           rows: c.weights.map { [.text($0.parameter), .number($0.relativeChange)] },
+                                           caption: "Weights present in both graphs with the same shape.")))
+        }
         if !c.deadChannels.isEmpty {
             blocks.append(.heading("Dead channels and sanity verdicts", level: 2))
             blocks.append(.table(DataTable(columns: [TableColumn("Layer", weight: 2.4, monospace: true),
@@ -172,6 +186,7 @@ enum ChangesSection {
             entries.append(("ece", .object([("before", .number(e.before)), ("after", .number(e.after)),
                                             ("difference_lower", .number(e.differenceInterval.0)), ("difference_upper", .number(e.differenceInterval.1))])))
         }
+        entries.append(("weights", .object(c.weights.map { ($0.parameter, .number($0.relativeChange)) })))
         entries.append(("drift", .list(c.drift.map { .object([("method", .text($0.method)), ("ssim", .number($0.ssim)), ("spearman", .number($0.spearman))]) })))
         return .object(entries)
     }

@@ -23,6 +23,8 @@ public struct RunComparison {
     public var drift: [Drift] = []
     public var deadChannels: [(layer: String, before: Int?, after: Int?)] = []
     public var sanity: [(method: String, before: String, after: String)] = []
+    /// Relative change per parameter tensor (same names and shapes in both graphs).
+    public var weights: [(parameter: String, relativeChange: Double)] = []
 
     /// Accuracy of one class in both runs.
     public struct ClassChange {
@@ -100,6 +102,7 @@ public struct RunComparison {
         if sameImages { comparePredictions(resamples: bootstrapResamples) }
         if sameCorruptions, let a = before.robustness, let b = after.robustness { compareCells(a, b) }
         if sameImages { drift = Self.drift(before.folder, after.folder) }
+        weights = Self.weightChanges(beforeModel: before.modelPath, afterModel: after.modelPath)
         deadChannels = Self.deadChannels(before.summary, after.summary)
         sanity = Self.sanityVerdicts(before.summary, after.summary)
     }

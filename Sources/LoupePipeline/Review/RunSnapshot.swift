@@ -12,6 +12,8 @@ public struct RunSnapshot {
     public var folder: String
     public var modelHash: String
     public var modelName: String
+    /// The model file the run read (weights are compared when both files still exist).
+    public var modelPath = ""
     public var datasetFingerprint: String
     public var imageCount: Int
     /// The resolved preprocessing as compact JSON (compared as text).
@@ -24,6 +26,14 @@ public struct RunSnapshot {
     /// The robustness corruption profile (`cifar`, `imagenet`), if the run had a robustness section.
     public var corruptionProfile: String? { summary["robustness"]?["profile"]?.textValue }
 
+    init(runID: String, folder: String, modelHash: String, modelName: String, datasetFingerprint: String, imageCount: Int,
+         preprocessing: String, summary: SummaryValue, predictions: [RunRecords.Prediction],
+         robustness: RunRecords.RobustnessCorrectness?, modelPathRead: String = "") {
+        self.runID = runID; self.folder = folder; self.modelHash = modelHash; self.modelName = modelName
+        self.datasetFingerprint = datasetFingerprint; self.imageCount = imageCount; self.preprocessing = preprocessing
+        self.summary = summary; self.predictions = predictions; self.robustness = robustness; self.modelPath = modelPathRead
+    }
+
     /// Reads a finished run folder.
     public static func read(folder: String) throws -> RunSnapshot {
         let manifest = try readJSON(folder + "/run.json")
@@ -35,7 +45,8 @@ public struct RunSnapshot {
                            datasetFingerprint: dataset?["fingerprint"]?.textValue ?? "",
                            imageCount: Int(dataset?["images"]?.doubleValue ?? 0), preprocessing: preprocessing, summary: summary,
                            predictions: try RunRecords.readPredictions(folder: folder),
-                           robustness: try RunRecords.readRobustness(folder: folder))
+                           robustness: try RunRecords.readRobustness(folder: folder),
+                           modelPathRead: model?["path"]?.textValue ?? "")
     }
 
     /// A value as compact JSON with sorted keys, so a tree read back from a file compares equal to the one written.

@@ -38,7 +38,7 @@ extension JobRunner {
             preprocessing: RunSnapshot.canonical(SummaryValue(reflecting: job)["preprocessing"]),
             summary: .object(outputs.map { ($0.key, $0.numbers.withoutTimings) }),
             predictions: try RunRecords.readPredictions(folder: folder.temporaryURL.path),
-            robustness: try RunRecords.readRobustness(folder: folder.temporaryURL.path))
+            robustness: try RunRecords.readRobustness(folder: folder.temporaryURL.path), modelPathRead: job.modelPath)
         return RunComparison(before: baseline, after: current)
     }
 
