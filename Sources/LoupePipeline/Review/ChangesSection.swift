@@ -43,12 +43,12 @@ enum ChangesSection {
             TextRun("Accuracy went from \(pct(accuracyBefore)) to \(pct(accuracyAfter)): "),
             TextRun.bold(verdict(paired)), TextRun(". \(paired.rightToWrong) images turned from right to wrong and \(paired.wrongToRight) from wrong to right; McNemar's exact test uses only those images."),
         ]))
-        let columns = [TableColumn("Class", weight: 1.6), TableColumn("Images", alignment: .right, format: .integer, weight: 0.8),
+        let columns = [TableColumn("Class", weight: 1.6), TableColumn("Images", alignment: .right, format: .integer, weight: 1.0),
                        TableColumn("Before", alignment: .right, format: .percent(places: 1)),
                        TableColumn("After", alignment: .right, format: .percent(places: 1)),
                        TableColumn("Change", alignment: .right, format: .percent(places: 1)),
                        TableColumn("95 % interval", alignment: .right, weight: 2.1),
-                       TableColumn("McNemar p", alignment: .right, format: .decimal(places: 3)), TableColumn("Verdict", weight: 1.5)]
+                       TableColumn("McNemar p", alignment: .right, format: .decimal(places: 3), weight: 1.2), TableColumn("Verdict", weight: 1.5)]
         var rows: [[TableCell]] = [[.text("all classes"), .number(Double(paired.count)), .number(accuracyBefore), .number(accuracyAfter),
                                     .number(paired.difference), .text(interval(paired)), .number(paired.pValue), .text(verdict(paired))]]
         for k in c.perClass {
@@ -144,6 +144,18 @@ enum ChangesSection {
                                                      TableColumn("Relative change", alignment: .right, format: .percent(places: 1))],
                                            rows: c.weights.map { [.text($0.parameter), .number($0.relativeChange)] },
                                            caption: "Weights present in both graphs with the same shape.")))
+            if let figure = RunComparison.firstLayerFigure(beforeModel: c.before.modelPath, afterModel: c.after.modelPath) {
+                blocks.append(.figure(figure))
+            }
+        }
+        let knn = knnByDepth(c)
+        if !knn.before.isEmpty || !knn.after.isEmpty {
+            blocks.append(.heading("k-NN accuracy by depth", level: 2))
+            blocks.append(.chart(Chart(.line(series: [LineSeries("baseline run", points: knn.before, dashed: true),
+                                                      LineSeries("this run", points: knn.after)], logY: false),
+                                       title: "k-NN accuracy of the embeddings' layers (input first)", xLabel: "layer (input = 1)",
+                                       yLabel: "k-NN accuracy", height: 170,
+                                       caption: "Layers: " + knn.names.joined(separator: ", ") + ".", yCovers: [0, 1])))
         }
         if !c.deadChannels.isEmpty {
             blocks.append(.heading("Dead channels and sanity verdicts", level: 2))
@@ -159,6 +171,19 @@ enum ChangesSection {
                                            caption: "Model randomisation verdicts.")))
         }
         return blocks
+    }
+
+    /// k-NN accuracy of each embeddings layer, in the order the runs list them, before and after.
+    static func knnByDepth(_ c: RunComparison) -> (before: [(Double, Double)], after: [(Double, Double)], names: [String]) {
+        func points(_ s: SummaryValue) -> [(String, Double)] {
+            (s["embeddings"]?["layers"]?.listValue ?? []).compactMap { layer in
+                guard let name = layer["name"]?.textValue, let value = layer["knn_accuracy_original"]?.doubleValue, value.isFinite else { return nil }
+                return (name, value)
+            }
+        }
+        let a = points(c.before.summary), b = points(c.after.summary)
+        return (a.enumerated().map { (Double($0.offset + 1), $0.element.1) }, b.enumerated().map { (Double($0.offset + 1), $0.element.1) },
+                (b.isEmpty ? a : b).map(\.0))
     }
 
     /// summary.json's `changes` entry.

@@ -22,6 +22,26 @@ extension RunComparison {
         }
     }
 
+    /// The first convolution's filters of both models side by side, on one shared symmetric scale.
+    static func firstLayerFigure(beforeModel: String, afterModel: String) -> Figure? {
+        guard FileManager.default.fileExists(atPath: beforeModel), FileManager.default.fileExists(atPath: afterModel),
+              let a = try? Model(path: beforeModel), let b = try? Model(path: afterModel) else { return nil }
+        guard let name = a.graph.initializerOrder.first(where: { name in
+            guard case .float(let x)? = a.graph.initializers[name], case .float(let y)? = b.graph.initializers[name] else { return false }
+            return x.shape.count == 4 && x.shape == y.shape && x.shape[1] <= 3
+        }), case .float(let x)? = a.graph.initializers[name], case .float(let y)? = b.graph.initializers[name] else { return nil }
+        let bound = max(x.scalars.map(abs).max() ?? 0, y.scalars.map(abs).max() ?? 0)
+        guard bound > 0 else { return nil }
+        let count = min(x.shape[0], 32)
+        guard let tilesA = try? WeightFigures.filterTiles(x, count: count, scale: { _ in (-bound, bound) }),
+              let tilesB = try? WeightFigures.filterTiles(y, count: count, scale: { _ in (-bound, bound) }),
+              let mosaicA = try? TensorFigures.mosaic(tilesA, columns: 8, gap: 3),
+              let mosaicB = try? TensorFigures.mosaic(tilesB, columns: 8, gap: 3) else { return nil }
+        return Figure(cells: [Figure.Cell(mosaicA, caption: "baseline run"), Figure.Cell(mosaicB, caption: "this run")], columns: 2,
+                      caption: "First-layer filters (\(name), first \(count)), both on the scale ±\(String(format: "%.3g", bound)); filter 0 top left, 8 per row.",
+                      maxCellWidth: 220)
+    }
+
     /// The first gallery image's map of every method in both runs, side by side (before, after).
     static func driftFigure(_ folderA: String, _ folderB: String, methods: [String]) -> Figure? {
         var cells = [Figure.Cell]()

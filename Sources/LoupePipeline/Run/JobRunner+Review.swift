@@ -43,10 +43,17 @@ extension JobRunner {
     }
 
     /// Adds the Changes section, the gates' red box and the Findings page to the document.
-    func attachReview(_ findings: [Finding], comparison: RunComparison?, trends: [TrendsSection.Point],
+    func attachReview(_ findings: [Finding], comparison: RunComparison?, trends: [TrendsSection.Point], dataset: any Dataset,
                       to document: inout Document) throws -> ReviewOutcome {
         if let trendsSection = TrendsSection.section(trends) { document.sections.insert(trendsSection, at: 0) }
-        if let comparison { document.sections.insert(ChangesSection.section(comparison), at: 0) }
+        if let comparison {
+            var changes = ChangesSection.section(comparison)
+            if let gallery = try flipGallery(comparison, dataset: dataset),
+               let at = changes.blocks.firstIndex(where: { if case .heading("Images that changed", _) = $0 { return true }; return false }) {
+                changes.blocks.insert(.figure(gallery), at: at + 1)
+            }
+            document.sections.insert(changes, at: 0)
+        }
         let gates = ReviewGates.evaluate(job.review.gates, comparison: comparison, findings: findings)
         let failed = gates.filter { !$0.passed }
         if !failed.isEmpty {
@@ -64,6 +71,19 @@ extension JobRunner {
                                           summary: .object(outputs.map { ($0.key, $0.numbers) }))
         return TrendsSection.points(jobFolder: folder.finalURL.deletingLastPathComponent().path, excluding: runID,
                                     history: job.review.history, current: current)
+    }
+
+    /// The flipped images with the largest change in true-class probability (at most 12), as a figure.
+    func flipGallery(_ comparison: RunComparison, dataset: any Dataset) throws -> Figure? {
+        let shown = Array(comparison.flipped.prefix(12).filter { $0.index < dataset.count })
+        guard !shown.isEmpty else { return nil }
+        let (images, _) = try dataset.batch(shown.map(\.index))
+        let cells = try shown.enumerated().map { row, flip in
+            Figure.Cell(try AttributionFigures.inputImage(images, index: row, preprocessing: job.preprocessing),
+                        caption: "\(flip.index): \(flip.rightToWrong ? "✓→✗" : "✗→✓") p(true) \(Int((flip.probabilityBefore * 100).rounded()))→\(Int((flip.probabilityAfter * 100).rounded())) %")
+        }
+        return Figure(cells: cells, columns: 6, caption: "Flipped images, largest change in true-class probability first (✓ right, ✗ wrong; baseline → this run).",
+                      maxCellWidth: 70)
     }
 
     /// The review's entries of summary.json: `changes` (when compared), `findings`, `gates`.

@@ -72,7 +72,7 @@ struct JobRunner {
                                                    modelHash: modelHash, datasetFingerprint: dataset.fingerprint,
                                                    timings: reproducible ? [] : timings).document()
                 let trends = trendPoints(folder: folder, runID: runID, modelHash: modelHash, dataset: dataset, outputs: outputs)
-                review = try attachReview(detected, comparison: comparison, trends: trends, to: &document)
+                review = try attachReview(detected, comparison: comparison, trends: trends, dataset: dataset, to: &document)
                 return document
             }
             _ = try timed("rendering PDF") {
