@@ -120,7 +120,7 @@ public struct RunComparison {
                                         after: Double(after.filter { $0 }.count) / Double(max(1, rows.count))))
         }
         flipped = a.indices.filter { a[$0].correct != b[$0].correct }.map { i in
-            Flip(index: a[i].index, source: a[i].source, label: a[i].label, predictionBefore: a[i].prediction,
+            Flip(index: b[i].index, source: b[i].source, label: a[i].label, predictionBefore: a[i].prediction,
                  predictionAfter: b[i].prediction, probabilityBefore: a[i].trueClassProbability, probabilityAfter: b[i].trueClassProbability)
         }.sorted { abs($0.probabilityAfter - $0.probabilityBefore) > abs($1.probabilityAfter - $1.probabilityBefore) }
         let confidencesA = a.map(\.confidence), confidencesB = b.map(\.confidence)

@@ -48,7 +48,8 @@ extension JobRunner {
         if let trendsSection = TrendsSection.section(trends) { document.sections.insert(trendsSection, at: 0) }
         if let comparison {
             var changes = ChangesSection.section(comparison)
-            if let gallery = try flipGallery(comparison, dataset: dataset),
+            // The gallery is an illustration: a failure to draw it must not fail the run.
+            if let gallery = try? flipGallery(comparison, dataset: dataset),
                let at = changes.blocks.firstIndex(where: { if case .heading("Images that changed", _) = $0 { return true }; return false }) {
                 changes.blocks.insert(.figure(gallery), at: at + 1)
             }
@@ -75,7 +76,7 @@ extension JobRunner {
 
     /// The flipped images with the largest change in true-class probability (at most 12), as a figure.
     func flipGallery(_ comparison: RunComparison, dataset: any Dataset) throws -> Figure? {
-        let shown = Array(comparison.flipped.prefix(12).filter { $0.index < dataset.count })
+        let shown = Array(comparison.flipped.filter { $0.index >= 0 && $0.index < dataset.count }.prefix(12))
         guard !shown.isEmpty else { return nil }
         let (images, _) = try dataset.batch(shown.map(\.index))
         let cells = try shown.enumerated().map { row, flip in
