@@ -15,6 +15,8 @@ public enum ExitCodes {
     public static let invalidInput: Int32 = 4
     /// A file could not be read or written.
     public static let io: Int32 = 5
+    /// A review gate tripped (`gates` in the config); the report was still written.
+    public static let gateTripped: Int32 = 6
     /// The configuration is invalid.
     public static let invalidConfig: Int32 = 78
 

@@ -41,6 +41,19 @@ public struct CairoPDFRenderer {
         }
     }
 
+    /// Lays `document` out without keeping a PDF (heading pages, page count), measuring text exactly as `render` does.
+    public func layout(_ document: Document, pageSize: PageSize = .a4) throws -> LaidOutDocument {
+        let scratch = NSTemporaryDirectory() + "/.loupe-layout-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString).pdf"
+        defer { unlink(scratch) }
+        let laid: LaidOutDocument
+        do {
+            let canvas = try CairoCanvas(path: scratch, size: pageSize.size)
+            laid = try DocumentRenderer(pageSize: pageSize, theme: theme).layout(document, measurer: canvas)
+            try canvas.finish()
+        }
+        return laid
+    }
+
     /// The creator string written into the PDF.
     public static func creator(version: String) -> String { "Loupe \(version)" }
 

@@ -22,6 +22,10 @@ final class ConfigTests: XCTestCase {
         let log = RunLog(quiet: false, sink: { lines.append($0) })
         XCTAssertEqual(BatchRunner.validate(configPath: root.appendingPathComponent("config.json").path, log: log), 0,
                        lines.joined(separator: "\n"))
+        for name in ["nightly.json", "compare.json"] {
+            let path = root.appendingPathComponent("Examples").appendingPathComponent(name).path
+            XCTAssertEqual(BatchRunner.validate(configPath: path, log: log), 0, lines.joined(separator: "\n"))
+        }
         guard sharedDirectory != nil else {
             throw XCTSkip("../shared is not beside the checkout: Examples/*.json read its MNIST and CIFAR data")
         }
@@ -29,7 +33,8 @@ final class ConfigTests: XCTestCase {
             let path = root.appendingPathComponent("Examples").appendingPathComponent(name).path
             XCTAssertEqual(BatchRunner.validate(configPath: path, log: log), 0, lines.joined(separator: "\n"))
         }
-        XCTAssertTrue(lines.contains { $0.contains("10000 images") } && lines.contains { $0.contains("1000 images") },
+        // The CIFAR job scores only images 600-999: the model was trained on 0-599.
+        XCTAssertTrue(lines.contains { $0.contains("10000 images") } && lines.contains { $0.contains("400 images") },
                       lines.joined(separator: "\n"))
     }
 
@@ -94,7 +99,7 @@ final class ConfigTests: XCTestCase {
                 if case .object(let o) = v { return o["jobs"] } else { return nil } }) else { return nil }
             return jobs["items"]
         }()
-        XCTAssertEqual(properties(job, []), LoupeConfig.jobKeys.sorted())
+        XCTAssertEqual(properties(job, []), (LoupeConfig.jobKeys + LoupeConfig.reviewJobKeys).sorted())
         XCTAssertEqual(properties(job, ["properties", "model"]), LoupeConfig.modelKeys.sorted())
         XCTAssertEqual(properties(job, ["properties", "dataset"]), LoupeConfig.datasetKeys.sorted())
         XCTAssertEqual(properties(job, ["properties", "model", "properties", "preprocessing"]), LoupeConfig.preprocessingKeys.sorted())

@@ -50,9 +50,9 @@ final class PipelineScratch {
         return (code, lines)
     }
 
-    /// Report folders written for a job.
+    /// Report folders written for a job (not the `latest` link).
     func runs(_ job: String, under output: String = "reports") -> [String] {
-        (try? FileManager.default.contentsOfDirectory(atPath: path("\(output)/\(job)"))) ?? []
+        ((try? FileManager.default.contentsOfDirectory(atPath: path("\(output)/\(job)"))) ?? []).filter { $0 != "latest" }
     }
 }
 

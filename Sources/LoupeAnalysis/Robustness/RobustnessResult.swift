@@ -22,6 +22,8 @@ public struct RobustnessResult {
     /// Wall-clock seconds spent corrupting images and running the model (timings: run.json only).
     public var secondsCorrupting = 0.0
     public var secondsModel = 0.0
+    /// The sampled dataset indices, in the order every tally's `hits` lists them.
+    public var indices: [Int] = []
 
     public init(corruptions: [String], severities: [Int], profile: CorruptionProfile, height: Int, width: Int, channels: Int,
                 images: Int, classCount: Int, clean: RobustnessTally, cells: [[RobustnessTally]], alexNetApplies: Bool,

@@ -8,6 +8,8 @@ public struct RobustnessTally: Sendable {
     public var bins = CalibrationBins()
     public var classCorrect: [Int]
     public var classTotal: [Int]
+    /// Whether each image was classified correctly, in the order the images were added.
+    public var hits: [Bool] = []
 
     public init(classCount: Int) {
         classCorrect = [Int](repeating: 0, count: classCount)
@@ -20,6 +22,7 @@ public struct RobustnessTally: Sendable {
     public mutating func add(label: Int, prediction: Int, confidence: Double) {
         total += 1
         let hit = label == prediction
+        hits.append(hit)
         if hit { correct += 1 }
         bins.add(confidence: confidence, correct: hit)
         if label >= 0 && label < classTotal.count {

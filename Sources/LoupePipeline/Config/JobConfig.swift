@@ -33,6 +33,8 @@ public struct DatasetConfig: Sendable, Equatable, Codable {
     public var perClass: Int?
     /// Seed for sampling and generation.
     public var seed: Int = 0
+    /// Only the images with index in `[first, end)` of the file (before `limit` and `per_class`).
+    public var range: [Int]?
 
     /// Every dataset kind Loupe reads.
     public static let kinds = ["image-folder", "npy", "npz", "mnist-idx", "cifar10", "cifar100", "synthetic-shapes"]
@@ -98,6 +100,8 @@ public struct JobConfig: Sendable {
     public var robustness: RobustnessOptions {
         get { options(for: RobustnessSection.self) } set { setOptions(newValue, for: RobustnessSection.self) }
     }
+    /// Findings thresholds, comparison, gates (`JobConfig+Review.swift`).
+    public var review = ReviewOptions()
 }
 
 /// A job the config describes wrongly, with every problem found in it.
@@ -127,7 +131,7 @@ public struct LoupeConfig: Sendable {
                           "batch_size", "arrays", "figures", "training_data"]
     public static let modelKeys = ["path", "input", "preprocessing"]
     public static let preprocessingKeys = ["resize", "center_crop", "channel_order", "value_range", "mean", "std"]
-    public static let datasetKeys = ["kind", "path", "labels", "count", "limit", "per_class", "seed"]
+    public static let datasetKeys = ["kind", "path", "labels", "count", "limit", "per_class", "seed", "range"]
 
     /// Reads and validates a config file; every problem is reported with its JSON path in one error.
     public static func load(path: String, outputOverride: String? = nil) throws -> LoupeConfig {
@@ -186,7 +190,7 @@ public struct LoupeConfig: Sendable {
     }
 
     static func readJob(_ value: JSONValue, _ path: String, reader: ConfigReader, folder: String, outputOverride: String?) -> JobConfig? {
-        guard let job = reader.object(value, path, allowed: jobKeys) else { return nil }
+        guard let job = reader.object(value, path, allowed: jobKeys + reviewJobKeys) else { return nil }
         let name = reader.string(job, "name", path, required: true) ?? ""
         if !name.isEmpty && name.range(of: "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", options: .regularExpression) == nil {
             reader.problem("\(path).name", "use 1-64 letters, digits, '.', '_' or '-' (it names the output folder)")
@@ -234,6 +238,7 @@ public struct LoupeConfig: Sendable {
                          writeFigures: reader.bool(job, "figures", path) ?? false)
         config.trainingData = readTrainingData(job["training_data"], "\(path).training_data", reader: reader, folder: folder)
         config.sectionOptions = sectionOptions
+        config.review = readReview(job, path, reader: reader, folder: folder)
         return config
     }
 
@@ -293,6 +298,11 @@ public struct LoupeConfig: Sendable {
         config.limit = reader.int(object, "limit", path, range: 1...100_000_000)
         config.perClass = reader.int(object, "per_class", path, range: 1...100_000_000)
         config.seed = reader.int(object, "seed", path, range: 0...Int(UInt32.max)) ?? 0
+        if let range = reader.ints(object, "range", path, range: 0...100_000_000) {
+            if range.count == 2 && range[0] < range[1] { config.range = range } else {
+                reader.problem("\(path).range", "expected [first, end) with first < end, e.g. [600, 1000]")
+            }
+        }
         return config
     }
 }

@@ -21,11 +21,15 @@ public enum BatchRunner {
         }
         let configProblems = config.rejectedJobs.contains { jobNames.isEmpty || jobNames.contains($0.name) }
         var failures = 0
+        var tripped = 0
         for job in jobs {
             let started = Date()
             do {
-                let folder = try JobRunner(job: job, config: config, log: log, environment: ProcessInfo.processInfo.environment).run()
+                let (folder, gates) = try JobRunner(job: job, config: config, log: log, environment: ProcessInfo.processInfo.environment)
+                    .runReviewed()
                 log.info(String(format: "done in %.1f s: %@", Date().timeIntervalSince(started), folder), job: job.name)
+                for gate in gates where !gate.passed { log.error("gate \(gate.name) tripped: \(gate.message)", job: job.name) }
+                if gates.contains(where: { !$0.passed }) { tripped += 1 }
             } catch {
                 failures += 1
                 log.error("job '\(job.name)': " + describe(error), job: job.name)
@@ -35,7 +39,8 @@ public enum BatchRunner {
             log.info("\(failures) of \(jobs.count) jobs failed", level: "error")
         }
         if configProblems { return ExitCodes.invalidConfig }
-        return failures > 0 ? ExitCodes.failure : ExitCodes.success
+        if failures > 0 { return ExitCodes.failure }
+        return tripped > 0 ? ExitCodes.gateTripped : ExitCodes.success
     }
 
     /// Checks a config without running it: the JSON, every model loads, every dataset opens.

@@ -60,8 +60,16 @@ enum DatasetFactory {
                                  "class \(label) is out of range for \(names.count) class names")
             }
         }
+        var ranged = base
+        if let range = config.range, range.count == 2 {
+            guard range[1] <= base.count else {
+                throw LoupeError(.invalidConfig, location: "dataset.range",
+                                 "[\(range[0]), \(range[1])) reaches past the dataset's \(base.count) images")
+            }
+            ranged = SubsetDataset(base, indices: Array(range[0]..<range[1]), tag: "range:\(range[0])-\(range[1])")
+        }
         let options = DatasetOptions(limit: config.limit, perClass: config.perClass, seed: UInt64(config.seed))
-        let sampled = try base.applying(options)
+        let sampled = try ranged.applying(options)
         guard sampled.sampleShape == sampleShape else {
             throw LoupeError(.invalidInput, file: path.isEmpty ? config.kind : path, location: "dataset",
                              "images come out as \(sampled.sampleShape) but the model expects \(sampleShape); set model.preprocessing")

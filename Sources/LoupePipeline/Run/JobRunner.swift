@@ -17,7 +17,10 @@ struct JobRunner {
     var reproducible: Bool { environment["SOURCE_DATE_EPOCH"] != nil }
 
     /// Runs the job and returns the folder it wrote; nothing is left behind on failure.
-    func run() throws -> String {
+    func run() throws -> String { try runReviewed().folder }
+
+    /// Runs the job; returns the folder it wrote and the review gates (`gates` in the config) with their outcome.
+    func runReviewed() throws -> (folder: String, gates: [GateResult]) {
         var timings = [(String, Double)]()
         func timed<T>(_ stage: String, _ body: () throws -> T) rethrows -> T {
             let start = Date()
@@ -56,15 +59,27 @@ struct JobRunner {
         let folder = try RunFolder(outputFolder: job.outputFolder, jobName: job.name, runID: runID)
         do {
             let modelHash = SHA256.hex(file: job.modelPath) ?? ""
-            let document = try timed("laying out the report") {
-                try ReportAssembler(job: job, config: config, context: context, outputs: outputs, runID: runID,
-                                    modelHash: modelHash, datasetFingerprint: dataset.fingerprint,
-                                    timings: reproducible ? [] : timings).document()
+            try writeRecords(outputs, evaluation: evaluation, dataset: dataset, into: folder)
+            let detected = try timed("findings") {
+                try FindingsDetector(options: job.review.findings, context: context, outputs: outputs).detect()
+            }
+            let comparison = try timed("comparison") {
+                try compareWithBaseline(folder: folder, runID: runID, modelHash: modelHash, dataset: dataset, outputs: outputs)
+            }
+            var review = ReviewOutcome(findings: detected, comparison: comparison, gates: [], headings: [])
+            let document = try timed("laying out the report") { () throws -> Document in
+                var document = try ReportAssembler(job: job, config: config, context: context, outputs: outputs, runID: runID,
+                                                   modelHash: modelHash, datasetFingerprint: dataset.fingerprint,
+                                                   timings: reproducible ? [] : timings).document()
+                let trends = trendPoints(folder: folder, runID: runID, modelHash: modelHash, dataset: dataset, outputs: outputs)
+                review = try attachReview(detected, comparison: comparison, trends: trends, dataset: dataset, to: &document)
+                return document
             }
             _ = try timed("rendering PDF") {
                 try CairoPDFRenderer().render(document, to: folder.path("report.pdf"), pageSize: try PageSize.named(job.pageSize))
             }
-            try folder.write(Data((summaryJSON(outputs) + "\n").utf8), to: "summary.json")
+            try folder.write(Data((summaryJSON(outputs, review: review) + "\n").utf8), to: "summary.json")
+            try folder.write(Data(ReviewDigest.markdown(job: job, runID: runID, outputs: outputs, review: review).utf8), to: "review.md")
             try writeExtras(outputs, into: folder)
             var manifest = runManifest(runID: runID, modelHash: modelHash, dataset: dataset, timings: timings)
             if case .object(var entries) = manifest {
@@ -73,11 +88,12 @@ struct JobRunner {
             }
             try folder.write(Data((manifest.json() + "\n").utf8), to: "run.json")
             try folder.commit()
+            try updateHistory(committed: folder, baseline: comparison?.before.folder)
+            return (folder.finalURL.path, review.gates)
         } catch {
             folder.discard()
             throw error
         }
-        return folder.finalURL.path
     }
 
     /// One streamed pass: predictions, confidences and true-class probabilities for every image.
@@ -102,9 +118,10 @@ struct JobRunner {
     }
 
     /// Every section's numbers without wall-clock timings (those go to run.json), so reruns match byte for byte.
-    func summaryJSON(_ outputs: [SectionOutput]) -> String {
+    func summaryJSON(_ outputs: [SectionOutput], review: ReviewOutcome? = nil) -> String {
         SummaryValue.object([("loupe_version", .text(LoupeVersion.string)), ("job", .text(job.name))]
-                            + outputs.map { ($0.key, $0.numbers.withoutTimings) }).json()
+                            + outputs.map { ($0.key, $0.numbers.withoutTimings) }
+                            + (review.map(Self.reviewSummary) ?? [])).json()
     }
 
     func writeExtras(_ outputs: [SectionOutput], into folder: RunFolder) throws {
@@ -119,6 +136,14 @@ struct JobRunner {
                     try CairoPDFRenderer.writePNG(image, to: folder.path("figures/\(output.key)/\(Inference.fileSafeName(name)).png"))
                 }
             }
+        }
+    }
+
+    /// The per-image records later comparisons read (`RunRecords`); always written.
+    func writeRecords(_ outputs: [SectionOutput], evaluation: Evaluation, dataset: any Dataset, into folder: RunFolder) throws {
+        try folder.write(RunRecords.predictions(evaluation, dataset: dataset), to: RunRecords.predictionsFile)
+        for output in outputs {
+            for (name, data) in output.records + RunRecords.attributions(output) { try folder.write(data, to: name) }
         }
     }
 

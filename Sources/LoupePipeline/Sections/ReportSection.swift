@@ -17,6 +17,8 @@ public struct SectionOutput {
     public var arrays: [(String, Tensor)]
     /// Figures written as `figures/<key>/<name>.png` when the job asks for figures.
     public var figures: [(String, RasterImage)]
+    /// Per-image records always written into the run folder (name relative to it, contents), for later comparisons.
+    public var records: [(String, Data)] = []
 
     public init(key: String, numbers: SummaryValue, sections: [Section], arrays: [(String, Tensor)] = [],
                 figures: [(String, RasterImage)] = []) {

@@ -21,6 +21,7 @@ public struct RobustnessSection: ReportSection {
         let began = Date()
         let result = try compute(context)
         var output = try pages(result, context: context)
+        output.records.append(("robustness_correct.csv", RunRecords.robustnessCorrectness(result)))
         if case .object(var entries) = output.numbers {
             entries.append(("seconds", .number(Date().timeIntervalSince(began))))
             entries.append(("seconds_corrupting", .number(result.secondsCorrupting)))
@@ -75,7 +76,7 @@ public struct RobustnessSection: ReportSection {
             alexNetApplies: RobustnessMetrics.alexNetApplies(profileIsImageNet: profile == .imagenet, height: height, width: width,
                                                             classes: classCount),
             baseline: baseline, jpegQ85: options.jpegQ85, sample: sample, secondsCorrupting: seconds.corrupting,
-            secondsModel: seconds.model)
+            secondsModel: seconds.model, indices: indices)
     }
 
     /// A stratified seeded sample of `imagesPerCorruption` images (all when 0 or at least the dataset size), sorted.

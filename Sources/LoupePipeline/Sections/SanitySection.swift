@@ -17,6 +17,8 @@ struct SanityRun {
     var randomLogit: [SanityMethod: [Double]]
     var otherClasses: [Int]
     var seconds: (randomisation: Double, faithfulness: Double, randomLogit: Double)
+    /// Methods whose original map was empty on some images, with the count (left out of the randomisation scores).
+    var emptyMaps: [(String, Int)] = []
 }
 
 /// The "Sanity checks" report section: model parameter randomisation, deletion/insertion, RandomLogit, verdicts.
@@ -43,7 +45,7 @@ public struct SanitySection: ReportSection {
         }
         let began = Date()
         var notes = [Block]()
-        let run = try compute(context, notes: &notes)
+        let run = Self.withoutEmptyMaps(try compute(context, notes: &notes), notes: &notes)
         var blocks = try context.templates.blocks("sanity_intro", context: introProse(run, context))
         blocks += notes
         blocks.append(.heading("Verdicts", level: 2))
@@ -75,6 +77,7 @@ public struct SanitySection: ReportSection {
         }
         var numbers = summary(run, context)
         if case .object(var entries) = numbers {
+            entries.append(("empty_maps", .object(run.emptyMaps.map { ($0.0, .integer($0.1)) })))
             entries += [("seconds", .number(total)), ("seconds_randomisation", .number(run.seconds.randomisation)),
                         ("seconds_faithfulness", .number(run.seconds.faithfulness)),
                         ("seconds_random_logit", .number(run.seconds.randomLogit))]

@@ -4,14 +4,18 @@ import Foundation
 public struct LaidOutDocument {
     /// Body pages (after the title page and the table of contents), each a list of placements.
     public var bodyPages: [[Placement]]
+    /// Pages of the front sections, between the title page and the contents.
+    public var frontPages: [[Placement]] = []
     /// Every heading with its 1-based page number.
     public var headings: [HeadingEntry]
     /// Pages taken by the table of contents.
     public var tocPageCount: Int
-    /// Title page + contents + body.
-    public var pageCount: Int { 1 + tocPageCount + bodyPages.count }
+    /// Title page + front pages + contents + body.
+    public var pageCount: Int { 1 + frontPages.count + tocPageCount + bodyPages.count }
+    /// Page number of the first contents page.
+    public var firstContentsPage: Int { 2 + frontPages.count }
     /// Page number of the first body page.
-    public var firstBodyPage: Int { 2 + tocPageCount }
+    public var firstBodyPage: Int { 2 + frontPages.count + tocPageCount }
 }
 
 /// Lays out a document and draws it page by page on a canvas: title page, contents, body.
@@ -26,18 +30,23 @@ public struct DocumentRenderer {
     public func layout(_ document: Document, measurer: TextMeasurer) throws -> LaidOutDocument {
         let body = pageSize.body
         let builder = FlowBuilder(measurer: measurer, theme: theme, width: body.width, maxHeight: body.height)
+        let frontFragments = try builder.fragments(for: document.frontSections)
         let fragments = try builder.fragments(for: document.sections)
+        let frontPages = frontFragments.isEmpty ? [] : Paginator(body: body).paginate(frontFragments)
         let pages = Paginator(body: body).paginate(fragments)
-        var headings = fragments.compactMap(\.heading)
+        var headings = (frontFragments + fragments).compactMap(\.heading)
         let tocPages = document.includesTableOfContents
             ? TableOfContents(theme: theme, pageSize: pageSize).pageCount(entries: headings.filter { $0.level <= 2 }.count,
                                                                             measurer: measurer) : 0
         var pageOf: [String: Int] = [:]
+        for (i, page) in frontPages.enumerated() {
+            for p in page { if let h = p.fragment.heading { pageOf[h.destination] = 2 + i } }
+        }
         for (i, page) in pages.enumerated() {
-            for p in page { if let h = p.fragment.heading { pageOf[h.destination] = 2 + tocPages + i } }
+            for p in page { if let h = p.fragment.heading { pageOf[h.destination] = 2 + frontPages.count + tocPages + i } }
         }
         for i in headings.indices { headings[i].page = pageOf[headings[i].destination] ?? 0 }
-        return LaidOutDocument(bodyPages: pages, headings: headings, tocPageCount: tocPages)
+        return LaidOutDocument(bodyPages: pages, frontPages: frontPages, headings: headings, tocPageCount: tocPages)
     }
 
     /// Lays out and draws `document` on `canvas`; returns the layout.
@@ -48,28 +57,36 @@ public struct DocumentRenderer {
         try canvas.beginPage(size: pageSize.size)
         TitlePage(theme: theme, pageSize: pageSize).draw(document, on: canvas)
         try canvas.endPage()
+        var section = ""
+        for (i, page) in laid.frontPages.enumerated() {
+            try drawBodyPage(page, number: 2 + i, total: total, title: document.title, section: &section, on: canvas)
+        }
         if laid.tocPageCount > 0 {
             let toc = TableOfContents(theme: theme, pageSize: pageSize)
             for i in 0..<laid.tocPageCount {
                 try canvas.beginPage(size: pageSize.size)
                 toc.draw(page: i, entries: laid.headings.filter { $0.level <= 2 }, on: canvas)
-                drawRunningHeader(document.title, section: "Contents", page: 2 + i, of: total, on: canvas)
+                drawRunningHeader(document.title, section: "Contents", page: laid.firstContentsPage + i, of: total, on: canvas)
                 try canvas.endPage()
             }
         }
-        var section = ""
         for (i, page) in laid.bodyPages.enumerated() {
-            let number = laid.firstBodyPage + i
-            try canvas.beginPage(size: pageSize.size)
-            if let h = page.first(where: { $0.fragment.heading?.level == 1 })?.fragment.heading {
-                section = h.number + "  " + h.title
-            }
-            let ctx = DrawContext(canvas: canvas, pageNumber: number)
-            for placement in page { placement.fragment.draw(ctx, placement.rect) }
-            drawRunningHeader(document.title, section: section, page: number, of: total, on: canvas)
-            try canvas.endPage()
+            try drawBodyPage(page, number: laid.firstBodyPage + i, total: total, title: document.title, section: &section, on: canvas)
         }
         return laid
+    }
+
+    /// Draws one page of placed fragments with its running header; `section` tracks the current level-1 heading.
+    private func drawBodyPage(_ page: [Placement], number: Int, total: Int, title: String, section: inout String,
+                              on canvas: Canvas) throws {
+        try canvas.beginPage(size: pageSize.size)
+        if let h = page.first(where: { $0.fragment.heading?.level == 1 })?.fragment.heading {
+            section = h.number + "  " + h.title
+        }
+        let ctx = DrawContext(canvas: canvas, pageNumber: number)
+        for placement in page { placement.fragment.draw(ctx, placement.rect) }
+        drawRunningHeader(title, section: section, page: number, of: total, on: canvas)
+        try canvas.endPage()
     }
 
     /// The report title and current section above a rule, and "Page X of Y" at the bottom.

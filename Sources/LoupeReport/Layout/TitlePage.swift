@@ -24,6 +24,7 @@ struct TitlePage {
             canvas.drawText(v, at: Point(m + 130, y), width: w - 130, maxLines: 3)
             y += h + 5
         }
+        if !document.titleAlert.isEmpty { drawAlert(document.titleAlert, at: y + 16, x: m, width: w, on: canvas) }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")
@@ -36,6 +37,17 @@ struct TitlePage {
         canvas.stroke(.segment(Point(m, bottom - 8), Point(m + w, bottom - 8)), color: .rule, lineWidth: 0.5, dash: [])
         canvas.drawText(StyledText(footer.joined(separator: "\n"), style: TextStyle(size: 9, color: .muted)),
                         at: Point(m, bottom), width: w, maxLines: 3)
+    }
+
+    /// A red-framed box listing `lines` under a bold first line.
+    private func drawAlert(_ lines: [String], at y: Double, x: Double, width: Double, on canvas: Canvas) {
+        let red = Color(hex: 0xB00020)
+        let text = StyledText([TextRun(lines[0] + "\n", bold: true, color: red)] + lines.dropFirst().map { TextRun("• " + $0 + "\n") },
+                              style: TextStyle(size: 10))
+        let h = canvas.measure(text, width: width - 20, maxLines: 12).height
+        canvas.fill(.rect(Rect(x: x, y: y, width: width, height: h + 16)), color: Color(hex: 0xFDECEE))
+        canvas.stroke(.rect(Rect(x: x, y: y, width: width, height: h + 16)), color: red, lineWidth: 1.5, dash: [])
+        canvas.drawText(text, at: Point(x + 10, y + 8), width: width - 20, maxLines: 12)
     }
 
     private func drawBlock(_ text: StyledText, at y: Double, x: Double, width: Double, on canvas: Canvas) -> Double {

@@ -22,6 +22,10 @@ public struct Document: Sendable {
     public var includesTableOfContents: Bool
     /// The numbered sections, in order.
     public var sections: [Section]
+    /// Lines of a red box on the title page (tripped review gates); no box when empty.
+    public var titleAlert: [String] = []
+    /// Sections printed between the title page and the contents (e.g. the review's findings); numbered before `sections`.
+    public var frontSections: [Section] = []
 
     /// Creates an empty document.
     public init(title: String, subtitle: String = "", author: String = "", subject: String = "",

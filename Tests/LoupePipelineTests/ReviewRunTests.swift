@@ -1,0 +1,72 @@
+import Foundation
+@testable import LoupePipeline
+import LoupeTestSupport
+import XCTest
+
+/// `loupe run` with the review options, end to end on a tiny model: records, compare "previous", gates, latest, keep.
+final class ReviewRunTests: XCTestCase {
+    func job(_ extra: String) -> String {
+        let sections = #""sections": {"summary": true, "robustness": {"corruptions": ["fog"], "severities": [2, 4], "images_per_corruption": 12}}"#
+        return #"{"jobs": [{"name": "r", "model": {"path": "tiny.onnx"}, "dataset": {"kind": "synthetic-shapes", "count": 24, "seed": 3}, \#(sections), "seed": 5\#(extra)}]}"#
+    }
+
+    func summary(_ scratch: PipelineScratch, _ run: String) throws -> SummaryValue {
+        try RunSnapshot.readJSON(scratch.path("reports/r/\(run)/summary.json"))
+    }
+
+    func testTheSecondRunComparesWithTheFirstAndWritesItsRecords() throws {
+        let scratch = try PipelineScratch("review-run")
+        _ = try scratch.writeTinyModel("tiny.onnx", classes: 10)
+        let config = try scratch.write(job(#", "compare": "previous", "gates": {"accuracy_drop": 0.01}, "keep": 2"#), to: "c.json")
+        let first = scratch.run(config)
+        XCTAssertEqual(first.code, 0, first.lines.joined(separator: "\n"))
+        sleep(1)  // run ids have one-second resolution
+        let second = scratch.run(config)
+        XCTAssertEqual(second.code, 0, second.lines.joined(separator: "\n"))
+        let runs = scratch.runs("r").sorted()
+        XCTAssertEqual(runs.count, 2)
+        let latest = try FileManager.default.destinationOfSymbolicLink(atPath: scratch.path("reports/r/latest"))
+        XCTAssertEqual(latest, runs[1])
+        let folder = scratch.path("reports/r/\(runs[1])")
+        XCTAssertEqual(try RunRecords.readPredictions(folder: folder).count, 24)
+        let cells = try XCTUnwrap(RunRecords.readRobustness(folder: folder))
+        XCTAssertEqual(cells.cells, ["clean", "fog@2", "fog@4"])
+        XCTAssertEqual(cells.indices.count, 12)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: folder + "/review.md"))
+        let numbers = try summary(scratch, runs[1])
+        XCTAssertNil(try summary(scratch, runs[0])["changes"], "the first run has nothing to compare with")
+        let changes = try XCTUnwrap(numbers["changes"])
+        XCTAssertEqual(changes["baseline_run"]?.textValue, runs[0])
+        XCTAssertEqual(changes["same_images"], .flag(true))
+        XCTAssertEqual(changes["accuracy"]?["difference"]?.doubleValue, 0)
+        XCTAssertEqual(changes["accuracy"]?["significant"], .flag(false))
+        XCTAssertEqual(numbers["gates"]?.listValue?.first?["result"]?.textValue, "pass")
+        XCTAssertNotNil(numbers["findings"]?.listValue)
+        let digest = try String(contentsOfFile: folder + "/review.md", encoding: .utf8)
+        XCTAssertTrue(digest.contains("not significant"), digest)
+        // A third run with keep = 2 removes the oldest, never the baseline it compared with.
+        sleep(1)
+        XCTAssertEqual(scratch.run(config).code, 0)
+        let kept = scratch.runs("r").sorted()
+        XCTAssertEqual(kept.count, 2, "\(kept)")
+        XCTAssertFalse(kept.contains(runs[0]), "the oldest run is pruned")
+        XCTAssertTrue(kept.contains(runs[1]), "the baseline of the third run is kept")
+    }
+
+    func testACriticalFindingTripsItsGateAndTheReportIsStillWritten() throws {
+        let scratch = try PipelineScratch("review-gate")
+        _ = try scratch.writeTinyModel("tiny.onnx", classes: 10)
+        // The training data is the evaluated data: every image is a duplicate, a critical finding.
+        let extra = #", "training_data": {"kind": "synthetic-shapes", "count": 24, "seed": 3}, "gates": {"critical_findings": true}"#
+        let result = scratch.run(try scratch.write(job(extra), to: "g.json"))
+        XCTAssertEqual(result.code, ExitCodes.gateTripped, result.lines.joined(separator: "\n"))
+        XCTAssertTrue(result.lines.contains { $0.contains("gate critical_findings tripped") }, result.lines.joined(separator: "\n"))
+        let run = try XCTUnwrap(scratch.runs("r").first)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: scratch.path("reports/r/\(run)/report.pdf")))
+        let numbers = try summary(scratch, run)
+        let finding = try XCTUnwrap(numbers["findings"]?.listValue?.first { $0["id"]?.textValue == "training-duplicates" })
+        XCTAssertEqual(finding["severity"]?.textValue, "critical")
+        XCTAssertEqual(finding["value"]?.doubleValue, 24)
+        XCTAssertEqual(numbers["gates"]?.listValue?.first?["result"]?.textValue, "fail")
+    }
+}
