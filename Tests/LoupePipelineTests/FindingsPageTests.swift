@@ -1,4 +1,5 @@
 import Foundation
+import LoupeAnalysis
 @testable import LoupePipeline
 import LoupeReport
 import LoupeReportCairo

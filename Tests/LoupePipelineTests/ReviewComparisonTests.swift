@@ -1,4 +1,5 @@
 import Foundation
+import LoupeAnalysis
 import LoupeData
 @testable import LoupePipeline
 import LoupeTensor

@@ -1,4 +1,5 @@
 import Foundation
+import LoupeAnalysis
 @testable import LoupePipeline
 import LoupeTestSupport
 import XCTest

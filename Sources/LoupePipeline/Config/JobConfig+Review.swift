@@ -1,4 +1,5 @@
 import Foundation
+import LoupeAnalysis
 
 /// Thresholds of the "Findings" page (config `findings`); every default is documented in the README.
 public struct FindingsOptions: Sendable, Equatable {

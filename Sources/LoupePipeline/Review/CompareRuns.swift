@@ -1,4 +1,5 @@
 import Foundation
+import LoupeAnalysis
 import LoupeReport
 import LoupeReportCairo
 import LoupeTensor

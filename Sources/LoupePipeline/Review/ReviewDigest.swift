@@ -1,4 +1,5 @@
 import Foundation
+import LoupeAnalysis
 import LoupeReport
 
 /// `review.md`: a short Markdown digest of a run for a pull request or review thread, with page numbers into report.pdf.

@@ -1,4 +1,5 @@
 import Foundation
+import LoupeAnalysis
 import LoupeEngine
 import LoupeReport
 import LoupeTensor

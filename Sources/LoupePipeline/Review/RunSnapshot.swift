@@ -1,4 +1,5 @@
 import Foundation
+import LoupeAnalysis
 import LoupeTensor
 
 /// What a comparison needs to know about one run: its identity, its numbers and its per-image records.

@@ -1,4 +1,5 @@
 import Foundation
+import LoupeAnalysis
 import LoupeData
 import LoupeTensor
 
