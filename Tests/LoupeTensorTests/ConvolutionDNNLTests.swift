@@ -130,6 +130,24 @@ final class ConvolutionDNNLTests: XCTestCase {
         XCTAssertLessThan(Self.relativeError(serial?.output ?? [], first.output), 1e-6)
     }
 
+    /// Winograd weights kept between calls are found by content: weights changed in place are transformed again.
+    func testKeptWinogradWeightsFollowChangedWeights() throws {
+        try XCTSkipUnless(DNNLConvolution.isAvailable, "oneDNN did not start")
+        let g = Self.grid[10]
+        var d = Self.data(g, seed: 21)
+        var output = [Float](repeating: 0, count: d.dy.count)
+        guard DNNLConvolution.forward(input: d.x, weight: d.w, bias: nil, geometry: g, output: &output, algorithm: .winograd)
+        else { throw XCTSkip("no oneDNN Winograd kernel on this CPU") }
+        for round in 0..<3 {
+            var reference = [Float](repeating: 0, count: d.dy.count)
+            ConvolutionKernel.forward(input: d.x, weight: d.w, bias: nil, geometry: g, output: &reference)
+            XCTAssertTrue(DNNLConvolution.forward(input: d.x, weight: d.w, bias: nil, geometry: g, output: &output,
+                                                  algorithm: .winograd))
+            XCTAssertLessThan(Self.relativeError(output, reference), 1e-4, "round \(round)")
+            d.w.withUnsafeMutableBufferPointer { w in for i in w.indices where i % 3 == round { w[i] = -w[i] * 1.5 } }
+        }
+    }
+
     /// The rule depends on the geometry alone: the same layer always gets the same kernels.
     func testRuleIsStableAndKeepsLoupeKernelsWhereTheyWin() {
         for g in Self.grid {
@@ -164,7 +182,9 @@ final class ConvolutionDNNLTests: XCTestCase {
                                                                             weightGradient: .oneDNNDirect)),
             (conv(64, 64, 56, kernel: 3), ConvolutionKernelRoute(forward: .oneDNNWinograd, inputGradient: .oneDNNWinograd,
                                                                  weightGradient: .oneDNNWinograd)),
-            (conv(256, 256, 14, kernel: 3), ConvolutionKernelRoute(forward: .winograd, inputGradient: .oneDNNWinograd,
+            (conv(128, 128, 28, kernel: 3), ConvolutionKernelRoute(forward: .oneDNNWinograd, inputGradient: .oneDNNWinograd,
+                                                                   weightGradient: .oneDNNWinograd)),
+            (conv(256, 256, 14, kernel: 3), ConvolutionKernelRoute(forward: .oneDNNWinograd, inputGradient: .oneDNNWinograd,
                                                                    weightGradient: .oneDNNWinograd)),
             (conv(512, 512, 7, kernel: 3), ConvolutionKernelRoute(forward: .winograd, inputGradient: .winograd,
                                                                   weightGradient: .im2colGEMM)),

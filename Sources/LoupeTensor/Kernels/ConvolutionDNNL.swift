@@ -21,16 +21,21 @@ public enum DNNLConvolution {
                                geometry g: ConvolutionGeometry, output: UnsafeMutablePointer<Float>,
                                algorithm: DNNLConvolutionAlgorithm) -> Bool {
         let x = UncheckedBox(input), w = UncheckedBox(weight), b = UncheckedBox(bias), y = SendablePointer(output)
-        return runSlices(g) { slice, first, threads in
-            guard let p = primitive(slice, .forward(bias: b.value != nil), algorithm, threads),
-                  let engine = DNNLPrimitiveCache.engine.value else { return false }
-            var buffers: [Int32: UnsafeMutableRawPointer] = [
-                DNNLPrimitiveFactory.Argument.source: raw(x.value + first * g.inChannels * g.inPlane),
-                DNNLPrimitiveFactory.Argument.weights: raw(w.value),
-                DNNLPrimitiveFactory.Argument.destination: UnsafeMutableRawPointer(y.base + first * g.outChannels * g.outPlane),
-            ]
-            if let bias = b.value { buffers[DNNLPrimitiveFactory.Argument.bias] = raw(bias) }
-            return p.execute(buffers, engine: engine)
+        let pass = DNNLConvolutionPrimitive.Pass.forward(bias: bias != nil)
+        let staged = UncheckedBox(stageWeights(g, pass, algorithm, weight, cacheAcrossCalls: algorithm == .winograd))
+        return withExtendedLifetime(staged) {
+            runSlices(g) { slice, first, threads in
+                guard let p = primitive(slice, pass, algorithm, threads),
+                      let engine = DNNLPrimitiveCache.engine.value else { return false }
+                var buffers: [Int32: UnsafeMutableRawPointer] = [
+                    DNNLPrimitiveFactory.Argument.source: raw(x.value + first * g.inChannels * g.inPlane),
+                    DNNLPrimitiveFactory.Argument.weights: staged.value?.pointer ?? raw(w.value),
+                    DNNLPrimitiveFactory.Argument.destination: UnsafeMutableRawPointer(y.base + first * g.outChannels * g.outPlane),
+                ]
+                if let bias = b.value { buffers[DNNLPrimitiveFactory.Argument.bias] = raw(bias) }
+                return p.execute(buffers, staged: staged.value == nil ? [] : [DNNLPrimitiveFactory.Argument.weights],
+                                 engine: engine)
+            }
         }
     }
 
@@ -39,15 +44,42 @@ public enum DNNLConvolution {
                                      geometry g: ConvolutionGeometry, gradInput: UnsafeMutablePointer<Float>,
                                      algorithm: DNNLConvolutionAlgorithm) -> Bool {
         let w = UncheckedBox(weight), dy = UncheckedBox(gradOutput), dx = SendablePointer(gradInput)
-        return runSlices(g) { slice, first, threads in
-            guard let p = primitive(slice, .inputGradient, algorithm, threads),
-                  let engine = DNNLPrimitiveCache.engine.value else { return false }
-            return p.execute([
-                DNNLPrimitiveFactory.Argument.destinationGradient: raw(dy.value + first * g.outChannels * g.outPlane),
-                DNNLPrimitiveFactory.Argument.weights: raw(w.value),
-                DNNLPrimitiveFactory.Argument.sourceGradient: UnsafeMutableRawPointer(dx.base + first * g.inChannels * g.inPlane),
-            ], engine: engine)
+        let staged = UncheckedBox(stageWeights(g, .inputGradient, algorithm, weight, cacheAcrossCalls: false))
+        return withExtendedLifetime(staged) {
+            runSlices(g) { slice, first, threads in
+                guard let p = primitive(slice, .inputGradient, algorithm, threads),
+                      let engine = DNNLPrimitiveCache.engine.value else { return false }
+                return p.execute([
+                    DNNLPrimitiveFactory.Argument.destinationGradient: raw(dy.value + first * g.outChannels * g.outPlane),
+                    DNNLPrimitiveFactory.Argument.weights: staged.value?.pointer ?? raw(w.value),
+                    DNNLPrimitiveFactory.Argument.sourceGradient: UnsafeMutableRawPointer(dx.base + first * g.inChannels * g.inPlane),
+                ], staged: staged.value == nil ? [] : [DNNLPrimitiveFactory.Argument.weights], engine: engine)
+            }
         }
+    }
+
+    /// The weights reordered once for every slice of this call (nil: each slice reorders its own, or none need it).
+    private static func stageWeights(_ g: ConvolutionGeometry, _ pass: DNNLConvolutionPrimitive.Pass,
+                                     _ algorithm: DNNLConvolutionAlgorithm, _ weight: UnsafePointer<Float>,
+                                     cacheAcrossCalls: Bool) -> DNNLStagedWeights? {
+        guard g.batch > 0, let engine = DNNLPrimitiveCache.engine.value else { return nil }
+        let plan = slicePlan(g)
+        var primitives = [DNNLConvolutionPrimitive]()
+        for batch in Set(sliceBatches(g)).sorted() {
+            var slice = g
+            slice.batch = batch
+            guard let p = primitive(slice, pass, algorithm, plan.threads) else { return nil }
+            primitives.append(p)
+        }
+        return DNNLStagedWeights.stage(weight, count: g.outChannels * g.patchSize, argument: DNNLPrimitiveFactory.Argument.weights,
+                                       for: primitives, cacheAcrossCalls: cacheAcrossCalls, engine: engine)
+    }
+
+    /// The batch sizes of the slices `runSlices` cuts `g` into (the cut of `Parallel.mapParts`).
+    static func sliceBatches(_ g: ConvolutionGeometry) -> [Int] {
+        let minimumPart = max(1, g.batch / slicePlan(g).parts)
+        let parts = max(1, min(Parallel.workerCount, g.batch / minimumPart))
+        return (0..<parts).map { g.batch * ($0 + 1) / parts - g.batch * $0 / parts }
     }
 
     /// Writes the gradient with respect to the weight (overwritten), summed over the batch.
@@ -87,22 +119,6 @@ public enum DNNLConvolution {
             for i in 0..<count { gradWeight[i] += partial[i] }
         }
         return true
-    }
-
-    /// Whether oneDNN has a kernel for this pass of `g` on this thread's configuration (creates and caches it).
-    public static func supports(_ g: ConvolutionGeometry, algorithm: DNNLConvolutionAlgorithm) -> Bool {
-        let plan = slicePlan(g)
-        var slice = g
-        slice.batch = max(1, g.batch / plan.parts)
-        return primitive(slice, .forward(bias: false), algorithm, plan.threads) != nil
-    }
-
-    /// oneDNN's own name for the implementation that runs the forward pass of `g` (for benchmarks).
-    public static func implementationName(_ g: ConvolutionGeometry, algorithm: DNNLConvolutionAlgorithm) -> String? {
-        let plan = slicePlan(g)
-        var slice = g
-        slice.batch = max(1, g.batch / plan.parts)
-        return primitive(slice, .forward(bias: false), algorithm, plan.threads)?.implementation
     }
 
     /// Slices of the batch (one per worker) and OpenMP threads per slice.

@@ -147,9 +147,14 @@ enum DNNLPrimitiveFactory {
             return result
         }
         let inputOperands = inputs.compactMap { operand($0, isOutput: false) }
+        let outputOperand = operand(output, isOutput: true)
         var primitive: OpaquePointer?
-        guard inputOperands.count == inputs.count, let outputOperand = operand(output, isOutput: true),
+        guard inputOperands.count == inputs.count, let outputOperand,
               dnnl_primitive_create(&primitive, pd) == dnnl_success, let primitive else {
+            // Release the reorders already made for the operands that succeeded.
+            for made in inputOperands + [outputOperand].compactMap({ $0 }) {
+                if let reorder = made.reorder { dnnl_primitive_destroy(reorder) }
+            }
             dnnl_primitive_desc_destroy(pd)
             return nil
         }

@@ -40,8 +40,6 @@ final class DNNLConvolutionPrimitive: @unchecked Sendable {
     /// The operand written by the pass.
     let output: Operand
     let scratchBytes: Int
-    /// oneDNN's name for the implementation it chose (for example `brgconv:avx512_core`).
-    let implementation: String
 
     init(primitive: OpaquePointer, descriptor: OpaquePointer, inputs: [Operand], output: Operand, scratchBytes: Int) {
         self.primitive = primitive
@@ -49,12 +47,6 @@ final class DNNLConvolutionPrimitive: @unchecked Sendable {
         self.inputs = inputs
         self.output = output
         self.scratchBytes = scratchBytes
-        var name: UnsafePointer<CChar>?
-        if dnnl_primitive_desc_query(descriptor, dnnl_query_impl_info_str, 0, &name) == dnnl_success, let name {
-            implementation = String(cString: name)
-        } else {
-            implementation = "unknown"
-        }
     }
 
     deinit {
@@ -63,8 +55,45 @@ final class DNNLConvolutionPrimitive: @unchecked Sendable {
         for operand in inputs + [output] { if let r = operand.reorder { dnnl_primitive_destroy(r) } }
     }
 
+    /// The operand read as `argument` when the primitive wants it in another layout than the plain one.
+    func reorderedInput(_ argument: Int32) -> Operand? {
+        inputs.first { $0.argument == argument && $0.reorder != nil }
+    }
+
+    /// Reorders the plain buffer `source` of input `argument` into the primitive's layout, into a new
+    /// 64-byte-aligned buffer the caller deallocates; nil when that input needs no reorder or it failed.
+    func stage(_ argument: Int32, from source: UnsafeMutableRawPointer, engine: OpaquePointer) -> UnsafeMutableRawPointer? {
+        guard let operand = reorderedInput(argument), let reorder = operand.reorder else { return nil }
+        var stream: OpaquePointer?
+        guard dnnl_stream_create(&stream, engine, dnnl_stream_default_flags.rawValue) == dnnl_success, let stream else { return nil }
+        defer { dnnl_stream_destroy(stream) }
+        let target = UnsafeMutableRawPointer.allocate(byteCount: max(operand.chosenBytes, 64), alignment: 64)
+        let scratch = UnsafeMutableRawPointer.allocate(byteCount: max(operand.reorderScratchBytes, 64), alignment: 64)
+        defer { scratch.deallocate() }
+        var plainDesc = operand.plain, chosenDesc = operand.chosen, scratchDesc = Self.bytesDescriptor(operand.reorderScratchBytes)
+        var from: OpaquePointer?, to: OpaquePointer?, pad: OpaquePointer?
+        defer { [from, to, pad].forEach { if let m = $0 { dnnl_memory_destroy(m) } } }
+        guard dnnl_memory_create(&from, &plainDesc, engine, source) == dnnl_success,
+              dnnl_memory_create(&to, &chosenDesc, engine, target) == dnnl_success else {
+            target.deallocate()
+            return nil
+        }
+        var args = [dnnl_exec_arg_t(arg: 1, memory: from), dnnl_exec_arg_t(arg: 17, memory: to)]
+        if operand.reorderScratchBytes > 0, dnnl_memory_create(&pad, &scratchDesc, engine, scratch) == dnnl_success {
+            args.append(dnnl_exec_arg_t(arg: 80, memory: pad))
+        }
+        guard dnnl_primitive_execute(reorder, stream, Int32(args.count), args) == dnnl_success,
+              dnnl_stream_wait(stream) == dnnl_success else {
+            target.deallocate()
+            return nil
+        }
+        return target
+    }
+
     /// Runs the pass on plain buffers, keyed by oneDNN argument (`DNNL_ARG_*`), on the calling thread.
-    func execute(_ buffers: [Int32: UnsafeMutableRawPointer], engine: OpaquePointer) -> Bool {
+    ///
+    /// Buffers of the arguments in `staged` are already in the primitive's layout (`stage`).
+    func execute(_ buffers: [Int32: UnsafeMutableRawPointer], staged: Set<Int32> = [], engine: OpaquePointer) -> Bool {
         var stream: OpaquePointer?
         guard dnnl_stream_create(&stream, engine, dnnl_stream_default_flags.rawValue) == dnnl_success, let stream else { return false }
         defer { dnnl_stream_destroy(stream) }
@@ -95,7 +124,13 @@ final class DNNLConvolutionPrimitive: @unchecked Sendable {
         }
         var args = [dnnl_exec_arg_t]()
         for operand in inputs {
-            guard let user = buffers[operand.argument], let plain = memory(operand.plain, user) else { return false }
+            guard let user = buffers[operand.argument] else { return false }
+            if staged.contains(operand.argument) {
+                guard let ready = memory(operand.chosen, user) else { return false }
+                args.append(dnnl_exec_arg_t(arg: operand.argument, memory: ready))
+                continue
+            }
+            guard let plain = memory(operand.plain, user) else { return false }
             if let r = operand.reorder {
                 guard let inner = memory(operand.chosen, buffer(operand.chosenBytes)),
                       reorder(r, from: plain, to: inner, scratch: operand.reorderScratchBytes) else { return false }

@@ -91,14 +91,15 @@ public enum ConvolutionRule {
         g.groups == 1 && (g.kernelHeight > 1 || g.kernelWidth > 1)
     }
 
-    /// Forward: oneDNN Winograd on 3x3 stride-1 layers with maps of 56x56 or more, oneDNN direct on
+    /// Forward: oneDNN Winograd on 3x3 stride-1 layers with maps of 14x14 or more (its transformed weights
+    /// are kept between calls, `DNNLWinogradWeights`; at 7x7 they would cost 38 MB a layer for 20%), oneDNN direct on
     /// strided layers, kernels larger than 3x3 and depthwise layers with output maps of 14x14 or less;
     /// Loupe's own kernels on 1x1 layers (oneDNN's layout reorders cost more than its GEMM saves),
-    /// smaller 3x3 maps, larger depthwise maps and other grouped layers.
+    /// 3x3 maps under 14x14, larger depthwise maps and other grouped layers.
     static func forwardChoice(_ g: ConvolutionGeometry, own: ConvolutionKernelChoice) -> ConvolutionKernelChoice {
         if g.isDepthwise { return g.outPlane <= 14 * 14 ? .oneDNNDirect : own }
         guard isDenseSpatial(g) else { return own }
-        if isWinogradCandidate(g) { return g.outPlane >= 56 * 56 ? .oneDNNWinograd : own }
+        if isWinogradCandidate(g) { return g.outPlane >= 14 * 14 ? .oneDNNWinograd : own }
         if g.strideHeight > 1 || g.strideWidth > 1 || g.kernelHeight > 3 || g.kernelWidth > 3 { return .oneDNNDirect }
         return own
     }
