@@ -20,6 +20,27 @@ final class TemplateTextTests: XCTestCase {
                        "Rows: channels 0–3 of relu1; the 5 dataset images with the highest spatial maximum, best first, score under each; red box: receptive field of the maximum.")
     }
 
+    /// The verdict box: kind and title from the outcome, every optional sentence only when its numbers are given.
+    func testSanityVerdictBox() throws {
+        let templates = try TemplateRenderer(folder: SectionTestSupport.templatesFolder)
+        let fails = try templates.blocks("sanity_verdict", context: [
+            "kind": "WARNING", "method": "Guided Backprop", "randomisation_fails": true, "final_ssim": "0.81", "final_spearman": "0.66",
+            "ssim_threshold": "0.50", "spearman_threshold": "0.50", "random_logit": true, "random_logit_fails": true,
+            "random_logit_ssim": "0.90", "random_logit_threshold": "0.50",
+        ])
+        guard case .callout(let box)? = fails.first, fails.count == 1 else { return XCTFail("\(fails)") }
+        XCTAssertEqual(box.kind, .warning)
+        XCTAssertEqual(box.title, "Guided Backprop: fails the randomisation test")
+        XCTAssertEqual(box.body.map(\.text).joined(), "Fails: the maps stay similar after the weights are destroyed (SSIM 0.81, Spearman ρ 0.66 after randomising all layers; both at or above the thresholds 0.50 / 0.50). Treat this method's maps as edge detection, not as an explanation of this model. RandomLogit: hardly class-sensitive (SSIM 0.90 to the map of a random other class; threshold 0.50).")
+        let passes = try templates.blocks("sanity_verdict", context: [
+            "kind": "CAVEAT", "method": "Saliency", "randomisation_passes": true, "survives_top": true, "top": true, "top_step": "fc",
+            "top_ssim": "0.70", "final_ssim": "0.10", "final_spearman": "0.20", "ssim_threshold": "0.50", "spearman_threshold": "0.50",
+        ])
+        guard case .callout(let top)? = passes.first else { return XCTFail("\(passes)") }
+        XCTAssertEqual(top.title, "Saliency: passes the randomisation test only once lower layers are randomised")
+        XCTAssertTrue(top.body.map(\.text).joined().hasSuffix("After randomising only the top layer group (fc) the SSIM is 0.70, at or above 0.50: the map ignores the classifier's top weights."))
+    }
+
     func testAUserTemplatesFolderOverridesACaption() throws {
         let folder = try makeTemporaryDirectory(self)
         try "{{! mine }}\nMy caption for {{{layer}}}.\n".write(to: folder.appendingPathComponent("gradients_confused_caption.mustache"),

@@ -56,21 +56,4 @@ public enum SanityVerdict {
         guard meanSSIM.isFinite else { return .undetermined }
         return meanSSIM < thresholds.randomLogit ? .passes : .fails
     }
-
-    /// The callout sentence of a randomisation outcome, numbers included.
-    public static func randomisationSentence(_ outcome: SanityOutcome, finalSSIM: Double, finalSpearman: Double,
-                                             thresholds: SanityThresholds) -> String {
-        let numbers = String(format: "SSIM %.2f, Spearman ρ %.2f after randomising all layers", finalSSIM, finalSpearman)
-        let limits = String(format: "thresholds %.2f / %.2f", thresholds.ssim, thresholds.spearman)
-        switch outcome {
-        case .passes:
-            return "Passes: the maps change as the model is randomised (\(numbers); both below the \(limits))."
-        case .fails:
-            return "Fails: the maps stay similar after the weights are destroyed (\(numbers); both at or above the \(limits)). Treat this method's maps as edge detection, not as an explanation of this model."
-        case .mixed:
-            return "Inconclusive: the measures disagree (\(numbers); \(limits)). Read the curves before trusting these maps."
-        case .undetermined:
-            return "Undetermined: the similarity after randomising all layers could not be computed."
-        }
-    }
 }

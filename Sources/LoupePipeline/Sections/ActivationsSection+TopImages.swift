@@ -64,7 +64,7 @@ extension ActivationFigures {
                                           maxCellWidth: 50)))
         if field != nil && !coversImage {
             part.blocks.append(.figure(Figure(cells: cropCells, columns: k,
-                                              caption: "The same hits cropped to the receptive field of the maximum (gray: outside the image).",
+                                              caption: try context.templates.text("activations_top_crops_caption"),
                                               maxCellWidth: 50)))
         }
         part.array = Tensor(shape: [lists.count, k], scalars: lists.flatMap { hits in (0..<k).map { $0 < hits.count ? Float(hits[$0].index) : -1 } })

@@ -185,7 +185,7 @@ extension RobustnessSection {
                       TableColumn("Drop", alignment: .right, format: .percent(places: 1), shaded: true)],
             rows: shown.map { [.text(context.className($0.offset)), .number(Double($0.element.images)), .number($0.element.clean),
                                .number($0.element.corrupted), .number($0.element.clean - $0.element.corrupted)] },
-            caption: "Corrupted accuracy pooled over every corruption and severity; drop = clean − corrupted.",
+            caption: try context.templates.text("robustness_classes_caption"),
             shading: TableShading(colorMap: .magma))))
         return blocks
     }

@@ -59,47 +59,44 @@ extension SanitySection {
             "spearman_threshold": String(format: "%.2f", options.thresholds.spearman),
             "random_logit_threshold": String(format: "%.2f", options.thresholds.randomLogit),
         ])
+        func two(_ value: Double) -> String { String(format: "%.2f", value) }
+        func three(_ value: Double) -> String { String(format: "%.3f", value) }
+        let zeros = Double(run.images.scalars.filter { $0 == 0 }.count) / Double(max(run.images.count, 1))
         for verdict in verdicts(run) {
-            var body = [TextRun(SanityVerdict.randomisationSentence(verdict.randomisation, finalSSIM: verdict.finalSSIM,
-                                                                    finalSpearman: verdict.finalSpearman, thresholds: options.thresholds))]
             let survivesTop = SanityVerdict.survivesTopLayer(firstStepSSIM: verdict.topSSIM, thresholds: options.thresholds)
+            var kind = verdict.randomisation == .passes ? "NOTE" : verdict.randomisation == .fails ? "WARNING" : "CAVEAT"
+            if verdict.randomisation == .passes && survivesTop { kind = "CAVEAT" }
+            // Flat keys with true flags: a section then never reaches a same-named key of the outer context.
+            var values: [String: Any] = [
+                "kind": kind, "method": SanityOptions.title(verdict.method), "randomisation_" + verdict.randomisation.rawValue: true,
+                "final_ssim": two(verdict.finalSSIM), "final_spearman": two(verdict.finalSpearman),
+                "ssim_threshold": two(options.thresholds.ssim), "spearman_threshold": two(options.thresholds.spearman),
+            ]
+            if survivesTop { values["survives_top"] = true }
             if verdict.topSSIM.isFinite {
-                body.append(TextRun(String(format: " After randomising only the top layer group (%@) the SSIM is %.2f", stepLabel(run, 1), verdict.topSSIM)
-                                    + (survivesTop ? String(format: ", at or above %.2f: the map ignores the classifier's top weights.", options.thresholds.ssim)
-                                       : ".")))
+                values["top"] = true
+                values["top_step"] = stepLabel(run, 1)
+                values["top_ssim"] = two(verdict.topSSIM)
             }
-            let zeros = Double(run.images.scalars.filter { $0 == 0 }.count) / Double(max(run.images.count, 1))
             if (verdict.method == .inputTimesGradient || verdict.method == .integratedGradients) && zeros >= 0.2 {
-                body.append(TextRun(" " + (try context.templates.text("sanity_zero_inputs", ["percent": String(format: "%.0f", zeros * 100)]))))
+                values["zeros"] = true
+                values["zeros_percent"] = String(format: "%.0f", zeros * 100)
             }
             if let outcome = verdict.faithfulness {
-                let text: String
-                switch outcome {
-                case .passes: text = "ranking by the map removes evidence faster and restores it faster than a random order"
-                case .fails: text = "ranking by the map is no better than a random order"
-                case .mixed: text = "ranking by the map beats a random order in only one of the two curves"
-                case .undetermined: text = "the curves could not be computed"
-                }
-                body.append(TextRun(String(format: " Deletion/insertion: %@ (AUC %.3f / %.3f vs random %.3f / %.3f).",
-                                           text, verdict.deletionAUC, verdict.insertionAUC, random.deletion, random.insertion)))
+                values["faithfulness"] = true
+                values["faithfulness_" + outcome.rawValue] = true
+                values["deletion_auc"] = three(verdict.deletionAUC)
+                values["insertion_auc"] = three(verdict.insertionAUC)
+                values["random_deletion_auc"] = three(random.deletion)
+                values["random_insertion_auc"] = three(random.insertion)
             }
             if let outcome = verdict.randomLogit {
-                let text = outcome == .passes ? "class-sensitive" : outcome == .fails ? "hardly class-sensitive" : "undetermined"
-                body.append(TextRun(String(format: " RandomLogit: %@ (SSIM %.2f to the map of a random other class; threshold %.2f).",
-                                           text, verdict.randomLogitSSIM, options.thresholds.randomLogit)))
+                values["random_logit"] = true
+                values["random_logit_" + outcome.rawValue] = true
+                values["random_logit_ssim"] = two(verdict.randomLogitSSIM)
+                values["random_logit_threshold"] = two(options.thresholds.randomLogit)
             }
-            var kind: Callout.Kind = verdict.randomisation == .passes ? .note : verdict.randomisation == .fails ? .warning : .caveat
-            var word: String
-            switch verdict.randomisation {
-            case .passes where survivesTop:
-                word = "passes the randomisation test only once lower layers are randomised"
-                kind = .caveat
-            case .passes: word = "passes the randomisation test"
-            case .fails: word = "fails the randomisation test"
-            case .mixed: word = "randomisation test inconclusive"
-            case .undetermined: word = "randomisation test undetermined"
-            }
-            blocks.append(.callout(Callout(kind, title: "\(SanityOptions.title(verdict.method)): \(word)", body: body)))
+            blocks += try context.templates.blocks("sanity_verdict", context: values)
         }
         return blocks
     }

@@ -145,7 +145,10 @@ enum WeightFigures {
             "node": layer.nodeName, "units": units, "shown": shown, "size": "\(h)×\(w)", "summed": c > 1 ? "yes" : nil,
         ]))
         part.blocks.append(.figure(Figure(cells: cells, columns: columns,
-                                          caption: "Weights of \(shown) of \(units) units of \(layer.nodeName) laid out as \(c > 1 ? "\(c)-channel images summed over channels" : "images") (\(h)×\(w)); red pushes the unit up, blue down; one symmetric scale.",
+                                          caption: try templates.text("weights_templates_caption", [
+                                              "shown": "\(shown)", "units": "\(units)", "node": layer.nodeName,
+                                              "channels": c > 1 ? "\(c)" : nil, "size": "\(h)×\(w)",
+                                          ]),
                                           colorBar: ColorBar(colorMap: .diverging, range: range, label: "weight"), maxCellWidth: cellWidth)))
         part.figures.append(("fc_templates", try TensorFigures.mosaic(cells.map(\.image), columns: columns, gap: 2)))
         part.numbers = .object([("node", .text(layer.nodeName)), ("weight", .text(layer.weightName)),
@@ -185,7 +188,7 @@ enum WeightFigures {
             }
             let more = weights.count - histogramLayers.count
             part.blocks.append(.figure(Figure(cells: cells, columns: 4,
-                                              caption: "Weight histograms (100 bins from each tensor's min to max; red line at zero)" + (more > 0 ? "; \(more) more weight tensors not shown." : "."),
+                                              caption: try templates.text("weights_histograms_caption", ["more": more > 0 ? "\(more)" : nil]),
                                               maxCellWidth: 110)))
         }
         part.numbers = .list(stats.map { s in
