@@ -15,6 +15,10 @@ public struct RobustnessBaseline: Sendable, Equatable {
     /// `[height, width]` of the baseline's images, when recorded.
     public var imageSize: [Int]
     public var normaliser: RobustnessMetrics.Normaliser
+    /// Images per cell in the baseline run, when recorded.
+    public var images: Int?
+    /// The baseline run's dataset fingerprint, from the `run.json` beside its summary, when present.
+    public var datasetFingerprint: String?
 
     /// The format tag the robustness section writes and this reader accepts.
     public static let format = "loupe-robustness-1"
@@ -61,8 +65,26 @@ public struct RobustnessBaseline: Sendable, Equatable {
         let name = (path as NSString).lastPathComponent == "summary.json"
             ? ((path as NSString).deletingLastPathComponent as NSString).lastPathComponent + "/summary.json"
             : (path as NSString).lastPathComponent
+        var images: Int?
+        if case .number(let count)? = section["images"], count >= 0, count == count.rounded(), count < 1e12 { images = Int(count) }
+        let manifest = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("run.json")
+        var fingerprint: String?
+        if let data = try? Data(contentsOf: manifest), case .object(let run)? = try? JSONValue.parse(data),
+           case .object(let dataset)? = run["dataset"], case .string(let value)? = dataset["fingerprint"] {
+            fingerprint = value
+        }
         return RobustnessBaseline(path: path, profile: profile, imageSize: imageSize,
-                                  normaliser: .init(name: "baseline " + name, errors: errors, cleanError: clean))
+                                  normaliser: .init(name: "baseline " + name, errors: errors, cleanError: clean),
+                                  images: images, datasetFingerprint: fingerprint)
+    }
+
+    /// Why this baseline was not scored on the same images as a run (empty when it was, as far as the files tell).
+    public func differences(profile: String, images: Int, datasetFingerprint: String) -> [String] {
+        var found = [String]()
+        if self.profile != profile { found.append("the corruption profiles differ (\(self.profile) and \(profile))") }
+        if let count = self.images, count != images { found.append("the image counts differ (\(count) and \(images))") }
+        if let fingerprint = self.datasetFingerprint, fingerprint != datasetFingerprint { found.append("the dataset fingerprints differ") }
+        return found
     }
 
     /// Checks that the baseline covers every (corruption, severity) the run needs, naming the first missing cell.

@@ -24,6 +24,8 @@ struct RobustnessResult {
     var secondsModel = 0.0
     /// The sampled dataset indices, in the order every tally's `hits` lists them.
     var indices: [Int] = []
+    /// Why the `baseline` was scored on other images than this run (then no relative CE is given).
+    var baselineDifferences: [String] = []
 
     var cleanAccuracy: Double { clean.accuracy }
     var cleanError: Double { 1 - clean.accuracy }
@@ -64,7 +66,8 @@ struct RobustnessResult {
     /// Relative CE per corruption.
     var relativeCorruptionErrors: [Double?] {
         corruptions.indices.map { c in
-            guard let normaliser, inMean(c) else { return nil }
+            // A relative CE from different images would pass a change of data as a change of robustness.
+            guard let normaliser, inMean(c), baselineDifferences.isEmpty else { return nil }
             return RobustnessMetrics.relativeCorruptionError(errors(c), clean: cleanError, baseline: normaliser.errors[corruptions[c]],
                                                              baselineClean: normaliser.cleanError)
         }
