@@ -98,5 +98,15 @@ final class ReviewRunTests: XCTestCase {
         XCTAssertEqual(finding["severity"]?.textValue, "critical")
         XCTAssertEqual(finding["value"]?.doubleValue, 24)
         XCTAssertEqual(numbers["gates"]?.listValue?.first?["result"]?.textValue, "fail")
+        // The PDF agrees: the title page names the gate, page 2 is Findings, the finding's page shows its section.
+        let pdf = scratch.path("reports/r/\(run)/report.pdf")
+        let titlePage = try pdfPageText(pdf, page: 1)
+        XCTAssertTrue(titlePage.contains("1 review gate tripped") && titlePage.contains("critical_findings"), titlePage)
+        XCTAssertTrue(try pdfPageText(pdf, page: 2).contains("Findings"))
+        let page = Int(finding["page"]?.doubleValue ?? 0)
+        XCTAssertGreaterThan(page, 2)
+        XCTAssertTrue(try pdfPageText(pdf, page: page).contains("Run summary"), "page \(page)")
+        let digest = try String(contentsOfFile: scratch.path("reports/r/\(run)/review.md"), encoding: .utf8)
+        XCTAssertTrue(digest.contains("**FAIL** `critical_findings`") && digest.contains("p. \(page))"), digest)
     }
 }
