@@ -8,18 +8,7 @@ import XCTest
 
 /// The Findings page: before the contents, most severe first, and every page number points at the page showing the finding.
 final class FindingsPageTests: XCTestCase {
-    func pdfText(_ path: String, page: Int) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/pdftotext")
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/pdftotext") else { throw XCTSkip("pdftotext (poppler-utils) is not installed") }
-        process.arguments = ["-f", String(page), "-l", String(page), path, "-"]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self).split(whereSeparator: \.isWhitespace).joined(separator: " ")
-    }
+    func pdfText(_ path: String, page: Int) throws -> String { try pdfPageText(path, page: page) }
 
     /// A document whose sections are long enough that the evidence lands on different pages.
     func document() -> Document {
@@ -91,4 +80,18 @@ final class FindingsPageTests: XCTestCase {
         XCTAssertTrue(text.contains("FAIL"), text)
         XCTAssertTrue(text.contains("Nothing in this run crossed a review threshold"), text)
     }
+}
+
+/// The text of one PDF page (pdftotext), whitespace collapsed; skips when poppler-utils is missing.
+func pdfPageText(_ path: String, page: Int) throws -> String {
+    guard FileManager.default.isExecutableFile(atPath: "/usr/bin/pdftotext") else { throw XCTSkip("pdftotext (poppler-utils) is not installed") }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/pdftotext")
+    process.arguments = ["-f", String(page), "-l", String(page), path, "-"]
+    let output = Pipe()
+    process.standardOutput = output
+    try process.run()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return String(decoding: data, as: UTF8.self).split(whereSeparator: \.isWhitespace).joined(separator: " ")
 }

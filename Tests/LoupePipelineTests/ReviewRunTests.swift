@@ -15,6 +15,11 @@ final class ReviewRunTests: XCTestCase {
         try RunSnapshot.readJSON(scratch.path("reports/r/\(run)/summary.json"))
     }
 
+    func summary(_ scratch: PipelineScratch, job: String) throws -> SummaryValue {
+        let run = try XCTUnwrap(scratch.runs(job).first)
+        return try RunSnapshot.readJSON(scratch.path("reports/\(job)/\(run)/summary.json"))
+    }
+
     func testTheSecondRunComparesWithTheFirstAndWritesItsRecords() throws {
         let scratch = try PipelineScratch("review-run")
         _ = try scratch.writeTinyModel("tiny.onnx", classes: 10)
@@ -54,6 +59,31 @@ final class ReviewRunTests: XCTestCase {
         XCTAssertTrue(kept.contains(runs[1]), "the baseline of the third run is kept")
     }
 
+    /// The issue's false alarm: a robustness `baseline` scored on other images gives no relative CE, and says why.
+    func testARobustnessBaselineOnOtherImagesGivesNoRelativeCE() throws {
+        let scratch = try PipelineScratch("review-baseline")
+        _ = try scratch.writeTinyModel("tiny.onnx", classes: 10)
+        func robustness(_ name: String, _ images: String, _ baseline: String) -> String {
+            #"{"name": "\#(name)", "model": {"path": "tiny.onnx"}, "dataset": {"kind": "synthetic-shapes", "count": 24, "seed": 3}, "sections": {"summary": true, "robustness": {"corruptions": ["fog"], "severities": [2, 4], "images_per_corruption": \#(images)\#(baseline)}}, "seed": 5}"#
+        }
+        let first = scratch.run(try scratch.write(#"{"jobs": [\#(robustness("a", "12", ""))]}"#, to: "a.json"))
+        XCTAssertEqual(first.code, 0, first.lines.joined(separator: "\n"))
+        let run = try XCTUnwrap(scratch.runs("a").first)
+        let baseline = #", "baseline": "reports/a/\#(run)/summary.json""#
+        let config = #"{"jobs": [\#(robustness("same", "12", baseline)), \#(robustness("more", "24", baseline))]}"#
+        let second = scratch.run(try scratch.write(config, to: "b.json"))
+        XCTAssertEqual(second.code, 0, second.lines.joined(separator: "\n"))
+        func numbers(_ job: String) throws -> SummaryValue? {
+            try summary(scratch, job: job)["robustness"]
+        }
+        let same = try XCTUnwrap(numbers("same"))
+        XCTAssertEqual(same["relative_mce"]?.doubleValue ?? .nan, 1, accuracy: 1e-5, "the same images against themselves: relative mCE 100 %")
+        let more = try XCTUnwrap(numbers("more"))
+        XCTAssertTrue(more["mce"]?.doubleValue?.isFinite ?? false, "the CE is still normalised by the baseline's errors")
+        XCTAssertFalse(more["relative_mce"]?.doubleValue?.isFinite ?? false, "no relative mCE from different images (null)")
+        XCTAssertTrue(more["per_corruption"]?.listValue?.allSatisfy { !($0["relative_ce"]?.doubleValue?.isFinite ?? false) } ?? false)
+    }
+
     func testACriticalFindingTripsItsGateAndTheReportIsStillWritten() throws {
         let scratch = try PipelineScratch("review-gate")
         _ = try scratch.writeTinyModel("tiny.onnx", classes: 10)
@@ -69,5 +99,15 @@ final class ReviewRunTests: XCTestCase {
         XCTAssertEqual(finding["severity"]?.textValue, "critical")
         XCTAssertEqual(finding["value"]?.doubleValue, 24)
         XCTAssertEqual(numbers["gates"]?.listValue?.first?["result"]?.textValue, "fail")
+        // The PDF agrees: the title page names the gate, page 2 is Findings, the finding's page shows its section.
+        let pdf = scratch.path("reports/r/\(run)/report.pdf")
+        let titlePage = try pdfPageText(pdf, page: 1)
+        XCTAssertTrue(titlePage.contains("1 review gate tripped") && titlePage.contains("critical_findings"), titlePage)
+        XCTAssertTrue(try pdfPageText(pdf, page: 2).contains("Findings"))
+        let page = Int(finding["page"]?.doubleValue ?? 0)
+        XCTAssertGreaterThan(page, 2)
+        XCTAssertTrue(try pdfPageText(pdf, page: page).contains("Run summary"), "page \(page)")
+        let digest = try String(contentsOfFile: scratch.path("reports/r/\(run)/review.md"), encoding: .utf8)
+        XCTAssertTrue(digest.contains("**FAIL** `critical_findings`") && digest.contains("p. \(page))"), digest)
     }
 }

@@ -24,6 +24,8 @@ public struct RobustnessResult {
     public var secondsModel = 0.0
     /// The sampled dataset indices, in the order every tally's `hits` lists them.
     public var indices: [Int] = []
+    /// Why the `baseline` was scored on other images than this run (then no relative CE is given).
+    public var baselineDifferences: [String] = []
 
     public init(corruptions: [String], severities: [Int], profile: CorruptionProfile, height: Int, width: Int, channels: Int,
                 images: Int, classCount: Int, clean: RobustnessTally, cells: [[RobustnessTally]], alexNetApplies: Bool,
@@ -87,7 +89,8 @@ public struct RobustnessResult {
     /// Relative CE per corruption.
     public var relativeCorruptionErrors: [Double?] {
         corruptions.indices.map { c in
-            guard let normaliser, inMean(c) else { return nil }
+            // A relative CE from different images would pass a change of data as a change of robustness.
+            guard let normaliser, inMean(c), baselineDifferences.isEmpty else { return nil }
             return RobustnessMetrics.relativeCorruptionError(errors(c), clean: cleanError, baseline: normaliser.errors[corruptions[c]],
                                                              baselineClean: normaliser.cleanError)
         }

@@ -51,7 +51,16 @@ extension RobustnessBaseline {
         let name = (path as NSString).lastPathComponent == "summary.json"
             ? ((path as NSString).deletingLastPathComponent as NSString).lastPathComponent + "/summary.json"
             : (path as NSString).lastPathComponent
+        var images: Int?
+        if case .number(let count)? = section["images"], count >= 0, count == count.rounded(), count < 1e12 { images = Int(count) }
+        let manifest = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("run.json")
+        var fingerprint: String?
+        if let data = try? Data(contentsOf: manifest), case .object(let run)? = try? JSONValue.parse(data),
+           case .object(let dataset)? = run["dataset"], case .string(let value)? = dataset["fingerprint"] {
+            fingerprint = value
+        }
         return RobustnessBaseline(path: path, profile: profile, imageSize: imageSize,
-                                  normaliser: .init(name: "baseline " + name, errors: errors, cleanError: clean))
+                                  normaliser: .init(name: "baseline " + name, errors: errors, cleanError: clean),
+                                  images: images, datasetFingerprint: fingerprint)
     }
 }

@@ -21,6 +21,12 @@ public struct RobustnessSection: ReportSection {
         let began = Date()
         let result = try compute(context)
         var output = try pages(result, context: context)
+        if !result.baselineDifferences.isEmpty, !output.sections.isEmpty {
+            output.sections[0].blocks.insert(.callout(Callout(.warning, title: "The baseline was scored on other images", body: [
+                TextRun("The robustness baseline and this run differ: " + result.baselineDifferences.joined(separator: "; ")
+                        + ". Its errors still normalise the corruption error, but no relative corruption error is given: computed from different images it would report a change of data as a change of robustness."),
+            ])), at: 0)
+        }
         output.records.append(("robustness_correct.csv", RunRecords.robustnessCorrectness(result)))
         if case .object(var entries) = output.numbers {
             entries.append(("seconds", .number(Date().timeIntervalSince(began))))
@@ -76,7 +82,9 @@ public struct RobustnessSection: ReportSection {
             alexNetApplies: RobustnessMetrics.alexNetApplies(profileIsImageNet: profile == .imagenet, height: height, width: width,
                                                             classes: classCount),
             baseline: baseline, jpegQ85: options.jpegQ85, sample: sample, secondsCorrupting: seconds.corrupting,
-            secondsModel: seconds.model, indices: indices)
+            secondsModel: seconds.model, indices: indices,
+            baselineDifferences: baseline?.differences(profile: profile.rawValue, images: indices.count,
+                                                       datasetFingerprint: context.dataset.fingerprint) ?? [])
     }
 
     /// A stratified seeded sample of `imagesPerCorruption` images (all when 0 or at least the dataset size), sorted.
