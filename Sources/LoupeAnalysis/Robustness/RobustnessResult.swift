@@ -30,8 +30,9 @@ public struct RobustnessResult {
     public init(corruptions: [String], severities: [Int], profile: CorruptionProfile, height: Int, width: Int, channels: Int,
                 images: Int, classCount: Int, clean: RobustnessTally, cells: [[RobustnessTally]], alexNetApplies: Bool,
                 baseline: RobustnessBaseline?, jpegQ85: Bool, sample: RobustnessSample?, secondsCorrupting: Double = 0,
-                secondsModel: Double = 0, indices: [Int] = []) {
+                secondsModel: Double = 0, indices: [Int] = [], baselineDifferences: [String] = []) {
         self.indices = indices
+        self.baselineDifferences = baselineDifferences
         self.corruptions = corruptions
         self.severities = severities
         self.profile = profile
