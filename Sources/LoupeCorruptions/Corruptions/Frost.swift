@@ -6,7 +6,7 @@ public enum Frost: TabulatedCorruption {
     public static let isDeterministic = false
     public static let deviations = [
         "frost (procedural substitute — not comparable to ImageNet-C/CIFAR-10-C frost): the reference frost photographs are not shipped; "
-            + "a synthetic ice texture with the photographs' colour, contrast and style probabilities replaces them (spec §5.2)",
+            + "a synthetic ice texture with the photographs' colour, contrast and style probabilities replaces them",
     ]
     public static let severities = SeverityTable<(Double, Double)>(cifar: [(1, 0.2), (1, 0.3), (0.9, 0.4), (0.85, 0.4), (0.75, 0.45)],
                                                             imagenet: [(1, 0.4), (0.8, 0.6), (0.7, 0.7), (0.65, 0.7), (0.6, 0.75)])

@@ -5,7 +5,7 @@ public enum MotionBlur: Corruption {
     public static let name = "motion_blur"
     public static let isDeterministic = false
     public static let deviations = [
-        "motion_blur: ImageMagick's MotionBlurImage is replaced by its kernel (spec §3.3), equal to ≤ 1 grey level (§5.3)",
+        "motion_blur: ImageMagick's MotionBlurImage is replaced by a re-implementation of its kernel, equal within 1 grey level",
     ]
     static let cifar: [(Int, Double)] = [(6, 1), (6, 1.5), (6, 2), (8, 2), (9, 2.5)]
     static let imagenet: [(Int, Double)] = [(10, 3), (15, 5), (15, 8), (15, 12), (20, 15)]

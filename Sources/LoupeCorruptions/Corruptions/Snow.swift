@@ -5,7 +5,7 @@ public enum Snow: TabulatedCorruption {
     public static let name = "snow"
     public static let isDeterministic = false
     public static let deviations = [
-        "snow: the flake layer is blurred with the ImageMagick kernel of spec §3.3 instead of ImageMagick itself (≤ 2 grey levels, §5.3)",
+        "snow: the flake layer is blurred with a re-implementation of ImageMagick's motion-blur kernel instead of ImageMagick itself (within 2 grey levels)",
         "snow: away from 224x224 the ImageNet profile follows imagecorruptions 1.1.2 (whole zoomed layer blurred in float, cropped from the top-left)",
     ]
     public typealias Row = (mean: Double, sd: Double, zoom: Double, threshold: Double, radius: Int, sigma: Double, blend: Double)
