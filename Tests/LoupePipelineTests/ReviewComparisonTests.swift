@@ -124,6 +124,33 @@ final class ReviewComparisonTests: XCTestCase {
         XCTAssertEqual(cells.hits, [[true, false], [false, false]])
     }
 
+    func testReviewOptionsAreReadWithTheirDefaults() throws {
+        let scratch = try PipelineScratch("review-config")
+        _ = try scratch.writeTinyModel("m.onnx", classes: 3)
+        func load(_ extra: String) throws -> ReviewOptions {
+            let path = try scratch.write(#"{"jobs": [{"name": "a", "model": {"path": "m.onnx"}, "dataset": {"kind": "synthetic-shapes"}\#(extra)}]}"#, to: "c.json")
+            return try XCTUnwrap(LoupeConfig.load(path: path).jobs.first).review
+        }
+        let plain = try load("")
+        XCTAssertNil(plain.compare)
+        XCTAssertEqual(plain.history, 0, "no Trends section for a job without review options")
+        XCTAssertTrue(plain.gates.isEmpty)
+        XCTAssertEqual(plain.findings, FindingsOptions())
+        let nightly = try load(#", "compare": "previous", "gates": {"accuracy_drop": 0.02, "critical_findings": true}, "keep": 5, "findings": {"ig_completeness_error": 0.1}"#)
+        XCTAssertEqual(nightly.compare, "previous")
+        XCTAssertEqual(nightly.history, 30)
+        XCTAssertEqual(nightly.keep, 5)
+        XCTAssertEqual(nightly.gates.accuracyDrop, 0.02)
+        XCTAssertTrue(nightly.gates.criticalFindings)
+        XCTAssertEqual(nightly.findings.integratedGradientsError, 0.1)
+        XCTAssertEqual(try load(#", "compare": "previous", "history": 3"#).history, 3)
+        let bad = try scratch.write(#"{"jobs": [{"name": "a", "model": {"path": "m.onnx"}, "dataset": {"kind": "synthetic-shapes"}, "gates": {"accuracy_drop": 2, "typo": true}}]}"#, to: "bad.json")
+        XCTAssertThrowsError(try LoupeConfig.load(path: bad)) { error in
+            let text = String(describing: error)
+            XCTAssertTrue(text.contains("jobs[0].gates"), text)
+        }
+    }
+
     func testPreviousRunIsTheNewestEarlierCompleteRun() throws {
         let scratch = try PipelineScratch("previous")
         for (name, complete) in [("20260101-000000-s1", true), ("20260102-000000-s1", true), ("20260103-000000-s1", false),

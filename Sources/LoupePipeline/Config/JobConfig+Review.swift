@@ -43,8 +43,11 @@ public struct ReviewOptions: Sendable {
     /// `"previous"` (the newest earlier successful run of the job) or a run folder; nil = no comparison.
     public var compare: String?
     public var gates = GateOptions()
-    /// Earlier runs of the job shown in the trend charts (30).
-    public var history = 30
+    /// Earlier runs of the job shown in the trend charts, as set in the config (nil = not set).
+    public var historySetting: Int?
+    /// Earlier runs shown: the setting, else 30 for a job that compares (`compare`), else none, so that
+    /// jobs without review options keep their reports as they were.
+    public var history: Int { historySetting ?? (compare != nil ? 30 : 0) }
     /// Keep at most this many runs of the job in the output folder, removing the oldest (never the baseline); nil = keep all.
     public var keep: Int?
 
@@ -71,7 +74,7 @@ extension LoupeConfig {
                 options.compare = resolve(compare, in: folder)
             }
         }
-        if let v = reader.int(job, "history", path, range: 0...10_000) { options.history = v }
+        if let v = reader.int(job, "history", path, range: 0...10_000) { options.historySetting = v }
         if let v = reader.int(job, "keep", path, range: 1...100_000) { options.keep = v }
         if let value = job["gates"], let object = reader.object(value, "\(path).gates", allowed: gateKeys) {
             let at = "\(path).gates"
