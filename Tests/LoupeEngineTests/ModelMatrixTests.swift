@@ -79,4 +79,18 @@ final class ModelMatrixTests: XCTestCase {
     func testMBConvWithSqueezeExcitation() throws { try check("mbconv_se") }
     func testDenseNetBlock() throws { try check("densenet_block") }
     func testInceptionBlock() throws { try check("inception_block") }
+
+    /// The standard exports really exercise the batch-dependent shape arithmetic the matrix is meant to test.
+    func testTransformerExportsUseShapeArithmetic() throws {
+        let expected: [String: Set<String>] = [
+            "vit_2block": ["ConstantOfShape", "Equal", "Where", "Expand", "Mod"],
+            "swin_1stage": ["ConstantOfShape", "Equal", "Not", "Where", "Expand", "Mod", "Range", "ScatterND"],
+            "maxvit_1stage": ["Einsum"],
+        ]
+        for (name, ops) in expected {
+            let matrix = try Self.matrixCase(name)
+            let graph = try ModelLoader.load(path: Fixtures.path("matrix", try XCTUnwrap(matrix.variants["standard"])))
+            XCTAssertEqual(ops.subtracting(graph.nodes.map(\.opType)), [], name)
+        }
+    }
 }
