@@ -133,7 +133,7 @@ final class ReviewComparisonTests: XCTestCase {
         }
         let plain = try load("")
         XCTAssertNil(plain.compare)
-        XCTAssertEqual(plain.history, 0, "no Trends section for a job without review options")
+        XCTAssertEqual(plain.history, 30, "trends over the last 30 runs by default")
         XCTAssertTrue(plain.gates.isEmpty)
         XCTAssertEqual(plain.findings, FindingsOptions())
         let nightly = try load(#", "compare": "previous", "gates": {"accuracy_drop": 0.02, "critical_findings": true}, "keep": 5, "findings": {"ig_completeness_error": 0.1}"#)

@@ -45,9 +45,9 @@ public struct ReviewOptions: Sendable {
     public var gates = GateOptions()
     /// Earlier runs of the job shown in the trend charts, as set in the config (nil = not set).
     public var historySetting: Int?
-    /// Earlier runs shown: the setting, else 30 for a job that compares (`compare`), else none, so that
-    /// jobs without review options keep their reports as they were.
-    public var history: Int { historySetting ?? (compare != nil ? 30 : 0) }
+    /// Earlier runs shown: the setting, else 30. A job's first run in an output folder has no earlier
+    /// runs, so its report has no Trends section; `history: 0` turns the section off.
+    public var history: Int { historySetting ?? 30 }
     /// Keep at most this many runs of the job in the output folder, removing the oldest (never the baseline); nil = keep all.
     public var keep: Int?
 
