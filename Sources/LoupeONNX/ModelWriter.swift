@@ -52,19 +52,7 @@ public enum ModelWriter {
 
     /// Writes the graph to `path` (to a temporary name in the same folder, then renamed into place).
     public static func write(_ graph: Graph, to path: String, producer: String) throws {
-        let data = try serialize(graph, producer: producer)
-        let url = URL(fileURLWithPath: path)
-        let temporary = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)")
-        do {
-            try data.write(to: temporary)
-        } catch {
-            throw LoupeError(.io, file: path, "cannot write model file")
-        }
-        guard rename(temporary.path, url.path) == 0 else {
-            try? FileManager.default.removeItem(at: temporary)
-            throw LoupeError(.io, file: path, "cannot rename the temporary file into place")
-        }
+        try writeAtomically(try serialize(graph, producer: producer), to: path, what: "model file")
     }
 
     private static func nodeProto(_ node: Node) -> Onnx_NodeProto {

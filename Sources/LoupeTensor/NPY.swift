@@ -111,18 +111,20 @@ public enum NPY {
 }
 
 /// Writes `data` to a temporary file next to `path`, then renames it into place.
-func writeAtomically(_ data: Data, to path: String) throws {
+///
+/// `what` names the file in the error when the write fails ("cannot write \(what)").
+public func writeAtomically(_ data: Data, to path: String, what: String = "file") throws {
     let url = URL(fileURLWithPath: path)
     let temporary = url.deletingLastPathComponent()
         .appendingPathComponent(".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)")
     do {
         try data.write(to: temporary)
     } catch {
-        throw LoupeError(.io, file: path, "cannot write file")
+        throw LoupeError(.io, file: path, "cannot write \(what)")
     }
     guard rename(temporary.path, url.path) == 0 else {
         try? FileManager.default.removeItem(at: temporary)
-        throw LoupeError(.io, file: path, "cannot rename temporary file into place")
+        throw LoupeError(.io, file: path, "cannot rename the temporary file into place")
     }
 }
 

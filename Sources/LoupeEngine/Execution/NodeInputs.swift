@@ -112,13 +112,3 @@ extension BackwardContext {
     /// No gradient for any input: where a backward that fills in some of them starts.
     public var noGradients: [Tensor?] { inputs.map { _ in nil } }
 }
-
-/// The shape-family name for a node, from before every op kept its node.
-@available(*, deprecated, message: "keep `let node: Node` and read inputs through it (NodeInputs.swift)")
-typealias ShapeOpLabel = Node
-
-extension Node {
-    /// The node itself; lets ops written with `ShapeOpLabel(node)` compile until converted.
-    @available(*, deprecated, message: "keep `let node: Node` instead of a label")
-    init(_ node: Node) { self = node }
-}

@@ -8,22 +8,22 @@ import LoupeTensor
 /// plan knows for each batch size), so the output is a plan-time constant. No gradient.
 public struct ConstantOfShapeOperator: Operator {
     public static let opType = "ConstantOfShape"
-    let label: ShapeOpLabel
+    let node: Node
     let fill: TensorValue
 
     public init(node: Node, opset: Int) throws {
-        label = ShapeOpLabel(node)
+        self.node = node
         let value = try node.tensor("value") ?? .float(Tensor(shape: [1], scalars: [0]))
         guard value.shape.reduce(1, *) == 1 else {
-            throw label.error("attribute 'value' must hold one element, got shape \(value.shape)")
+            throw node.error("attribute 'value' must hold one element, got shape \(value.shape)")
         }
         fill = value
     }
 
     /// The filled tensor for the requested extents.
     func filled(_ extents: [Int]) throws -> TensorValue {
-        guard extents.allSatisfy({ $0 >= 0 }) else { throw label.error("shape \(extents) has a negative extent") }
-        let count = try label.count(extents)
+        guard extents.allSatisfy({ $0 >= 0 }) else { throw node.error("shape \(extents) has a negative extent") }
+        let count = try node.count(extents)
         switch fill {
         case .float(let t): return .float(Tensor(shape: extents, repeating: t.scalars[0]))
         case .int(let t): return .int(IntTensor(shape: extents, values: [Int](repeating: t.values[0], count: count)))
@@ -31,16 +31,16 @@ public struct ConstantOfShapeOperator: Operator {
     }
 
     public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] {
-        let shapeFacts = try label.facts(inputs, 0, "input")
+        let shapeFacts = try node.facts(inputs, 0, "input")
         guard shapeFacts.element == .integer, shapeFacts.shape.count == 1 else {
-            throw label.error("input must be a 1-D integer tensor, got shape \(shapeFacts.shape)")
+            throw node.error("input must be a 1-D integer tensor, got shape \(shapeFacts.shape)")
         }
-        guard let extents = try label.constantInts(inputs, 0, "input") else { throw label.error("missing required input 0 (input)") }
+        guard let extents = try node.constantInts(inputs, 0, "input") else { throw node.error("missing required input 0 (input)") }
         return [ValueFacts(constant: try filled(extents))]
     }
 
     public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] {
-        [try filled(try label.value(inputs, 0, "input").asInt.values)]
+        [try filled(try node.value(inputs, 0, "input").asInt.values)]
     }
 
     public var backwardNeeds: BackwardNeeds { .none }

@@ -9,23 +9,23 @@ import LoupeTensor
 /// gradient with the other operands.
 public struct EinsumOperator: Operator {
     public static let opType = "Einsum"
-    let label: ShapeOpLabel
+    let node: Node
     let operandLabels: [[Character]]
     let outputLabels: [Character]
 
     public init(node: Node, opset: Int) throws {
-        label = ShapeOpLabel(node)
+        self.node = node
         let equation = try node.string("equation", default: "").filter { $0 != " " }
-        guard !equation.contains(".") else { throw label.error("equation '\(equation)': ellipses are not supported") }
+        guard !equation.contains(".") else { throw node.error("equation '\(equation)': ellipses are not supported") }
         let sides = equation.components(separatedBy: "->")
-        guard sides.count <= 2, let left = sides.first, !left.isEmpty else { throw label.error("equation '\(equation)' is malformed") }
+        guard sides.count <= 2, let left = sides.first, !left.isEmpty else { throw node.error("equation '\(equation)' is malformed") }
         operandLabels = left.split(separator: ",", omittingEmptySubsequences: false).map { Array($0) }
         let all = operandLabels.flatMap { $0 }
-        guard all.allSatisfy({ $0.isLetter && $0.isASCII }) else { throw label.error("equation '\(equation)' has labels other than letters") }
+        guard all.allSatisfy({ $0.isLetter && $0.isASCII }) else { throw node.error("equation '\(equation)' has labels other than letters") }
         if sides.count == 2 {
             outputLabels = Array(sides[1])
             guard outputLabels.allSatisfy({ all.contains($0) }), Set(outputLabels).count == outputLabels.count else {
-                throw label.error("equation '\(equation)': output labels must appear in an input, once")
+                throw node.error("equation '\(equation)': output labels must appear in an input, once")
             }
         } else {
             outputLabels = Set(all).filter { c in all.filter { $0 == c }.count == 1 }.sorted()
@@ -34,13 +34,13 @@ public struct EinsumOperator: Operator {
 
     /// The extent of every label, checked for agreement across operands (and an optional output shape).
     func extents(_ shapes: [[Int]], _ labels: [[Character]]) throws -> [Character: Int] {
-        guard shapes.count == labels.count else { throw label.error("expects \(labels.count) inputs, got \(shapes.count)") }
+        guard shapes.count == labels.count else { throw node.error("expects \(labels.count) inputs, got \(shapes.count)") }
         var extents = [Character: Int]()
         for (shape, names) in zip(shapes, labels) {
-            guard shape.count == names.count else { throw label.error("an input of shape \(shape) does not fit labels '\(String(names))'") }
+            guard shape.count == names.count else { throw node.error("an input of shape \(shape) does not fit labels '\(String(names))'") }
             for (extent, name) in zip(shape, names) {
                 if let known = extents[name], known != extent {
-                    throw label.error("label '\(name)' has extents \(known) and \(extent)")
+                    throw node.error("label '\(name)' has extents \(known) and \(extent)")
                 }
                 extents[name] = extent
             }
@@ -49,13 +49,13 @@ public struct EinsumOperator: Operator {
     }
 
     public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] {
-        let present = try inputs.indices.map { try label.facts(inputs, $0, "operand \($0)") }
+        let present = try inputs.indices.map { try node.facts(inputs, $0, "operand \($0)") }
         let extents = try extents(present.map(\.shape), operandLabels)
         return [ValueFacts(shape: outputLabels.map { extents[$0] ?? 1 }, element: .float)]
     }
 
     public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] {
-        let operands = try inputs.indices.map { try label.float(inputs, $0, "operand \($0)") }
+        let operands = try inputs.indices.map { try node.float(inputs, $0, "operand \($0)") }
         let extents = try extents(operands.map(\.shape), operandLabels)
         let shape = outputLabels.map { extents[$0] ?? 1 }
         return [.float(Self.contract(operands, operandLabels, into: outputLabels, shape: shape, extents: extents))]
@@ -69,7 +69,7 @@ public struct EinsumOperator: Operator {
         let extents = try extents(operands.map(\.shape), operandLabels)
         let g = try ShapeOps.gradient(context, 0, outputLabels.map { extents[$0] ?? 1 })
         return operands.indices.map { k -> Tensor? in
-            guard ElementwiseSupport.wants(context, k) else { return nil }
+            guard context.wants(k) else { return nil }
             var factors = [g], labels = [outputLabels]
             for j in operands.indices where j != k {
                 factors.append(operands[j])

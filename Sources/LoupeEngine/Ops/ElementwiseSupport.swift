@@ -1,47 +1,6 @@
 import LoupeONNX
 import LoupeTensor
 
-/// The input helpers of the elementwise family before `NodeInputs.swift`; kept so unconverted ops compile.
-enum ElementwiseSupport {
-    @available(*, deprecated, message: "read inputs through the node (NodeInputs.swift)")
-    static func at<T>(_ node: Node, _ body: () throws -> T) throws -> T { try node.located(body) }
-    @available(*, deprecated, message: "read inputs through the node (NodeInputs.swift)")
-    static func required(_ inputs: [ValueFacts?], _ index: Int, _ node: Node, _ what: String) throws -> ValueFacts {
-        try node.facts(inputs, index, what)
-    }
-    @available(*, deprecated, message: "read inputs through the node (NodeInputs.swift)")
-    static func value(_ inputs: [TensorValue?], _ index: Int, _ node: Node, _ what: String) throws -> TensorValue {
-        try node.value(inputs, index, what)
-    }
-    @available(*, deprecated, message: "read inputs through the node (NodeInputs.swift)")
-    static func wants(_ context: BackwardContext, _ index: Int) -> Bool { context.wants(index) }
-    @available(*, deprecated, message: "read inputs through the node (NodeInputs.swift)")
-    static func axis(_ axis: Int, rank: Int, _ node: Node) throws -> Int { try node.axis(axis, rank: rank) }
-}
-
-/// The family entry points before the defaults moved into the protocol extensions; kept so unconverted ops compile.
-extension UnaryElementwiseOperator {
-    @available(*, deprecated, message: "drop the method: the family supplies inferFacts")
-    func unaryInferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] { try inferFacts(inputs) }
-    @available(*, deprecated, message: "drop the method: the family supplies forward")
-    func unaryForward(_ inputs: [TensorValue?]) throws -> [TensorValue] { try forward(inputs) }
-    @available(*, deprecated, message: "conform to UnaryKernelOperator and declare `var gradient`")
-    func unaryBackward<K: BinaryKernel>(_ context: BackwardContext, useOutput: Bool, _ kernel: K) throws -> [Tensor?]
-        where K.Element == Float { try unaryBackward(context, kernel) }
-}
-
-extension BroadcastingBinaryOperator {
-    @available(*, deprecated, message: "drop the method: the family supplies inferFacts")
-    func binaryInferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] { try inferFacts(inputs) }
-    @available(*, deprecated, message: "drop the method: the family supplies forward")
-    func binaryForward(_ inputs: [TensorValue?]) throws -> [TensorValue] { try forward(inputs) }
-    @available(*, deprecated, message: "use outputGradient(context)")
-    func inputShapes(_ context: BackwardContext) throws -> ([Int], [Int]) {
-        let (_, a, b) = try outputGradient(context)
-        return (a, b)
-    }
-}
-
 /// A unary elementwise operator: the output has the input's shape.
 ///
 /// A member names its float `function` (and `integerForward` when it accepts integers); facts,

@@ -14,16 +14,16 @@ public struct EqualOperator: Operator {
     }
 
     public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] {
-        let a = try ElementwiseSupport.required(inputs, 0, node, "A")
-        let b = try ElementwiseSupport.required(inputs, 1, node, "B")
-        let shape = try ElementwiseSupport.at(node) { try broadcastShape(a.shape, b.shape) }
+        let a = try node.facts(inputs, 0, "A")
+        let b = try node.facts(inputs, 1, "B")
+        let shape = try node.located { try broadcastShape(a.shape, b.shape) }
         return [ValueFacts(shape: shape, element: .integer)]
     }
 
     public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] {
-        let a = try ElementwiseSupport.value(inputs, 0, node, "A")
-        let b = try ElementwiseSupport.value(inputs, 1, node, "B")
-        return try ElementwiseSupport.at(node) {
+        let a = try node.value(inputs, 0, "A")
+        let b = try node.value(inputs, 1, "B")
+        return try node.located {
             if case .int(let ia) = a, case .int(let ib) = b {
                 let (shape, values) = try broadcastZip(ia.values, ia.shape, ib.values, ib.shape) { $0 == $1 ? 1 : 0 }
                 return [.int(IntTensor(shape: shape, values: values))]

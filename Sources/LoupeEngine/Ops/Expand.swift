@@ -8,32 +8,32 @@ import LoupeTensor
 /// which the plan knows for each batch size). The gradient sums over the broadcast axes.
 public struct ExpandOperator: Operator {
     public static let opType = "Expand"
-    let label: ShapeOpLabel
+    let node: Node
 
     public init(node: Node, opset: Int) throws {
-        label = ShapeOpLabel(node)
+        self.node = node
     }
 
     /// The broadcast of the input shape and the requested shape.
     func outputShape(_ input: [Int], _ requested: [Int]) throws -> [Int] {
-        guard requested.allSatisfy({ $0 >= 0 }) else { throw label.error("shape \(requested) has a negative extent") }
+        guard requested.allSatisfy({ $0 >= 0 }) else { throw node.error("shape \(requested) has a negative extent") }
         do {
             return try broadcastShape(input, requested)
         } catch {
-            throw label.error("cannot expand \(input) to \(requested)")
+            throw node.error("cannot expand \(input) to \(requested)")
         }
     }
 
     public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] {
-        let x = try label.facts(inputs, 0, "input")
-        guard let requested = try label.constantInts(inputs, 1, "shape") else { throw label.error("missing required input 1 (shape)") }
+        let x = try node.facts(inputs, 0, "input")
+        guard let requested = try node.constantInts(inputs, 1, "shape") else { throw node.error("missing required input 1 (shape)") }
         return [ValueFacts(shape: try outputShape(x.shape, requested), element: x.element)]
     }
 
     public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] {
-        let x = try label.value(inputs, 0, "input")
-        let shape = try outputShape(x.shape, try label.value(inputs, 1, "shape").asInt.values)
-        _ = try label.count(shape)
+        let x = try node.value(inputs, 0, "input")
+        let shape = try outputShape(x.shape, try node.value(inputs, 1, "shape").asInt.values)
+        _ = try node.count(shape)
         switch x {
         case .float(let t):
             return [.float(try broadcastExpand(t, to: shape))]

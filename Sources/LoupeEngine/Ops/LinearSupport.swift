@@ -53,20 +53,6 @@ enum LinearSupport {
     }
 }
 
-/// The input helpers of the linear family before `NodeInputs.swift`; kept so unconverted ops compile.
-extension LinearSupport {
-    @available(*, deprecated, message: "use node.float(inputs, index, name)")
-    static func input(_ inputs: [TensorValue?], _ index: Int, _ node: Node) throws -> Tensor { try node.float(inputs, index, "\(index)") }
-    @available(*, deprecated, message: "use node.optional(inputs, index)")
-    static func optionalInput(_ inputs: [TensorValue?], _ index: Int) -> Tensor? { index < inputs.count ? inputs[index]?.asFloat : nil }
-    @available(*, deprecated, message: "use node.floatFacts(inputs, index, name)")
-    static func facts(_ inputs: [ValueFacts?], _ index: Int, _ node: Node) throws -> ValueFacts { try node.floatFacts(inputs, index, "\(index)") }
-    @available(*, deprecated, message: "use node.count(shape)")
-    static func count(_ shape: [Int], _ node: Node) throws -> Int { try node.count(shape) }
-    @available(*, deprecated, message: "use context.wants(index)")
-    static func wants(_ context: BackwardContext, _ index: Int) -> Bool { context.wants(index) }
-}
-
 /// The sliding-window attributes shared by Conv, ConvTranspose, MaxPool and AveragePool.
 struct SlidingWindowAttributes: Sendable {
     var kernelShape: [Int]?

@@ -18,9 +18,9 @@ public struct ModOperator: Operator {
     }
 
     public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] {
-        let a = try ElementwiseSupport.required(inputs, 0, node, "A")
-        let b = try ElementwiseSupport.required(inputs, 1, node, "B")
-        let shape = try ElementwiseSupport.at(node) { try broadcastShape(a.shape, b.shape) }
+        let a = try node.facts(inputs, 0, "A")
+        let b = try node.facts(inputs, 1, "B")
+        let shape = try node.located { try broadcastShape(a.shape, b.shape) }
         if a.element == .integer && b.element == .integer { return [ValueFacts(shape: shape, element: .integer)] }
         guard usesFmod else { throw node.error("floating-point inputs need fmod=1") }
         return [ValueFacts(shape: shape, element: .float)]
@@ -36,9 +36,9 @@ public struct ModOperator: Operator {
     }
 
     public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] {
-        let a = try ElementwiseSupport.value(inputs, 0, node, "A")
-        let b = try ElementwiseSupport.value(inputs, 1, node, "B")
-        return try ElementwiseSupport.at(node) {
+        let a = try node.value(inputs, 0, "A")
+        let b = try node.value(inputs, 1, "B")
+        return try node.located {
             if case .int(let ia) = a, case .int(let ib) = b {
                 let (shape, values) = try broadcastZip(ia.values, ia.shape, ib.values, ib.shape) { try remainder($0, $1) }
                 return [.int(IntTensor(shape: shape, values: values))]
@@ -57,11 +57,11 @@ public struct ModOperator: Operator {
         }
         guard !a.isInt || !b.isInt else { return [nil, nil] }
         let fa = a.asFloat, fb = b.asFloat
-        let shape = try ElementwiseSupport.at(node) { try broadcastShape(fa.shape, fb.shape) }
+        let shape = try node.located { try broadcastShape(fa.shape, fb.shape) }
         let g = try ShapeOps.gradient(context, 0, shape)
-        let gradA = ElementwiseSupport.wants(context, 0) && !a.isInt ? reduceGradient(g, toShape: fa.shape) : nil
+        let gradA = context.wants(0) && !a.isInt ? reduceGradient(g, toShape: fa.shape) : nil
         var gradB: Tensor?
-        if ElementwiseSupport.wants(context, 1) && !b.isInt {
+        if context.wants(1) && !b.isInt {
             let quotient = try broadcastMap(fa, fb) { ($0 / $1).rounded(.towardZero) }
             let product = try broadcastBinary(g, quotient, .mul)
             gradB = reduceGradient(applyUnary(.neg, to: product), toShape: fb.shape)

@@ -6,19 +6,19 @@ import LoupeTensor
 /// Not differentiable: no gradient flows to the input.
 public struct NotOperator: Operator {
     public static let opType = "Not"
-    let label: ShapeOpLabel
+    let node: Node
 
     public init(node: Node, opset: Int) throws {
-        label = ShapeOpLabel(node)
+        self.node = node
     }
 
     public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] {
-        let x = try label.facts(inputs, 0, "X")
+        let x = try node.facts(inputs, 0, "X")
         return [ValueFacts(shape: x.shape, element: .integer)]
     }
 
     public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] {
-        switch try label.value(inputs, 0, "X") {
+        switch try node.value(inputs, 0, "X") {
         case .int(let t): return [.int(IntTensor(shape: t.shape, values: t.values.map { $0 == 0 ? 1 : 0 }))]
         case .float(let t): return [.int(IntTensor(shape: t.shape, values: t.scalars.map { $0 == 0 ? 1 : 0 }))]
         }

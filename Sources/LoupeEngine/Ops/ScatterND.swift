@@ -9,22 +9,22 @@ import LoupeTensor
 /// addressed slices; `data` gets the output gradient, with replaced slices zeroed.
 public struct ScatterNDOperator: Operator {
     public static let opType = "ScatterND"
-    let label: ShapeOpLabel
+    let node: Node
     let adds: Bool
 
     public init(node: Node, opset: Int) throws {
-        label = ShapeOpLabel(node)
+        self.node = node
         switch try node.string("reduction", default: "none") {
         case "none": adds = false
         case "add": adds = true
-        case let other: throw label.error("reduction '\(other)' is not supported (none and add are)")
+        case let other: throw node.error("reduction '\(other)' is not supported (none and add are)")
         }
     }
 
     /// Element offsets in `data` of each addressed slice, and the slice length.
     func slices(data: [Int], indicesShape: [Int], indices: [Int]) throws -> (offsets: [Int], length: Int) {
         guard let depth = indicesShape.last, depth <= data.count, !indicesShape.isEmpty else {
-            throw label.error("indices of shape \(indicesShape) cannot address data of shape \(data)")
+            throw node.error("indices of shape \(indicesShape) cannot address data of shape \(data)")
         }
         let strides = Tensor.strides(of: data)
         let length = ShapeOps.product(data, depth..<data.count)
@@ -36,7 +36,7 @@ public struct ScatterNDOperator: Operator {
             for axis in 0..<depth {
                 var i = indices[row * depth + axis]
                 if i < 0 { i += data[axis] }
-                guard i >= 0 && i < data[axis] else { throw label.error("index \(indices[row * depth + axis]) is out of range for extent \(data[axis])") }
+                guard i >= 0 && i < data[axis] else { throw node.error("index \(indices[row * depth + axis]) is out of range for extent \(data[axis])") }
                 offset += i * strides[axis]
             }
             offsets.append(offset)
@@ -50,15 +50,15 @@ public struct ScatterNDOperator: Operator {
     }
 
     public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] {
-        let data = try label.facts(inputs, 0, "data")
-        let indices = try label.facts(inputs, 1, "indices")
-        let updates = try label.facts(inputs, 2, "updates")
-        guard indices.element == .integer else { throw label.error("indices must be integers") }
+        let data = try node.facts(inputs, 0, "data")
+        let indices = try node.facts(inputs, 1, "indices")
+        let updates = try node.facts(inputs, 2, "updates")
+        guard indices.element == .integer else { throw node.error("indices must be integers") }
         guard let depth = indices.shape.last, depth <= data.shape.count else {
-            throw label.error("indices of shape \(indices.shape) cannot address data of shape \(data.shape)")
+            throw node.error("indices of shape \(indices.shape) cannot address data of shape \(data.shape)")
         }
         guard updates.shape == updatesShape(data: data.shape, indices: indices.shape) else {
-            throw label.error("updates of shape \(updates.shape) do not match data \(data.shape) and indices \(indices.shape)")
+            throw node.error("updates of shape \(updates.shape) do not match data \(data.shape) and indices \(indices.shape)")
         }
         return [ValueFacts(shape: data.shape, element: data.element == .integer && updates.element == .integer ? .integer : .float)]
     }
@@ -74,12 +74,12 @@ public struct ScatterNDOperator: Operator {
     }
 
     public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] {
-        let data = try label.value(inputs, 0, "data")
-        let indices = try label.value(inputs, 1, "indices")
-        let updates = try label.value(inputs, 2, "updates")
-        guard indices.isInt else { throw label.error("indices must be integers") }
+        let data = try node.value(inputs, 0, "data")
+        let indices = try node.value(inputs, 1, "indices")
+        let updates = try node.value(inputs, 2, "updates")
+        guard indices.isInt else { throw node.error("indices must be integers") }
         guard updates.shape == updatesShape(data: data.shape, indices: indices.shape) else {
-            throw label.error("updates of shape \(updates.shape) do not match data \(data.shape) and indices \(indices.shape)")
+            throw node.error("updates of shape \(updates.shape) do not match data \(data.shape) and indices \(indices.shape)")
         }
         let (offsets, length) = try slices(data: data.shape, indicesShape: indices.shape, indices: indices.asInt.values)
         if case .int(let d) = data, case .int(let u) = updates {
@@ -93,7 +93,7 @@ public struct ScatterNDOperator: Operator {
 
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {
         guard context.inputs.count >= 3, let data = context.inputs[0], let indices = context.inputs[1], let updates = context.inputs[2] else {
-            throw LoupeError(.computation, location: "node '\(label.name)' (ScatterND)", "backward needs the forward inputs, which were not kept")
+            throw LoupeError(.computation, location: "node '\(node.name)' (ScatterND)", "backward needs the forward inputs, which were not kept")
         }
         let g = try ShapeOps.gradient(context, 0, data.shape)
         let (offsets, length) = try slices(data: data.shape, indicesShape: indices.shape, indices: indices.asInt.values)

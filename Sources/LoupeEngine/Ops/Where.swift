@@ -16,13 +16,13 @@ public struct WhereOperator: Operator {
 
     /// The broadcast shape of condition, X and Y.
     func outputShape(_ c: [Int], _ x: [Int], _ y: [Int]) throws -> [Int] {
-        try ElementwiseSupport.at(node) { try broadcastShape(broadcastShape(c, x), y) }
+        try node.located { try broadcastShape(broadcastShape(c, x), y) }
     }
 
     public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] {
-        let c = try ElementwiseSupport.required(inputs, 0, node, "condition")
-        let x = try ElementwiseSupport.required(inputs, 1, node, "X")
-        let y = try ElementwiseSupport.required(inputs, 2, node, "Y")
+        let c = try node.facts(inputs, 0, "condition")
+        let x = try node.facts(inputs, 1, "X")
+        let y = try node.facts(inputs, 2, "Y")
         let bothInt = x.element == .integer && y.element == .integer
         return [ValueFacts(shape: try outputShape(c.shape, x.shape, y.shape), element: bothInt ? .integer : .float)]
     }
@@ -42,9 +42,9 @@ public struct WhereOperator: Operator {
     }
 
     public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] {
-        let c = try ElementwiseSupport.value(inputs, 0, node, "condition")
-        let x = try ElementwiseSupport.value(inputs, 1, node, "X")
-        let y = try ElementwiseSupport.value(inputs, 2, node, "Y")
+        let c = try node.value(inputs, 0, "condition")
+        let x = try node.value(inputs, 1, "X")
+        let y = try node.value(inputs, 2, "Y")
         let shape = try outputShape(c.shape, x.shape, y.shape)
         let chosen = Self.flags(c, to: shape)
         if case .int(let ix) = x, case .int(let iy) = y {
@@ -65,7 +65,7 @@ public struct WhereOperator: Operator {
         let g = try ShapeOps.gradient(context, 0, shape)
         let chosen = Self.flags(c, to: shape)
         func branch(_ index: Int, _ value: TensorValue, takenWhen flag: Bool) -> Tensor? {
-            guard ElementwiseSupport.wants(context, index), !value.isInt else { return nil }
+            guard context.wants(index), !value.isInt else { return nil }
             var masked = g
             for i in chosen.indices where chosen[i] != flag { masked.scalars[i] = 0 }
             return reduceGradient(masked, toShape: value.shape)

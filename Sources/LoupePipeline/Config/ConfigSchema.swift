@@ -26,7 +26,7 @@ public indirect enum SchemaValue: Sendable, Equatable, ExpressibleByStringLitera
     public func json(indent level: Int) -> String {
         let pad = String(repeating: "  ", count: level + 1), close = String(repeating: "  ", count: level)
         switch self {
-        case .string(let text): return SchemaValue.quoted(text)
+        case .string(let text): return SummaryValue.quoted(text)
         case .integer(let value): return String(value)
         case .number(let value): return value == value.rounded() && abs(value) < 1e15 ? String(format: "%.1f", value) : "\(value)"
         case .bool(let flag): return flag ? "true" : "false"
@@ -35,26 +35,9 @@ public indirect enum SchemaValue: Sendable, Equatable, ExpressibleByStringLitera
             return "[\n" + items.map { pad + $0.json(indent: level + 1) }.joined(separator: ",\n") + "\n\(close)]"
         case .object(let entries):
             if entries.isEmpty { return "{}" }
-            return "{\n" + entries.map { pad + SchemaValue.quoted($0.0) + ": " + $0.1.json(indent: level + 1) }
+            return "{\n" + entries.map { pad + SummaryValue.quoted($0.0) + ": " + $0.1.json(indent: level + 1) }
                 .joined(separator: ",\n") + "\n\(close)}"
         }
-    }
-
-    /// A JSON string literal (non-ASCII characters kept as they are).
-    static func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            default:
-                if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
-            }
-        }
-        return out + "\""
     }
 }
 

@@ -80,6 +80,7 @@ public indirect enum SummaryValue: Sendable, Equatable {
         }
     }
 
+    /// A JSON string literal (non-ASCII characters kept as they are); config.schema.json uses it too.
     static func quoted(_ text: String) -> String {
         var out = "\""
         for scalar in text.unicodeScalars {

@@ -181,13 +181,5 @@ public enum LayoutKernels {
 
     /// Row-major strides for a shape.
     @inlinable
-    public static func rowMajorStrides(_ shape: [Int]) -> [Int] {
-        var strides = [Int](repeating: 1, count: shape.count)
-        var running = 1
-        for axis in stride(from: shape.count - 1, through: 0, by: -1) {
-            strides[axis] = running
-            running *= shape[axis]
-        }
-        return strides
-    }
+    public static func rowMajorStrides(_ shape: [Int]) -> [Int] { Tensor.strides(of: shape) }
 }
