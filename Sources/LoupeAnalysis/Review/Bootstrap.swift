@@ -41,24 +41,10 @@ public enum Bootstrap {
 
     /// Expected calibration error of the predictions at `indices` (repeats count again, as in a resample).
     public static func expectedCalibrationError(confidences: [Double], correct: [Bool], indices: [Int], bins: Int = 15) -> Double {
-        let binCount = max(1, bins)
-        var counts = [Int](repeating: 0, count: binCount)
-        var confidenceSums = [Double](repeating: 0, count: binCount)
-        var hits = [Int](repeating: 0, count: binCount)
+        var calibration = CalibrationBins(binCount: bins)
         for i in indices where i < confidences.count && i < correct.count {
-            let scaled = (confidences[i] * Double(binCount)).rounded(.up) - 1
-            let b = scaled.isFinite ? min(binCount - 1, max(0, Int(scaled))) : 0
-            counts[b] += 1
-            confidenceSums[b] += confidences[i]
-            if correct[i] { hits[b] += 1 }
+            calibration.add(confidence: confidences[i], correct: correct[i])
         }
-        let total = Double(indices.count)
-        guard total > 0 else { return 0 }
-        var sum = 0.0
-        for b in 0..<binCount where counts[b] > 0 {
-            let n = Double(counts[b])
-            sum += n / total * abs(Double(hits[b]) / n - confidenceSums[b] / n)
-        }
-        return sum
+        return calibration.expectedCalibrationError
     }
 }
