@@ -4,9 +4,11 @@ import LoupeTensor
 
 /// A job's output folder, built under a temporary name and moved into place only when complete.
 ///
-/// Files go to `<output>/<job>/.<run-id>.partial/`; `commit()` renames that folder to
-/// `<output>/<job>/<run-id>/`. A failed or interrupted job removes the temporary folder, so no
-/// partial report is ever left behind.
+/// Files go to `<output>/<job>/.<run-id>.partial-<pid>-<random>/`, a name no other run shares, so
+/// two runs of the same job at the same second never write into one folder; `commit()` renames it to
+/// `<output>/<job>/<run-id>/`. A failed or interrupted job removes the temporary folder, and the
+/// temporary folders of runs whose process no longer exists (a SIGKILL, a crash) are removed when
+/// the job next runs, so no partial report is left behind.
 public final class RunFolder {
     public let finalURL: URL
     public let temporaryURL: URL
@@ -18,10 +20,11 @@ public final class RunFolder {
         let jobURL = URL(fileURLWithPath: outputFolder).appendingPathComponent(jobName)
         self.runID = runID
         finalURL = jobURL.appendingPathComponent(runID)
-        temporaryURL = jobURL.appendingPathComponent(".\(runID).partial")
+        let unique = String(UInt32.random(in: 0...UInt32.max), radix: 16)
+        temporaryURL = jobURL.appendingPathComponent(".\(runID)\(RunFolder.partialMarker)\(getpid())-\(unique)")
         do {
             try FileManager.default.createDirectory(at: jobURL, withIntermediateDirectories: true)
-            if FileManager.default.fileExists(atPath: temporaryURL.path) { try FileManager.default.removeItem(at: temporaryURL) }
+            RunFolder.removeAbandonedPartials(in: jobURL)
             try FileManager.default.createDirectory(at: temporaryURL, withIntermediateDirectories: false)
         } catch {
             throw LoupeError(.io, file: jobURL.path, location: "output", "cannot create the output folder (\(error.localizedDescription))")
@@ -30,6 +33,22 @@ public final class RunFolder {
             throw LoupeError(.io, file: jobURL.path, location: "output", "the output folder is not writable")
         }
         Interrupts.shared.register(temporaryURL)
+    }
+
+    /// What separates the run id from the owner's pid in a temporary folder's name.
+    static let partialMarker = ".partial-"
+
+    /// Removes temporary folders of `jobURL` whose process has exited without cleaning up (SIGKILL, a
+    /// crash); a folder whose process still runs (a concurrent run) is left alone.
+    static func removeAbandonedPartials(in jobURL: URL) {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: jobURL.path)) ?? []
+        for name in names where name.hasPrefix(".") {
+            guard let marker = name.range(of: partialMarker, options: .backwards) else { continue }
+            let owner = name[marker.upperBound...].split(separator: "-").first.flatMap { Int32($0) }
+            guard let owner, owner > 0, owner != getpid() else { continue }
+            if kill(owner, 0) == 0 || errno == EPERM { continue }
+            try? FileManager.default.removeItem(at: jobURL.appendingPathComponent(name))
+        }
     }
 
     /// The path of a file inside the (temporary) run folder.
@@ -47,13 +66,23 @@ public final class RunFolder {
     }
 
     /// Moves the finished folder into place.
+    ///
+    /// An existing folder of the same run id (a rerun, or a concurrent run that finished first) is
+    /// replaced: it is renamed aside first, so the run id always names one complete run, never a mix.
     public func commit() throws {
-        do {
-            if FileManager.default.fileExists(atPath: finalURL.path) { try FileManager.default.removeItem(at: finalURL) }
-            try FileManager.default.moveItem(at: temporaryURL, to: finalURL)
-        } catch {
-            throw LoupeError(.io, file: finalURL.path, "cannot move the finished run into place (\(error.localizedDescription))")
+        let aside = temporaryURL.deletingLastPathComponent()
+            .appendingPathComponent(".\(runID).replaced-\(getpid())-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))")
+        var attempts = 0
+        while rename(temporaryURL.path, finalURL.path) != 0 {
+            let failure = errno
+            attempts += 1
+            // A non-empty folder is in the way: move it aside and try again (another run may race us).
+            guard failure == EEXIST || failure == ENOTEMPTY, attempts < 20 else {
+                throw LoupeError(.io, file: finalURL.path, "cannot move the finished run into place (\(String(cString: strerror(failure))))")
+            }
+            _ = rename(finalURL.path, aside.path)
         }
+        try? FileManager.default.removeItem(at: aside)
         committed = true
         Interrupts.shared.unregister(temporaryURL)
     }
