@@ -13,7 +13,7 @@ public enum Gzip {
     /// `declaredSize` reads the total size a format's header declares from the output so far (nil
     /// while too little is inflated to tell); inflation then stops as soon as the output passes it,
     /// so a small bomb is refused after at most one chunk beyond the declared size.
-    public static func decompress(_ data: [UInt8], name: String, maxBytes: Int = 1 << 32,
+    public static func decompress(_ data: [UInt8], name: String, maxBytes: Int = MemoryBudget.bytes,
                                   declaredSize: (([UInt8]) -> Int?)? = nil) throws -> [UInt8] {
         var limit = maxBytes
         var declared: Int?

@@ -53,6 +53,7 @@ public struct Plan: @unchecked Sendable {
                 }
             }
             facts[input.name] = ValueFacts(shape: shape, element: input.element)
+            try Plan.checkBudget(facts[input.name] ?? ValueFacts(shape: shape), value: input.name, node: "input '\(input.name)'", file: file)
             order.append(input.name)
         }
         var pendingSteps = [(nodeIndex: Int, inputs: [String?], outputs: [String?])]()
@@ -77,6 +78,10 @@ public struct Plan: @unchecked Sendable {
             guard outputFacts.count >= (wantedOutputs.last.map { $0.offset + 1 } ?? 0) else {
                 throw LoupeError(.invalidModel, file: file, location: "node '\(node.name)' (\(node.opType))",
                                  "declares \(node.outputs.count) outputs but the operator produces \(outputFacts.count)")
+            }
+            // Sizes come from the file (pads, scales, repeats, declared dims): refuse before anything is allocated.
+            for (position, name) in wantedOutputs {
+                try Plan.checkBudget(outputFacts[position], value: name, node: "node '\(node.name)' (\(node.opType))", file: file)
             }
             let allInputsConstant = inputFacts.allSatisfy { $0 == nil || $0?.constant != nil }
             if !outputFacts.prefix(node.outputs.count).allSatisfy({ $0.constant != nil }) && allInputsConstant {
@@ -136,6 +141,17 @@ public struct Plan: @unchecked Sendable {
 
     /// The inferred shape of a named value, or nil when the graph has no such value.
     public func shape(of name: String) -> [Int]? { facts[name]?.shape }
+
+    /// Refuses a value whose planned size exceeds `MemoryBudget`, with overflow-safe arithmetic.
+    static func checkBudget(_ facts: ValueFacts, value: String, node: String, file: String) throws {
+        let bytesPerElement = facts.element == .float ? MemoryLayout<Float>.size : MemoryLayout<Int>.size
+        if let count = checkedProduct(facts.shape) {
+            let (bytes, overflow) = count.multipliedReportingOverflow(by: bytesPerElement)
+            if !overflow && bytes <= MemoryBudget.bytes { return }
+        }
+        throw LoupeError(.invalidModel, file: file, location: node,
+                         "value '\(value)' of shape \(facts.shape) needs more than the memory budget of \(MemoryBudget.bytes) bytes (LOUPE_MEMORY_LIMIT_MB)")
+    }
 
     /// Number of nodes that run (nodes folded to constants excluded).
     public var stepCount: Int { steps.count }
