@@ -30,6 +30,16 @@ final class ModelTests: XCTestCase {
         XCTAssertTrue(labels([0, 1]).contains("1.0"))
     }
 
+    /// Whole-number axes (run numbers, steps) get whole-number ticks, never 1.2 or 2.5.
+    func testIntegerTicks() {
+        let runs = NiceTicks.linear(1...2, maxCount: 5, integers: true)
+        XCTAssertEqual(runs.values, [1, 2])
+        XCTAssertEqual(runs.values.map(runs.label), ["1", "2"])
+        XCTAssertEqual(NiceTicks.linear(0...10, maxCount: 4, integers: true).values, [0, 3, 6, 9])
+        XCTAssertEqual(NiceTicks.linear(0...30, maxCount: 5, integers: true).values, [0, 10, 20, 30])
+        XCTAssertEqual(NiceTicks.linear(1...2, maxCount: 5).values.count, 6, "without the flag, fractions stay")
+    }
+
     func testLogDecades() {
         let t = NiceTicks.decades(0.003...20)
         XCTAssertEqual(t.values, [-3, -2, -1, 0, 1, 2])

@@ -17,7 +17,10 @@ extension ChartRenderer {
         }
         let names = series.map(\.name)
         let legend = legendWidth(names)
-        let frame = self.frame(chart, x: .linear(xDomain), y: yAxis, in: rect, rightSpace: legend + (legend > 0 ? 8 : 0))
+        // Whole-number x values (steps, runs, epochs) get whole-number ticks.
+        let integerX = !xs.isEmpty && xs.allSatisfy { $0 == $0.rounded() }
+        let frame = self.frame(chart, x: .linear(xDomain, integers: integerX), y: yAxis, in: rect,
+                               rightSpace: legend + (legend > 0 ? 8 : 0))
         canvas.pushClip(frame.area.insetBy(-1, -1))
         for (i, s) in series.enumerated() {
             let pts = s.points.filter { $0.0.isFinite && $0.1.isFinite && (!logY || $0.1 > 0) }

@@ -1,8 +1,9 @@
 import Foundation
 
-/// A y or x axis: linear with nice ticks, logarithmic with decade ticks, or categorical bands.
+/// A y or x axis: linear with nice ticks (whole-number ticks only when `integers`, e.g. run numbers),
+/// logarithmic with decade ticks, or categorical bands.
 enum AxisKind {
-    case linear(ClosedRange<Double>)
+    case linear(ClosedRange<Double>, integers: Bool = false)
     case log(ClosedRange<Double>)
     case categories([String])
 }
@@ -26,7 +27,7 @@ struct PlotFrame {
 
     private func position(_ v: Double, axis: AxisKind, from a: Double, to b: Double) -> Double {
         switch axis {
-        case .linear(let d): return LinearScale(domain: d, from: a, to: b).map(v)
+        case .linear(let d, _): return LinearScale(domain: d, from: a, to: b).map(v)
         case .log(let d):
             return LinearScale(domain: log10(d.lowerBound)...log10(d.upperBound), from: a, to: b).map(log10(max(v, 1e-300)))
         case .categories(let c): return a + (b - a) * (v + 0.5) / Double(max(1, c.count))
@@ -137,8 +138,8 @@ public struct ChartRenderer {
     /// Tick values and labels of an axis.
     private func ticks(for axis: AxisKind, count: Int) -> [(Double, String)] {
         switch axis {
-        case .linear(let d):
-            let t = NiceTicks.linear(d, maxCount: count)
+        case .linear(let d, let integers):
+            let t = NiceTicks.linear(d, maxCount: count, integers: integers)
             return t.values.map { ($0, t.label($0)) }
         case .log(let d):
             let t = NiceTicks.decades(d)

@@ -41,12 +41,12 @@ public struct NiceTicks: Equatable {
         return nice * magnitude
     }
 
-    /// Ticks inside `range`, at most about `maxCount` of them.
-    public static func linear(_ range: ClosedRange<Double>, maxCount: Int) -> NiceTicks {
+    /// Ticks inside `range`, at most about `maxCount` of them; with `integers`, whole numbers only.
+    public static func linear(_ range: ClosedRange<Double>, maxCount: Int, integers: Bool = false) -> NiceTicks {
         var lo = range.lowerBound, hi = range.upperBound
         if !(lo.isFinite && hi.isFinite) { lo = 0; hi = 1 }
         if hi - lo <= 0 { lo -= 0.5; hi += 0.5 }
-        let step = niceStep(hi - lo, count: maxCount)
+        let step = integers ? max(1, niceStep(hi - lo, count: maxCount).rounded(.up)) : niceStep(hi - lo, count: maxCount)
         var values: [Double] = []
         var k = (lo / step).rounded(.up)
         while k * step <= hi + step * 1e-9, values.count < 100 {
