@@ -19,9 +19,10 @@ public enum JSONValue: Decodable, Equatable, Sendable {
         else { self = .object(try container.decode([String: JSONValue].self)) }
     }
 
-    /// Parses JSON text.
+    /// Parses JSON text strictly (`JSONParser`): a `JSONSyntaxError` names the line and column.
     public static func parse(_ data: Data) throws -> JSONValue {
-        try JSONDecoder().decode(JSONValue.self, from: data)
+        var parser = JSONParser(data)
+        return try parser.parseDocument()
     }
 
     /// A short description for error messages: `"ten"`, `3`, `an array`.

@@ -179,6 +179,7 @@ public struct LoupeConfig: Sendable {
     }
 
     static func jsonErrorSummary(_ error: Error) -> String {
+        if let syntax = error as? JSONSyntaxError { return syntax.description }
         let text = String(describing: error)
         if let range = text.range(of: "line \\d+, column \\d+", options: .regularExpression) { return "near " + text[range] }
         if let range = text.range(of: "character \\d+", options: .regularExpression) { return "at " + text[range] }
@@ -192,7 +193,7 @@ public struct LoupeConfig: Sendable {
     static func readJob(_ value: JSONValue, _ path: String, reader: ConfigReader, folder: String, outputOverride: String?) -> JobConfig? {
         guard let job = reader.object(value, path, allowed: jobKeys + reviewJobKeys) else { return nil }
         let name = reader.string(job, "name", path, required: true) ?? ""
-        if !name.isEmpty && name.range(of: "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", options: .regularExpression) == nil {
+        if case .string? = job["name"], name.range(of: "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", options: .regularExpression) == nil {
             reader.problem("\(path).name", "use 1-64 letters, digits, '.', '_' or '-' (it names the output folder)")
         }
         let model = reader.object(job["model"], "\(path).model", allowed: modelKeys)
