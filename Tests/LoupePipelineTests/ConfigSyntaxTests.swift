@@ -1,5 +1,6 @@
 import Foundation
 import LoupePipeline
+import LoupeTensor
 import LoupeTestSupport
 import XCTest
 
@@ -36,6 +37,17 @@ final class ConfigSyntaxTests: XCTestCase {
         let path = try scratch.write("{\"jobs\": [\n  {\"name\": \"a\", \"name\": \"b\"}\n]}", to: "c.json")
         XCTAssertThrowsError(try LoupeConfig.load(path: path)) { error in
             XCTAssertEqual("\(error)", "\(path): json: invalid JSON: line 2, column 17: duplicate key \"name\"")
+        }
+    }
+
+    /// An unreadable config (missing, a folder, a FIFO) is an I/O error, exit code 5, not an invalid config (78).
+    func testAnUnreadableConfigIsAnIOError() throws {
+        let scratch = try PipelineScratch("config-unreadable")
+        for path in [scratch.path("absent.json"), scratch.path("")] {
+            XCTAssertThrowsError(try LoupeConfig.load(path: path)) { error in
+                XCTAssertEqual((error as? LoupeError)?.kind, .io, "\(error)")
+                XCTAssertEqual(ExitCodes.code(for: error), 5)
+            }
         }
     }
 

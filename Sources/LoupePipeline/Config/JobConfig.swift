@@ -135,10 +135,8 @@ public struct LoupeConfig: Sendable {
 
     /// Reads and validates a config file; every problem is reported with its JSON path in one error.
     public static func load(path: String, outputOverride: String? = nil) throws -> LoupeConfig {
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw LoupeError(.invalidConfig, file: path, "cannot read the file")
-        }
+        // A config that cannot be read is an I/O failure (exit 5), not an invalid config (78).
+        let data = try RegularFile.contents(path, failure: "cannot read the config file")
         let json: JSONValue
         do { json = try JSONValue.parse(data) } catch {
             throw LoupeError(.invalidConfig, file: path, location: "json", "invalid JSON: " + jsonErrorSummary(error))
