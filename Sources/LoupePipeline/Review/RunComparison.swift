@@ -176,8 +176,8 @@ public struct RunComparison {
     /// SSIM and Spearman between the two runs' gallery maps, per method, when both ran on the same gallery images.
     static func drift(_ folderA: String, _ folderB: String) -> [Drift] {
         let folder = RunRecords.attributionsFolder
-        guard let indicesA = FileManager.default.contents(atPath: "\(folderA)/\(folder)/indices.csv"),
-              indicesA == FileManager.default.contents(atPath: "\(folderB)/\(folder)/indices.csv"),
+        guard let indicesA = try? RegularFile.contents("\(folderA)/\(folder)/indices.csv"),
+              indicesA == (try? RegularFile.contents("\(folderB)/\(folder)/indices.csv")),
               let files = try? FileManager.default.contentsOfDirectory(atPath: "\(folderA)/\(folder)") else { return [] }
         var result = [Drift]()
         for file in files.sorted() where file.hasSuffix(".npy") {

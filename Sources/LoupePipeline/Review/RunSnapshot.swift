@@ -59,7 +59,7 @@ public struct RunSnapshot {
 
     /// A JSON file as a `SummaryValue` tree (object keys sorted; integral numbers become integers).
     static func readJSON(_ path: String) throws -> SummaryValue {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let data = try? RegularFile.contents(path) else {
             throw LoupeError(.io, file: path, "cannot read the file (is this a Loupe run folder?)")
         }
         do { return SummaryValue(json: try JSONValue.parse(data)) } catch {

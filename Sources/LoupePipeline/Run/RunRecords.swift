@@ -146,9 +146,7 @@ public enum RunRecords {
 
     /// The rows of a small CSV file (quoted fields with doubled quotes are understood).
     static func readCSV(_ path: String) throws -> [[String]] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw LoupeError(.io, file: path, "cannot read the file")
-        }
+        let data = try RegularFile.contents(path, failure: "cannot read the file")
         var rows = [[String]](), row = [String](), field = "", quoted = false, pendingQuote = false
         for character in String(decoding: data, as: UTF8.self) {
             if quoted {

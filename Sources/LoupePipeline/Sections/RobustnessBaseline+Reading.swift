@@ -13,7 +13,7 @@ extension RobustnessBaseline {
     public static func read(path: String) throws -> RobustnessBaseline {
         func fail(_ field: String, _ reason: String) -> LoupeError { LoupeError(.invalidConfig, file: path, location: field, reason) }
         let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch { throw fail("", "cannot read the baseline file") }
+        do { data = try RegularFile.contents(path) } catch { throw fail("", "cannot read the baseline file") }
         let json: JSONValue
         do { json = try JSONValue.parse(data) } catch { throw fail("json", "invalid JSON: " + LoupeConfig.jsonErrorSummary(error)) }
         guard case .object(let top) = json else { throw fail("", "expected a summary.json object, got \(json.summary)") }
@@ -55,7 +55,7 @@ extension RobustnessBaseline {
         if case .number(let count)? = section["images"], count >= 0, count == count.rounded(), count < 1e12 { images = Int(count) }
         let manifest = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("run.json")
         var fingerprint: String?
-        if let data = try? Data(contentsOf: manifest), case .object(let run)? = try? JSONValue.parse(data),
+        if let data = try? RegularFile.contents(manifest.path), case .object(let run)? = try? JSONValue.parse(data),
            case .object(let dataset)? = run["dataset"], case .string(let value)? = dataset["fingerprint"] {
             fingerprint = value
         }
