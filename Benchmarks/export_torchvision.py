@@ -30,8 +30,8 @@ import numpy as np
 MODELS = ["resnet50", "mobilenet_v2", "efficientnet_b0", "convnext_tiny", "vit_b_16", "swin_t"]
 
 
-def export(name: str, folder: str, dynamic: bool) -> str:
-    import onnx
+def build(name: str):
+    """The torchvision model `name` with the seeded random weights that `export` writes."""
     import torch
     import torchvision
 
@@ -43,6 +43,14 @@ def export(name: str, folder: str, dynamic: bool) -> str:
         for parameter in model.parameters():
             if parameter.dim() >= 2 and not parameter.any():
                 parameter.normal_(0, 0.02)
+    return model
+
+
+def export(name: str, folder: str, dynamic: bool) -> str:
+    import onnx
+    import torch
+
+    model = build(name)
     path = os.path.join(folder, f"{name}{'_dynamic' if dynamic else ''}.onnx")
     kwargs = {"dynamic_axes": {"input": {0: "batch"}, "logits": {0: "batch"}}} if dynamic else {}
     # Traced with gradients enabled: under no_grad, nn.MultiheadAttention takes a fused fast

@@ -13,16 +13,21 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "Benchmark an attribution method (any `loupe attribute` method) instead of inference.")
     var method: String?
     @Option(name: .long, help: "Integrated Gradients steps.") var steps: Int = 50
+    @Option(name: .long, help: "Rows per inner batch of a many-pass method (Integrated Gradients' path points).")
+    var internalBatch: Int = 50
 
     func validate() throws {
-        guard batch > 0, seconds > 0 else { throw ValidationError("--batch and --seconds must be positive") }
+        guard batch > 0, seconds > 0, internalBatch > 0 else {
+            throw ValidationError("--batch, --seconds and --internal-batch must be positive")
+        }
     }
 
     func run() throws {
         try runReportingErrors {
             if let method {
                 print(try EngineBenchmark.jsonLine(try EngineBenchmark.measureAttribution(
-                    modelPath: model, method: method, batch: batch, steps: steps, seconds: seconds)))
+                    modelPath: model, method: method, batch: batch, steps: steps, seconds: seconds,
+                    internalBatch: internalBatch)))
             } else {
                 print(try EngineBenchmark.jsonLine(try EngineBenchmark.measure(modelPath: model, batch: batch, seconds: seconds,
                                                                                 warmup: warmup)))
