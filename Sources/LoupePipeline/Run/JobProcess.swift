@@ -39,12 +39,25 @@ enum JobProcess {
         posix_spawnattr_setsigdefault(&attributes, &defaults)
         posix_spawnattr_setsigmask(&attributes, &unblocked)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+        closeOnExec()
         var pid: pid_t = 0
         let status = posix_spawn(&pid, executable, nil, &attributes, argv, envp)
         guard status == 0 else {
             throw LoupeError(.io, file: executable, location: "run-job", "cannot start a job process (\(String(cString: strerror(status))))")
         }
         return pid
+    }
+
+    /// Marks every open descriptor above standard error close-on-exec, so a job process gets only
+    /// standard input, output and error: no pipe whoever started `loupe run` holds open stays open in it.
+    static func closeOnExec() {
+        #if os(Linux)
+        let open = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        for descriptor in open.compactMap({ Int32($0) }) where descriptor > 2 {
+            let flags = fcntl(descriptor, F_GETFD)
+            if flags >= 0 { _ = fcntl(descriptor, F_SETFD, flags | FD_CLOEXEC) }
+        }
+        #endif
     }
 
     /// Waits until `pid` ends, retrying after interrupted waits; nil when another thread reaped it first.
@@ -92,19 +105,25 @@ enum JobProcess {
     /// re-parented and stops instead of finishing a report nobody waits for.
     static func watchParent(environment: [String: String]) {
         guard let text = environment[parentVariable], let parent = pid_t(text), parent > 1 else { return }
-        let thread = Thread {
-            while getppid() == parent { usleep(200_000) }
+        let timer = DispatchSource.makeTimerSource(queue: .global())
+        timer.schedule(deadline: .now(), repeating: .milliseconds(200))
+        timer.setEventHandler {
+            guard getppid() != parent else { return }
+            timer.cancel()
             kill(getpid(), SIGTERM)
         }
-        thread.stackSize = 1 << 16
-        thread.start()
+        timer.resume()
+        parentWatch = timer
     }
 
-    /// The test hook `LOUPE_TEST_ABORT_JOB=<name>`: a job process of that job aborts once its run folder exists.
-    ///
-    /// It stands for a crash inside a C library, to test that the parent reports it and cleans up.
-    static func abortIfAsked(job: String, environment: [String: String]) {
-        guard environment[parentVariable] != nil, environment["LOUPE_TEST_ABORT_JOB"] == job else { return }
-        abort()
+    /// The timer of `watchParent`, kept for the life of the process.
+    nonisolated(unsafe) private static var parentWatch: DispatchSourceTimer?
+
+    /// Test hooks, in job processes only, once the job's run folder exists: `LOUPE_TEST_ABORT_JOB=<name>`
+    /// aborts (a crash inside a C library), `LOUPE_TEST_STALL_JOB=<name>` waits until a signal ends it.
+    static func testHooks(job: String, environment: [String: String]) {
+        guard environment[parentVariable] != nil else { return }
+        if environment["LOUPE_TEST_ABORT_JOB"] == job { abort() }
+        if environment["LOUPE_TEST_STALL_JOB"] == job { while true { sleep(60) } }
     }
 }

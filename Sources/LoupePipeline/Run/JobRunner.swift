@@ -59,7 +59,7 @@ struct JobRunner {
         }
         let runID = makeRunID()
         let folder = try RunFolder(outputFolder: job.outputFolder, jobName: job.name, runID: runID)
-        JobProcess.abortIfAsked(job: job.name, environment: environment)
+        JobProcess.testHooks(job: job.name, environment: environment)
         do {
             let modelHash = SHA256.hex(file: job.modelPath) ?? ""
             try writeRecords(outputs, evaluation: evaluation, dataset: dataset, into: folder)

@@ -83,19 +83,21 @@ public final class RunFolder {
     public func commit() throws {
         let aside = temporaryURL.deletingLastPathComponent()
             .appendingPathComponent(".\(runID).replaced-\(getpid())-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))")
-        var attempts = 0
-        while rename(temporaryURL.path, finalURL.path) != 0 {
-            let failure = errno
-            attempts += 1
-            // A non-empty folder is in the way: move it aside and try again (another run may race us).
-            guard failure == EEXIST || failure == ENOTEMPTY, attempts < 20 else {
-                throw LoupeError(.io, file: finalURL.path, "cannot move the finished run into place (\(String(cString: strerror(failure))))")
+        // Never while an interrupt handler empties the temporary folder: that would commit half a run.
+        try Interrupts.shared.committing(temporaryURL) {
+            var attempts = 0
+            while rename(temporaryURL.path, finalURL.path) != 0 {
+                let failure = errno
+                attempts += 1
+                // A non-empty folder is in the way: move it aside and try again (another run may race us).
+                guard failure == EEXIST || failure == ENOTEMPTY, attempts < 20 else {
+                    throw LoupeError(.io, file: finalURL.path, "cannot move the finished run into place (\(String(cString: strerror(failure))))")
+                }
+                _ = rename(finalURL.path, aside.path)
             }
-            _ = rename(finalURL.path, aside.path)
         }
         try? FileManager.default.removeItem(at: aside)
         committed = true
-        Interrupts.shared.unregister(temporaryURL)
     }
 
     /// Removes the temporary folder (after a failure).
@@ -125,6 +127,7 @@ final class Interrupts: @unchecked Sendable {
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
             source.setEventHandler { [weak self] in
+                self?.markInterrupted()
                 self?.stopChildren(forwarding: signalNumber)
                 self?.cleanUp()
                 FileHandle.standardError.write(Data("loupe: interrupted; temporary files removed\n".utf8))
@@ -136,6 +139,16 @@ final class Interrupts: @unchecked Sendable {
     }
 
     func register(_ url: URL) { lock.lock(); paths.insert(url); lock.unlock() }
+
+    /// Runs `moveIntoPlace` and forgets `url`, unless an interrupt arrived first (then it throws):
+    /// the handler never removes a folder while it is being committed, nor commits one it is removing.
+    func committing(_ url: URL, _ moveIntoPlace: () throws -> Void) throws {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !interrupted else { throw LoupeError(.io, file: url.path, "interrupted before the run was complete") }
+        try moveIntoPlace()
+        paths.remove(url)
+    }
     func unregister(_ url: URL) { lock.lock(); paths.remove(url); lock.unlock() }
 
     /// Whether SIGINT or SIGTERM arrived (the handler is then stopping the children and will exit).
@@ -153,9 +166,10 @@ final class Interrupts: @unchecked Sendable {
     func unregisterChild(_ pid: pid_t) { lock.lock(); children[pid] = nil; lock.unlock() }
 
     /// Forwards the signal to every job process, waits for each (at most 10 s, then SIGKILL) and removes its leftovers.
+    private func markInterrupted() { lock.lock(); interrupted = true; lock.unlock() }
+
     private func stopChildren(forwarding signalNumber: Int32) {
         lock.lock()
-        interrupted = true
         let running = children
         lock.unlock()
         for pid in running.keys { kill(pid, signalNumber) }
@@ -185,6 +199,9 @@ final class Interrupts: @unchecked Sendable {
         lock.lock()
         let pending = paths
         lock.unlock()
-        for url in pending { try? FileManager.default.removeItem(at: url) }
+        for url in pending {
+            try? FileManager.default.removeItem(at: url)
+            rmdir(url.deletingLastPathComponent().path)  // the job folder, when this run created it and nothing else is there
+        }
     }
 }
