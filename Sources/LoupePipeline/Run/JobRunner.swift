@@ -178,6 +178,7 @@ struct JobRunner {
         return base + "-p\(getpid())-" + String(format: "%04x", UInt16.random(in: 0...UInt16.max))
     }
 
+    /// `YYYYMMDD-HHMMSS` in UTC (from `SOURCE_DATE_EPOCH` when set), plus `-s<seed>`.
     func makeRunIDBase() -> String {
         let date = environment["SOURCE_DATE_EPOCH"].flatMap(Double.init).map { Date(timeIntervalSince1970: $0) } ?? Date()
         let formatter = DateFormatter()
