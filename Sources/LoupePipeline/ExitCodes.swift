@@ -5,7 +5,7 @@ import LoupeTensor
 public enum ExitCodes {
     /// Everything succeeded.
     public static let success: Int32 = 0
-    /// Some jobs of a batch failed (the others finished), or a computation failed.
+    /// Some jobs of a batch failed, crashed or were killed by a signal (the others finished), or a computation failed.
     public static let failure: Int32 = 1
     /// The command line was wrong.
     public static let usage: Int32 = 2
@@ -22,7 +22,7 @@ public enum ExitCodes {
 
     /// The exit code for an error.
     public static func code(for error: Error) -> Int32 {
-        guard let error = error as? LoupeError else { return failure }
+        guard let error = ErrorLines.loupeError(error) else { return failure }
         switch error.kind {
         case .invalidModel: return invalidModel
         case .invalidInput: return invalidInput
@@ -34,9 +34,7 @@ public enum ExitCodes {
 
     /// Writes `error: <message>` as one line to standard error.
     public static func report(_ error: Error) {
-        let text: String
-        if let error = error as? LoupeError { text = error.description } else { text = String(describing: error) }
-        let line = "error: " + text.replacingOccurrences(of: "\n", with: " ") + "\n"
+        let line = "error: " + ErrorLines.text(error) + "\n"
         FileHandle.standardError.write(Data(line.utf8))
     }
 }

@@ -14,16 +14,21 @@ final class CairoCanvas: Canvas {
     /// Largest integer factor small images are enlarged by before embedding.
     static let maxUpscale = 16
 
-    /// Opens a PDF surface writing to `path` with a first page of `size`.
-    init(path: String, size: Size) throws {
-        guard let surface = cairo_pdf_surface_create(path, size.width, size.height) else {
-            throw ReportError.backend("cannot create a PDF surface for \(path)")
+    /// Where the PDF's bytes go; kept alive as long as the surface that writes to it.
+    private let output: PDFOutput
+
+    /// Opens a PDF surface writing its bytes to `output`, with a first page of `size`.
+    init(output: PDFOutput, size: Size) throws {
+        let closure = Unmanaged.passUnretained(output as AnyObject).toOpaque()
+        guard let surface = cairo_pdf_surface_create_for_stream(pdfOutputCallback, closure, size.width, size.height) else {
+            throw ReportError.backend("cannot create a PDF surface")
         }
         let status = cairo_surface_status(surface)
         guard status == CAIRO_STATUS_SUCCESS else {
             cairo_surface_destroy(surface)
-            throw ReportError.backend("cannot create \(path): \(CairoCanvas.describe(status))")
+            throw ReportError.backend("cannot create a PDF surface: \(CairoCanvas.describe(status))")
         }
+        self.output = output
         guard let cr = cairo_create(surface), cairo_status(cr) == CAIRO_STATUS_SUCCESS,
               let pango = pango_cairo_create_context(cr) else {
             cairo_surface_destroy(surface)
@@ -50,6 +55,7 @@ final class CairoCanvas: Canvas {
     func finish() throws {
         try check("drawing")
         cairo_surface_finish(surface)
+        if let reason = output.failure { throw ReportError.io(path: "", reason: "cannot write the PDF (\(reason))") }
         let status = cairo_surface_status(surface)
         guard status == CAIRO_STATUS_SUCCESS else { throw ReportError.backend("writing the PDF failed: \(CairoCanvas.describe(status))") }
     }
@@ -60,6 +66,8 @@ final class CairoCanvas: Canvas {
     }
 
     private func check(_ what: String) throws {
+        // A failed write puts Cairo in an error state too; the output's reason says more.
+        if let reason = output.failure { throw ReportError.io(path: "", reason: "cannot write the PDF (\(reason))") }
         if let failure { throw failure }
         let status = cairo_status(cr)
         if status != CAIRO_STATUS_SUCCESS { throw ReportError.backend("\(what): \(CairoCanvas.describe(status))") }

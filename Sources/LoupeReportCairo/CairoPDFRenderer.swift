@@ -4,8 +4,9 @@ import LoupeReport
 
 /// Renders a `Document` to a PDF file with Cairo and Pango.
 ///
-/// The file is written under a temporary name next to `path` and renamed into place only after Cairo
-/// finished it successfully, so a failed run never leaves a truncated report behind.
+/// The file is written under a temporary name next to `path`, through a stream whose write errors
+/// Loupe sees, and renamed into place only after Cairo finished it successfully, so a failed run
+/// (a full disk included) never leaves a truncated report behind.
 public struct CairoPDFRenderer {
     public var theme: Theme
 
@@ -13,6 +14,9 @@ public struct CairoPDFRenderer {
     public init(theme: Theme = Theme()) { self.theme = theme }
 
     /// Renders `document` to `path` on pages of `pageSize`; returns the layout (page count, headings).
+    ///
+    /// The file system must hold at least `PDFSizeEstimate` bytes; every write is checked (a full disk
+    /// gives an I/O error, never a Cairo assertion), and on any failure the temporary file is removed.
     @discardableResult
     public func render(_ document: Document, to path: String, pageSize: PageSize = .a4) throws -> LaidOutDocument {
         let url = URL(fileURLWithPath: path)
@@ -21,38 +25,56 @@ public struct CairoPDFRenderer {
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw ReportError.io(path: path, reason: "folder \(directory) does not exist")
         }
+        let needed = PDFSizeEstimate.bytes(document)
+        if let available = PDFSizeEstimate.availableBytes(in: directory), available < needed {
+            throw ReportError.io(path: path, reason: "not enough free space: \(Self.megabytes(available)) free, the report needs about \(Self.megabytes(needed))")
+        }
         let temporary = url.deletingLastPathComponent()
             .appendingPathComponent(".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)").path
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            throw ReportError.io(path: path, reason: "cannot create the file (\(String(cString: strerror(errno))))")
+        }
+        let output = FileOutput(descriptor: descriptor)
+        var isOpen = true
         do {
-            let laid: LaidOutDocument
-            do {
-                let canvas = try CairoCanvas(path: temporary, size: pageSize.size)
-                setMetadata(document, on: canvas)
-                laid = try DocumentRenderer(pageSize: pageSize, theme: theme).render(document, on: canvas)
-                try canvas.finish()
+            let laid = try render(document, into: output, pageSize: pageSize)
+            // Some file systems (NFS) report a failed write only when the file is closed.
+            isOpen = false
+            guard close(descriptor) == 0 else {
+                throw ReportError.io(path: path, reason: "cannot write the PDF (\(String(cString: strerror(errno))))")
             }
             if rename(temporary, path) != 0 {
                 throw ReportError.io(path: path, reason: "cannot move the finished file into place: \(String(cString: strerror(errno)))")
             }
             return laid
         } catch {
+            if isOpen { close(descriptor) }
             unlink(temporary)
+            if case .io(_, let reason) = error as? ReportError { throw ReportError.io(path: path, reason: reason) }
             throw error
         }
     }
 
-    /// Lays `document` out without keeping a PDF (heading pages, page count), measuring text exactly as `render` does.
-    public func layout(_ document: Document, pageSize: PageSize = .a4) throws -> LaidOutDocument {
-        let scratch = NSTemporaryDirectory() + "/.loupe-layout-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString).pdf"
-        defer { unlink(scratch) }
-        let laid: LaidOutDocument
-        do {
-            let canvas = try CairoCanvas(path: scratch, size: pageSize.size)
-            laid = try DocumentRenderer(pageSize: pageSize, theme: theme).layout(document, measurer: canvas)
-            try canvas.finish()
-        }
+    /// Renders `document` as a PDF into `output`; a failed write throws `ReportError.io` with the output's reason.
+    @discardableResult
+    public func render(_ document: Document, into output: PDFOutput, pageSize: PageSize = .a4) throws -> LaidOutDocument {
+        let canvas = try CairoCanvas(output: output, size: pageSize.size)
+        setMetadata(document, on: canvas)
+        let laid = try DocumentRenderer(pageSize: pageSize, theme: theme).render(document, on: canvas)
+        try canvas.finish()
         return laid
     }
+
+    /// Lays `document` out without keeping a PDF (heading pages, page count), measuring text exactly as `render` does.
+    public func layout(_ document: Document, pageSize: PageSize = .a4) throws -> LaidOutDocument {
+        let canvas = try CairoCanvas(output: DiscardedOutput(), size: pageSize.size)
+        let laid = try DocumentRenderer(pageSize: pageSize, theme: theme).layout(document, measurer: canvas)
+        try canvas.finish()
+        return laid
+    }
+
+    static func megabytes(_ bytes: Int) -> String { String(format: "%.1f MB", Double(bytes) / 1_048_576) }
 
     /// The creator string written into the PDF.
     public static func creator(version: String) -> String { "Loupe \(version)" }

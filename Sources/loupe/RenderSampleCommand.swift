@@ -20,6 +20,6 @@ struct RenderSampleCommand: ParsableCommand {
     }
 
     func run() throws {
-        try renderSampleReport(outputPath: output, pageSize: pageSize)
+        try runReportingErrors { try renderSampleReport(outputPath: output, pageSize: pageSize) }
     }
 }

@@ -6,13 +6,16 @@ import LoupePipeline
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run", abstract: "Run the jobs of a config file and write their reports.",
-        discussion: "Exit codes: 0 all jobs succeeded, 1 some failed (the others still ran), 2 bad command line, 78 bad config.")
+        discussion: "Each job runs in its own process, so a crash fails only that job. Exit codes: 0 all jobs succeeded, "
+            + "1 some failed or crashed (the others still ran), 2 bad command line, 6 a review gate tripped, 78 bad config.")
 
     @Argument(help: "The job config (JSON).") var config = "config.json"
     @Option(name: .long, help: "Run only this job (repeatable).") var job: [String] = []
     @Option(name: .long, help: "Write reports under this folder instead of each job's output.") var output: String?
     @Flag(name: .long, help: "Only print errors.") var quiet = false
     @Option(name: .long, help: "Log format: text or json.") var logFormat = "text"
+    @Option(name: .long, help: "Write the batch record (how each job ended) to this JSON file.") var record: String?
+    @Flag(name: .long, help: .hidden) var inProcess = false
 
     func validate() throws {
         guard RunLog.Format(rawValue: logFormat) != nil else { throw ValidationError("--log-format must be text or json") }
@@ -20,7 +23,28 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         let log = RunLog(format: RunLog.Format(rawValue: logFormat) ?? .text, quiet: quiet)
-        let code = BatchRunner.run(configPath: config, jobNames: job, outputOverride: output, log: log)
+        // `--in-process` (debugging) runs every job in this process: one crash then ends the batch.
+        let isolation: JobIsolation = inProcess ? .inProcess : .childProcesses(executable: BatchRunner.currentExecutable())
+        let code = BatchRunner.run(configPath: config, jobNames: job, outputOverride: output, log: log,
+                                   isolation: isolation, recordPath: record)
+        if code != 0 { throw ExitCode(code) }
+    }
+}
+
+/// `loupe run-job config.json --job NAME`: one job in this process; `loupe run` starts one per job.
+struct RunJobCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run-job", abstract: "Run one job of a config in this process (used by `loupe run`).", shouldDisplay: false)
+
+    @Argument(help: "The job config (JSON).") var config: String
+    @Option(name: .long, help: "The job to run.") var job: String
+    @Option(name: .long, help: "Write reports under this folder instead of the job's output.") var output: String?
+    @Flag(name: .long, help: "Only print errors.") var quiet = false
+    @Option(name: .long, help: "Log format: text or json.") var logFormat = "text"
+
+    func run() throws {
+        let log = RunLog(format: RunLog.Format(rawValue: logFormat) ?? .text, quiet: quiet)
+        let code = BatchRunner.runJob(configPath: config, jobName: job, outputOverride: output, log: log)
         if code != 0 { throw ExitCode(code) }
     }
 }

@@ -30,6 +30,11 @@ public enum CorruptionRunner {
         return profile
     }
 
+    /// Runs `body`; an error about the image that names no file (too small, wrong size) gets the input's path.
+    static func naming<T>(_ input: String, _ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as LoupeError { throw error.inFile(input) }
+    }
+
     /// Validates a severity (1...5).
     public static func checkSeverity(_ severity: Int) throws {
         guard (1...5).contains(severity) else {
@@ -45,7 +50,7 @@ public enum CorruptionRunner {
         try checkSeverity(severity)
         let chosen = try self.profile(named: profile)
         let image = try readImage(input)
-        let result = try corrupt(image, name: corruption, severity: severity, seed: seed, profile: chosen)
+        let result = try naming(input) { try corrupt(image, name: corruption, severity: severity, seed: seed, profile: chosen) }
         try writeImage(result, to: output)
         return type.deviations
     }
@@ -76,7 +81,7 @@ public enum CorruptionRunner {
                 var result = image
                 let start = Date()
                 for _ in 0..<max(1, repeats) {
-                    result = try corrupt(image, name: name, severity: severity, seed: seed, profile: chosen)
+                    result = try naming(input) { try corrupt(image, name: name, severity: severity, seed: seed, profile: chosen) }
                 }
                 seconds += Date().timeIntervalSince(start) / Double(max(1, repeats))
                 if write { try writeImage(result, to: (directory as NSString).appendingPathComponent("\(name)_s\(severity).png")) }

@@ -1,12 +1,17 @@
 import Foundation
+import LoupeData
 import LoupeEngine
 import LoupeTensor
 
 /// `loupe run` and `loupe validate`: every job of a config, each isolated from the others' failures.
 public enum BatchRunner {
     /// Runs the selected jobs (all when `jobNames` is empty); returns the exit code (0 all ok, 1 some failed, 78 bad config).
+    ///
+    /// With `.childProcesses` each job runs in its own process (`loupe run-job`), so a crash or an
+    /// out-of-memory kill fails only that job; `recordPath` receives the batch record (which job
+    /// ended how) as JSON.
     public static func run(configPath: String, jobNames: [String] = [], outputOverride: String? = nil,
-                           log: RunLog = RunLog()) -> Int32 {
+                           log: RunLog = RunLog(), isolation: JobIsolation = .inProcess, recordPath: String? = nil) -> Int32 {
         let config: LoupeConfig
         do {
             config = try LoupeConfig.load(path: configPath, outputOverride: outputOverride)
@@ -20,27 +25,39 @@ public enum BatchRunner {
             log.error("\(config.path): \(rejected.message)", job: rejected.name)
         }
         let configProblems = config.rejectedJobs.contains { jobNames.isEmpty || jobNames.contains($0.name) }
-        var failures = 0
-        var tripped = 0
+        var outcomes = [(job: String, outcome: JobOutcome)]()
         for job in jobs {
-            let started = Date()
-            do {
-                let (folder, gates) = try JobRunner(job: job, config: config, log: log, environment: ProcessInfo.processInfo.environment)
-                    .runReviewed()
-                log.info(String(format: "done in %.1f s: %@", Date().timeIntervalSince(started), folder), job: job.name)
-                for gate in gates where !gate.passed { log.error("gate \(gate.name) tripped: \(gate.message)", job: job.name) }
-                if gates.contains(where: { !$0.passed }) { tripped += 1 }
-            } catch {
-                failures += 1
-                log.error("job '\(job.name)': " + describe(error), job: job.name)
+            let outcome: JobOutcome
+            switch isolation {
+            case .inProcess: outcome = runInProcess(job, config: config, log: log)
+            case .childProcesses(let executable):
+                outcome = runInChild(job, config: config, outputOverride: outputOverride, log: log, executable: executable)
             }
+            outcomes.append((job.name, outcome))
         }
-        if failures > 0 {
-            log.info("\(failures) of \(jobs.count) jobs failed", level: "error")
+        let failed = outcomes.filter { $0.outcome.failed }.map(\.job)
+        if !failed.isEmpty {
+            log.info("\(failed.count) of \(jobs.count) jobs failed: \(failed.joined(separator: ", "))", level: "error")
         }
+        if let recordPath { writeRecord(outcomes, configPath: config.path, to: recordPath, log: log) }
         if configProblems { return ExitCodes.invalidConfig }
-        if failures > 0 { return ExitCodes.failure }
-        return tripped > 0 ? ExitCodes.gateTripped : ExitCodes.success
+        if !failed.isEmpty { return ExitCodes.failure }
+        return outcomes.contains { $0.outcome == .gateTripped } ? ExitCodes.gateTripped : ExitCodes.success
+    }
+
+    /// Runs one job in this process; a failure is logged as one line.
+    static func runInProcess(_ job: JobConfig, config: LoupeConfig, log: RunLog,
+                             environment: [String: String] = ProcessInfo.processInfo.environment) -> JobOutcome {
+        let started = Date()
+        do {
+            let (folder, gates) = try JobRunner(job: job, config: config, log: log, environment: environment).runReviewed()
+            log.info(String(format: "done in %.1f s: %@", Date().timeIntervalSince(started), folder), job: job.name)
+            for gate in gates where !gate.passed { log.error("gate \(gate.name) tripped: \(gate.message)", job: job.name) }
+            return gates.contains(where: { !$0.passed }) ? .gateTripped : .succeeded
+        } catch {
+            log.error(describe(error, job: job.name, configPath: config.path), job: job.name)
+            return .failed(exitCode: ExitCodes.code(for: error))
+        }
     }
 
     /// Checks a config without running it: the JSON, every model loads, every dataset opens.
@@ -56,10 +73,12 @@ public enum BatchRunner {
                         throw LoupeError(.invalidModel, file: job.modelPath, location: "input", "needs fixed non-batch extents")
                     }
                     let dataset = try DatasetFactory.open(job, sampleShape: shape, classNames: job.classNames)
-                    log.info("ok: model \(shape), \(dataset.count) images, sections \(job.sections.joined(separator: ", "))", job: job.name)
+                    let decoded = try checkImages(of: job, sampleShape: shape)
+                    try OutputFolderCheck.check(job.outputFolder, location: "jobs.\(job.name).output")
+                    log.info("ok: model \(shape), \(dataset.count) images\(decoded), sections \(job.sections.joined(separator: ", "))", job: job.name)
                 } catch {
                     failures += 1
-                    log.error("job '\(job.name)': " + describe(error), job: job.name)
+                    log.error(describe(error, job: job.name, configPath: config.path), job: job.name)
                 }
             }
             if !config.rejectedJobs.isEmpty { return ExitCodes.invalidConfig }
@@ -70,6 +89,14 @@ public enum BatchRunner {
         }
     }
 
+    /// For an image-folder dataset: every file's header is checked and a sample decoded (`ImageFolderCheck`); returns a note for the log line.
+    static func checkImages(of job: JobConfig, sampleShape: [Int]) throws -> String {
+        guard job.dataset.kind == "image-folder", let path = job.dataset.path else { return "" }
+        let folder = try ImageFolderDataset(root: path, preprocessing: DatasetFactory.preprocessing(for: job, sampleShape: sampleShape))
+        let decoded = try ImageFolderCheck.check(folder)
+        return " (\(decoded) of \(folder.count) decoded, every header checked)"
+    }
+
     static func checkJobNames(_ names: [String], in config: LoupeConfig) throws {
         for name in names where !config.jobs.contains(where: { $0.name == name }) {
             throw LoupeError(.invalidConfig, file: config.path, location: "--job",
@@ -77,7 +104,5 @@ public enum BatchRunner {
         }
     }
 
-    static func describe(_ error: Error) -> String {
-        (error as? LoupeError)?.description ?? String(describing: error).replacingOccurrences(of: "\n", with: " ")
-    }
+    static func describe(_ error: Error) -> String { ErrorLines.text(error) }
 }

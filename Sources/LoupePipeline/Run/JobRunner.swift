@@ -29,6 +29,8 @@ struct JobRunner {
             timings.append((stage, Date().timeIntervalSince(start)))
             return value
         }
+        // An output folder that cannot be written fails the job now, not after every section was computed.
+        try OutputFolderCheck.check(job.outputFolder, location: "jobs.\(job.name).output")
         let (model, classifier, sampleShape) = try timed("loading model") { () throws -> (Model, Classifier, [Int]) in
             let model = try Model(path: job.modelPath)
             if let input = job.inputName, !model.graph.inputs.contains(where: { $0.name == input }) {
@@ -57,6 +59,7 @@ struct JobRunner {
         }
         let runID = makeRunID()
         let folder = try RunFolder(outputFolder: job.outputFolder, jobName: job.name, runID: runID)
+        JobProcess.testHooks(job: job.name, environment: environment)
         do {
             let modelHash = SHA256.hex(file: job.modelPath) ?? ""
             try writeRecords(outputs, evaluation: evaluation, dataset: dataset, into: folder)
@@ -164,8 +167,19 @@ struct JobRunner {
         ])
     }
 
-    /// `YYYYMMDD-HHMMSS` in UTC (from `SOURCE_DATE_EPOCH` when set), plus the job seed.
+    /// `YYYYMMDD-HHMMSS` in UTC, the job seed, this process's pid and a random suffix: unique even for
+    /// two runs of one job in the same second.
+    ///
+    /// With `SOURCE_DATE_EPOCH` the id is that date and the seed only, so reruns give identical reports;
+    /// a rerun then replaces the earlier run of the same id.
     func makeRunID() -> String {
+        let base = makeRunIDBase()
+        guard !reproducible else { return base }
+        return base + "-p\(getpid())-" + String(format: "%04x", UInt16.random(in: 0...UInt16.max))
+    }
+
+    /// `YYYYMMDD-HHMMSS` in UTC (from `SOURCE_DATE_EPOCH` when set), plus `-s<seed>`.
+    func makeRunIDBase() -> String {
         let date = environment["SOURCE_DATE_EPOCH"].flatMap(Double.init).map { Date(timeIntervalSince1970: $0) } ?? Date()
         let formatter = DateFormatter()
         formatter.dateFormat = "yyyyMMdd-HHmmss"

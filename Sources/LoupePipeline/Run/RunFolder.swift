@@ -51,6 +51,17 @@ public final class RunFolder {
         }
     }
 
+    /// Removes what process `pid` left in `jobURL` (its temporary run folders, a folder it was moving
+    /// aside, its staged `latest` link) after it ended without cleaning up; then the job folder itself if empty.
+    static func removeLeftovers(ofProcess pid: pid_t, in jobURL: URL) {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: jobURL.path)) ?? []
+        for name in names where name.hasPrefix(".") {
+            let owned = [partialMarker, ".replaced-"].contains { name.contains("\($0)\(pid)-") } || name == ".latest-\(pid)"
+            if owned { try? FileManager.default.removeItem(at: jobURL.appendingPathComponent(name)) }
+        }
+        rmdir(jobURL.path)
+    }
+
     /// The path of a file inside the (temporary) run folder.
     public func path(_ name: String) -> String { temporaryURL.appendingPathComponent(name).path }
 
@@ -72,34 +83,43 @@ public final class RunFolder {
     public func commit() throws {
         let aside = temporaryURL.deletingLastPathComponent()
             .appendingPathComponent(".\(runID).replaced-\(getpid())-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))")
-        var attempts = 0
-        while rename(temporaryURL.path, finalURL.path) != 0 {
-            let failure = errno
-            attempts += 1
-            // A non-empty folder is in the way: move it aside and try again (another run may race us).
-            guard failure == EEXIST || failure == ENOTEMPTY, attempts < 20 else {
-                throw LoupeError(.io, file: finalURL.path, "cannot move the finished run into place (\(String(cString: strerror(failure))))")
+        // Never while an interrupt handler empties the temporary folder: that would commit half a run.
+        try Interrupts.shared.committing(temporaryURL) {
+            var attempts = 0
+            while rename(temporaryURL.path, finalURL.path) != 0 {
+                let failure = errno
+                attempts += 1
+                // A non-empty folder is in the way: move it aside and try again (another run may race us).
+                guard failure == EEXIST || failure == ENOTEMPTY, attempts < 20 else {
+                    throw LoupeError(.io, file: finalURL.path, "cannot move the finished run into place (\(String(cString: strerror(failure))))")
+                }
+                _ = rename(finalURL.path, aside.path)
             }
-            _ = rename(finalURL.path, aside.path)
         }
         try? FileManager.default.removeItem(at: aside)
         committed = true
-        Interrupts.shared.unregister(temporaryURL)
     }
 
     /// Removes the temporary folder (after a failure).
     public func discard() {
         guard !committed else { return }
         try? FileManager.default.removeItem(at: temporaryURL)
+        // A job folder this failed run created stays only if it holds something else (earlier runs).
+        rmdir(temporaryURL.deletingLastPathComponent().path)
         Interrupts.shared.unregister(temporaryURL)
     }
 }
 
 /// Removes registered temporary folders when SIGINT or SIGTERM arrives, then exits (130 / 143).
+///
+/// In `loupe run` the signal is first forwarded to the running job process, which removes its own
+/// temporary folder; what it still left is removed here before exiting.
 final class Interrupts: @unchecked Sendable {
     static let shared = Interrupts()
     private let lock = NSLock()
     private var paths = Set<URL>()
+    private var children: [pid_t: URL] = [:]
+    private var interrupted = false
     private var sources: [DispatchSourceSignal] = []
 
     private init() {
@@ -107,6 +127,8 @@ final class Interrupts: @unchecked Sendable {
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
             source.setEventHandler { [weak self] in
+                self?.markInterrupted()
+                self?.stopChildren(forwarding: signalNumber)
                 self?.cleanUp()
                 FileHandle.standardError.write(Data("loupe: interrupted; temporary files removed\n".utf8))
                 exit(code)
@@ -117,12 +139,69 @@ final class Interrupts: @unchecked Sendable {
     }
 
     func register(_ url: URL) { lock.lock(); paths.insert(url); lock.unlock() }
+
+    /// Runs `moveIntoPlace` and forgets `url`, unless an interrupt arrived first (then it throws):
+    /// the handler never removes a folder while it is being committed, nor commits one it is removing.
+    func committing(_ url: URL, _ moveIntoPlace: () throws -> Void) throws {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !interrupted else { throw LoupeError(.io, file: url.path, "interrupted before the run was complete") }
+        try moveIntoPlace()
+        paths.remove(url)
+    }
     func unregister(_ url: URL) { lock.lock(); paths.remove(url); lock.unlock() }
+
+    /// Whether SIGINT or SIGTERM arrived (the handler is then stopping the children and will exit).
+    var isInterrupted: Bool { lock.lock(); defer { lock.unlock() }; return interrupted }
+
+    /// Tracks a running job process whose leftovers in `jobFolder` must go if the batch is interrupted.
+    func registerChild(_ pid: pid_t, jobFolder: URL) {
+        lock.lock()
+        children[pid] = jobFolder
+        let late = interrupted
+        lock.unlock()
+        if late { kill(pid, SIGTERM) }
+    }
+
+    func unregisterChild(_ pid: pid_t) { lock.lock(); children[pid] = nil; lock.unlock() }
+
+    /// Forwards the signal to every job process, waits for each (at most 10 s, then SIGKILL) and removes its leftovers.
+    private func markInterrupted() { lock.lock(); interrupted = true; lock.unlock() }
+
+    private func stopChildren(forwarding signalNumber: Int32) {
+        lock.lock()
+        let running = children
+        lock.unlock()
+        for pid in running.keys { kill(pid, signalNumber) }
+        for (pid, jobFolder) in running {
+            Interrupts.waitForExit(pid, seconds: 10)
+            RunFolder.removeLeftovers(ofProcess: pid, in: jobFolder)
+        }
+    }
+
+    /// Polls until `pid` has ended (reaped here or by the thread waiting for it); kills it after `seconds`.
+    private static func waitForExit(_ pid: pid_t, seconds: Double) {
+        let deadline = Date().addingTimeInterval(seconds)
+        var status: Int32 = 0
+        while true {
+            let result = waitpid(pid, &status, WNOHANG)
+            if result == pid || (result < 0 && errno == ECHILD) { return }
+            if Date() > deadline {
+                kill(pid, SIGKILL)
+                _ = waitpid(pid, &status, 0)
+                return
+            }
+            usleep(20_000)
+        }
+    }
 
     private func cleanUp() {
         lock.lock()
         let pending = paths
         lock.unlock()
-        for url in pending { try? FileManager.default.removeItem(at: url) }
+        for url in pending {
+            try? FileManager.default.removeItem(at: url)
+            rmdir(url.deletingLastPathComponent().path)  // the job folder, when this run created it and nothing else is there
+        }
     }
 }
