@@ -24,6 +24,12 @@ extension ModelDecoder {
         guard let count = checkedProduct(shape) else { throw fail(location, "dims \(proto.dims) overflow") }
         let (byteCount, overflow) = count.multipliedReportingOverflow(by: format.itemSize)
         guard !overflow else { throw fail(location, "dims \(proto.dims) need more than \(Int.max) bytes") }
+        // Decoded tensors hold Float (4 bytes) or Int (8 bytes) per element, whatever the file stores.
+        let (decodedBytes, decodedOverflow) = count.multipliedReportingOverflow(by: format.isFloatingPoint ? 4 : 8)
+        if decodedOverflow || decodedBytes > MemoryBudget.bytes {
+            throw fail(location, "dims \(proto.dims) need more than the memory budget of \(MemoryBudget.bytes) bytes"
+                       + " \(MemoryBudget.hint)")
+        }
 
         if proto.dataLocation == .external {
             let bytes = try externalData.read(proto.externalData, byteCount: byteCount, location: location, fail: fail)
@@ -138,6 +144,9 @@ enum ElementFormat: Equatable {
         default: return nil
         }
     }
+
+    /// Whether the elements decode to `Float` (else to `Int`).
+    var isFloatingPoint: Bool { [.float32, .float64, .float16, .bfloat16].contains(self) }
 
     /// Bytes per element in `raw_data` and external files.
     var itemSize: Int {

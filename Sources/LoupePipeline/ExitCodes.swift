@@ -35,8 +35,12 @@ public enum ExitCodes {
     /// Writes `error: <message>` as one line to standard error.
     public static func report(_ error: Error) {
         let text: String
-        if let error = error as? LoupeError { text = error.description } else { text = String(describing: error) }
-        let line = "error: " + text.replacingOccurrences(of: "\n", with: " ") + "\n"
+        if let error = error as? LoupeError {
+            text = error.description
+        } else {
+            text = PrintableText.escaped(String(describing: error), maxLength: 2_000)
+        }
+        let line = "error: " + text + "\n"
         FileHandle.standardError.write(Data(line.utf8))
     }
 }

@@ -13,12 +13,14 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: "Write reports under this folder instead of each job's output.") var output: String?
     @Flag(name: .long, help: "Only print errors.") var quiet = false
     @Option(name: .long, help: "Log format: text or json.") var logFormat = "text"
+    @OptionGroup var memoryLimit: MemoryLimitOption
 
     func validate() throws {
         guard RunLog.Format(rawValue: logFormat) != nil else { throw ValidationError("--log-format must be text or json") }
     }
 
     func run() throws {
+        memoryLimit.apply()
         let log = RunLog(format: RunLog.Format(rawValue: logFormat) ?? .text, quiet: quiet)
         let code = BatchRunner.run(configPath: config, jobNames: job, outputOverride: output, log: log)
         if code != 0 { throw ExitCode(code) }
@@ -31,8 +33,10 @@ struct ValidateCommand: ParsableCommand {
         commandName: "validate", abstract: "Check a config file: JSON, keys, paths, models load, datasets open.")
 
     @Argument(help: "The job config (JSON).") var config = "config.json"
+    @OptionGroup var memoryLimit: MemoryLimitOption
 
     func run() throws {
+        memoryLimit.apply()
         let code = BatchRunner.validate(configPath: config)
         if code != 0 { throw ExitCode(code) }
     }

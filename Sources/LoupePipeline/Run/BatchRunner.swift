@@ -51,12 +51,14 @@ public enum BatchRunner {
             var failures = 0
             for job in config.jobs {
                 do {
-                    let model = try Model(path: job.modelPath)
-                    guard let shape = model.sampleShape else {
-                        throw LoupeError(.invalidModel, file: job.modelPath, location: "input", "needs fixed non-batch extents")
+                    let (shape, imageCount) = try MemoryBudget.withLimit(megabytes: job.memoryLimitMB) { () throws -> ([Int], Int) in
+                        let model = try Model(path: job.modelPath)
+                        guard let shape = model.sampleShape else {
+                            throw LoupeError(.invalidModel, file: job.modelPath, location: "input", "needs fixed non-batch extents")
+                        }
+                        return (shape, try DatasetFactory.open(job, sampleShape: shape, classNames: job.classNames).count)
                     }
-                    let dataset = try DatasetFactory.open(job, sampleShape: shape, classNames: job.classNames)
-                    log.info("ok: model \(shape), \(dataset.count) images, sections \(job.sections.joined(separator: ", "))", job: job.name)
+                    log.info("ok: model \(shape), \(imageCount) images, sections \(job.sections.joined(separator: ", "))", job: job.name)
                 } catch {
                     failures += 1
                     log.error("job '\(job.name)': " + describe(error), job: job.name)
