@@ -78,6 +78,8 @@ extension HostileInputTests {
         XCTAssertFalse(summary.unicodeScalars.contains { $0 == "\u{202E}" || $0 == "\u{1B}" })
         guard let text = try pdfText(run), let boxes = try pdfText(run, bbox: true) else { throw XCTSkip("pdftotext not installed") }
         XCTAssertTrue(text.contains("<b>bold</b>"), "the markup is not printed literally")
+        // The override would draw "gnp.exe" right to left (pdftotext then reads "exe.png"); neutralised, it stays in order.
+        XCTAssertTrue(text.contains("gnp.exe"), "a bidi override reordered the text in the PDF")
         XCTAssertFalse(text.unicodeScalars.contains { $0 == "\u{202E}" }, "a bidi override reached the PDF")
         XCTAssertEqual(wordsPastTheMargin(boxes), [])
     }
