@@ -34,24 +34,6 @@ public enum PrintableText {
     /// Whether `scalar` must not reach a terminal, log or PDF as is: a control, bidi or line-separator character.
     public static func isUnsafe(_ scalar: Unicode.Scalar) -> Bool { needsEscape(scalar) }
 
-    /// JSON text with every unsafe scalar from U+007F up (bidi controls, C1 controls, line separators)
-    /// written as a `\uXXXX` escape.
-    ///
-    /// Valid for any JSON document: such scalars can only occur inside strings, where the escape means
-    /// the same character. ASCII controls are left alone: JSON writers escape those inside strings, and
-    /// outside strings they are the document's own line breaks.
-    public static func escapingUnsafeScalars(inJSON json: String) -> String {
-        func unsafe(_ scalar: Unicode.Scalar) -> Bool { scalar.value >= 0x7F && needsEscape(scalar) }
-        guard json.unicodeScalars.contains(where: unsafe) else { return json }
-        var out = String.UnicodeScalarView()
-        for scalar in json.unicodeScalars {
-            guard unsafe(scalar) else { out.append(scalar); continue }
-            let hex = String(scalar.value, radix: 16)
-            out.append(contentsOf: ("\\u" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex).unicodeScalars)
-        }
-        return String(out)
-    }
-
     private static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
         let v = scalar.value
         return v < 0x20 || (0x7F...0x9F).contains(v) || bidiControls.contains(v) || v == 0x2028 || v == 0x2029

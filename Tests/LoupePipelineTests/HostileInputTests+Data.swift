@@ -86,6 +86,13 @@ extension HostileInputTests {
         let member = HostileFiles.ZipMember(name: "x\u{1B}[31m\nred.npy", data: Array("not an array".utf8))
         _ = try write(HostileFiles.zip([member]), to: "evil.npz")
         try assertRefused(["validate", try datasetConfig(#"{"kind": "npz", "path": "evil.npz"}"#)], code: 1, mentions: ["evil.npz", "\\x1b"])
+        // The same failure in JSON log lines: every line parses, the member name arrives escaped.
+        let run = try runChild(["run", "config.json", "--log-format", "json"])
+        XCTAssertEqual(run.exitCode, 1, run.stderr)
+        for line in run.stderrLines {
+            XCTAssertNoThrow(try JSONSerialization.jsonObject(with: Data(line.utf8)), "not a JSON line: \(line)")
+        }
+        XCTAssertTrue(run.stderrLines.contains { $0.contains("evil.npz") && $0.contains("\"level\": \"error\"") }, run.stderr)
     }
 
     /// NPZ bombs: a member declaring 4 GB, and one that inflates past the size its header declares.

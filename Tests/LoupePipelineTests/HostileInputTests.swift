@@ -255,5 +255,12 @@ final class HostileInputTests: XCTestCase {
         XCTAssertEqual(try runChild(["inspect", model]).exitCode, 0)
         try assertRefused(["inspect", model, "--memory-limit", "1"], code: 3, mentions: ["memory budget of 1048576 bytes"])
         try assertRefused(["inspect", model, "--memory-limit", "0"], code: 2, mentions: ["--memory-limit"])
+        // A job's memory_limit_mb is its budget, over the command line's.
+        let job = #""model": {"path": "relu64.onnx"}, "dataset": {"kind": "synthetic-shapes", "count": 10}"#
+        _ = try write(Array(#"{"jobs": [{"name": "tight", "memory_limit_mb": 1, \#(job)}]}"#.utf8), to: "tight.json")
+        try assertRefused(["validate", "tight.json", "--memory-limit", "4096"], code: 1, mentions: ["relu64.onnx", "memory budget of 1048576 bytes"])
+        _ = try write(Array(#"{"jobs": [{"name": "roomy", "memory_limit_mb": 4096, \#(job)}]}"#.utf8), to: "roomy.json")
+        let roomy = try runChild(["validate", "roomy.json", "--memory-limit", "1"])
+        XCTAssertFalse(roomy.stderr.contains("memory budget"), roomy.stderr)
     }
 }

@@ -56,6 +56,8 @@ public enum BatchRunner {
                         guard let shape = model.sampleShape else {
                             throw LoupeError(.invalidModel, file: job.modelPath, location: "input", "needs fixed non-batch extents")
                         }
+                        // Plans every value for one image, as `inspect` does: sizes over the budget are found here.
+                        _ = try model.plan(batchSize: 1)
                         return (shape, try DatasetFactory.open(job, sampleShape: shape, classNames: job.classNames).count)
                     }
                     log.info("ok: model \(shape), \(imageCount) images, sections \(job.sections.joined(separator: ", "))", job: job.name)
