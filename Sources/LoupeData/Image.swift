@@ -124,9 +124,22 @@ public enum ImageCodec {
         throw LoupeError(.invalidInput, file: name, "not a PNG or JPEG file (unrecognised leading bytes)")
     }
 
+    /// The width and height a PNG or JPEG header declares, read without decoding (nil when unreadable).
+    public static func size(of data: [UInt8]) -> (width: Int, height: Int)? {
+        isPNG(data) ? PNGCodec.size(of: data) : JPEGCodec.size(of: data)
+    }
+
     /// Reads and decodes a PNG or JPEG file.
     public static func decodeFile(atPath path: String, maxPixels: Int = defaultMaxPixels) throws -> DecodedImage {
         try decode(readFileBytes(path), name: path, maxPixels: maxPixels)
+    }
+
+    /// Refuses an image whose decoded samples (`bytesPerSample` each) plus one Float copy of them
+    /// (what preprocessing makes) would exceed the memory budget; called after `checkSize`.
+    static func checkBudget(width: Int, height: Int, channels: Int, bytesPerSample: Int, name: String) throws {
+        let bytes = checkedProduct([width, height, channels, bytesPerSample + MemoryLayout<Float>.size]) ?? Int.max
+        try MemoryBudget.check(bytes, file: name, location: "header",
+                               what: "a \(width)x\(height) image with \(channels) channels needs")
     }
 
     /// Refuses images whose header claims more than `maxPixels` pixels (or an empty size).

@@ -28,6 +28,7 @@ public enum JPEGCodec {
             throw LoupeError(.invalidInput, file: name, "CMYK JPEG files are not supported; convert to RGB")
         }
         let channels = gray ? 1 : 3
+        try ImageCodec.checkBudget(width: Int(width), height: Int(height), channels: channels, bytesPerSample: 1, name: name)
         let pixelFormat = gray ? Int32(TJPF_GRAY.rawValue) : Int32(TJPF_RGB.rawValue)
         var bytes = [UInt8](repeating: 0, count: Int(width) * Int(height) * channels)
         let flags = Int32(TJFLAG_ACCURATEDCT | TJFLAG_STOPONWARNING | TJFLAG_LIMITSCANS)
@@ -42,6 +43,18 @@ public enum JPEGCodec {
             throw LoupeError(.invalidInput, file: name, "corrupt or truncated JPEG: \(errorText(handle))")
         }
         return DecodedImage(width: Int(width), height: Int(height), channels: channels, bytes: bytes)
+    }
+
+    /// Reads only the header's width and height (nil when the bytes are not a readable JPEG header).
+    public static func size(of data: [UInt8]) -> (width: Int, height: Int)? {
+        guard ImageCodec.isJPEG(data), let handle = tjInitDecompress() else { return nil }
+        defer { tjDestroy(handle) }
+        var width: Int32 = 0, height: Int32 = 0, subsampling: Int32 = 0, colourspace: Int32 = 0
+        let status = data.withUnsafeBufferPointer { buffer -> Int32 in
+            guard let base = buffer.baseAddress else { return -1 }
+            return tjDecompressHeader3(handle, base, UInt(buffer.count), &width, &height, &subsampling, &colourspace)
+        }
+        return status == 0 ? (Int(width), Int(height)) : nil
     }
 
     /// TurboJPEG's last error message for the handle, on one line.

@@ -31,6 +31,7 @@ public enum PNGCodec {
             let sixteenBit = image.format & UInt32(PNG_FORMAT_FLAG_LINEAR) != 0
             image.format = (hasColour ? UInt32(PNG_FORMAT_FLAG_COLOR) : 0) | (hasAlpha ? UInt32(PNG_FORMAT_FLAG_ALPHA) : 0)
                 | (sixteenBit ? UInt32(PNG_FORMAT_FLAG_LINEAR) : 0)
+            try ImageCodec.checkBudget(width: width, height: height, channels: channels, bytesPerSample: sixteenBit ? 3 : 1, name: name)
             let count = width * height * channels
             var bytes = [UInt8](repeating: 0, count: count)
             var words = [UInt16](repeating: 0, count: sixteenBit ? count : 0)

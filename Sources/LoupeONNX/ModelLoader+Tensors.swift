@@ -24,8 +24,17 @@ extension ModelDecoder {
         guard let count = checkedProduct(shape) else { throw fail(location, "dims \(proto.dims) overflow") }
         let (byteCount, overflow) = count.multipliedReportingOverflow(by: format.itemSize)
         guard !overflow else { throw fail(location, "dims \(proto.dims) need more than \(Int.max) bytes") }
+        // Decoded tensors hold Float (4 bytes) or Int (8 bytes) per element, whatever the file stores.
+        func checkBudget() throws {
+            let (decodedBytes, decodedOverflow) = count.multipliedReportingOverflow(by: format.isFloatingPoint ? 4 : 8)
+            if decodedOverflow || decodedBytes > MemoryBudget.bytes {
+                throw fail(location, "dims \(proto.dims) need more than the memory budget of \(MemoryBudget.bytes) bytes"
+                           + " \(MemoryBudget.hint)")
+            }
+        }
 
         if proto.dataLocation == .external {
+            try checkBudget()
             let bytes = try externalData.read(proto.externalData, byteCount: byteCount, location: location, fail: fail)
             return try bytes.withUnsafeBytes { try decodeRaw($0, format: format, shape: shape, count: count, location: location) }
         }
@@ -33,8 +42,10 @@ extension ModelDecoder {
             guard proto.rawData.count == byteCount else {
                 throw fail(location, "raw_data has \(proto.rawData.count) bytes but dims \(proto.dims) of \(dataTypeName(type)) need \(byteCount)")
             }
+            try checkBudget()
             return try proto.rawData.withUnsafeBytes { try decodeRaw($0, format: format, shape: shape, count: count, location: location) }
         }
+        try checkBudget()
         return try decodeTyped(proto, format: format, shape: shape, count: count, location: location)
     }
 
@@ -138,6 +149,9 @@ enum ElementFormat: Equatable {
         default: return nil
         }
     }
+
+    /// Whether the elements decode to `Float` (else to `Int`).
+    var isFloatingPoint: Bool { [.float32, .float64, .float16, .bfloat16].contains(self) }
 
     /// Bytes per element in `raw_data` and external files.
     var itemSize: Int {

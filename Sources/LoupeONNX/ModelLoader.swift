@@ -14,8 +14,14 @@ public enum ModelLoader {
     public static let newestOpset = 28
 
     /// Reads and validates the model at `path`.
+    ///
+    /// The file's size and its top-level fields are checked first (`ModelWireScan`), so a file
+    /// over the memory budget or with a huge unknown field is refused before it is read whole.
     public static func load(path: String) throws -> Graph {
-        try load(data: RegularFile.contents(path, failure: "cannot read model file"), path: path)
+        let (descriptor, info) = try RegularFile.open(path, failure: "cannot read model file")
+        defer { close(descriptor) }
+        try ModelWireScan.check(descriptor: descriptor, size: Int(info.st_size), path: path)
+        return try load(data: RegularFile.contents(path, failure: "cannot read model file"), path: path)
     }
 
     /// Decodes and validates a model held in memory; `path` labels errors and locates external data.

@@ -12,7 +12,15 @@ struct PangoText {
         }
     }
 
-    /// Escapes the five markup characters so data always prints literally.
+    /// Characters that reorder the text around them (U+202E turns "abc" into "cba"); data never gets to.
+    static let bidiControls: Set<UInt32> = [0x061C, 0x200E, 0x200F, 0x202A, 0x202B, 0x202C, 0x202D, 0x202E,
+                                            0x2066, 0x2067, 0x2068, 0x2069]
+
+    /// Escapes the five markup characters so data always prints literally, and neutralises bidi controls.
+    ///
+    /// A bidi control becomes U+FFFD (the replacement character, the same three UTF-8 bytes; U+061C's two
+    /// bytes become two spaces), so the text keeps its order, the reader sees that something was there,
+    /// and byte offsets into the text stay valid.
     static func escape(_ s: String) -> String {
         var out = ""
         out.reserveCapacity(s.utf8.count)
@@ -23,6 +31,8 @@ struct PangoText {
             case ">": out += "&gt;"
             case "'": out += "&#39;"
             case "\"": out += "&quot;"
+            case _ where bidiControls.contains(ch.value):
+                out += ch.utf8.count == 3 ? "\u{FFFD}" : String(repeating: " ", count: ch.utf8.count)
             default:
                 // Control characters other than newline and tab are invalid in markup: print a space instead
                 // (same UTF-8 length, so byte offsets into the text stay valid).

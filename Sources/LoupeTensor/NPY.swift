@@ -29,6 +29,10 @@ public enum NPY {
             throw LoupeError(.invalidInput, file: name, location: "data",
                              "shape \(header.shape) needs \(size) bytes but \(present) are present")
         }
+        // Decoded arrays hold Float (4 bytes) or Int (8 bytes) per element: uint8 data grows 8 times.
+        let decodedItem = [.float32, .float64].contains(header.storage) ? MemoryLayout<Float>.size : MemoryLayout<Int>.size
+        try MemoryBudget.check(checkedProduct([count, decodedItem]) ?? Int.max, file: name, location: "shape \(header.shape)",
+                               what: "decoding needs")
         let payload = UnsafeRawBufferPointer(rebasing: bytes[header.dataOffset...])
         switch header.storage {
         case .float32:

@@ -31,6 +31,9 @@ public enum PrintableText {
     /// Whether `text` would print unchanged.
     public static func isPlain(_ text: String) -> Bool { !text.unicodeScalars.contains(where: needsEscape) }
 
+    /// Whether `scalar` must not reach a terminal, log or PDF as is: a control, bidi or line-separator character.
+    public static func isUnsafe(_ scalar: Unicode.Scalar) -> Bool { needsEscape(scalar) }
+
     private static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
         let v = scalar.value
         return v < 0x20 || (0x7F...0x9F).contains(v) || bidiControls.contains(v) || v == 0x2028 || v == 0x2029

@@ -22,6 +22,7 @@ struct CorruptCommand: ParsableCommand {
     @Flag(name: .long, help: "With --all: only the 15 benchmark corruptions.") var benchmarkOnly = false
     @Flag(name: .long, help: "With --all: print the corruption time as one JSON line.") var time = false
     @Option(name: .long, help: "With --all --time: repeat each corruption N times (timing only).") var repeats: Int = 1
+    @OptionGroup var memoryLimit: MemoryLimitOption
 
     func validate() throws {
         if all {
@@ -35,6 +36,7 @@ struct CorruptCommand: ParsableCommand {
     }
 
     func run() throws {
+        memoryLimit.apply()
         try runReportingErrors {
             if all {
                 let names = benchmarkOnly ? Corruptions.benchmark.map { $0.name } : Corruptions.names

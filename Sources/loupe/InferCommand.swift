@@ -13,12 +13,14 @@ struct InferCommand: ParsableCommand {
     @Option(name: .long, help: "Rows per batch.") var batchSize: Int = 32
     @Option(name: .long, help: "Capture an intermediate value by name (repeatable); written as NAME.npy beside the output.")
     var tap: [String] = []
+    @OptionGroup var memoryLimit: MemoryLimitOption
 
     func validate() throws {
         guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
     }
 
     func run() throws {
+        memoryLimit.apply()
         try runReportingErrors {
             let report = try Inference.run(modelPath: model, inputPath: input, outputPath: output, batchSize: batchSize, taps: tap)
             let rate = Double(report.rows) / max(report.seconds, 1e-9)

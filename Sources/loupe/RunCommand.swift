@@ -16,12 +16,14 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: "Log format: text or json.") var logFormat = "text"
     @Option(name: .long, help: "Write the batch record (how each job ended) to this JSON file.") var record: String?
     @Flag(name: .long, help: .hidden) var inProcess = false
+    @OptionGroup var memoryLimit: MemoryLimitOption
 
     func validate() throws {
         guard RunLog.Format(rawValue: logFormat) != nil else { throw ValidationError("--log-format must be text or json") }
     }
 
     func run() throws {
+        memoryLimit.apply()
         let log = RunLog(format: RunLog.Format(rawValue: logFormat) ?? .text, quiet: quiet)
         // `--in-process` (debugging) runs every job in this process: one crash then ends the batch.
         let isolation: JobIsolation = inProcess ? .inProcess : .childProcesses(executable: BatchRunner.currentExecutable())
@@ -55,8 +57,10 @@ struct ValidateCommand: ParsableCommand {
         commandName: "validate", abstract: "Check a config file: JSON, keys, paths, models load, datasets open.")
 
     @Argument(help: "The job config (JSON).") var config = "config.json"
+    @OptionGroup var memoryLimit: MemoryLimitOption
 
     func run() throws {
+        memoryLimit.apply()
         let code = BatchRunner.validate(configPath: config)
         if code != 0 { throw ExitCode(code) }
     }

@@ -21,6 +21,16 @@ final class TemplateTests: XCTestCase {
         XCTAssertEqual(runs[5].link, .destination("sec"))
     }
 
+    /// A 5,000-character name is cut to 200 characters; prose with spaces and nested values keep their length rules.
+    func testLongNamesAreCut() throws {
+        let dir = try folder(["t": "Layer <code>{{name}}</code>: {{#items}}{{.}} {{/items}}"])
+        let long = String(repeating: "n", count: 5_000)
+        let text = try TemplateRenderer(folder: dir).render("t", context: ["name": long, "items": ["short", long]])
+        XCTAssertEqual(text, "Layer <code>" + String(repeating: "n", count: 200) + "…</code>: short " + String(repeating: "n", count: 200) + "… ")
+        let prose = Array(repeating: "word", count: 100).joined(separator: " ")
+        XCTAssertEqual(try TemplateRenderer(folder: dir).render("t", context: ["name": prose]), "Layer <code>\(prose)</code>: ")
+    }
+
     func testHeadingsBulletsAndCallouts() throws {
         let text = "## Title\nSome text\ncontinues.\n\n- one\n- two\n  more\n\n> [!WARNING] Careful\n> body <i>here</i>\n"
         let blocks = TemplateMarkup.blocks(from: text)

@@ -145,12 +145,11 @@ public struct Plan: @unchecked Sendable {
     /// Refuses a value whose planned size exceeds `MemoryBudget`, with overflow-safe arithmetic.
     static func checkBudget(_ facts: ValueFacts, value: String, node: String, file: String) throws {
         let bytesPerElement = facts.element == .float ? MemoryLayout<Float>.size : MemoryLayout<Int>.size
-        if let count = checkedProduct(facts.shape) {
-            let (bytes, overflow) = count.multipliedReportingOverflow(by: bytesPerElement)
-            if !overflow && bytes <= MemoryBudget.bytes { return }
-        }
+        let bytes = checkedProduct(facts.shape + [bytesPerElement])
+        if let bytes, bytes <= MemoryBudget.bytes { return }
+        let size = bytes.map { "\($0) bytes" } ?? "more than \(Int.max) bytes"
         throw LoupeError(.invalidModel, file: file, location: node,
-                         "value '\(value)' of shape \(facts.shape) needs more than the memory budget of \(MemoryBudget.bytes) bytes (LOUPE_MEMORY_LIMIT_MB)")
+                         "value '\(value)' of shape \(facts.shape) needs \(size), more than the memory budget of \(MemoryBudget.bytes) bytes \(MemoryBudget.hint)")
     }
 
     /// Number of nodes that run (nodes folded to constants excluded).

@@ -7,8 +7,31 @@ public enum Inspection {
     /// Loads a model and returns its summary printed as a table, or as JSON when `json` is set.
     public static func describe(modelPath: String, batchSize: Int = 1, json: Bool = false) throws -> String {
         let model = try Model(path: modelPath)
-        let summary = try ModelSummary(model: model, batchSize: batchSize)
+        let summary = printable(try ModelSummary(model: model, batchSize: batchSize))
         return json ? try jsonText(summary) : table(summary)
+    }
+
+    /// The longest name printed; longer names are cut with a count of the characters left out.
+    static let nameLength = 200
+
+    /// `summary` with every name from the model file escaped (control and bidi characters) and cut to `nameLength`.
+    static func printable(_ summary: ModelSummary) -> ModelSummary {
+        func safe(_ text: String) -> String { PrintableText.escaped(text, maxLength: nameLength) }
+        func safeKeys(_ map: [String: [Int]]) -> [String: [Int]] {
+            Dictionary(map.map { (safe($0.key), $0.value) }, uniquingKeysWith: { first, _ in first })
+        }
+        var copy = summary
+        copy.model = safe(summary.model)
+        copy.producer = safe(summary.producer)
+        copy.inputs = safeKeys(summary.inputs)
+        copy.outputs = safeKeys(summary.outputs)
+        copy.layers = summary.layers.map { layer in
+            var layer = layer
+            layer.name = safe(layer.name)
+            layer.op = safe(layer.op)
+            return layer
+        }
+        return copy
     }
 
     /// Pretty-printed JSON with stable key order.

@@ -102,6 +102,8 @@ public struct JobConfig: Sendable {
     }
     /// Findings thresholds, comparison, gates (`JobConfig+Review.swift`).
     public var review = ReviewOptions()
+    /// `memory_limit_mb`: this job's memory budget in MiB (nil: `--memory-limit`, else the default; see `MemoryBudget`).
+    public var memoryLimitMB: Int?
 }
 
 /// A job the config describes wrongly, with every problem found in it.
@@ -128,7 +130,7 @@ public struct LoupeConfig: Sendable {
     /// Section names a job may ask for.
     public static var sectionNames: [String] { SectionRegistry.all.map { $0.name } }
     public static let jobKeys = ["name", "model", "classes", "dataset", "sections", "seed", "output", "templates", "page_size",
-                          "batch_size", "arrays", "figures", "training_data"]
+                          "batch_size", "arrays", "figures", "training_data", "memory_limit_mb"]
     public static let modelKeys = ["path", "input", "preprocessing"]
     public static let preprocessingKeys = ["resize", "center_crop", "channel_order", "value_range", "mean", "std"]
     public static let datasetKeys = ["kind", "path", "labels", "count", "limit", "per_class", "seed", "range"]
@@ -238,6 +240,7 @@ public struct LoupeConfig: Sendable {
         config.trainingData = readTrainingData(job["training_data"], "\(path).training_data", reader: reader, folder: folder)
         config.sectionOptions = sectionOptions
         config.review = readReview(job, path, reader: reader, folder: folder)
+        config.memoryLimitMB = reader.int(job, "memory_limit_mb", path, range: 1...(1 << 30))
         return config
     }
 

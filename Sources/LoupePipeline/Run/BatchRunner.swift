@@ -68,14 +68,18 @@ public enum BatchRunner {
             var failures = 0
             for job in config.jobs {
                 do {
-                    let model = try Model(path: job.modelPath)
-                    guard let shape = model.sampleShape else {
-                        throw LoupeError(.invalidModel, file: job.modelPath, location: "input", "needs fixed non-batch extents")
+                    let (shape, imageCount) = try MemoryBudget.withLimit(megabytes: job.memoryLimitMB) { () throws -> ([Int], Int) in
+                        let model = try Model(path: job.modelPath)
+                        guard let shape = model.sampleShape else {
+                            throw LoupeError(.invalidModel, file: job.modelPath, location: "input", "needs fixed non-batch extents")
+                        }
+                        // Plans every value for one image, as `inspect` does: sizes over the budget are found here.
+                        _ = try model.plan(batchSize: 1)
+                        return (shape, try DatasetFactory.open(job, sampleShape: shape, classNames: job.classNames).count)
                     }
-                    let dataset = try DatasetFactory.open(job, sampleShape: shape, classNames: job.classNames)
-                    let decoded = try checkImages(of: job, sampleShape: shape)
+                    let decoded = try MemoryBudget.withLimit(megabytes: job.memoryLimitMB) { try checkImages(of: job, sampleShape: shape) }
                     try OutputFolderCheck.check(job.outputFolder, location: "jobs.\(job.name).output")
-                    log.info("ok: model \(shape), \(dataset.count) images\(decoded), sections \(job.sections.joined(separator: ", "))", job: job.name)
+                    log.info("ok: model \(shape), \(imageCount) images\(decoded), sections \(job.sections.joined(separator: ", "))", job: job.name)
                 } catch {
                     failures += 1
                     log.error(describe(error, job: job.name, configPath: config.path), job: job.name)

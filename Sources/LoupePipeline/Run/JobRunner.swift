@@ -21,6 +21,10 @@ struct JobRunner {
 
     /// Runs the job; returns the folder it wrote and the review gates (`gates` in the config) with their outcome.
     func runReviewed() throws -> (folder: String, gates: [GateResult]) {
+        try MemoryBudget.withLimit(megabytes: job.memoryLimitMB) { try runReviewedWithinBudget() }
+    }
+
+    private func runReviewedWithinBudget() throws -> (folder: String, gates: [GateResult]) {
         var timings = [(String, Double)]()
         func timed<T>(_ stage: String, _ body: () throws -> T) rethrows -> T {
             let start = Date()

@@ -1,4 +1,5 @@
 import Foundation
+import LoupeTensor
 
 /// Progress and status lines on standard error: timestamped text (for cron), JSON, or nothing.
 public final class RunLog: @unchecked Sendable {
@@ -23,7 +24,9 @@ public final class RunLog: @unchecked Sendable {
         let stamp = ISO8601DateFormatter().string(from: Date())
         let line: String
         switch format {
-        case .text: line = "\(stamp) \(job.isEmpty ? "" : "[\(job)] ")\(message)"
+        case .text:
+            // Messages quote names from input files: escaped so a line stays one line and sends no terminal codes.
+            line = "\(stamp) \(job.isEmpty ? "" : "[\(PrintableText.escaped(job))] ")\(PrintableText.escaped(message))"
         case .json:
             line = "{\"time\": \(SummaryValue.quoted(stamp)), \"level\": \(SummaryValue.quoted(level)), \"job\": \(SummaryValue.quoted(job)), \"message\": \(SummaryValue.quoted(message))}"
         }
@@ -45,7 +48,7 @@ public final class RunLog: @unchecked Sendable {
     /// An error line, always shown.
     public func error(_ message: String, job: String = "") {
         switch format {
-        case .text: write("error: \(message)\n")
+        case .text: write("error: \(PrintableText.escaped(message))\n")
         case .json: info(message, job: job, level: "error")
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import LoupeTensor
 
 /// A machine-readable number tree for `summary.json`, written with a fixed key order and number format
 /// so the same run gives byte-identical files.
@@ -91,7 +92,12 @@ public indirect enum SummaryValue: Sendable, Equatable {
             case "\r": out += "\\r"
             case "\t": out += "\\t"
             default:
-                if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
+                // Control, bidi-override and line-separator characters as \uXXXX: the file shows them, never acts on them.
+                if PrintableText.isUnsafe(scalar) {
+                    out += String(format: "\\u%04x", scalar.value)
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
             }
         }
         return out + "\""

@@ -71,6 +71,12 @@ public struct EmbeddingsSection: ReportSection {
                                 seed: UInt64(context.job.seed))
         var results = [LayerEmbedding]()
         for features in gathered {
+            if let note = Self.nonFiniteNote(features, indices: indices, model: context.model) {
+                context.log("embeddings: " + note)
+                results.append(LayerEmbedding(layer: features.layer, poolingFactor: features.poolingFactor, dimension: features.dimension,
+                                              knnAccuracyOriginal: nil, maps: options.methods.map { EmbeddingMap(method: $0, skipped: note) }))
+                continue
+            }
             results.append(try embed(features, labels: labels, settings: settings, context: context))
         }
         return try output(context, results: results, indices: indices, labels: labels, settings: settings,

@@ -26,7 +26,7 @@ public struct SummarySection: ReportSection {
             "images": Inspection.grouped(evaluation.labels.count),
             "classes": classCount,
             "accuracy": String(format: "%.1f%%", evaluation.accuracy * 100),
-            "confidence": String(format: "%.1f%%", meanConfidence * 100),
+            "confidence": finitePercent(meanConfidence, digits: 1),
         ]
         blocks += try context.templates.blocks("summary_intro", context: facts)
         blocks.append(.keyValue([
@@ -37,7 +37,7 @@ public struct SummarySection: ReportSection {
             ("Multiply-adds per image", Inspection.grouped(summary.totalMultiplyAdds)),
             ("Dataset", "\(context.job.dataset.kind) · \(Inspection.grouped(evaluation.labels.count)) images · \(classCount) classes"),
             ("Clean accuracy", String(format: "%.2f%%", evaluation.accuracy * 100)),
-            ("Mean confidence", String(format: "%.2f%%", meanConfidence * 100)),
+            ("Mean confidence", finitePercent(meanConfidence, digits: 2)),
         ]))
         blocks.append(.heading("Layers", level: 2))
         blocks.append(.table(try layerTable(summary, context)))
@@ -96,3 +96,8 @@ public struct SummarySection: ReportSection {
 
 /// `[1, 3, 32, 32]`.
 func shapeText(_ shape: [Int]) -> String { "[" + shape.map(String.init).joined(separator: ", ") + "]" }
+
+/// A share as a percentage, or a note when it is NaN or infinite (a model with non-finite outputs).
+func finitePercent(_ share: Double, digits: Int) -> String {
+    share.isFinite ? String(format: "%.\(digits)f%%", share * 100) : "undefined (the model's outputs are not finite)"
+}

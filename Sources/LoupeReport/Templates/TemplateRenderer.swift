@@ -4,7 +4,8 @@ import Mustache
 /// Loads Mustache templates (`*.mustache`) from folders and renders them into text or blocks.
 ///
 /// Folders are searched in order, so a job's own folder listed first overrides the defaults.
-/// Values inserted with `{{name}}` are escaped, so data never turns into markup.
+/// Values inserted with `{{name}}` are escaped, so data never turns into markup, and cut to
+/// `longestWord` characters without a space, so a hostile name cannot fill a page.
 public struct TemplateRenderer {
     /// The folders searched, highest priority first.
     public let folders: [String]
@@ -50,7 +51,28 @@ public struct TemplateRenderer {
             // Other templates are only needed as partials; a broken one is reported when rendered itself.
             if let t = try? MustacheTemplate(string: src.text) { library.register(t, named: other) }
         }
-        return template.render(context, library: library)
+        return template.render(Self.shortened(context), library: library)
+    }
+
+    /// The longest unbroken run of characters a value may insert (names from model files can be 5,000 long).
+    public static let longestWord = 200
+
+    /// `value` with every string's unbroken runs longer than `longestWord` cut with "…", in nested
+    /// dictionaries and arrays too, so no inserted name can fill a page.
+    static func shortened(_ value: Any) -> Any {
+        switch value {
+        case let text as String:
+            guard text.count > longestWord else { return text }
+            var out = "", run = 0
+            for character in text {
+                run = character.isWhitespace ? 0 : run + 1
+                if run <= longestWord { out.append(character) } else if run == longestWord + 1 { out.append("…") }
+            }
+            return out
+        case let dictionary as [String: Any]: return dictionary.mapValues { shortened($0) }
+        case let array as [Any]: return array.map { shortened($0) }
+        default: return value
+        }
     }
 
     /// Renders template `name` and parses the result into blocks (see `TemplateMarkup`).
