@@ -54,6 +54,8 @@ extension GradientsSection {
             "images": indices.count, "batches": report.losses.count, "batch_size": batchSize, "layers": report.layers.count,
             "loss": String(format: "%.3f", LayerGradientStatistics.mean(report.losses)),
             "ratio": ratio.map { String(format: "%.2g", $0) } ?? "undefined",
+            // "1 times" reads wrongly: a ratio that prints as 1 is said in words.
+            "ratio_one": ratio.map { String(format: "%.2g", $0) == "1" } ?? false,
             "vanishing": report.flow == .vanishing, "exploding": report.flow == .exploding, "healthy": report.flow == .healthy,
             "undetermined": report.flow == .undetermined,
             "low": String(format: "%.0e", LayerGradientStatistics.vanishingRatio),
