@@ -13,7 +13,7 @@ final class SanityEmptyMapsTests: XCTestCase {
     }
 
     /// Three images; Grad-CAM's map of image 1 is all zero, saliency's maps are constant but for image 2... all non-empty.
-    func run(camFinal: [Double] = [0.1, 0.9, 0.2]) -> SanityRun {
+    func makeRun(camFinal: [Double] = [0.1, 0.9, 0.2]) -> SanityRun {
         let cam = Tensor(shape: [3, 1, 2, 2], scalars: [0.5, 1, 0, 0.2, 0, 0, 0, 0, 1, 0, 1, 1])
         let saliency = Tensor(shape: [3, 1, 2, 2], scalars: [0.3, 0.1, 0.2, 0.4, 1, 2, 3, 4, 4, 3, 2, 1])
         let curves = [
@@ -22,7 +22,7 @@ final class SanityEmptyMapsTests: XCTestCase {
             RandomisationCurves(method: .saliency, cascade: [scores([1, 1, 1]), scores([0.1, 0.2, 0.3])],
                                 independent: [], cascadeMaps: [], seconds: 0),
         ]
-        let result = RandomisationResult(layers: [], groups: [[0]], curves: curves, hogCell: 4, originals: [.gradCAM: cam, .saliency: saliency])
+        let result = RandomisationResult(layers: [], groups: [], curves: curves, hogCell: 4, originals: [.gradCAM: cam, .saliency: saliency])
         let fractions = [0.0, 0.5, 1.0]
         let good = PerturbationCurves(fractions: fractions, deletion: [1, 0.1, 0], insertion: [0, 0.9, 1])
         let bad = PerturbationCurves(fractions: fractions, deletion: [1, 0.9, 0.8], insertion: [0, 0.9, 1])
@@ -36,7 +36,7 @@ final class SanityEmptyMapsTests: XCTestCase {
 
     func testEmptyMapsAreLeftOutOfTheScoresAndNoted() {
         var notes = [Block]()
-        let cleaned = SanitySection.withoutEmptyMaps(run(), notes: &notes)
+        let cleaned = SanitySection.withoutEmptyMaps(makeRun(), notes: &notes)
         XCTAssertEqual(cleaned.emptyMaps.map(\.0), ["grad-cam"])
         XCTAssertEqual(cleaned.emptyMaps.map(\.1), [1])
         XCTAssertEqual(cleaned.randomisation.curves[0].cascade[1].map(\.empty), [false, true, false], "image 1 unscored, rows aligned")
@@ -49,7 +49,7 @@ final class SanityEmptyMapsTests: XCTestCase {
         guard case .callout(let callout)? = notes.first else { return XCTFail("no note for the sanity pages") }
         XCTAssertTrue(callout.body.map(\.text).joined().contains("Grad-CAM: 1 of 3"))
         var quiet = [Block]()
-        var full = run()
+        var full = makeRun()
         full.randomisation.originals[.gradCAM] = full.randomisation.originals[.saliency]
         XCTAssertTrue(SanitySection.withoutEmptyMaps(full, notes: &quiet).emptyMaps.isEmpty)
         XCTAssertTrue(quiet.isEmpty)
@@ -57,7 +57,7 @@ final class SanityEmptyMapsTests: XCTestCase {
 
     func testAVerdictOnFewerThanHalfTheImagesIsInconclusive() {
         var notes = [Block]()
-        var thin = run()
+        var thin = makeRun()
         // Two of three final maps empty (one original, one after randomisation): the scores rest on one image.
         thin.randomisation.curves[0].cascade[1][2] = .emptyPair
         let cleaned = SanitySection.withoutEmptyMaps(thin, notes: &notes)
@@ -69,7 +69,7 @@ final class SanityEmptyMapsTests: XCTestCase {
 
     func testVerdictWordsAreTheSameInThePDFAndSummaryJSON() throws {
         var notes = [Block]()
-        let cleaned = SanitySection.withoutEmptyMaps(run(), notes: &notes)
+        let cleaned = SanitySection.withoutEmptyMaps(makeRun(), notes: &notes)
         let section = SanitySection()
         let templates = try TemplateRenderer(folder: SectionTestSupport.templatesFolder)
         let titles = try section.verdictBlocks(cleaned, templates: templates).compactMap { block -> Callout? in

@@ -62,10 +62,15 @@ extension SanitySection {
                 verdict.insertionAUC = auc.insertion
                 verdict.faithfulness = SanityVerdict.faithfulness(deletionAUC: auc.deletion, insertionAUC: auc.insertion,
                                                                   randomDeletionAUC: random.deletion, randomInsertionAUC: random.insertion)
+                // Images with an empty original map have NaN curves: too few left and the verdict cannot stand.
+                if EmptyMaps.tooFew(scored: curves.filter { $0.deletionAUC.isFinite }.count, of: curves.count) {
+                    verdict.faithfulness = .inconclusive
+                }
             }
             if let values = run.randomLogit[curve.method] {
                 verdict.randomLogitSSIM = meanAndDeviation(values).mean
                 verdict.randomLogit = SanityVerdict.randomLogit(meanSSIM: verdict.randomLogitSSIM, thresholds: options.thresholds)
+                if EmptyMaps.tooFew(scored: values.filter(\.isFinite).count, of: values.count) { verdict.randomLogit = .inconclusive }
             }
             return verdict
         }
@@ -175,8 +180,10 @@ extension SanitySection {
         let rows: [[TableCell]] = verdicts(run).compactMap { verdict in
             guard let values = run.randomLogit[verdict.method] else { return nil }
             let (mean, std) = meanAndDeviation(values)
-            return [.text(SanityOptions.title(verdict.method)), .text(String(format: "%.2f ± %.2f", mean, std)),
-                    .number(values.min() ?? .nan), .number(values.max() ?? .nan),
+            let scored = values.filter(\.isFinite), empty = values.count - scored.count
+            let meanText = String(format: "%.2f ± %.2f", mean, std) + (empty > 0 ? " (\(empty) empty)" : "")
+            return [.text(SanityOptions.title(verdict.method)), .text(meanText),
+                    .number(scored.min() ?? .nan), .number(scored.max() ?? .nan),
                     .text(verdict.randomLogit?.word ?? "–")]
         }
         blocks.append(.table(DataTable(columns: [TableColumn("Method", weight: 1.6), TableColumn("SSIM, mean ± sd", alignment: .right),
