@@ -47,7 +47,7 @@ final class SanityEmptyMapsTests: XCTestCase {
         XCTAssertEqual(SanitySection.mean(cleaned.randomisation.curves[0].cascade[1], "ssim"), 0.15, accuracy: 1e-12)
         XCTAssertTrue(cleaned.faithfulness[.gradCAM]?[1].deletionAUC.isNaN ?? false, "no deletion order from an empty map")
         guard case .callout(let callout)? = notes.first else { return XCTFail("no note for the sanity pages") }
-        XCTAssertTrue(callout.body.map(\.text).joined().contains("Grad-CAM: 1 of 3"))
+        XCTAssertTrue(callout.body.map(\.text).joined().contains("Grad-CAM: 1 of 3 (#11)"))
         var quiet = [Block]()
         var full = makeRun()
         full.randomisation.originals[.gradCAM] = full.randomisation.originals[.saliency]

@@ -14,11 +14,15 @@ extension SanitySection {
     static func withoutEmptyMaps(_ run: SanityRun, notes: inout [Block]) -> SanityRun {
         var copy = run
         var counts = [(SanityMethod, Int)]()
+        var named = [String]()
         for (c, curve) in run.randomisation.curves.enumerated() {
             guard let original = run.randomisation.originals[curve.method], original.shape.count == 4, original.shape[0] > 0 else { continue }
             let empty = Set(EmptyMaps.rows(original).enumerated().filter(\.element).map(\.offset))
             guard !empty.isEmpty else { continue }
             counts.append((curve.method, empty.count))
+            // Name the images the count is about (dataset indices).
+            let images = empty.sorted().compactMap { $0 < run.indices.count ? "#\(run.indices[$0])" : nil }.joined(separator: ", ")
+            named.append("\(SanityOptions.title(curve.method)): \(empty.count) of \(run.indices.count) (\(images))")
             func mark(_ scores: [SimilarityScores]) -> [SimilarityScores] {
                 scores.enumerated().map { empty.contains($0.offset) ? .emptyPair : $0.element }
             }
@@ -35,7 +39,7 @@ extension SanitySection {
         }
         copy.emptyMaps = counts.map { ($0.0.rawValue, $0.1) }
         if !counts.isEmpty {
-            let list = counts.map { "\(SanityOptions.title($0.0)): \($0.1) of \(run.indices.count)" }.joined(separator: ", ")
+            let list = named.joined(separator: "; ")
             notes.append(.callout(Callout(.caveat, title: "Empty attribution maps left out", body: [
                 TextRun("Some methods gave an empty map (all zero or constant) on the original model (\(list)). Those images are left out of the randomisation scores (SSIM, Spearman, HOG), the deletion/insertion curves and RandomLogit, and count as empty in the tables: an empty map cannot show whether the method depends on the weights. A verdict that rests on fewer than half of the images is inconclusive."),
             ])))

@@ -32,6 +32,7 @@ extension SanitySection {
                 ("insertion_auc_per_image", .numbers(curves.map(\.insertionAUC))),
                 ("deletion_curve", .numbers((0..<points).map { k in meanAndDeviation(curves.map { $0.deletion[k] }).mean })),
                 ("insertion_curve", .numbers((0..<points).map { k in meanAndDeviation(curves.map { $0.insertion[k] }).mean })),
+                ("empty", .integer(curves.filter { !$0.deletionAUC.isFinite }.count)),
             ])
         }
         var faithfulness = [(String, SummaryValue)]()
@@ -46,7 +47,8 @@ extension SanitySection {
         randomLogit += run.methods.compactMap { method in
             run.randomLogit[method].map { values in
                 let (mean, std) = meanAndDeviation(values)
-                return (method.rawValue, .object([("ssim_mean", .number(mean)), ("ssim_std", .number(std)), ("per_image", .numbers(values))]))
+                return (method.rawValue, .object([("ssim_mean", .number(mean)), ("ssim_std", .number(std)), ("per_image", .numbers(values)),
+                                                  ("empty", .integer(values.filter { !$0.isFinite }.count))]))
             }
         }
         let settings = SummaryValue.object([
