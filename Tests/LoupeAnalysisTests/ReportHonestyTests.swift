@@ -17,9 +17,9 @@ final class ReportHonestyTests: XCTestCase {
         XCTAssertEqual(metrics[1].confusions.map(\.count), [4, 1])
         XCTAssertTrue(metrics[2].recall.isNaN, "no images: recall undefined")
         XCTAssertEqual(metrics[2].precision, 0, "predicted 4 times, never right")
-        let shares = ClassMetrics.errorShares(confusion)
-        XCTAssertTrue(shares[0][0].isNaN && shares[1][1].isNaN, "the diagonal is left out")
-        XCTAssertEqual(shares[1][2], 0.4, accuracy: 1e-12)
+        let mistakes = ClassMetrics.mistakes(confusion)
+        XCTAssertTrue(mistakes[0][0].isNaN && mistakes[1][1].isNaN, "the diagonal is left out")
+        XCTAssertEqual(mistakes[1][2], 4)
         XCTAssertEqual(ClassMetrics.of([[1, 3, 3]])[0].confusions.map(\.predicted), [1, 2], "ties: lower class first")
     }
 

@@ -35,12 +35,9 @@ public struct ClassMetrics: Sendable, Equatable {
         }
     }
 
-    /// The confusion matrix as row shares with the diagonal left out (NaN): each off-diagonal cell is the share of the
-    /// true class's images predicted as that column, so a colour scale over it spans the mistakes only.
-    public static func errorShares(_ confusion: [[Int]]) -> [[Double]] {
-        confusion.enumerated().map { c, row in
-            let total = Double(row.reduce(0, +))
-            return row.enumerated().map { j, count in j == c || total == 0 ? .nan : Double(count) / total }
-        }
+    /// The confusion matrix with the diagonal left out (NaN): only the mistakes remain, so a colour scale over it
+    /// spans the errors instead of being stretched by the correct answers.
+    public static func mistakes(_ confusion: [[Int]]) -> [[Double]] {
+        confusion.enumerated().map { c, row in row.enumerated().map { j, count in j == c ? .nan : Double(count) } }
     }
 }

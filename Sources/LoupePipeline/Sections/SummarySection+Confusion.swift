@@ -5,19 +5,19 @@ import LoupeReport
 extension SummarySection {
     /// The confusion matrix with the mistakes visible, and precision, recall, F1 and top confusions per class.
     ///
-    /// On a linear scale of raw counts the diagonal outshines every mistake; so the chart shows row shares with the
-    /// diagonal left out (grey), and the colour scale spans the errors only.
+    /// On a linear scale of raw counts the diagonal outshines every mistake; so the chart leaves the diagonal out (grey)
+    /// and the colour scale spans the mistakes only.
     func confusionBlocks(_ confusion: [[Int]], names: [String], templates: TemplateRenderer) throws -> (blocks: [Block], numbers: SummaryValue) {
         let classCount = confusion.count
         let metrics = ClassMetrics.of(confusion)
-        let shares = ClassMetrics.errorShares(confusion)
-        let worst = shares.flatMap { $0 }.filter(\.isFinite).max() ?? 0
+        let mistakes = ClassMetrics.mistakes(confusion)
+        let worst = mistakes.flatMap { $0 }.filter(\.isFinite).max() ?? 0
         var blocks = try templates.blocks("summary_confusion", context: [
-            "largest": Quantity.share.format(worst), "has_errors": worst > 0,
+            "largest": Quantity.count.format(worst), "has_errors": worst > 0,
         ])
-        blocks.append(.chart(Chart(.heatmap(values: shares, rowLabels: names, columnLabels: names,
-                                            colorMap: .magma, range: 0...max(worst, 1e-9), annotate: classCount <= 12),
-                                   title: "Mistakes: share of each true class predicted as another (diagonal left out)",
+        blocks.append(.chart(Chart(.heatmap(values: mistakes, rowLabels: names, columnLabels: names,
+                                            colorMap: .magma, range: 0...max(worst, 1), annotate: classCount <= 12),
+                                   title: "Mistakes: images of each true class predicted as another (diagonal left out)",
                                    xLabel: "predicted", yLabel: "true", height: classCount <= 12 ? 320 : 420)))
         let rows: [[TableCell]] = metrics.enumerated().map { c, m in
             let top = m.confusions.map { "\(names[$0.predicted]) \($0.count)" }.joined(separator: " · ")
