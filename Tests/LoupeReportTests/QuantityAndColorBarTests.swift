@@ -37,6 +37,7 @@ final class QuantityAndColorBarTests: XCTestCase {
         XCTAssertEqual(unit.first?.text, "0")
         XCTAssertEqual(unit.last?.text, "1.00")
         XCTAssertEqual(Set(unit.map(\.value)).count, unit.count)
+        XCTAssertEqual(ColorBarLabels.labels(0...13, height: 240, lineHeight: 8).last?.text, "13", "counts end on a whole number")
         let tiny = ColorBarLabels.labels(-0.0004...0.0004, height: 40, lineHeight: 8)
         XCTAssertGreaterThanOrEqual(tiny.count, 2)
         XCTAssertTrue(tiny.allSatisfy { $0.text != "0" || $0.value == 0 })

@@ -25,6 +25,8 @@ public enum ColorBarLabels {
     static func endLabel(_ value: Double, ticks: NiceTicks) -> String {
         if value == 0 { return "0" }
         if ticks.scientific { return String(format: "%.1e", value) }
+        // Whole-number ticks (counts) get a whole-number end: "13", not "13.0".
+        if ticks.decimals == 0 && value == value.rounded() { return (value < 0 ? "−" : "") + String(format: "%.0f", abs(value)) }
         let digits = max(ticks.decimals, min(8, max(0, 2 - Int(floor(log10(abs(value)))))))
         let text = String(format: "%.\(digits)f", abs(value))
         return (value < 0 ? "−" : "") + text
