@@ -73,11 +73,11 @@ final class SanityFaithfulnessTests: XCTestCase {
         XCTAssertEqual(SanityVerdict.randomisation(finalSSIM: 0.12, finalSpearman: 0.05, thresholds: t), .passes)
         XCTAssertEqual(SanityVerdict.randomisation(finalSSIM: 0.81, finalSpearman: 0.66, thresholds: t), .fails)
         XCTAssertEqual(SanityVerdict.randomisation(finalSSIM: 0.5, finalSpearman: 0.5, thresholds: t), .fails, "at the threshold is not below it")
-        XCTAssertEqual(SanityVerdict.randomisation(finalSSIM: 0.3, finalSpearman: 0.7, thresholds: t), .mixed)
+        XCTAssertEqual(SanityVerdict.randomisation(finalSSIM: 0.3, finalSpearman: 0.7, thresholds: t), .inconclusive)
         XCTAssertEqual(SanityVerdict.randomisation(finalSSIM: .nan, finalSpearman: 0.1, thresholds: t), .undetermined)
         XCTAssertEqual(SanityVerdict.faithfulness(deletionAUC: 0.1, insertionAUC: 0.8, randomDeletionAUC: 0.4, randomInsertionAUC: 0.5), .passes)
         XCTAssertEqual(SanityVerdict.faithfulness(deletionAUC: 0.5, insertionAUC: 0.4, randomDeletionAUC: 0.4, randomInsertionAUC: 0.5), .fails)
-        XCTAssertEqual(SanityVerdict.faithfulness(deletionAUC: 0.1, insertionAUC: 0.4, randomDeletionAUC: 0.4, randomInsertionAUC: 0.5), .mixed)
+        XCTAssertEqual(SanityVerdict.faithfulness(deletionAUC: 0.1, insertionAUC: 0.4, randomDeletionAUC: 0.4, randomInsertionAUC: 0.5), .inconclusive)
         XCTAssertEqual(SanityVerdict.randomLogit(meanSSIM: 0.2, thresholds: t), .passes)
         XCTAssertEqual(SanityVerdict.randomLogit(meanSSIM: 0.9, thresholds: t), .fails)
         XCTAssertTrue(SanityVerdict.survivesTopLayer(firstStepSSIM: 0.84, thresholds: t))
@@ -85,6 +85,21 @@ final class SanityFaithfulnessTests: XCTestCase {
         XCTAssertFalse(SanityVerdict.survivesTopLayer(firstStepSSIM: .nan, thresholds: t))
         var strict = t
         strict.ssim = 0.1
-        XCTAssertEqual(SanityVerdict.randomisation(finalSSIM: 0.12, finalSpearman: 0.05, thresholds: strict), .mixed)
+        XCTAssertEqual(SanityVerdict.randomisation(finalSSIM: 0.12, finalSpearman: 0.05, thresholds: strict), .inconclusive)
+        // A verdict resting on fewer than half of the images (the rest had empty maps) is inconclusive.
+        XCTAssertEqual(SanityVerdict.randomisation(finalSSIM: 0.12, finalSpearman: 0.05, thresholds: t, scored: 3, of: 8), .inconclusive)
+        XCTAssertEqual(SanityVerdict.randomisation(finalSSIM: 0.12, finalSpearman: 0.05, thresholds: t, scored: 4, of: 8), .passes)
+    }
+
+    func testEmptyAndConstantMapsAreDetected() {
+        XCTAssertTrue(EmptyMaps.isEmpty([Float](repeating: 0, count: 9)))
+        XCTAssertTrue(EmptyMaps.isEmpty([Float](repeating: 0.25, count: 9)))
+        XCTAssertTrue(EmptyMaps.isEmpty([1, 1, 1 + 1e-7] as [Float]), "constant within the tolerance")
+        XCTAssertTrue(EmptyMaps.isEmpty([Float.nan, 0, 0]))
+        XCTAssertFalse(EmptyMaps.isEmpty([0, 0, 1e-12] as [Float]), "tiny but ranked values are a map")
+        XCTAssertFalse(EmptyMaps.isEmpty([0.2, 0.3, 0.2] as [Float]))
+        XCTAssertEqual(EmptyMaps.rows(Tensor(shape: [3, 1, 1, 2], scalars: [0, 0, 0, 1, 2, 2])), [true, false, true])
+        XCTAssertTrue(EmptyMaps.tooFew(scored: 1, of: 3))
+        XCTAssertFalse(EmptyMaps.tooFew(scored: 2, of: 4))
     }
 }

@@ -102,11 +102,12 @@ final class SanitySimilarityTests: XCTestCase {
         XCTAssertEqual(scores.spearmanSigned, 1, accuracy: 1e-9)
         XCTAssertEqual(scores.ssim, 1, accuracy: 1e-9)
         XCTAssertEqual(scores.hog, 1, accuracy: 1e-9)
-        // A constant map has no ranking: its rank correlations count as 0.
+        // A constant map has no ranking: the pair is not scored (empty, every measure NaN).
         let flat = [Float](repeating: 0.5, count: map.count)
         let against = try MapComparison.compare(map, flat, channels: 3, height: 16, width: 16, hogCell: 2)
-        XCTAssertEqual(against.spearmanAbs, 0)
-        XCTAssertLessThan(against.ssim, 0.5)
+        XCTAssertTrue(against.empty)
+        XCTAssertTrue(against.spearmanAbs.isNaN && against.ssim.isNaN)
+        XCTAssertFalse(try MapComparison.compare(map, map, channels: 3, height: 16, width: 16, hogCell: 2).empty)
         // Maps too small for a HOG block: no HOG similarity, the other measures still work.
         let tiny = Array(map.prefix(16))
         let small = try MapComparison.compare(tiny, tiny, channels: 1, height: 4, width: 4, hogCell: 2)

@@ -7,7 +7,8 @@ import LoupeTensor
 ///
 /// Both models explain the true class of the same images. Saliency maps are compared by the Spearman ρ
 /// of their N-abs99 planes and the SSIM of the raw maps after N-01; Grad-CAM maps (N-cam) by the same
-/// two scores. A per-image score is NaN when it is undefined (a constant map).
+/// two scores. A per-image score is NaN when either map is empty (all zero or constant) and that image
+/// is flagged in `saliencyEmpty` / `camEmpty`; means must leave it out.
 public struct DataRandomisationComparison: Sendable {
     /// N-abs99 saliency of the original and of the retrained model, each `N x 1 x H x W`.
     public var saliency: [Tensor]
@@ -21,6 +22,10 @@ public struct DataRandomisationComparison: Sendable {
     public var camSpearman: [Double]
     /// Per image, when `cams` is given: SSIM of the N-01 Grad-CAM maps.
     public var camSSIM: [Double]
+    /// Per image: whether either saliency map was empty (`EmptyMaps`); its scores are then NaN.
+    public var saliencyEmpty: [Bool] = []
+    /// Per image, when `cams` is given: whether either Grad-CAM map was empty; its scores are then NaN.
+    public var camEmpty: [Bool] = []
 
     /// Maps of both models on `images` (N x C x H x W) for the classes `labels`, and their similarity.
     public static func compare(original: Classifier, retrained: Classifier, images: Tensor, labels: [Int],
@@ -42,12 +47,18 @@ public struct DataRandomisationComparison: Sendable {
         for row in 0..<images.shape[0] {
             let full = c * h * w
             let a = Array(raw[0].scalars[(row * full)..<((row + 1) * full)]), b = Array(raw[1].scalars[(row * full)..<((row + 1) * full)])
-            result.saliencySpearman.append(MapSimilarity.spearman(plane(abs99[0], row), plane(abs99[1], row)) ?? .nan)
-            result.saliencySSIM.append(MapSimilarity.ssim(MapSimilarity.minMax(a), MapSimilarity.minMax(b), channels: c, height: h, width: w) ?? .nan)
+            let saliencyEmpty = EmptyMaps.isEmpty(a) || EmptyMaps.isEmpty(b)
+            result.saliencyEmpty.append(saliencyEmpty)
+            result.saliencySpearman.append(saliencyEmpty ? .nan : MapSimilarity.spearman(plane(abs99[0], row), plane(abs99[1], row)) ?? .nan)
+            result.saliencySSIM.append(saliencyEmpty ? .nan
+                : MapSimilarity.ssim(MapSimilarity.minMax(a), MapSimilarity.minMax(b), channels: c, height: h, width: w) ?? .nan)
             if let cams {
                 let ca = plane(cams[0], row), cb = plane(cams[1], row)
-                result.camSpearman.append(MapSimilarity.spearman(ca, cb) ?? .nan)
-                result.camSSIM.append(MapSimilarity.ssim(MapSimilarity.minMax(ca), MapSimilarity.minMax(cb), channels: 1, height: h, width: w) ?? .nan)
+                let camEmpty = EmptyMaps.isEmpty(ca) || EmptyMaps.isEmpty(cb)
+                result.camEmpty.append(camEmpty)
+                result.camSpearman.append(camEmpty ? .nan : MapSimilarity.spearman(ca, cb) ?? .nan)
+                result.camSSIM.append(camEmpty ? .nan
+                    : MapSimilarity.ssim(MapSimilarity.minMax(ca), MapSimilarity.minMax(cb), channels: 1, height: h, width: w) ?? .nan)
             }
         }
         return result

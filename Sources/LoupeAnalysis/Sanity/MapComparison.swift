@@ -11,11 +11,17 @@ public struct SimilarityScores: Sendable, Equatable {
     public var ssim: Double
     /// Spearman ρ of the HOG descriptors of the N-01 maps.
     public var hog: Double
+    /// True when either map was empty (`EmptyMaps.isEmpty`); every measure is then NaN and left out of means.
+    public var empty: Bool
 
     /// Creates a set of scores.
-    public init(spearmanAbs: Double, spearmanSigned: Double, ssim: Double, hog: Double) {
+    public init(spearmanAbs: Double, spearmanSigned: Double, ssim: Double, hog: Double, empty: Bool = false) {
         self.spearmanAbs = spearmanAbs; self.spearmanSigned = spearmanSigned; self.ssim = ssim; self.hog = hog
+        self.empty = empty
     }
+
+    /// The scores of a pair in which a map is empty: no measure applies.
+    public static let emptyPair = SimilarityScores(spearmanAbs: .nan, spearmanSigned: .nan, ssim: .nan, hog: .nan, empty: true)
 
     /// The measures by their summary key, in report order.
     public static let keys = ["spearman_abs", "spearman", "ssim", "hog"]
@@ -60,10 +66,11 @@ public enum MapComparison {
 
     /// The four similarities of two C x H x W maps (`hogCell`: HOG cell size in pixels).
     ///
-    /// A rank correlation is undefined when a map is constant (e.g. a Grad-CAM that is zero
-    /// everywhere); it then counts as 0 — the maps share no ranking.
+    /// When either map is empty (all zero or constant, e.g. a blank Grad-CAM) the pair is not scored:
+    /// `SimilarityScores.emptyPair`, whose NaNs every mean leaves out.
     public static func compare(_ a: [Float], _ b: [Float], channels: Int, height: Int, width: Int,
                                hogCell: Int) throws -> SimilarityScores {
+        if EmptyMaps.isEmpty(a) || EmptyMaps.isEmpty(b) { return .emptyPair }
         let na = unitRange(a), nb = unitRange(b)
         let ssim = try Similarity.ssim(na, nb, channels: channels, height: height, width: width, dataRange: 2)
         // Maps too small for one HOG block (under 6 x 6 px) have no HOG similarity (NaN, left out of means).

@@ -90,6 +90,8 @@ extension DataRandomisationOptions {
         OptionKey("learning_rate", ["type": "number", "exclusiveMinimum": 0, "default": 0.003],
                   "Adam learning rate."),
         OptionKey("batch_size", ["type": "integer", "minimum": 1, "maximum": 4096, "default": 32]),
+        OptionKey("min_fit", ["type": "number", "minimum": 0, "maximum": 1, "default": 0.5],
+                  "Accuracy on its shuffled labels the retrained model must reach; below it the test is weak and its verdict inconclusive."),
     ]
 
     /// The JSON Schema of the options object.
@@ -111,6 +113,9 @@ extension DataRandomisationOptions {
         if let v = reader.int(object, "samples", path, range: keys.integerRange("samples")) { options.samples = v }
         if let v = LoupeConfig.positive(reader.double(object, "learning_rate", path), "\(path).learning_rate", reader) { options.learningRate = v }
         if let v = reader.int(object, "batch_size", path, range: keys.integerRange("batch_size")) { options.batchSize = v }
+        if let v = reader.double(object, "min_fit", path) {
+            if v >= 0 && v <= 1 { options.minFit = v } else { reader.problem("\(path).min_fit", "must be between 0 and 1") }
+        }
         return options
     }
 }

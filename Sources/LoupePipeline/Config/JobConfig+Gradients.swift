@@ -17,6 +17,8 @@ extension GradientsOptions: SectionOptions {
                   "Grad-CAM layer (ONNX value name); default: the last value with spatial extent."),
         OptionKey("statistics_images", ["type": "integer", "minimum": 1, "maximum": 1000000, "default": 512]),
         OptionKey("confused_pairs", ["type": "integer", "minimum": 0, "maximum": 20, "default": 3]),
+        OptionKey("confident_mistakes", ["type": "integer", "minimum": 0, "maximum": 32, "default": 6],
+                  "Misclassified images shown with their maps, most confident first (0: none)."),
     ] }
 
     /// Reads the gradients section's options (problems go to `reader` with their JSON path).
@@ -34,6 +36,7 @@ extension GradientsOptions: SectionOptions {
         options.camLayer = reader.string(object, "layer", path)
         if let v = reader.int(object, "statistics_images", path, range: keys.integerRange("statistics_images")) { options.statisticsImages = v }
         if let v = reader.int(object, "confused_pairs", path, range: keys.integerRange("confused_pairs")) { options.confusedPairs = v }
+        if let v = reader.int(object, "confident_mistakes", path, range: keys.integerRange("confident_mistakes")) { options.confidentMistakes = v }
         return options
     }
 }

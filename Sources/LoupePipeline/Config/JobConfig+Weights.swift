@@ -10,6 +10,10 @@ extension WeightsOptions: SectionOptions {
         OptionKey("deeper_outputs", ["type": "integer", "minimum": 1, "maximum": 256, "default": 16]),
         OptionKey("deeper_inputs", ["type": "integer", "minimum": 1, "maximum": 256, "default": 8]),
         OptionKey("max_templates", ["type": "integer", "minimum": 1, "maximum": 1024, "default": 32]),
+        OptionKey("log_histograms", ["type": "boolean", "default": false],
+                  "Draw the weight histograms with a logarithmic count axis."),
+        OptionKey("sparse_share", ["type": "number", "minimum": 0, "maximum": 1, "default": 0.5],
+                  "Flag a layer when more than this share of its weights is near zero (|w| < 1e-3 · max|w|)."),
     ]
 
     /// Reads the weights section's options (problems go to `reader` with their JSON path).
@@ -21,6 +25,10 @@ extension WeightsOptions: SectionOptions {
         if let v = reader.int(object, "deeper_outputs", path, range: keys.integerRange("deeper_outputs")) { options.deeperOutputs = v }
         if let v = reader.int(object, "deeper_inputs", path, range: keys.integerRange("deeper_inputs")) { options.deeperInputs = v }
         if let v = reader.int(object, "max_templates", path, range: keys.integerRange("max_templates")) { options.maxTemplates = v }
+        if let v = reader.bool(object, "log_histograms", path) { options.logHistograms = v }
+        if let v = reader.double(object, "sparse_share", path) {
+            if v >= 0 && v <= 1 { options.sparseShare = v } else { reader.problem("\(path).sparse_share", "must be between 0 and 1") }
+        }
         return options
     }
 }

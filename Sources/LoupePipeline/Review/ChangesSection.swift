@@ -222,6 +222,6 @@ enum ChangesSection {
     }
 
     static func interval(_ p: PairedComparison) -> String { "\(signedPct(p.lower)) to \(signedPct(p.upper))" }
-    static func pct(_ v: Double) -> String { v.isFinite ? String(format: "%.1f %%", v * 100) : "n/a" }
-    static func signedPct(_ v: Double) -> String { v.isFinite ? String(format: "%+.1f %%", v * 100) : "n/a" }
+    static func pct(_ v: Double) -> String { v.isFinite ? Quantity.share.format(v) : "n/a" }
+    static func signedPct(_ v: Double) -> String { v.isFinite ? (v > 0 ? "+" : "") + Quantity.share.format(v) : "n/a" }
 }

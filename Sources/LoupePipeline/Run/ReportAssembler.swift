@@ -26,7 +26,7 @@ struct ReportAssembler {
             titlePageFacts: [
                 ("Model", modelName),
                 ("Dataset", "\(job.dataset.kind), \(evaluation.labels.count) images, \(context.classNames.count) classes"),
-                ("Clean accuracy", String(format: "%.2f%%", evaluation.accuracy * 100)),
+                ("Clean accuracy", Quantity.accuracy.format(evaluation.accuracy)),
                 ("Sections", job.sections.joined(separator: ", ")),
                 ("Run", runID),
                 ("Seed", String(job.seed)),

@@ -8,8 +8,10 @@ extension ActivationFigures {
     static func topImages(_ context: JobContext, scan: ActivationsSection.LayerScan, options: ActivationsOptions) throws -> SectionPart {
         var part = SectionPart()
         let layer = scan.candidate
-        let lists = scan.top.map(\.sorted)
-        let dead = scan.statistics.dead
+        let tracked = scan.top.map(\.sorted)
+        let choice = ChannelChoice.choose(tops: tracked, means: scan.statistics.means, dead: scan.statistics.dead, count: options.topChannels)
+        let shown = choice.shown
+        let lists = shown.map { tracked[$0] }
         let unique = Array(Set(lists.flatMap { $0.map(\.index) })).sorted()
         var pictures = [Int: RasterImage]()
         for start in stride(from: 0, to: unique.count, by: 64) {
@@ -27,12 +29,13 @@ extension ActivationFigures {
         let k = options.topK
         var fullCells = [Figure.Cell](), cropCells = [Figure.Cell]()
         let blank = try RasterImage(width: 8, height: 8, format: .gray, pixels: [UInt8](repeating: 200, count: 64))
-        for (channel, hits) in lists.enumerated() {
+        for (row, hits) in lists.enumerated() {
+            let channel = shown[row]
             for slot in 0..<k {
                 let lead = slot == 0 ? "ch \(channel) · " : ""
-                guard slot < hits.count, !dead[channel], let picture = pictures[hits[slot].index] else {
-                    fullCells.append(Figure.Cell(blank, caption: slot == 0 ? "ch \(channel): dead" : ""))
-                    cropCells.append(Figure.Cell(blank, caption: slot == 0 ? "ch \(channel): dead" : ""))
+                guard slot < hits.count, let picture = pictures[hits[slot].index] else {
+                    fullCells.append(Figure.Cell(blank, caption: ""))
+                    cropCells.append(Figure.Cell(blank, caption: ""))
                     continue
                 }
                 let hit = hits[slot]
@@ -51,18 +54,18 @@ extension ActivationFigures {
                 }
             }
         }
-        let deadCount = (0..<lists.count).filter { dead[$0] }.count
         part.blocks += try context.templates.blocks("activations_top", context: TensorFigures.context([
-            "layer": layer.value, "k": k, "channels": lists.count, "total": layer.shape[0],
+            "layer": layer.value, "k": k, "channels": lists.count, "total": layer.shape[0], "tracked": tracked.count,
             "field": field.map { "\($0.size.height)×\($0.size.width)" },
-            "covers": coversImage && field != nil ? "yes" : nil, "dead": deadCount > 0 ? "\(deadCount)" : nil,
+            "covers": coversImage && field != nil ? "yes" : nil, "skipped": ActivationFigures.skippedLine(choice.skipped),
+            "none": lists.isEmpty ? true : nil,
         ]))
-        part.blocks.append(.figure(Figure(cells: fullCells, columns: k,
+        if !lists.isEmpty { part.blocks.append(.figure(Figure(cells: fullCells, columns: k,
                                           caption: try context.templates.text("activations_top_caption", [
-                                              "last": "\(lists.count - 1)", "layer": layer.value, "k": "\(k)", "field": field == nil ? nil : true,
+                                              "rows": "\(lists.count)", "layer": layer.value, "k": "\(k)", "field": field == nil ? nil : true,
                                           ]),
-                                          maxCellWidth: 50)))
-        if field != nil && !coversImage {
+                                          maxCellWidth: 50))) }
+        if field != nil && !coversImage && !lists.isEmpty {
             part.blocks.append(.figure(Figure(cells: cropCells, columns: k,
                                               caption: try context.templates.text("activations_top_crops_caption"),
                                               maxCellWidth: 50)))
@@ -71,13 +74,26 @@ extension ActivationFigures {
         part.numbers = .object([
             ("value", .text(layer.value)),
             ("receptive_field", field.map { .list([.integer($0.size.height), .integer($0.size.width)]) } ?? .text("unknown")),
-            ("channels", .list(lists.enumerated().map { channel, hits in
-                .object([("channel", .integer(channel)), ("dead", .flag(dead[channel])),
+            ("skipped", .list(choice.skipped.map { .object([("channel", .integer($0.channel)), ("reason", .text($0.reason.rawValue))]) })),
+            ("channels", .list(lists.enumerated().map { row, hits in
+                .object([("channel", .integer(shown[row])), ("rank", .integer(row + 1)),
                          ("indices", .list(hits.map { .integer($0.index) })), ("scores", .numbers(hits.map(\.score))),
                          ("rows", .list(hits.map { .integer($0.row) })), ("columns", .list(hits.map { .integer($0.column) }))])
             })),
         ])
         return part
+    }
+
+    /// "Skipped: dead ch 3, 7 · tied ch 5 · noise level ch 9." (nil when nothing was skipped).
+    static func skippedLine(_ skipped: [(channel: Int, reason: ChannelChoice.Skip)]) -> String? {
+        guard !skipped.isEmpty else { return nil }
+        let groups: [(ChannelChoice.Skip, String)] = [(.dead, "dead"), (.tied, "tied top scores"), (.noise, "noise level")]
+        return groups.compactMap { reason, label in
+            let channels = skipped.filter { $0.reason == reason }.map(\.channel)
+            guard !channels.isEmpty else { return nil }
+            let shown = channels.prefix(24).map(String.init).joined(separator: ", ") + (channels.count > 24 ? " and \(channels.count - 24) more" : "")
+            return "\(label) (\(channels.count)): ch \(shown)"
+        }.joined(separator: "; ")
     }
 
     /// The per-layer statistics table with dead and saturated channels flagged.

@@ -15,6 +15,8 @@ public struct ActivationsOptions: Sendable, Equatable {
     /// Top-k images for the first `topChannels` channels of the last `topLayers` conv-like layers.
     public var topK = 9
     public var topChannels = 8
+    /// Channels whose top-k lists are kept while scanning; the rows are chosen among them.
+    public static let trackedChannelCap = 512
     public var topLayers = 2
     public init() {}
 }
@@ -92,7 +94,8 @@ public struct ActivationsSection: ReportSection {
         for node in context.model.graph.nodes { for out in node.outputs { producers[out] = node.opType } }
         var scans = layers.map { layer -> LayerScan in
             let kind = ActivationKind.of(opType: producers[layer.value] ?? layer.opType)
-            let tracked = topValues.contains(layer.value) ? min(options.topChannels, layer.shape[0]) : 0
+            // Every channel (up to a cap) is tracked so that the rows can show the most informative ones (ChannelChoice).
+            let tracked = topValues.contains(layer.value) ? min(ActivationsOptions.trackedChannelCap, layer.shape[0]) : 0
             return LayerScan(candidate: layer, statistics: ChannelStatistics(channels: layer.shape[0], kind: kind),
                              top: (0..<tracked).map { _ in TopActivations(capacity: options.topK) })
         }

@@ -82,7 +82,7 @@ extension EmbeddingsSection {
         return shape.count > 1 ? shape.map(String.init).joined(separator: " × ") + " = \(total) values" : "\(total) values"
     }
 
-    static func percent(_ v: Double?) -> String { v.map { String(format: "%.1f%%", $0 * 100) } ?? "–" }
+    static func percent(_ v: Double?) -> String { v.map { Quantity.accuracy.format($0) } ?? "–" }
 
     func introProse(_ context: JobContext, results: [LayerEmbedding], settings: Settings, defaults: Bool) -> [String: Any] {
         let pca = options.methods.contains("pca"), tsne = options.methods.contains("tsne")
@@ -139,7 +139,7 @@ extension EmbeddingsSection {
         func cell(_ v: Double?) -> TableCell { v.map { .number($0) } ?? .text("–") }
         var variance = TableCell.text("–")
         if let ratios = map.explainedVarianceRatio {
-            variance = .text(ratios.map { String(format: "%.1f%%", $0 * 100) }.joined(separator: " + "))
+            variance = .text(ratios.map { Quantity.share.format($0) }.joined(separator: " + "))
         }
         let row: [TableCell] = [.text(EmbeddingsOptions.title(map.method)), cell(map.klDivergence), cell(map.trustworthiness),
                                 cell(map.knnAccuracy2D), cell(result.knnAccuracyOriginal), variance]

@@ -85,6 +85,9 @@ public struct DataRandomisationOptions: Sendable, Equatable {
     public var samples = 6
     public var learningRate = 0.003
     public var batchSize = 32
+    /// Below this accuracy on its own shuffled labels the retrained model has not memorised them: the test is weak
+    /// and its verdict inconclusive.
+    public var minFit = 0.5
 
     /// Steps used when the run must be reproducible and `maxSteps` is not set (wall-clock budgets are not reproducible).
     public static let reproducibleSteps = 300
@@ -96,6 +99,7 @@ public struct DataRandomisationOptions: Sendable, Equatable {
             ("budget_seconds", budgetSeconds > 0 && budgetSeconds.isFinite), ("max_steps", (maxSteps ?? 1) >= 1),
             ("parameter_cap", parameterCap >= 1), ("max_images", maxImages >= 1), ("samples", samples >= 1 && samples <= 64),
             ("learning_rate", learningRate > 0 && learningRate.isFinite), ("batch_size", batchSize >= 1 && batchSize <= 4096),
+            ("min_fit", minFit >= 0 && minFit <= 1),
         ]
         for (name, ok) in checks where !ok {
             throw LoupeError(.invalidConfig, location: "sections.features.data_randomisation.\(name)", "value out of range")

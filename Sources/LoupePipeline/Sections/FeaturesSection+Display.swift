@@ -13,6 +13,8 @@ extension FeatureFigures {
         var flatness: [Double]
         /// Images flatter (more noise-like) than `noiseFlatness`.
         var noisy: Int
+        /// The captions' names (class or unit) of those images, in grid order.
+        var noisyNames: [String] = []
     }
 
     /// The grid of optimised images: each image min–max scaled over all its channels (N-01), enlarged with square pixels.
@@ -35,10 +37,12 @@ extension FeatureFigures {
             cells.append(Figure.Cell(tile, caption: "\(row < captions.count ? captions[row] : "") (\(value))"))
         }
         let noisy = flatness.filter { $0 > noiseFlatness }.count
+        let noisyNames = flatness.indices.filter { flatness[$0] > noiseFlatness && $0 < captions.count }.map { captions[$0] }
         let columns = columns ?? (rows <= 5 ? rows : (rows <= 10 ? 5 : 8))
         let caption = try context.templates.text("features_grid_caption")
         return Grid(figure: Figure(cells: cells, columns: columns, caption: caption, maxCellWidth: 84),
-                    mosaic: try TensorFigures.mosaic(tiles, columns: columns, gap: 2), flatness: flatness, noisy: noisy)
+                    mosaic: try TensorFigures.mosaic(tiles, columns: columns, gap: 2), flatness: flatness, noisy: noisy,
+                    noisyNames: noisyNames)
     }
 
     /// Bytes of an N-01 scaled `[C, H, W]` image: RGB for 3 channels, the first channel in gray otherwise.

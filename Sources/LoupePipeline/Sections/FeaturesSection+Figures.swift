@@ -62,7 +62,8 @@ enum FeatureFigures {
             "shown": classes.count < context.classNames.count ? classes.count : nil, "total": context.classNames.count,
             "iterations": options.classIterations, "l2": String(format: "%.3g", output.l2),
             "step": String(format: "%.3g", output.stepSize), "calibrated": options.classL2 == nil ? true : nil,
-            "noisy": grid.noisy > 0 ? grid.noisy : nil, "all_noisy": grid.noisy == classes.count ? true : nil,
+            "noisy": grid.noisy > 0 ? namedCount(grid.noisyNames, of: "these images", verb: ("is", "are")) : nil,
+            "all_noisy": grid.noisy == classes.count ? true : nil,
             "seconds": context.reproducible ? nil : String(format: "%.1f", seconds),
         ]))
         part.blocks.append(.figure(grid.figure))
@@ -123,8 +124,11 @@ enum FeatureFigures {
         values["units"] = layer.units.count
         values["total"] = layer.shape.first ?? 0
         let silent = relu == nil ? result.finalValues.filter { $0 <= 0 }.count : 0
-        values["silent"] = silent > 0 ? silent : nil
-        values["noisy"] = grid.noisy - silent > 0 ? grid.noisy - silent : nil
+        // Silent units are named by their own sentence; the rest of the noisy ones by this one.
+        let silentNames = Set(zip(layer.units, result.finalValues).filter { relu == nil && $0.1 <= 0 }.map { "unit \($0.0)" })
+        let noisyNames = grid.noisyNames.filter { !silentNames.contains($0) }
+        values["silent"] = silent > 0 ? namedCount(layer.units.map { "unit \($0)" }.filter(silentNames.contains), of: "them", verb: ("never rose", "never rose")) : nil
+        values["noisy"] = noisyNames.isEmpty ? nil : namedCount(noisyNames, of: "these images", verb: ("looks", "look"))
         var part = FeaturePart()
         part.blocks = try context.templates.blocks("features_units", context: values.compactMapValues { $0 })
         part.blocks.append(.figure(grid.figure))
@@ -196,7 +200,8 @@ enum FeatureFigures {
             "norm_pct": options.normPercentile > 0 ? plain(options.normPercentile) : nil,
             "contribution_pct": options.contributionPercentile > 0 ? plain(options.contributionPercentile) : nil,
             "jitter": options.jitter > 0 ? options.jitter : nil, "normalised": options.normaliseGradient ? true : nil,
-            "noisy": grid.noisy > 0 ? grid.noisy : nil, "all_noisy": grid.noisy == count ? true : nil,
+            "noisy": grid.noisy > 0 ? namedCount(grid.noisyNames, of: "these images", verb: ("still looks", "still look")) : nil,
+            "all_noisy": grid.noisy == count ? true : nil,
             "seconds": seconds.map { String(format: "%.1f", $0) },
         ]
     }

@@ -83,57 +83,76 @@ struct DataRandomisationTest {
         let cams = comparison.cams
         let (h, w) = (images.shape[2], images.shape[3])
         let abs99 = comparison.saliency
+        let empty = (saliency: comparison.saliencyEmpty, cam: comparison.camEmpty)
         var rows = [[TableCell]]()
         var cells = [Figure.Cell]()
+        // An empty pair's scores are NaN: the table says "empty" instead of a number.
+        func score(_ values: [Double], _ flags: [Bool], _ row: Int) -> TableCell {
+            row < flags.count && flags[row] ? .text("empty") : .number(values[row])
+        }
+        func label(_ caption: String, _ plane: [Float]) -> String { EmptyMaps.isEmpty(plane) ? caption + " · empty" : caption }
         for (row, index) in samples.enumerated() {
-            var cells1 = [TableCell.text("\(index) (\(context.className(labels[row])))"), .number(saliencySpearman[row]),
-                          .number(saliencySSIM[row])]
+            var cells1 = [TableCell.text("\(index) (\(context.className(labels[row])))"), score(saliencySpearman, empty.saliency, row),
+                          score(saliencySSIM, empty.saliency, row)]
             let input = try AttributionFigures.inputImage(images, index: row, preprocessing: context.job.preprocessing)
             cells.append(Figure.Cell(input, caption: context.className(labels[row])))
-            cells.append(Figure.Cell(try AttributionFigures.mapImage(AttributionFigures.plane(abs99[0], row), width: w, height: h), caption: "saliency, model"))
-            cells.append(Figure.Cell(try AttributionFigures.mapImage(AttributionFigures.plane(abs99[1], row), width: w, height: h),
-                                     caption: "shuffled labels"))
+            for (model, caption) in [(0, "saliency, model"), (1, "shuffled labels")] {
+                let plane = AttributionFigures.plane(abs99[model], row)
+                cells.append(Figure.Cell(try AttributionFigures.mapImage(plane, width: w, height: h), caption: label(caption, plane)))
+            }
             if let cams {
                 let ca = AttributionFigures.plane(cams[0], row), cb = AttributionFigures.plane(cams[1], row)
-                cells1 += [.number(camSpearman[row]), .number(camSSIM[row])]
-                cells.append(Figure.Cell(try AttributionFigures.camOverlay(ca, width: w, height: h, on: input), caption: "Grad-CAM, model"))
-                cells.append(Figure.Cell(try AttributionFigures.camOverlay(cb, width: w, height: h, on: input), caption: "shuffled labels"))
+                cells1 += [score(camSpearman, empty.cam, row), score(camSSIM, empty.cam, row)]
+                cells.append(Figure.Cell(try AttributionFigures.camOverlay(ca, width: w, height: h, on: input), caption: label("Grad-CAM, model", ca)))
+                cells.append(Figure.Cell(try AttributionFigures.camOverlay(cb, width: w, height: h, on: input), caption: label("shuffled labels", cb)))
             }
             rows.append(cells1)
         }
-        var columns = [TableColumn("Image (class)", weight: 2), TableColumn("Saliency ρ", alignment: .right, format: .decimal(places: 2)),
-                       TableColumn("Saliency SSIM", alignment: .right, format: .decimal(places: 2))]
+        var columns = [TableColumn("Image (class)", weight: 2),
+                       TableColumn("Saliency ρ", alignment: .right, format: Quantity.similarity.numberFormat),
+                       TableColumn("Saliency SSIM", alignment: .right, format: Quantity.similarity.numberFormat)]
         if cams != nil {
-            columns += [TableColumn("Grad-CAM ρ", alignment: .right, format: .decimal(places: 2)),
-                        TableColumn("Grad-CAM SSIM", alignment: .right, format: .decimal(places: 2))]
+            columns += [TableColumn("Grad-CAM ρ", alignment: .right, format: Quantity.similarity.numberFormat),
+                        TableColumn("Grad-CAM SSIM", alignment: .right, format: Quantity.similarity.numberFormat)]
         }
-        let mean = { (v: [Double]) -> Double in let f = v.filter(\.isFinite); return f.isEmpty ? .nan : f.reduce(0, +) / Double(f.count) }
+        let verdicts = DataRandomisationVerdicts(comparison: comparison, fit: outcome.finalShuffledAccuracy, minFit: options.minFit)
         var part = FeaturePart()
         part.blocks = try context.templates.blocks("features_randomisation", context: TensorFigures.context([
-            "images": training.images, "parameters": NumberFormat.integer.format(Double(outcome.parameters)),
+            "images": training.images, "parameters": Quantity.count.format(outcome.parameters),
             "steps": outcome.steps, "epochs": String(format: "%.2f", outcome.epochs),
             "initial_loss": String(format: "%.3f", outcome.initialLoss), "final_loss": String(format: "%.3f", outcome.finalLoss),
-            "accuracy": String(format: "%.1f%%", 100 * outcome.finalShuffledAccuracy),
-            "chance": String(format: "%.1f%%", 100 / Double(max(context.classNames.count, 1))),
-            "memorising": outcome.finalShuffledAccuracy > 2 / Double(max(context.classNames.count, 1)) ? true : nil,
+            "accuracy": Quantity.accuracy.format(outcome.finalShuffledAccuracy),
+            "chance": Quantity.accuracy.format(1 / Double(max(context.classNames.count, 1))),
+            "min_fit": Quantity.accuracy.format(options.minFit),
+            "memorising": verdicts.weak ? nil : true,
             "budget": outcome.stoppedByBudget ? String(format: "%.0f", options.budgetSeconds) : nil,
             "seconds": context.reproducible ? nil : String(format: "%.1f", outcome.seconds),
             "reproducible": context.reproducible && options.maxSteps == nil ? DataRandomisationOptions.reproducibleSteps : nil,
-            "samples": samples.count, "cam": camLayer, "rho": TensorFigures.short(mean(saliencySpearman)),
-            "cam_rho": cams == nil ? nil : TensorFigures.short(mean(camSpearman)),
+            "samples": samples.count, "cam": camLayer,
+            "rho": Quantity.similarity.format(verdicts.saliencyMean), "rho_spread": verdicts.spreadText(saliencySpearman),
+            "cam_rho": cams == nil ? nil : Quantity.similarity.format(verdicts.camMean),
+            "cam_rho_spread": cams == nil ? nil : verdicts.spreadText(camSpearman),
+            "saliency_verdict": verdicts.saliency.word, "cam_verdict": cams == nil ? nil : verdicts.cam.word,
+            "threshold": Quantity.similarity.format(verdicts.threshold),
+            "empty": verdicts.emptyText(cams != nil),
         ]))
         part.blocks.append(.figure(Figure(cells: cells, columns: cams == nil ? 3 : 5,
                                           caption: try context.templates.text("features_randomisation_maps_caption", ["cam": cams == nil ? nil : true]),
                                           maxCellWidth: 60)))
         part.blocks.append(.table(DataTable(columns: columns, rows: rows,
                                             caption: try context.templates.text("features_randomisation_table_caption"))))
+        part.blocks.append(.table(verdicts.spreadTable(cam: cams != nil)))
         part.numbers = .object([
             ("run", .flag(true)), ("training_images", .integer(training.images)), ("parameters", .integer(outcome.parameters)),
             ("steps", .integer(outcome.steps)), ("epochs", .number(outcome.epochs)), ("stopped_by_budget", .flag(outcome.stoppedByBudget)),
             ("initial_loss", .number(outcome.initialLoss)), ("final_loss", .number(outcome.finalLoss)),
-            ("final_shuffled_accuracy", .number(outcome.finalShuffledAccuracy)), ("samples", .list(samples.map { .integer($0) })),
+            ("final_shuffled_accuracy", .number(outcome.finalShuffledAccuracy)), ("min_fit", .number(options.minFit)),
+            ("weak", .flag(verdicts.weak)), ("samples", .list(samples.map { .integer($0) })),
             ("saliency_spearman", .numbers(saliencySpearman)), ("saliency_ssim", .numbers(saliencySSIM)),
-            ("gradcam_spearman", .numbers(camSpearman)), ("gradcam_ssim", .numbers(camSSIM)), ("seconds", .number(outcome.seconds)),
+            ("gradcam_spearman", .numbers(camSpearman)), ("gradcam_ssim", .numbers(camSSIM)),
+            ("saliency_empty", .integer(empty.saliency.filter { $0 }.count)), ("gradcam_empty", .integer(empty.cam.filter { $0 }.count)),
+            ("verdicts", .object([("saliency", .text(verdicts.saliency.word))] + (cams == nil ? [] : [("grad-cam", .text(verdicts.cam.word))]))),
+            ("similarity_threshold", .number(verdicts.threshold)), ("seconds", .number(outcome.seconds)),
         ])
         return part
     }

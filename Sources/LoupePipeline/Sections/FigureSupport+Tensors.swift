@@ -1,3 +1,4 @@
+import Foundation
 import LoupeAnalysis
 import LoupeData
 import LoupeReport
@@ -99,13 +100,15 @@ enum TensorFigures {
     }
 
     /// A small bar picture of a histogram (dark bars on white, a red column where zero falls).
-    static func histogramImage(_ histogram: Histogram, width: Int = 100, height: Int = 48) throws -> RasterImage {
+    static func histogramImage(_ histogram: Histogram, width: Int = 100, height: Int = 48, logY: Bool = false) throws -> RasterImage {
         var px = [UInt8](repeating: 255, count: width * height * 3)
-        let peak = max(1, histogram.counts.max() ?? 1)
+        // Log scale: log(1 + count), so an empty bin stays empty and a single weight still shows.
+        let scale = { (count: Int) in logY ? log1p(Double(count)) : Double(count) }
+        let peak = max(scale(1), scale(histogram.counts.max() ?? 1))
         let bins = histogram.counts.count
         for x in 0..<width {
             let bin = min(bins - 1, x * bins / width)
-            let bar = Int((Double(histogram.counts[bin]) / Double(peak) * Double(height - 2)).rounded(.up))
+            let bar = Int((scale(histogram.counts[bin]) / peak * Double(height - 2)).rounded(.up))
             for y in (height - bar)..<height { let d = 3 * (y * width + x); px[d] = 60; px[d + 1] = 90; px[d + 2] = 140 }
         }
         if histogram.lower < 0 && histogram.upper > 0 {

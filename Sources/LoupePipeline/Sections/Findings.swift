@@ -1,6 +1,7 @@
 import Foundation
 import LoupeAnalysis
 import LoupeData
+import LoupeReport
 import LoupeTensor
 
 /// One thing the review wants a reader to look at: a plain sentence, its number and threshold, and where it shows.
@@ -123,13 +124,12 @@ struct FindingsDetector {
         for (name, tensor) in output.arrays where name.hasPrefix("display_") && tensor.shape.count >= 2 && tensor.shape[0] > 0 {
             let rows = tensor.shape[0], size = tensor.scalars.count / rows
             guard size > 0 else { continue }
-            var empty = 0
-            for r in 0..<rows where !tensor.scalars[(r * size)..<((r + 1) * size)].contains(where: { $0 != 0 }) { empty += 1 }
+            let empty = EmptyMaps.rows(tensor).filter { $0 }.count
             guard empty > 0 else { continue }
             let method = String(name.dropFirst("display_".count)).replacingOccurrences(of: "_", with: "-")
             found.append(Finding(id: "empty-maps:\(method)", severity: .warning, section: "gradients", sectionTitle: title("gradients"),
                                  heading: "Attribution gallery",
-                                 message: "\(empty) of \(rows) \(method) maps in the gallery are empty (all zero); they carry no attribution.",
+                                 message: "\(empty) of \(rows) \(method) maps in the gallery are empty (all zero or constant); they carry no attribution.",
                                  value: Double(empty), threshold: 0))
         }
         return found
@@ -271,7 +271,7 @@ struct FindingsDetector {
         return hashes
     }
 
-    func pct(_ value: Double) -> String { String(format: "%.1f %%", value * 100) }
+    func pct(_ value: Double) -> String { Quantity.share.format(value) }
 }
 
 extension SummaryValue {

@@ -23,6 +23,8 @@ public struct GradientsOptions: Sendable, Equatable {
     public var statisticsImages = 512
     /// Most-confused class pairs shown with Grad-CAM.
     public var confusedPairs = 3
+    /// Misclassified images shown in the gallery of the most confident mistakes (0: none).
+    public var confidentMistakes = 6
 
     /// The gallery's default methods: registry entries with `.galleryDefault` use (Score-CAM is available but off
     /// by default: it costs one forward per channel).
@@ -43,6 +45,7 @@ public struct GradientsOptions: Sendable, Equatable {
             ("smoothgrad_samples", smoothGradSamples >= 1), ("smoothgrad_noise", smoothGradNoise >= 0 && smoothGradNoise.isFinite),
             ("occlusion_window", (occlusionWindow ?? 1) >= 1), ("occlusion_stride", (occlusionStride ?? 1) >= 1),
             ("statistics_images", statisticsImages >= 0), ("confused_pairs", confusedPairs >= 0),
+            ("confident_mistakes", confidentMistakes >= 0 && confidentMistakes <= 32),
         ]
         for (name, ok) in checks where !ok {
             throw LoupeError(.invalidConfig, location: "sections.gradients.\(name)", "value out of range")

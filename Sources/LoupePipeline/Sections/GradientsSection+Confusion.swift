@@ -31,7 +31,7 @@ extension GradientsSection {
             let input = try AttributionFigures.inputImage(single, index: 0, preprocessing: context.job.preprocessing)
             let a = context.className(pair.trueClass), b = context.className(pair.predicted)
             let confidence = index < evaluation.confidences.count ? Double(evaluation.confidences[index]) : .nan
-            cells.append(Figure.Cell(input, caption: "image \(index) · \(percent(confidence)) · \(pair.count) errors · \(a)→\(b)"))
+            cells.append(Figure.Cell(input, caption: "image \(index) · \(percent(confidence)) · \(counted(pair.count, "error")) · \(a)→\(b)"))
             cells.append(Figure.Cell(try AttributionFigures.camOverlay(AttributionFigures.plane(cam.map, 0), width: w, height: h, on: input),
                                      caption: "Grad-CAM for \(a) (true)"))
             cells.append(Figure.Cell(try AttributionFigures.camOverlay(AttributionFigures.plane(cam.map, 1), width: w, height: h, on: input),

@@ -52,7 +52,7 @@ extension GradientsSection {
             var cells = [Figure.Cell(input, caption: "\(index) · \(percent(confidence))\(mark) · \(context.className(labels[row]))→\(context.className(prediction))")]
             for result in results {
                 let map = AttributionFigures.plane(result.display, row)
-                var caption = GradientsOptions.shortTitle(result.method)
+                var caption = GradientsOptions.shortTitle(result.method) + (EmptyMaps.isEmpty(map) ? " · empty" : "")
                 let image: RasterImage
                 if AttributionMethods.named(result.method)?.isCAM == true {
                     image = try AttributionFigures.camOverlay(map, width: w, height: h, on: input)
@@ -60,7 +60,7 @@ extension GradientsSection {
                     image = try AttributionFigures.mapImage(map, width: w, height: h)
                 }
                 if result.deltas != nil, row < igRelative.count {
-                    caption += String(format: " δ %.1f%%", Double(igRelative[row]) * 100) + (igRelative[row] > 0.05 ? " (!)" : "")
+                    caption += " δ " + Quantity.share.format(Double(igRelative[row])) + (igRelative[row] > 0.05 ? " (!)" : "")
                 }
                 cells.append(Figure.Cell(image, caption: caption))
             }
@@ -89,8 +89,8 @@ extension GradientsSection {
         }
         blocks.append(.table(DataTable(columns: [TableColumn("Image", alignment: .right, format: .integer, weight: 0.7),
                                                  TableColumn("True class", weight: 2), TableColumn("Predicted class", weight: 2),
-                                                 TableColumn("Confidence", alignment: .right, format: .percent(places: 1)),
-                                                 TableColumn("IG δ", alignment: .right, format: .percent(places: 2))],
+                                                 TableColumn("Confidence", alignment: .right, format: Quantity.confidence.numberFormat),
+                                                 TableColumn("IG δ", alignment: .right, format: Quantity.share.numberFormat)],
                                        rows: tableRows, caption: "The gallery's images (dataset index) in row order.")))
         blocks.append(.bullets(results.map { result in
             [TextRun.bold(GradientsOptions.title(result.method) + ": "),
@@ -163,7 +163,5 @@ extension GradientsSection {
     }
 }
 
-/// A probability as a whole-number percentage ("–" when not finite).
-func percent(_ value: Double) -> String {
-    value.isFinite ? String(format: "%.0f%%", value * 100) : "–"
-}
+/// A probability (confidence) in the one percentage form of `Quantity` ("–" when not finite).
+func percent(_ value: Double) -> String { Quantity.confidence.format(value) }

@@ -33,7 +33,7 @@ extension GradientsSection {
                           title: "Gradient norm by depth", xLabel: "layer (1 = closest to the input)", yLabel: "L2 norm (log scale)",
                           height: 200,
                           caption: try context.templates.text("gradients_layers_caption", [
-                              "batches": "\(report.losses.count)", "batch_size": "\(batchSize)",
+                              "batches": counted(report.losses.count, "batch", "batches"), "batch_size": "\(batchSize)",
                           ]))
         let table = DataTable(columns: [TableColumn("#", alignment: .right, format: .integer, weight: 0.4),
                                         TableColumn("Layer", weight: 2.4, monospace: true),
@@ -51,9 +51,11 @@ extension GradientsSection {
                               caption: "Per-layer gradient norms: mean and standard deviation over batches.", maxLinesPerCell: 2)
         let ratio = report.firstToLastRatio
         var prose: [String: Any] = [
-            "images": indices.count, "batches": report.losses.count, "batch_size": batchSize, "layers": report.layers.count,
+            "images": indices.count, "batches": counted(report.losses.count, "batch", "batches"), "batch_size": batchSize, "layers": report.layers.count,
             "loss": String(format: "%.3f", LayerGradientStatistics.mean(report.losses)),
             "ratio": ratio.map { String(format: "%.2g", $0) } ?? "undefined",
+            // "1 times" reads wrongly: a ratio that prints as 1 is said in words.
+            "ratio_one": ratio.map { String(format: "%.2g", $0) == "1" } ?? false,
             "vanishing": report.flow == .vanishing, "exploding": report.flow == .exploding, "healthy": report.flow == .healthy,
             "undetermined": report.flow == .undetermined,
             "low": String(format: "%.0e", LayerGradientStatistics.vanishingRatio),

@@ -39,6 +39,12 @@ public struct GradientsSection: ReportSection {
         blocks += try context.templates.blocks("gradients_gallery", context: galleryProse())
         let gallery = try gallery(context)
         blocks += gallery.blocks
+        var mistakes: (blocks: [Block], numbers: SummaryValue, arrays: [(String, Tensor)]) = ([], .list([]), [])
+        if options.confidentMistakes > 0 {
+            blocks.append(.heading("The most confident mistakes", level: 2))
+            mistakes = try confidentMistakes(context, hasCAM: hasCAMLayer)
+            blocks += mistakes.blocks
+        }
         blocks.append(.heading("Gradient flow through the layers", level: 2))
         let layers = try layerStatistics(context)
         blocks += layers.blocks
@@ -49,14 +55,19 @@ public struct GradientsSection: ReportSection {
             confused = try confusedPairs(context)
             blocks += confused.blocks
         }
-        blocks += try context.templates.blocks("gradients_caveats", context: [:])
+        // What the zero baseline is depends on where the input is normalised (see InputNormalisation).
+        let baseline = InputNormalisation.of(context.model.graph, input: context.classifier.inputName,
+                                             preprocessingMean: context.job.preprocessing.mean)
+        blocks += try context.templates.blocks("gradients_caveats", context: [
+            baseline == .preprocessing ? "baseline_mean" : baseline == .inGraph ? "baseline_in_graph" : "baseline_black": true,
+        ])
         let numbers = SummaryValue.object([
-            ("gallery", gallery.numbers), ("layers", layers.numbers), ("confused_pairs", confused.numbers),
+            ("gallery", gallery.numbers), ("layers", layers.numbers), ("confused_pairs", confused.numbers), ("confident_mistakes", mistakes.numbers),
             ("seconds", .number(Date().timeIntervalSince(began))),
         ])
         return SectionOutput(key: Self.name, numbers: numbers,
                              sections: [Section(title: "Gradients and attributions", anchor: "gradients", blocks: blocks)],
-                             arrays: gallery.arrays + confused.arrays)
+                             arrays: gallery.arrays + mistakes.arrays + confused.arrays)
     }
 
     /// Template values describing the gallery's methods and settings.

@@ -51,15 +51,15 @@ extension RobustnessSection {
             ("Profile", r.profileTitle),
             ("Images per cell", "\(Inspection.grouped(r.images)) (stratified by class, job seed \(context.job.seed))"),
             ("Corruptions × severities", "\(r.corruptions.count) × \(r.severities.count) (severities \(r.severities.map(String.init).joined(separator: ", ")))"),
-            ("Clean accuracy / error (same images)", "\(pct(r.cleanAccuracy, 2)) / \(pct(r.cleanError, 2))"),
-            ("Mean corrupted accuracy", pct(r.meanCorruptedAccuracy, 2)),
+            ("Clean accuracy / error (same images)", "\(pct(r.cleanAccuracy)) / \(pct(r.cleanError))"),
+            ("Mean corrupted accuracy", pct(r.meanCorruptedAccuracy)),
         ]
-        if let mean = r.unnormalisedMeanError { facts.append(("Mean corruption error (unnormalised)", pct(mean, 2))) }
+        if let mean = r.unnormalisedMeanError { facts.append(("Mean corruption error (unnormalised)", pct(mean))) }
         if let mce = r.meanCorruptionError, let normaliser = r.normaliser {
             let frost = r.corruptions.contains(Frost.name) ? " (includes the procedural frost)" : ""
-            facts.append(("mCE vs \(normaliser.name)", pct(mce, 1) + frost))
-            if let without = r.meanCorruptionErrorWithoutFrost { facts.append(("mCE without frost", pct(without, 1))) }
-            if let relative = r.relativeMeanCorruptionError { facts.append(("Relative mCE", pct(relative, 1))) }
+            facts.append(("mCE vs \(normaliser.name)", pct(mce) + frost))
+            if let without = r.meanCorruptionErrorWithoutFrost { facts.append(("mCE without frost", pct(without))) }
+            if let relative = r.relativeMeanCorruptionError { facts.append(("Relative mCE", pct(relative))) }
         }
         facts.append(("JPEG q85 re-encode", r.jpegQ85 ? "applied" : "not applied"))
         blocks.append(.keyValue(facts))
@@ -78,11 +78,11 @@ extension RobustnessSection {
         }
         blocks.append(.table(DataTable(columns: columns, rows: rows,
                                        caption: try context.templates.text("robustness_accuracy_caption", [
-                                           "images": Inspection.grouped(r.images), "clean": pct(r.cleanAccuracy, 1),
+                                           "images": Inspection.grouped(r.images), "clean": pct(r.cleanAccuracy),
                                        ]),
                                        shading: TableShading(colorMap: .viridis))))
         blocks.append(.heading("Accuracy against severity", level: 2))
-        blocks += try context.templates.blocks("robustness_severity", context: ["clean": pct(r.cleanAccuracy, 1)])
+        blocks += try context.templates.blocks("robustness_severity", context: ["clean": pct(r.cleanAccuracy)])
         for (family, members) in Self.families {
             let chosen = members.compactMap { name in r.corruptions.firstIndex(of: name) }
             guard !chosen.isEmpty else { continue }
@@ -107,7 +107,7 @@ extension RobustnessSection {
         var prose: [String: Any] = [
             "alexnet": r.normalisationKind == "alexnet", "none": r.normaliser == nil,
             "baseline_profile_differs": r.baseline.map { $0.profile != r.profile.rawValue } ?? false,
-            "clean_error": pct(r.cleanError, 1), "mean_error": r.unnormalisedMeanError.map { pct($0, 1) } ?? "–",
+            "clean_error": pct(r.cleanError), "mean_error": r.unnormalisedMeanError.map { pct($0) } ?? "–",
         ]
         if let baseline = r.baseline { prose["baseline"] = baseline.normaliser.name.replacingOccurrences(of: "baseline ", with: "") }
         blocks += try context.templates.blocks("robustness_ce", context: prose)
@@ -147,9 +147,15 @@ extension RobustnessSection {
     func calibrationBlocks(_ r: RobustnessResult, context: JobContext) throws -> [Block] {
         var blocks: [Block] = [.heading("Calibration under corruption", level: 2)]
         let per = r.perSeverity
+        // The sentence follows the sign of confidence − accuracy: over- and under-confidence call for different advice.
+        let worst = per.last?.bins ?? r.clean.bins
+        let gap = worst.meanConfidence - worst.accuracy
+        let direction = abs(gap) < 0.01 ? "worst_matched" : gap > 0 ? "worst_over" : "worst_under"
         blocks += try context.templates.blocks("robustness_calibration", context: [
-            "clean_ece": pct(r.clean.bins.expectedCalibrationError, 1),
-            "worst_ece": pct(per.last?.bins.expectedCalibrationError ?? 0, 1), "worst_severity": per.last?.severity ?? 0,
+            "clean_ece": Quantity.accuracy.format(r.clean.bins.expectedCalibrationError),
+            "worst_ece": Quantity.accuracy.format(worst.expectedCalibrationError), "worst_severity": per.last?.severity ?? 0,
+            "worst_confidence": Quantity.confidence.format(worst.meanConfidence), "worst_accuracy": Quantity.accuracy.format(worst.accuracy),
+            direction: true,
         ])
         func series(_ name: String, _ value: (CalibrationBins) -> Double, dashed: Bool = false) -> LineSeries {
             LineSeries(name, points: [(0, value(r.clean.bins))] + per.map { (Double($0.severity), value($0.bins)) }, dashed: dashed)
@@ -209,7 +215,5 @@ extension RobustnessSection {
     }
 }
 
-/// A fraction as a percentage with `places` decimals, or a dash when not finite.
-func pct(_ value: Double, _ places: Int = 1) -> String {
-    value.isFinite ? String(format: "%.\(places)f%%", value * 100) : "–"
-}
+/// A fraction (accuracy, error, share) as the one percentage form of `Quantity`, or a dash when not finite.
+func pct(_ value: Double) -> String { Quantity.share.format(value) }

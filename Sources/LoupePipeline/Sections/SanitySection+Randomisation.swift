@@ -78,13 +78,15 @@ extension SanitySection {
                 let scores = independent ? curve.independent : curve.cascade
                 guard step < scores.count else { return .empty }
                 let (mean, std) = meanAndDeviation(scores[step].map { $0.value(key) })
-                return .text(mean.isFinite ? String(format: "%.2f ± %.2f", mean, std) : "–")
+                let empty = SanitySection.emptyCount(scores[step])
+                let value = mean.isFinite ? String(format: "%.2f ± %.2f", mean, std) : "–"
+                return .text(empty > 0 ? value + " (\(empty) empty)" : value)
             }
         }
         let title = SanitySection.measures.first { $0.key == key }?.title ?? key
         return DataTable(columns: [TableColumn(independent ? "Layer group alone" : "Step · down to", weight: 1.2)]
                             + curves.map { TableColumn(SanityOptions.shortTitle($0.method), alignment: .right, weight: 1.1) },
-                         rows: rows, caption: "\(title): mean ± standard deviation over the \(run.indices.count) images.")
+                         rows: rows, caption: "\(title): mean ± standard deviation over the \(run.indices.count) images; \"(k empty)\" counts images whose map was empty (all zero or constant) at that step, left out of the mean.")
     }
 
     /// Rows = methods; columns = input, original map, then the map after each cascade step (first image).
@@ -104,7 +106,8 @@ extension SanitySection {
                 }
                 let image = curve.method.isCAM ? try AttributionFigures.camOverlay(plane, width: w, height: h, on: input)
                     : try AttributionFigures.mapImage(plane, width: w, height: h)
-                cells.append(Figure.Cell(image, caption: step == 0 ? "original" : "↓ " + stepLabel(run, step)))
+                let label = step == 0 ? "original" : "↓ " + stepLabel(run, step)
+                cells.append(Figure.Cell(image, caption: EmptyMaps.isEmpty(map.scalars) ? label + " · empty" : label))
             }
             columns = 1 + curve.cascadeMaps.count
         }

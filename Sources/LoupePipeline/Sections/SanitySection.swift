@@ -49,7 +49,7 @@ public struct SanitySection: ReportSection {
         var blocks = try context.templates.blocks("sanity_intro", context: introProse(run, context))
         blocks += notes
         blocks.append(.heading("Verdicts", level: 2))
-        blocks += try verdictBlocks(run, context)
+        blocks += try verdictBlocks(run, templates: context.templates)
         blocks.append(.heading("Cascading randomisation", level: 2))
         blocks += try cascadeBlocks(run, context)
         if options.independent {
@@ -58,11 +58,11 @@ public struct SanitySection: ReportSection {
         }
         if options.faithfulnessSteps > 0 {
             blocks.append(.heading("Deletion and insertion", level: 2))
-            blocks += try faithfulnessBlocks(run, context)
+            blocks += try faithfulnessBlocks(run, templates: context.templates)
         }
         if options.randomLogit {
             blocks.append(.heading("RandomLogit: does the map depend on the class?", level: 2))
-            blocks += try randomLogitBlocks(run, context)
+            blocks += try randomLogitBlocks(run, templates: context.templates)
         }
         blocks += try context.templates.blocks("sanity_caveats", context: [:])
         let total = Date().timeIntervalSince(began)
@@ -75,7 +75,7 @@ public struct SanitySection: ReportSection {
             ])
             blocks.append(.paragraph([TextRun(cost, italic: true)]))
         }
-        var numbers = summary(run, context)
+        var numbers = summary(run)
         if case .object(var entries) = numbers {
             entries.append(("empty_maps", .object(run.emptyMaps.map { ($0.0, .integer($0.1)) })))
             entries += [("seconds", .number(total)), ("seconds_randomisation", .number(run.seconds.randomisation)),
@@ -171,7 +171,11 @@ public struct SanitySection: ReportSection {
                 let forLabel = try method.attribute(classifier, images: images, targets: validLabels, settings: settings, cache: &cache)
                 cache = [:]
                 let forOther = try method.attribute(classifier, images: images, targets: others, settings: settings, cache: &cache)
-                randomLogit[method] = try RandomLogit.similarity(forLabel, forOther)
+                // A pair with an empty map has no similarity to speak of: NaN, left out of the mean.
+                let empty = zip(EmptyMaps.rows(forLabel), EmptyMaps.rows(forOther)).map { $0 || $1 }
+                randomLogit[method] = try RandomLogit.similarity(forLabel, forOther).enumerated().map { i, value in
+                    i < empty.count && empty[i] ? .nan : value
+                }
             }
         }
         return SanityRun(indices: indices, images: images, labels: labels, targets: targets, methods: methods, settings: settings,

@@ -25,8 +25,8 @@ public struct SummarySection: ReportSection {
             "multiply_adds": String(format: "%.2f M", Double(summary.totalMultiplyAdds) / 1e6),
             "images": Inspection.grouped(evaluation.labels.count),
             "classes": classCount,
-            "accuracy": String(format: "%.1f%%", evaluation.accuracy * 100),
-            "confidence": finitePercent(meanConfidence, digits: 1),
+            "accuracy": Quantity.accuracy.format(evaluation.accuracy),
+            "confidence": finitePercent(meanConfidence),
         ]
         blocks += try context.templates.blocks("summary_intro", context: facts)
         blocks.append(.keyValue([
@@ -36,8 +36,8 @@ public struct SummarySection: ReportSection {
             ("Parameters", Inspection.grouped(summary.totalParameters)),
             ("Multiply-adds per image", Inspection.grouped(summary.totalMultiplyAdds)),
             ("Dataset", "\(context.job.dataset.kind) · \(Inspection.grouped(evaluation.labels.count)) images · \(classCount) classes"),
-            ("Clean accuracy", String(format: "%.2f%%", evaluation.accuracy * 100)),
-            ("Mean confidence", finitePercent(meanConfidence, digits: 2)),
+            ("Clean accuracy", Quantity.accuracy.format(evaluation.accuracy)),
+            ("Mean confidence", finitePercent(meanConfidence)),
         ]))
         blocks.append(.heading("Layers", level: 2))
         blocks.append(.table(try layerTable(summary, context)))
@@ -49,19 +49,16 @@ public struct SummarySection: ReportSection {
         blocks.append(.table(DataTable(
             columns: [TableColumn("Class"), TableColumn("Images", alignment: .right, format: .integer),
                       TableColumn("Correct", alignment: .right, format: .integer),
-                      TableColumn("Accuracy", alignment: .right, format: .percent(places: 1), shaded: true)],
+                      TableColumn("Accuracy", alignment: .right, format: Quantity.accuracy.numberFormat, shaded: true)],
             rows: (0..<classCount).map { c in
                 [.text(context.className(c)), .number(Double(perClass[c].total)), .number(Double(perClass[c].correct)),
                  .number(perClass[c].total == 0 ? 0 : Double(perClass[c].correct) / Double(perClass[c].total))]
             },
             caption: "Shading runs from the worst to the best class.", shading: TableShading(colorMap: .viridis))))
         blocks.append(.heading("Confusion matrix", level: 2))
-        blocks += try context.templates.blocks("summary_confusion", context: facts)
         let names = (0..<classCount).map(context.className)
-        blocks.append(.chart(Chart(.heatmap(values: confusion.map { $0.map(Double.init) }, rowLabels: names, columnLabels: names,
-                                            colorMap: .magma, range: nil, annotate: classCount <= 12),
-                                   title: "Confusion matrix (rows: true class, columns: predicted)",
-                                   xLabel: "predicted", yLabel: "true", height: classCount <= 12 ? 320 : 420)))
+        let confusionPart = try confusionBlocks(confusion, names: names, templates: context.templates)
+        blocks += confusionPart.blocks
         let numbers = SummaryValue.object([
             ("images", .integer(evaluation.labels.count)),
             ("classes", .list((0..<classCount).map { .text(context.className($0)) })),
@@ -69,6 +66,7 @@ public struct SummarySection: ReportSection {
             ("mean_confidence", .number(meanConfidence)),
             ("per_class_accuracy", .numbers(perClass.map { $0.total == 0 ? 0 : Double($0.correct) / Double($0.total) })),
             ("confusion", .list(confusion.map { .list($0.map { .integer($0) }) })),
+            ("per_class", confusionPart.numbers),
             ("parameters", .integer(summary.totalParameters)),
             ("multiply_adds", .integer(summary.totalMultiplyAdds)),
             ("layers", .list(summary.layers.map { layer in
@@ -98,6 +96,6 @@ public struct SummarySection: ReportSection {
 func shapeText(_ shape: [Int]) -> String { "[" + shape.map(String.init).joined(separator: ", ") + "]" }
 
 /// A share as a percentage, or a note when it is NaN or infinite (a model with non-finite outputs).
-func finitePercent(_ share: Double, digits: Int) -> String {
-    share.isFinite ? String(format: "%.\(digits)f%%", share * 100) : "undefined (the model's outputs are not finite)"
+func finitePercent(_ share: Double) -> String {
+    share.isFinite ? Quantity.confidence.format(share) : "undefined (the model's outputs are not finite)"
 }

@@ -162,40 +162,46 @@ enum WeightFigures {
         var part = SectionPart()
         let rows = stats.prefix(options.maxTableRows).map { s -> [TableCell] in
             [.text(s.name), .text(s.shape.map(String.init).joined(separator: "×")), .number(Double(s.count)), .number(s.mean),
-             .number(s.std), .number(s.l2Norm), .number(s.nearZeroFraction), .number(Double(s.nonFiniteCount))]
+             .number(s.std), .number(s.l2Norm), .number(s.nearZeroFraction), .number(Double(s.nonFiniteCount)),
+             .text(s.nearZeroFraction > options.sparseShare ? "⚑ sparse" : "")]
         }
+        let sparse = stats.filter { $0.nearZeroFraction > options.sparseShare }
         let weights = tensors.filter { $0.1.rank >= 2 }
         let histogramLayers = Array(weights.prefix(options.maxHistograms))
         let nonFinite = stats.reduce(0) { $0 + $1.nonFiniteCount }
         part.blocks += try templates.blocks("weights_statistics", context: TensorFigures.context([
             "tensors": stats.count, "rows": rows.count, "more_rows": stats.count > rows.count ? "\(stats.count - rows.count)" : nil,
             "threshold": "10⁻³", "nonfinite": nonFinite > 0 ? "\(nonFinite)" : nil,
+            "sparse": sparse.isEmpty ? nil : sparse.map { "\($0.name) (\(Quantity.share.format($0.nearZeroFraction)))" }.joined(separator: ", "),
+            "sparse_count": sparse.isEmpty ? nil : counted(sparse.count, "layer"), "sparse_share": Quantity.share.format(options.sparseShare),
+            "log": options.logHistograms ? true : nil,
         ]))
         if !rows.isEmpty {
             part.blocks.append(.table(DataTable(columns: [
                 TableColumn("Initializer", weight: 2.0, monospace: true), TableColumn("Shape", weight: 1.7),
                 TableColumn("Params", alignment: .right, format: .integer, weight: 1.3), TableColumn("Mean", alignment: .right, weight: 1.3),
                 TableColumn("Std", alignment: .right), TableColumn("L2 norm", alignment: .right),
-                TableColumn("Near 0", alignment: .right, format: .percent(places: 1)),
-                TableColumn("Non-finite", alignment: .right, format: .integer),
-            ], rows: rows, caption: "Weight statistics per initializer (near 0: |w| < 10⁻³ · max|w| of the tensor).", maxLinesPerCell: 2)))
+                TableColumn("Near 0", alignment: .right, format: Quantity.share.numberFormat),
+                TableColumn("Non-finite", alignment: .right, format: .integer), TableColumn("Flag", weight: 1.1),
+            ], rows: rows, caption: "Weight statistics per initializer (near 0: |w| < 10⁻³ · max|w| of the tensor; ⚑ sparse: more than \(Quantity.share.format(options.sparseShare)) of the weights near 0).", maxLinesPerCell: 2)))
         }
         if !histogramLayers.isEmpty {
             let cells = try histogramLayers.map { name, tensor -> Figure.Cell in
                 let histogram = Histogram(tensor.scalars, bins: 100)
-                return Figure.Cell(try TensorFigures.histogramImage(histogram),
+                return Figure.Cell(try TensorFigures.histogramImage(histogram, logY: options.logHistograms),
                                    caption: "\(name) [\(TensorFigures.short(histogram.lower)), \(TensorFigures.short(histogram.upper))]")
             }
             let more = weights.count - histogramLayers.count
             part.blocks.append(.figure(Figure(cells: cells, columns: 4,
-                                              caption: try templates.text("weights_histograms_caption", ["more": more > 0 ? "\(more)" : nil]),
+                                              caption: try templates.text("weights_histograms_caption", ["more": more > 0 ? "\(more)" : nil,
+                                                                                                         "log": options.logHistograms ? true : nil]),
                                               maxCellWidth: 110)))
         }
         part.numbers = .list(stats.map { s in
             .object([("name", .text(s.name)), ("shape", .list(s.shape.map { .integer($0) })), ("count", .integer(s.count)),
                      ("mean", .number(s.mean)), ("std", .number(s.std)), ("min", .number(s.min)), ("max", .number(s.max)),
                      ("l2_norm", .number(s.l2Norm)), ("near_zero_fraction", .number(s.nearZeroFraction)),
-                     ("non_finite", .integer(s.nonFiniteCount))])
+                     ("non_finite", .integer(s.nonFiniteCount)), ("sparse", .flag(s.nearZeroFraction > options.sparseShare))])
         })
         part.array = Tensor(shape: [stats.count, 7], scalars: stats.flatMap { s in
             [Float(s.mean), Float(s.std), Float(s.min), Float(s.max), Float(s.l2Norm), Float(s.nearZeroFraction), Float(s.nonFiniteCount)]

@@ -19,6 +19,10 @@ public struct WeightsOptions: Sendable, Equatable {
     public var maxTableRows = 64
     /// Also draw the first-layer filters on one shared scale.
     public var sharedScale = true
+    /// Histograms with a logarithmic count axis (log(1 + count)), which shows the thin tails next to a tall peak.
+    public var logHistograms = false
+    /// A layer is flagged as sparse when more than this share of its weights is near zero (|w| < 10⁻³ · max|w|).
+    public var sparseShare = 0.5
     public init() {}
 }
 

@@ -131,7 +131,8 @@ extension ChartRenderer {
                 let color = v.isFinite ? colorMap.color(for: v, in: r) : Color(hex: 0x999999)
                 canvas.fill(.rect(Rect(x: box.x, y: box.y, width: box.width + 0.3, height: box.height + 0.3)), color: color)
                 if annotateCells {
-                    let label = cellFormat.format(v)
+                    // A left-out cell (NaN, e.g. a confusion matrix's diagonal) stays grey and unlabelled; zeros stay blank.
+                    let label = v.isFinite && v != 0 ? cellFormat.format(v) : ""
                     canvas.drawText(StyledText(label, style: cellStyle.colored(color.luminance < 0.5 ? .white : .text)),
                                     at: Point(box.x, box.y + (cellH - cellLH) / 2), width: cellW, maxLines: 1)
                 }

@@ -21,11 +21,11 @@ public struct ColorBarRenderer {
         let style = theme.chartLabel
         let lh = canvas.lineHeight(style)
         let scale = LinearScale(domain: bar.range, from: rect.maxY, to: rect.y)
-        let ticks = NiceTicks.linear(bar.range, maxCount: max(2, min(8, Int(rect.height / 50))))
-        for tick in ticks.values {
-            let y = scale.map(tick)
+        // Both ends are always labelled (ColorBarLabels), so a bar never shows a lone "0".
+        for tick in ColorBarLabels.labels(bar.range, height: rect.height, lineHeight: lh) {
+            let y = scale.map(tick.value)
             canvas.stroke(.segment(Point(rect.maxX, y), Point(rect.maxX + 2.5, y)), color: .muted, lineWidth: 0.4, dash: [])
-            canvas.drawLabel(ticks.label(tick), style: style, at: Point(rect.maxX + 4, y - lh / 2), width: 36)
+            canvas.drawLabel(tick.text, style: style, at: Point(rect.maxX + 4, y - lh / 2), width: 36)
         }
         if !bar.label.isEmpty {
             // Rotated 90° counter-clockwise, reading bottom to top, centred on the bar.
