@@ -45,6 +45,9 @@ extension HostileInputTests {
         try assertRefused(corrupt(jpeg), code: 4, mentions: ["big.jpg", "memory budget"])
         try assertRefused(corrupt(try write(HostileFiles.jpegHeader(width: 65_500, height: 65_500), to: "huge.jpg")), code: 4,
                           mentions: ["huge.jpg", "65500x65500"])
+        // Under the default budget (half of physical memory) the 7000x7000 header is refused by the pixel cap.
+        try assertRefused(corrupt(big), code: 4, mentions: ["big.png", "7000x7000", "4096x4096"],
+                          environment: ["LOUPE_MEMORY_LIMIT_MB": "0"])
     }
 
     /// A progressive JPEG with 3,000 scans stops at libjpeg's scan limit; a CMYK JPEG is refused in one line.

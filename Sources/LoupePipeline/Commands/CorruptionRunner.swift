@@ -10,6 +10,11 @@ public enum CorruptionRunner {
     /// memory budget from the image header before decoding.
     static let workingBytesPerPixel = 80
 
+    /// The largest image `loupe corrupt` takes: 4096 x 4096 pixels. The severity tables are set for
+    /// images of 32 to 224 px, and a larger image needs gigabytes of working memory at 80 bytes a pixel,
+    /// so a tiny file that declares a huge image is refused from its header whatever the budget.
+    static let maximumPixels = 4096 * 4096
+
     /// Reads a PNG or JPEG as RGB (gray is replicated, alpha composited on white).
     ///
     /// An image too large to corrupt within the memory budget is refused from its header.
@@ -18,6 +23,10 @@ public enum CorruptionRunner {
         if let size = ImageCodec.size(of: data) {
             try MemoryBudget.check(checkedProduct([size.width, size.height, workingBytesPerPixel]) ?? Int.max, file: path,
                                    location: "header", what: "corrupting a \(size.width)x\(size.height) image needs about")
+            guard let pixels = checkedProduct([size.width, size.height]), pixels <= maximumPixels else {
+                throw LoupeError(.invalidInput, file: path, location: "header",
+                                 "a \(size.width)x\(size.height) image is larger than the 4096x4096 pixels `loupe corrupt` takes; resize it first")
+            }
         }
         let decoded = try ImageCodec.decode(data, name: path)
         var bytes = decoded.bytes
