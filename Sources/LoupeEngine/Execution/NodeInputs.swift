@@ -109,6 +109,12 @@ extension BackwardContext {
         return value
     }
 
+    /// Which of the first `count` inputs want a gradient, or nil when none of them does.
+    public func wantedInputs(_ count: Int) -> [Bool]? {
+        let wanted = (0..<count).map { wants($0) }
+        return wanted.contains(true) ? wanted : nil
+    }
+
     /// No gradient for any input: where a backward that fills in some of them starts.
     public var noGradients: [Tensor?] { inputs.map { _ in nil } }
 }

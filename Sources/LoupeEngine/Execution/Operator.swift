@@ -108,3 +108,15 @@ public protocol Operator: Sendable {
 extension Operator {
     public var backwardNeeds: BackwardNeeds { .all }
 }
+
+/// An operator without attributes: it keeps its node and nothing else.
+///
+/// A member declares `let node: Node` as its only stored property; Swift's memberwise
+/// `init(node:)` then meets the requirement, and `init(node:opset:)` comes from here.
+protocol AttributeFreeOperator: Operator {
+    init(node: Node)
+}
+
+extension AttributeFreeOperator {
+    public init(node: Node, opset: Int) throws { self.init(node: node) }
+}

@@ -2,11 +2,16 @@ import LoupeONNX
 import LoupeTensor
 
 // Adding an op: write `Sources/LoupeEngine/Ops/<OpType>.swift` with one struct that keeps
-// `let node: Node`, reads its inputs through it (`try node.float(inputs, 0, "X")`, see
-// `Execution/NodeInputs.swift`), and has `forward` with `backward` right beneath it. If it belongs
-// to a family, conform to the family protocol and write only what differs: `UnaryKernelOperator` /
-// `UnaryElementwiseOperator` and `BroadcastingBinaryOperator` (Ops/ElementwiseSupport.swift),
-// `ReduceOperator` (ReduceCore.swift), `WindowPoolingOperator` (PoolingSupport.swift), and so on.
+// `let node: Node` and its attributes, reads its inputs through the node (`try node.float(inputs, 0, "X")`,
+// see `Execution/NodeInputs.swift`), and has `forward` with `backward` right beneath it. Keep the
+// struct body free of `init` so Swift keeps its memberwise one: an op without attributes conforms to
+// `AttributeFreeOperator` (Execution/Operator.swift); one with attributes parses them in an
+// `extension <OpType>Operator { public init(node:opset:) }` that calls `self.init(node:...)`.
+// If it belongs to a family, conform to the family protocol and write only what differs:
+// `UnaryKernelOperator` (a `function` and a per-element `gradient`) / `UnaryElementwiseOperator` and
+// `BroadcastingBinaryOperator` (a `floatOp` and `broadcastGradient`) in Ops/ElementwiseSupport.swift,
+// `ReduceOperator` (ReduceCore.swift), `WindowPoolingOperator` (PoolingSupport.swift),
+// `AxesReshapingOperator` (ShapeOpSupport.swift), and so on.
 // Then add one line to `OperatorTable.all` below, a `checkGradients` case in the matching
 // `Tests/LoupeEngineTests/*Tests.swift`, and an onnxruntime case in `Tests/Fixtures/make_fixtures.py`.
 

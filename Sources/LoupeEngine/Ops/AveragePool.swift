@@ -9,16 +9,8 @@ import LoupeTensor
 public struct AveragePoolOperator: WindowPoolingOperator {
     public static let opType = "AveragePool"
     let node: Node
-    let window: SlidingWindowAttributes
-    let ceilMode: Bool
+    let window: PoolingWindow
     let includePad: Bool
-
-    public init(node: Node, opset: Int) throws {
-        self.node = node
-        window = try SlidingWindowAttributes(node: node)
-        ceilMode = try node.int("ceil_mode", default: 0) != 0
-        includePad = try node.int("count_include_pad", default: 0) != 0
-    }
 
     public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] {
         try pool(inputs) { loops, x, y in loops.averageForward(x, includePad: includePad, output: y) }
@@ -26,5 +18,12 @@ public struct AveragePoolOperator: WindowPoolingOperator {
 
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {
         try poolGradient(context) { loops, _, dy, dx in loops.averageBackward(gradOutput: dy, includePad: includePad, gradInput: dx) }
+    }
+}
+
+extension AveragePoolOperator {
+    public init(node: Node, opset: Int) throws {
+        self.init(node: node, window: try PoolingWindow(node: node),
+                  includePad: try node.int("count_include_pad", default: 0) != 0)
     }
 }

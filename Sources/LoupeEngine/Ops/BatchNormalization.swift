@@ -32,20 +32,6 @@ public struct BatchNormalizationOperator: Operator {
     let momentum: Float
     let training: Bool
 
-    public init(node: Node, opset: Int) throws {
-        self.node = node
-        epsilon = try node.float("epsilon", default: 1e-5)
-        momentum = try node.float("momentum", default: 0.9)
-        let mode = opset >= 14 ? try node.int("training_mode", default: 0) : 0
-        guard mode == 0 || mode == 1 else { throw node.error("attribute 'training_mode' must be 0 or 1, got \(mode)") }
-        training = mode == 1
-        if opset < 9, try node.int("spatial", default: 1) == 0 {
-            throw node.error("spatial=0 (per-activation statistics) is not supported")
-        }
-        guard node.outputs.count <= 5 else { throw node.error("expects at most 5 outputs, got \(node.outputs.count)") }
-        if training { trainingModeWarning.emit(node) }
-    }
-
     public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] {
         let x = try node.facts(inputs, 0, "X")
         guard x.shape.count >= 2 else { throw node.error("input X must have rank >= 2 ([N, C, ...]), got shape \(x.shape)") }
@@ -110,9 +96,8 @@ public struct BatchNormalizationOperator: Operator {
     public var backwardNeeds: BackwardNeeds { .inputs }
 
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {
+        guard let wants = context.wantedInputs(3) else { return context.noGradients }
         var grads = context.noGradients
-        let wants = (0..<3).map { context.wants($0) }
-        guard wants.contains(true) else { return grads }
         let (x, params) = try operands(context.inputs)
         let (mean, variance) = statistics(x, params)
         let channels = x.shape[1]
@@ -140,5 +125,20 @@ public struct BatchNormalizationOperator: Operator {
             grads[2] = Tensor(shape: bias.shape, scalars: sums.map { Float($0) })
         }
         return grads
+    }
+}
+
+extension BatchNormalizationOperator {
+    public init(node: Node, opset: Int) throws {
+        let epsilon = try node.float("epsilon", default: 1e-5)
+        let momentum = try node.float("momentum", default: 0.9)
+        let mode = opset >= 14 ? try node.int("training_mode", default: 0) : 0
+        guard mode == 0 || mode == 1 else { throw node.error("attribute 'training_mode' must be 0 or 1, got \(mode)") }
+        self.init(node: node, epsilon: epsilon, momentum: momentum, training: mode == 1)
+        if opset < 9, try node.int("spatial", default: 1) == 0 {
+            throw node.error("spatial=0 (per-activation statistics) is not supported")
+        }
+        guard node.outputs.count <= 5 else { throw node.error("expects at most 5 outputs, got \(node.outputs.count)") }
+        if training { trainingModeWarning.emit(node) }
     }
 }

@@ -7,21 +7,12 @@ import LoupeTensor
 public struct ClipOperator: Operator {
     public static let opType = "Clip"
     let node: Node
-    /// Whether bounds come from inputs 1 and 2 (opset >= 11) rather than attributes.
-    let boundsAreInputs: Bool
-    let attributeMin: Float
-    let attributeMax: Float
-
-    public init(node: Node, opset: Int) throws {
-        self.node = node
-        boundsAreInputs = opset >= 11
-        attributeMin = try node.float("min", default: -.infinity)
-        attributeMax = try node.float("max", default: .infinity)
-    }
+    /// The `min` and `max` attributes before opset 11; nil from 11 on, where the bounds are inputs 1 and 2.
+    let attributeBounds: (min: Float, max: Float)?
 
     public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] {
         let x = try node.facts(inputs, 0, "input")
-        if boundsAreInputs {
+        if attributeBounds == nil {
             for (index, name) in [(1, "min"), (2, "max")] where index < inputs.count {
                 guard let facts = inputs[index] else { continue }
                 guard facts.constant != nil else {
@@ -37,8 +28,8 @@ public struct ClipOperator: Operator {
 
     /// The bounds in force: the inputs' values from opset 11, the attributes before.
     func bounds(_ inputs: [TensorValue?]) throws -> (TensorValue?, TensorValue?) {
-        guard boundsAreInputs else {
-            return (.float(Tensor(scalar: attributeMin)), .float(Tensor(scalar: attributeMax)))
+        if let attributeBounds {
+            return (.float(Tensor(scalar: attributeBounds.min)), .float(Tensor(scalar: attributeBounds.max)))
         }
         let lo = inputs.count > 1 ? inputs[1] : nil, hi = inputs.count > 2 ? inputs[2] : nil
         for bound in [lo, hi] {
@@ -78,4 +69,11 @@ public struct ClipOperator: Operator {
 struct ClipGradient: BinaryKernel {
     let lo: Float, hi: Float
     @inline(__always) func callAsFunction(_ g: Float, _ x: Float) -> Float { x > lo && x < hi ? g : 0 }
+}
+
+extension ClipOperator {
+    public init(node: Node, opset: Int) throws {
+        let bounds = (min: try node.float("min", default: -.infinity), max: try node.float("max", default: .infinity))
+        self.init(node: node, attributeBounds: opset >= 11 ? nil : bounds)
+    }
 }

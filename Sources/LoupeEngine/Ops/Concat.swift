@@ -10,12 +10,6 @@ public struct ConcatOperator: Operator {
     let node: Node
     let axis: Int
 
-    public init(node: Node, opset: Int) throws {
-        self.node = node
-        guard node.attributes["axis"] != nil || opset < 4 else { throw node.error("missing required attribute 'axis'") }
-        axis = try node.int("axis", default: 1)
-    }
-
     /// Validated output shape and normalized axis for the present inputs' shapes.
     func plan(_ shapes: [[Int]]) throws -> (shape: [Int], axis: Int) {
         guard let first = shapes.first else { throw node.error("needs at least one input") }
@@ -90,5 +84,12 @@ public struct ConcatOperator: Operator {
             start += e
         }
         return result
+    }
+}
+
+extension ConcatOperator {
+    public init(node: Node, opset: Int) throws {
+        guard node.attributes["axis"] != nil || opset < 4 else { throw node.error("missing required attribute 'axis'") }
+        self.init(node: node, axis: try node.int("axis", default: 1))
     }
 }

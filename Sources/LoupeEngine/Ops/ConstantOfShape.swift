@@ -11,15 +11,6 @@ public struct ConstantOfShapeOperator: Operator {
     let node: Node
     let fill: TensorValue
 
-    public init(node: Node, opset: Int) throws {
-        self.node = node
-        let value = try node.tensor("value") ?? .float(Tensor(shape: [1], scalars: [0]))
-        guard value.shape.reduce(1, *) == 1 else {
-            throw node.error("attribute 'value' must hold one element, got shape \(value.shape)")
-        }
-        fill = value
-    }
-
     /// The filled tensor for the requested extents.
     func filled(_ extents: [Int]) throws -> TensorValue {
         guard extents.allSatisfy({ $0 >= 0 }) else { throw node.error("shape \(extents) has a negative extent") }
@@ -47,5 +38,15 @@ public struct ConstantOfShapeOperator: Operator {
 
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {
         context.inputs.map { _ in nil }
+    }
+}
+
+extension ConstantOfShapeOperator {
+    public init(node: Node, opset: Int) throws {
+        let value = try node.tensor("value") ?? .float(Tensor(shape: [1], scalars: [0]))
+        guard value.shape.reduce(1, *) == 1 else {
+            throw node.error("attribute 'value' must hold one element, got shape \(value.shape)")
+        }
+        self.init(node: node, fill: value)
     }
 }

@@ -13,13 +13,6 @@ public struct ConvOperator: ConvolutionFamilyOperator {
     let group: Int
     let winogradWeights = ConvWinogradWeights()
 
-    public init(node: Node, opset: Int) throws {
-        self.node = node
-        window = try SlidingWindowAttributes(node: node)
-        group = try node.int("group", default: 1)
-        guard group >= 1 else { throw node.error("group must be positive, got \(group)") }
-    }
-
     /// The geometry and output shape for these input shapes, or an error naming the mismatch.
     func plan(input: [Int], weight: [Int], bias: [Int]?) throws -> (ConvolutionGeometry, [Int]) {
         let rank = try spatialRank(input: input, weight: weight)
@@ -89,5 +82,12 @@ public struct ConvOperator: ConvolutionFamilyOperator {
             ? LinearSupport.channelSums(dy, batch: geometry.batch, channels: geometry.outChannels, plane: geometry.outPlane) : nil
         let grads = [wantX ? Tensor(shape: x.shape, scalars: dx) : nil, wantW ? Tensor(shape: w.shape, scalars: dw) : nil, db]
         return Array(grads.prefix(max(2, context.inputs.count)))
+    }
+}
+
+extension ConvOperator {
+    public init(node: Node, opset: Int) throws {
+        self.init(node: node, window: try SlidingWindowAttributes(node: node), group: try node.int("group", default: 1))
+        guard group >= 1 else { throw node.error("group must be positive, got \(group)") }
     }
 }

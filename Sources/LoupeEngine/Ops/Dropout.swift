@@ -7,15 +7,11 @@ import LoupeTensor
 public struct DropoutOperator: Operator {
     public static let opType = "Dropout"
     let node: Node
-    let outputCount: Int
     /// Opset 10 and later emit a boolean mask (integers here); earlier ones a mask of the input type.
     let integerMask: Bool
 
-    public init(node: Node, opset: Int) throws {
-        self.node = node
-        outputCount = max(1, node.outputs.count)
-        integerMask = opset >= 10
-    }
+    /// The outputs asked for: the data, and the mask when there is a second output.
+    var outputCount: Int { max(1, node.outputs.count) }
 
     func checkTrainingMode(_ value: TensorValue?) throws {
         if let value, value.asInt.values.contains(where: { $0 != 0 }) {
@@ -48,5 +44,11 @@ public struct DropoutOperator: Operator {
 
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {
         try ShapeOps.reshapedGradient(context)
+    }
+}
+
+extension DropoutOperator {
+    public init(node: Node, opset: Int) throws {
+        self.init(node: node, integerMask: opset >= 10)
     }
 }

@@ -3,7 +3,7 @@ import LoupeTensor
 
 /// A unary elementwise operator: the output has the input's shape.
 ///
-/// A member names its float `function` (and `integerForward` when it accepts integers); facts,
+/// A member names its float `function` (and `integerFunction` when it accepts integers); facts,
 /// forward and `backwardNeeds` (the input) come from here. Its backward is one line, or nothing
 /// at all when it conforms to `UnaryKernelOperator`.
 protocol UnaryElementwiseOperator: Operator {
@@ -11,21 +11,20 @@ protocol UnaryElementwiseOperator: Operator {
     var node: Node { get }
     /// The float function computed by `forward`.
     var function: UnaryFunction { get }
-    /// Whether integer tensors are accepted (computed exactly by `integerForward`).
-    static var acceptsIntegers: Bool { get }
-    /// The exact integer result, or nil when the op does not accept integer tensors.
-    func integerForward(_ x: IntTensor) -> IntTensor?
+    /// The exact function of one integer, or nil when the op refuses integer tensors.
+    ///
+    /// Integer tensors here are small shape arithmetic, so a closure per element is fine.
+    var integerFunction: ((Int) -> Int)? { get }
 }
 
 extension UnaryElementwiseOperator {
-    static var acceptsIntegers: Bool { false }
-    func integerForward(_ x: IntTensor) -> IntTensor? { nil }
+    var integerFunction: ((Int) -> Int)? { nil }
 
-    /// Output facts: the input's shape; integer inputs only where `acceptsIntegers`.
+    /// Output facts: the input's shape; integer inputs only where there is an `integerFunction`.
     public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] {
         let x = try node.facts(inputs, 0, "X")
         if x.element == .integer {
-            guard Self.acceptsIntegers else {
+            guard integerFunction != nil else {
                 throw node.error("expects a floating-point input, got an integer tensor of shape \(x.shape)")
             }
             return [ValueFacts(shape: x.shape, element: .integer)]
@@ -33,14 +32,14 @@ extension UnaryElementwiseOperator {
         return [ValueFacts(shape: x.shape, element: .float)]
     }
 
-    /// Applies `function` (or `integerForward` to integer tensors).
+    /// Applies `function` (or `integerFunction` to integer tensors).
     public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] {
         let x = try node.value(inputs, 0, "X")
         if case .int(let ints) = x {
-            guard let result = integerForward(ints) else {
+            guard let integerFunction else {
                 throw node.error("expects a floating-point input, got an integer tensor of shape \(ints.shape)")
             }
-            return [.int(result)]
+            return [.int(IntTensor(shape: ints.shape, values: ints.values.map(integerFunction)))]
         }
         return [.float(applyUnary(function, to: x.asFloat))]
     }
@@ -57,40 +56,56 @@ extension UnaryElementwiseOperator {
     }
 }
 
-/// A unary operator whose backward is one elementwise kernel, `gradient(g, x)` (or `(g, y)`).
+/// A unary operator whose backward is one elementwise function, `gradient(g, x)` (or `(g, y)`).
 ///
-/// A member declares `var gradient` next to `function`; it sets `backwardNeeds` to `.outputs`
-/// when the kernel reads the forward output instead of the input.
+/// A member writes `gradient` next to `function`; it sets `backwardNeeds` to `.outputs` when
+/// the derivative reads the forward output instead of the input.
 protocol UnaryKernelOperator: UnaryElementwiseOperator {
-    associatedtype Gradient: BinaryKernel where Gradient.Element == Float
     /// The vector-Jacobian product of one element: `(incoming gradient, x or y) -> input gradient`.
-    var gradient: Gradient { get }
+    func gradient(_ g: Float, _ v: Float) -> Float
 }
 
 extension UnaryKernelOperator {
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        try unaryBackward(context, gradient)
+        try unaryBackward(context, UnaryGradientKernel(op: self))
     }
+}
+
+/// Hands a `UnaryKernelOperator`'s `gradient` to the specialised elementwise loops (no closure per element).
+struct UnaryGradientKernel<Op: UnaryKernelOperator>: BinaryKernel {
+    let op: Op
+    @inline(__always) func callAsFunction(_ g: Float, _ v: Float) -> Float { op.gradient(g, v) }
 }
 
 /// A binary operator with numpy multidirectional broadcasting.
 ///
-/// A member names `floatOp` and `intOp`; facts, forward and `backwardNeeds` (the inputs) come from here.
+/// A member names its `floatOp` (integer inputs use the `IntBinaryOp` of the same name, where
+/// there is one) and the gradient of each input at the broadcast shape; facts, forward,
+/// `backwardNeeds` (the inputs) and the sum over broadcast axes come from here.
 protocol BroadcastingBinaryOperator: Operator {
     /// The node, for error messages.
     var node: Node { get }
     /// The float operation computed by `forward`.
     static var floatOp: FloatBinaryOp { get }
-    /// The integer operation, or nil when integer inputs are refused.
-    static var intOp: IntBinaryOp? { get }
+    /// `dA` (index 0) or `dB` (index 1) at the broadcast shape, before it is summed down to that input's shape.
+    func broadcastGradient(_ index: Int, _ g: Tensor, _ context: BackwardContext) throws -> Tensor
 }
 
 extension BroadcastingBinaryOperator {
+    /// The integer counterpart of `floatOp`, or nil when integer inputs are refused.
+    static var intOp: IntBinaryOp? {
+        switch floatOp {
+        case .add: return .add
+        case .sub: return .sub
+        case .mul: return .mul
+        case .div: return .div
+        case .pow, .prelu, .max, .min: return nil
+        }
+    }
+
     /// Output facts: the broadcast shape; integer when both inputs are and `intOp` exists.
     public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] {
-        let a = try node.facts(inputs, 0, "A")
-        let b = try node.facts(inputs, 1, "B")
-        let shape = try node.located { try broadcastShape(a.shape, b.shape) }
+        let (a, b, shape) = try node.broadcastFacts(inputs)
         if a.element == .integer && b.element == .integer {
             guard Self.intOp != nil else { throw node.error("integer inputs are not supported") }
             return [ValueFacts(shape: shape, element: .integer)]
@@ -113,41 +128,65 @@ extension BroadcastingBinaryOperator {
 
     public var backwardNeeds: BackwardNeeds { .inputs }
 
-    /// The output gradient (zeros when none arrived) and both input shapes, for gradients that reduce it.
-    func outputGradient(_ context: BackwardContext) throws -> (g: Tensor, a: [Int], b: [Int]) {
+    /// Each wanted input's `broadcastGradient`, summed over the axes it was broadcast along.
+    public func backward(_ context: BackwardContext) throws -> [Tensor?] {
         guard context.inputs.count >= 2, let a = context.inputs[0], let b = context.inputs[1] else {
             throw LoupeError(.computation, location: "node '\(node.name)' (\(node.opType))",
                              "backward needs both forward inputs, which were not kept")
         }
-        let shape = try node.located { try broadcastShape(a.shape, b.shape) }
-        return (context.gradient(0, shape: shape), a.shape, b.shape)
+        return try node.located {
+            let g = context.gradient(0, shape: try broadcastShape(a.shape, b.shape))
+            return try [a.shape, b.shape].enumerated().map { index, shape in
+                context.wants(index) ? reduceGradient(try broadcastGradient(index, g, context), toShape: shape) : nil
+            }
+        }
+    }
+}
+
+extension Node {
+    /// Facts of inputs A and B, and the shape they broadcast to.
+    func broadcastFacts(_ inputs: [ValueFacts?]) throws -> (a: ValueFacts, b: ValueFacts, shape: [Int]) {
+        let a = try facts(inputs, 0, "A")
+        let b = try facts(inputs, 1, "B")
+        return (a, b, try located { try broadcastShape(a.shape, b.shape) })
     }
 }
 
 /// Softmax and LogSoftmax share everything but the `log` flag: facts, forward and backward live here.
 protocol SoftmaxFamilyOperator: Operator {
     var node: Node { get }
-    /// The `axis` attribute as given (may be negative).
-    var axis: Int { get }
-    /// Opset < 13: flatten to 2-D at `axis` and normalise over the whole trailing block.
-    var coerces2D: Bool { get }
+    /// The normalised axis as the node's opset reads it.
+    var axis: SoftmaxAxis { get }
     static var isLog: Bool { get }
     /// The memberwise initializer.
-    init(node: Node, axis: Int, coerces2D: Bool)
+    init(node: Node, axis: SoftmaxAxis)
+}
+
+/// The `axis` of a Softmax-family node and how its opset reads it.
+struct SoftmaxAxis: Sendable {
+    /// The `axis` attribute as given (may be negative).
+    let index: Int
+    /// Opset < 13: flatten to 2-D at `axis` and normalise over the whole trailing block.
+    let coerces2D: Bool
+
+    /// Reads `axis` (default 1 before opset 13, -1 from 13 on).
+    init(node: Node, opset: Int) throws {
+        index = try node.int("axis", default: opset < 13 ? 1 : -1)
+        coerces2D = opset < 13
+    }
 }
 
 extension SoftmaxFamilyOperator {
-    /// Reads `axis` (default 1 before opset 13, -1 from 13 on).
     public init(node: Node, opset: Int) throws {
-        self.init(node: node, axis: try node.int("axis", default: opset < 13 ? 1 : -1), coerces2D: opset < 13)
+        self.init(node: node, axis: try SoftmaxAxis(node: node, opset: opset))
     }
 
     /// The input viewed as [outer, extent, inner] with the normalised extent in the middle.
     func geometry(_ shape: [Int]) throws -> (outer: Int, extent: Int, inner: Int) {
         if shape.isEmpty { return (1, 1, 1) }
-        let resolved = try node.axis(axis, rank: shape.count)
+        let resolved = try node.axis(axis.index, rank: shape.count)
         let outer = shape[..<resolved].reduce(1, *)
-        if coerces2D { return (outer, shape[resolved...].reduce(1, *), 1) }
+        if axis.coerces2D { return (outer, shape[resolved...].reduce(1, *), 1) }
         return (outer, shape[resolved], shape[(resolved + 1)...].reduce(1, *))
     }
 

@@ -8,16 +8,13 @@ public struct EluOperator: UnaryKernelOperator {
     let node: Node
     let alpha: Float
     var function: UnaryFunction { .elu(alpha: alpha) }
-    var gradient: EluGradient { EluGradient(alpha: alpha) }
 
-    public init(node: Node, opset: Int) throws {
-        self.node = node
-        alpha = try node.float("alpha", default: 1)
-    }
+    /// The vector-Jacobian product: g for x > 0, `g alpha exp(x)` otherwise.
+    @inline(__always) func gradient(_ g: Float, _ x: Float) -> Float { x > 0 ? g : g * alpha * Foundation.exp(x) }
 }
 
-/// The Elu vector-Jacobian product: g for x > 0, `g alpha exp(x)` otherwise.
-struct EluGradient: BinaryKernel {
-    let alpha: Float
-    @inline(__always) func callAsFunction(_ g: Float, _ x: Float) -> Float { x > 0 ? g : g * alpha * Foundation.exp(x) }
+extension EluOperator {
+    public init(node: Node, opset: Int) throws {
+        self.init(node: node, alpha: try node.float("alpha", default: 1))
+    }
 }

@@ -5,19 +5,12 @@ import LoupeTensor
 ///
 /// Integers compare exactly; when either side is floating point both compare as Float32.
 /// The result is not differentiable (no gradient flows to either input).
-public struct EqualOperator: Operator {
+public struct EqualOperator: AttributeFreeOperator {
     public static let opType = "Equal"
     let node: Node
 
-    public init(node: Node, opset: Int) throws {
-        self.node = node
-    }
-
     public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] {
-        let a = try node.facts(inputs, 0, "A")
-        let b = try node.facts(inputs, 1, "B")
-        let shape = try node.located { try broadcastShape(a.shape, b.shape) }
-        return [ValueFacts(shape: shape, element: .integer)]
+        [ValueFacts(shape: try node.broadcastFacts(inputs).shape, element: .integer)]
     }
 
     public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] {
@@ -38,6 +31,6 @@ public struct EqualOperator: Operator {
 
     /// A comparison has zero derivative almost everywhere: no input gradient.
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        context.inputs.map { _ in nil }
+        context.noGradients
     }
 }

@@ -6,13 +6,9 @@ import LoupeTensor
 ///
 /// The target shape must be known when planning (it usually comes from `Shape` of another value,
 /// which the plan knows for each batch size). The gradient sums over the broadcast axes.
-public struct ExpandOperator: Operator {
+public struct ExpandOperator: AttributeFreeOperator {
     public static let opType = "Expand"
     let node: Node
-
-    public init(node: Node, opset: Int) throws {
-        self.node = node
-    }
 
     /// The broadcast of the input shape and the requested shape.
     func outputShape(_ input: [Int], _ requested: [Int]) throws -> [Int] {

@@ -7,11 +7,6 @@ public struct FlattenOperator: Operator {
     let node: Node
     let axis: Int
 
-    public init(node: Node, opset: Int) throws {
-        self.node = node
-        axis = try node.int("axis", default: 1)
-    }
-
     func outputShape(_ shape: [Int]) throws -> [Int] {
         let rank = shape.count
         guard axis >= -rank && axis <= rank else { throw node.error("axis \(axis) is out of range for rank \(rank)") }
@@ -33,5 +28,11 @@ public struct FlattenOperator: Operator {
 
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {
         try ShapeOps.reshapedGradient(context)
+    }
+}
+
+extension FlattenOperator {
+    public init(node: Node, opset: Int) throws {
+        self.init(node: node, axis: try node.int("axis", default: 1))
     }
 }

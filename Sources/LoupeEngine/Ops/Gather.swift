@@ -10,11 +10,6 @@ public struct GatherOperator: Operator {
     let node: Node
     let axis: Int
 
-    public init(node: Node, opset: Int) throws {
-        self.node = node
-        axis = try node.int("axis", default: 0)
-    }
-
     func outputShape(_ data: [Int], _ indices: [Int]) throws -> (shape: [Int], axis: Int) {
         let a = try node.axis(axis, rank: data.count)
         return (Array(data[..<a]) + indices + Array(data[(a + 1)...]), a)
@@ -95,5 +90,11 @@ public struct GatherOperator: Operator {
         }
         result[0] = grad
         return result
+    }
+}
+
+extension GatherOperator {
+    public init(node: Node, opset: Int) throws {
+        self.init(node: node, axis: try node.int("axis", default: 0))
     }
 }

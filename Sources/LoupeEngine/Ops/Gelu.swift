@@ -9,16 +9,6 @@ public struct GeluOperator: UnaryElementwiseOperator {
     let usesTanh: Bool
     var function: UnaryFunction { usesTanh ? .geluTanh : .gelu }
 
-    public init(node: Node, opset: Int) throws {
-        self.node = node
-        let approximate = try node.string("approximate", default: "none")
-        switch approximate {
-        case "none": usesTanh = false
-        case "tanh": usesTanh = true
-        default: throw node.error("attribute 'approximate' must be \"none\" or \"tanh\", got \"\(approximate)\"")
-        }
-    }
-
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {
         usesTanh ? try unaryBackward(context, GeluTanhGradient()) : try unaryBackward(context, GeluGradient())
     }
@@ -39,5 +29,16 @@ struct GeluTanhGradient: BinaryKernel {
         let k = geluTanhScale, c: Float = 0.044_715
         let t = Foundation.tanh(k * (x + c * x * x * x))
         return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * k * (1 + 3 * c * x * x))
+    }
+}
+
+extension GeluOperator {
+    public init(node: Node, opset: Int) throws {
+        let approximate = try node.string("approximate", default: "none")
+        switch approximate {
+        case "none": self.init(node: node, usesTanh: false)
+        case "tanh": self.init(node: node, usesTanh: true)
+        default: throw node.error("attribute 'approximate' must be \"none\" or \"tanh\", got \"\(approximate)\"")
+        }
     }
 }

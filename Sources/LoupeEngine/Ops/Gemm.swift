@@ -10,14 +10,6 @@ public struct GemmOperator: Operator {
     let alpha: Float
     let beta: Float
 
-    public init(node: Node, opset: Int) throws {
-        self.node = node
-        transA = try node.int("transA", default: 0) != 0
-        transB = try node.int("transB", default: 0) != 0
-        alpha = try node.float("alpha", default: 1)
-        beta = try node.float("beta", default: 1)
-    }
-
     /// (M, K, N) for these shapes, validating C's broadcast.
     func plan(a: [Int], b: [Int], c: [Int]?) throws -> (m: Int, k: Int, n: Int) {
         guard a.count == 2, b.count == 2 else { throw node.error("A \(a) and B \(b) must both be 2-D") }
@@ -104,5 +96,12 @@ public struct GemmOperator: Operator {
             grads[2] = dc
         }
         return Array(grads.prefix(max(2, context.inputs.count)))
+    }
+}
+
+extension GemmOperator {
+    public init(node: Node, opset: Int) throws {
+        self.init(node: node, transA: try node.int("transA", default: 0) != 0, transB: try node.int("transB", default: 0) != 0,
+                  alpha: try node.float("alpha", default: 1), beta: try node.float("beta", default: 1))
     }
 }

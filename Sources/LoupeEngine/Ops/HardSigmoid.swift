@@ -8,20 +8,16 @@ public struct HardSigmoidOperator: UnaryKernelOperator {
     let alpha: Float
     let beta: Float
     var function: UnaryFunction { .hardSigmoid(alpha: alpha, beta: beta) }
-    var gradient: HardSigmoidGradient { HardSigmoidGradient(alpha: alpha, beta: beta) }
 
-    public init(node: Node, opset: Int) throws {
-        self.node = node
-        alpha = try node.float("alpha", default: 0.2)
-        beta = try node.float("beta", default: 0.5)
+    /// The vector-Jacobian product: `alpha g` strictly inside the linear region, 0 outside.
+    @inline(__always) func gradient(_ g: Float, _ x: Float) -> Float {
+        let z = alpha * x + beta
+        return z > 0 && z < 1 ? g * alpha : 0
     }
 }
 
-/// The HardSigmoid vector-Jacobian product: `alpha g` strictly inside the linear region, 0 outside.
-struct HardSigmoidGradient: BinaryKernel {
-    let alpha: Float, beta: Float
-    @inline(__always) func callAsFunction(_ g: Float, _ x: Float) -> Float {
-        let z = alpha * x + beta
-        return z > 0 && z < 1 ? g * alpha : 0
+extension HardSigmoidOperator {
+    public init(node: Node, opset: Int) throws {
+        self.init(node: node, alpha: try node.float("alpha", default: 0.2), beta: try node.float("beta", default: 0.5))
     }
 }

@@ -2,13 +2,9 @@ import LoupeONNX
 import LoupeTensor
 
 /// ONNX Identity: the input, unchanged (storage shared).
-public struct IdentityOperator: Operator {
+public struct IdentityOperator: AttributeFreeOperator {
     public static let opType = "Identity"
     let node: Node
-
-    public init(node: Node, opset: Int) throws {
-        self.node = node
-    }
 
     public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] {
         [try node.facts(inputs, 0, "input")]

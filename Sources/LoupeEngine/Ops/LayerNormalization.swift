@@ -11,13 +11,6 @@ public struct LayerNormalizationOperator: Operator {
     let axis: Int
     let epsilon: Float
 
-    public init(node: Node, opset: Int) throws {
-        self.node = node
-        axis = try node.int("axis", default: -1)
-        epsilon = try node.float("epsilon", default: 1e-5)
-        guard node.outputs.count <= 3 else { throw node.error("expects at most 3 outputs, got \(node.outputs.count)") }
-    }
-
     /// X viewed as [rows, size] around the resolved axis, with the normalised block's shape.
     func geometry(_ shape: [Int]) throws -> (rows: Int, size: Int, block: [Int], statsShape: [Int]) {
         guard !shape.isEmpty else { throw node.error("input X must have rank >= 1") }
@@ -77,9 +70,8 @@ public struct LayerNormalizationOperator: Operator {
 
     /// Gradients for X (including any gradient arriving at Mean/InvStdDev), Scale and B.
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {
+        guard let wants = context.wantedInputs(3) else { return context.noGradients }
         var grads = context.noGradients
-        let wants = (0..<3).map { context.wants($0) }
-        guard wants.contains(true) else { return grads }
         let op = try operands(context.inputs)
         let scale = try broadcastExpand(op.scale, to: op.block)
         // Recompute the statistics (cheap next to the backward itself) rather than keeping outputs alive.
@@ -98,5 +90,12 @@ public struct LayerNormalizationOperator: Operator {
             grads[2] = reduceGradient(Tensor(shape: op.block, scalars: result.dBias), toShape: bias.shape)
         }
         return grads
+    }
+}
+
+extension LayerNormalizationOperator {
+    public init(node: Node, opset: Int) throws {
+        self.init(node: node, axis: try node.int("axis", default: -1), epsilon: try node.float("epsilon", default: 1e-5))
+        guard node.outputs.count <= 3 else { throw node.error("expects at most 3 outputs, got \(node.outputs.count)") }
     }
 }

@@ -7,16 +7,13 @@ public struct LeakyReluOperator: UnaryKernelOperator {
     let node: Node
     let alpha: Float
     var function: UnaryFunction { .leakyRelu(alpha: alpha) }
-    var gradient: LeakyReluGradient { LeakyReluGradient(alpha: alpha) }
 
-    public init(node: Node, opset: Int) throws {
-        self.node = node
-        alpha = try node.float("alpha", default: 0.01)
-    }
+    /// The vector-Jacobian product: g for x > 0, `alpha g` otherwise.
+    @inline(__always) func gradient(_ g: Float, _ x: Float) -> Float { x > 0 ? g : alpha * g }
 }
 
-/// The LeakyRelu vector-Jacobian product: g for x > 0, `alpha g` otherwise.
-struct LeakyReluGradient: BinaryKernel {
-    let alpha: Float
-    @inline(__always) func callAsFunction(_ g: Float, _ x: Float) -> Float { x > 0 ? g : alpha * g }
+extension LeakyReluOperator {
+    public init(node: Node, opset: Int) throws {
+        self.init(node: node, alpha: try node.float("alpha", default: 0.01))
+    }
 }

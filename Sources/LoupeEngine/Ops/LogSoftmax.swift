@@ -6,6 +6,5 @@ public struct LogSoftmaxOperator: SoftmaxFamilyOperator {
     public static let opType = "LogSoftmax"
     static var isLog: Bool { true }
     let node: Node
-    let axis: Int
-    let coerces2D: Bool
+    let axis: SoftmaxAxis
 }

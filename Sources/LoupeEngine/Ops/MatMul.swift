@@ -3,13 +3,9 @@ import LoupeTensor
 
 /// ONNX `MatMul` with numpy semantics: 1-D operands are promoted (and the added axis removed
 /// from the result), leading batch dimensions broadcast.
-public struct MatMulOperator: Operator {
+public struct MatMulOperator: AttributeFreeOperator {
     public static let opType = "MatMul"
     let node: Node
-
-    public init(node: Node, opset: Int) throws {
-        self.node = node
-    }
 
     /// The batched layout and the result shape for these operand shapes.
     struct Plan {

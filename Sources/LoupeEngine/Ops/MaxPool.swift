@@ -7,17 +7,7 @@ import LoupeTensor
 public struct MaxPoolOperator: WindowPoolingOperator {
     public static let opType = "MaxPool"
     let node: Node
-    let window: SlidingWindowAttributes
-    let ceilMode: Bool
-
-    public init(node: Node, opset: Int) throws {
-        self.node = node
-        window = try SlidingWindowAttributes(node: node)
-        ceilMode = try node.int("ceil_mode", default: 0) != 0
-        if node.outputs.count > 1 && !node.outputs[1].isEmpty {
-            throw node.error("the optional Indices output is not supported")
-        }
-    }
+    let window: PoolingWindow
 
     public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] {
         try pool(inputs) { loops, x, y in loops.maxForward(x, output: y) }
@@ -25,5 +15,14 @@ public struct MaxPoolOperator: WindowPoolingOperator {
 
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {
         try poolGradient(context) { loops, x, dy, dx in loops.maxBackward(x, gradOutput: dy, gradInput: dx) }
+    }
+}
+
+extension MaxPoolOperator {
+    public init(node: Node, opset: Int) throws {
+        self.init(node: node, window: try PoolingWindow(node: node))
+        if node.outputs.count > 1 && !node.outputs[1].isEmpty {
+            throw node.error("the optional Indices output is not supported")
+        }
     }
 }

@@ -12,15 +12,8 @@ public struct ModOperator: Operator {
     let node: Node
     let usesFmod: Bool
 
-    public init(node: Node, opset: Int) throws {
-        self.node = node
-        usesFmod = try node.int("fmod", default: 0) != 0
-    }
-
     public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] {
-        let a = try node.facts(inputs, 0, "A")
-        let b = try node.facts(inputs, 1, "B")
-        let shape = try node.located { try broadcastShape(a.shape, b.shape) }
+        let (a, b, shape) = try node.broadcastFacts(inputs)
         if a.element == .integer && b.element == .integer { return [ValueFacts(shape: shape, element: .integer)] }
         guard usesFmod else { throw node.error("floating-point inputs need fmod=1") }
         return [ValueFacts(shape: shape, element: .float)]
@@ -67,5 +60,11 @@ public struct ModOperator: Operator {
             gradB = reduceGradient(applyUnary(.neg, to: product), toShape: fb.shape)
         }
         return [gradA, gradB]
+    }
+}
+
+extension ModOperator {
+    public init(node: Node, opset: Int) throws {
+        self.init(node: node, usesFmod: try node.int("fmod", default: 0) != 0)
     }
 }

@@ -4,13 +4,9 @@ import LoupeTensor
 /// ONNX Not: logical negation of a boolean tensor (nonzero becomes 0, zero becomes 1).
 ///
 /// Not differentiable: no gradient flows to the input.
-public struct NotOperator: Operator {
+public struct NotOperator: AttributeFreeOperator {
     public static let opType = "Not"
     let node: Node
-
-    public init(node: Node, opset: Int) throws {
-        self.node = node
-    }
 
     public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] {
         let x = try node.facts(inputs, 0, "X")
@@ -27,6 +23,6 @@ public struct NotOperator: Operator {
     public var backwardNeeds: BackwardNeeds { .none }
 
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        context.inputs.map { _ in nil }
+        context.noGradients
     }
 }

@@ -2,13 +2,9 @@ import LoupeONNX
 import LoupeTensor
 
 /// PRelu: `x > 0 ? x : slope x`, with `slope` unidirectionally broadcast to X's shape.
-public struct PReluOperator: Operator {
+public struct PReluOperator: AttributeFreeOperator {
     public static let opType = "PRelu"
     let node: Node
-
-    public init(node: Node, opset: Int) throws {
-        self.node = node
-    }
 
     /// Checks that the slope broadcasts to X without growing it.
     func checkSlope(_ x: [Int], _ slope: [Int]) throws {

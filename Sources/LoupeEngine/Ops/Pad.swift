@@ -9,8 +9,10 @@ public struct PadOperator: Operator {
     public static let opType = "Pad"
     let node: Node
     let mode: PadMode
-    let fromInputs: Bool
-    let attributePads: [Int]?
+    /// `pads`: an attribute before opset 11, input 1 from 11 on.
+    let pads: AttributeOrInputInts
+    /// Whether pads, `constant_value` (input 2) and `axes` (input 3) are inputs: opset 11 on.
+    var fromInputs: Bool { pads.input != nil }
     let attributeValue: Float
 
     public init(node: Node, opset: Int) throws {
@@ -20,15 +22,14 @@ public struct PadOperator: Operator {
             throw node.error("mode '\(modeName)' is not supported (constant, reflect, edge)")
         }
         self.mode = mode
-        fromInputs = opset >= 11
         attributeValue = try node.float("value", default: 0)
-        if fromInputs {
-            attributePads = nil
+        if opset >= 11 {
+            pads = AttributeOrInputInts(attribute: nil, input: 1, name: "pads")
         } else {
-            guard let pads = try node.ints(opset < 2 ? "paddings" : "pads") ?? node.ints("pads") else {
+            guard let values = try node.ints(opset < 2 ? "paddings" : "pads") ?? node.ints("pads") else {
                 throw node.error("missing required attribute 'pads'")
             }
-            attributePads = pads
+            pads = AttributeOrInputInts(attribute: values, input: nil, name: "pads")
         }
     }
 
@@ -70,18 +71,17 @@ public struct PadOperator: Operator {
 
     public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] {
         let x = try node.facts(inputs, 0, "data")
-        let pads = fromInputs ? try node.constantInts(inputs, 1, "pads") : attributePads
+        let given = try pads.facts(inputs, of: node)
         let axes = fromInputs ? try node.constantInts(inputs, 3, "axes") : nil
         if fromInputs, let value = node.optional(inputs, 2), value.constant == nil {
             throw node.error("input 'constant_value' must be a constant (computed values are not supported)")
         }
-        return [ValueFacts(shape: try plan(x.shape, pads: pads, axes: axes).output, element: x.element)]
+        return [ValueFacts(shape: try plan(x.shape, pads: given, axes: axes).output, element: x.element)]
     }
 
     func plan(_ inputs: [TensorValue?], shape: [Int]) throws -> Plan {
-        let pads = fromInputs ? node.optional(inputs, 1)?.asInt.values : attributePads
         let axes = fromInputs ? node.optional(inputs, 3)?.asInt.values : nil
-        return try plan(shape, pads: pads, axes: axes)
+        return try plan(shape, pads: pads.values(inputs, of: node), axes: axes)
     }
 
     /// `value` cropped by the plan (a copy only when something is cropped).
@@ -116,20 +116,19 @@ public struct PadOperator: Operator {
     public var backwardNeeds: BackwardNeeds { .inputs }
 
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        var result = context.noGradients
-        guard let x = context.wantedFloatInput(0) else { return result }
-        let p = try plan(context.inputs, shape: x.shape)
-        let g = try ShapeOps.gradient(context, 0, p.output)
-        var grad = ShapeOps.produce(g.scalars, count: p.cropped.reduce(1, *)) {
-            LayoutKernels.padBackward($0, inputShape: p.cropped, before: p.before, after: p.after, mode: mode, into: $1)
-        }
-        if p.cropped != x.shape {
-            grad = ShapeOps.produce(grad, count: x.shape.reduce(1, *)) {
-                LayoutKernels.sliceBackward($0, inputShape: x.shape, starts: p.cropStart, steps: x.shape.map { _ in 1 },
-                                            counts: p.cropped, into: $1)
+        try ShapeOps.dataGradient(context) { x in
+            let p = try plan(context.inputs, shape: x.shape)
+            let g = try ShapeOps.gradient(context, 0, p.output)
+            var grad = ShapeOps.produce(g.scalars, count: p.cropped.reduce(1, *)) {
+                LayoutKernels.padBackward($0, inputShape: p.cropped, before: p.before, after: p.after, mode: mode, into: $1)
             }
+            if p.cropped != x.shape {
+                grad = ShapeOps.produce(grad, count: x.shape.reduce(1, *)) {
+                    LayoutKernels.sliceBackward($0, inputShape: x.shape, starts: p.cropStart, steps: x.shape.map { _ in 1 },
+                                                counts: p.cropped, into: $1)
+                }
+            }
+            return Tensor(shape: x.shape, scalars: grad)
         }
-        result[0] = Tensor(shape: x.shape, scalars: grad)
-        return result
     }
 }

@@ -7,15 +7,11 @@ import LoupeTensor
 /// Integer scalars give an integer sequence; otherwise Float32 values `start + i * delta`.
 /// The inputs must be known when planning (exports compute them from `Shape`), so the output
 /// is a plan-time constant. No gradient.
-public struct RangeOperator: Operator {
+public struct RangeOperator: AttributeFreeOperator {
     public static let opType = "Range"
     let node: Node
     /// Longest sequence accepted (guards against a hostile `delta`).
     static let maximumCount = 1 << 28
-
-    public init(node: Node, opset: Int) throws {
-        self.node = node
-    }
 
     /// The element count `max(0, ceil(steps))`, refused above `maximumCount` (checked before converting to Int).
     func length(_ steps: Double) throws -> Int {

@@ -10,16 +10,14 @@ struct ReduceCore: Sendable {
     let kind: Kind
     let keepDims: Bool
     let noopWithEmptyAxes: Bool
-    let axesFromInput: Bool
-    let attributeAxes: [Int]?
+    let axes: AttributeOrInputInts
 
     init(node: Node, opset: Int, kind: Kind, axesInputFromOpset: Int) throws {
         self.node = node
         self.kind = kind
         keepDims = try node.int("keepdims", default: 1) != 0
         noopWithEmptyAxes = try node.int("noop_with_empty_axes", default: 0) != 0
-        axesFromInput = opset >= axesInputFromOpset
-        attributeAxes = axesFromInput ? nil : try node.ints("axes")
+        axes = try AttributeOrInputInts(node: node, opset: opset, name: "axes", input: 1, fromOpset: axesInputFromOpset)
     }
 
     /// Which axes are reduced, or nil for the identity (empty axes with noop_with_empty_axes).
@@ -49,20 +47,15 @@ struct ReduceCore: Sendable {
         return argmax
     }
 
-    func axes(_ inputs: [TensorValue?]) -> [Int]? {
-        axesFromInput ? node.optional(inputs, 1)?.asInt.values : attributeAxes
-    }
-
     func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] {
         let x = try node.facts(inputs, 0, "data")
-        let axes = axesFromInput ? try node.constantInts(inputs, 1, "axes") : attributeAxes
-        guard let mask = try reducedMask(x.shape, axes: axes) else { return [x] }
+        guard let mask = try reducedMask(x.shape, axes: try axes.facts(inputs, of: node)) else { return [x] }
         return [ValueFacts(shape: outputShape(x.shape, mask), element: x.element)]
     }
 
     func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] {
         let value = try node.value(inputs, 0, "data")
-        guard let mask = try reducedMask(value.shape, axes: axes(inputs)) else { return [value] }
+        guard let mask = try reducedMask(value.shape, axes: axes.values(inputs, of: node)) else { return [value] }
         let x = value.asFloat
         let outShape = outputShape(x.shape, mask)
         let n = outShape.reduce(1, *)
@@ -82,31 +75,29 @@ struct ReduceCore: Sendable {
     }
 
     func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        var result = context.noGradients
-        guard let value = context.wantedFloatInput(0) else { return result }
-        let x = value.asFloat
-        guard let mask = try reducedMask(x.shape, axes: axes(context.inputs)) else {
-            result[0] = try ShapeOps.gradient(context, 0, x.shape).reshaped(x.shape)
-            return result
-        }
-        let g = try ShapeOps.gradient(context, 0, outputShape(x.shape, mask))
-        var grad = [Float](repeating: 0, count: x.count)
-        g.scalars.withUnsafeBufferPointer { gp in
-            grad.withUnsafeMutableBufferPointer { dst in
-                switch kind {
-                case .sum, .mean:
-                    ReductionKernels.broadcastBack(gp, shape: x.shape, reduced: mask, scale: scale(x.shape, mask), into: dst)
-                case .max:
-                    var values = [Float](repeating: 0, count: g.count)
-                    let argmax = x.scalars.withUnsafeBufferPointer { src in
-                        values.withUnsafeMutableBufferPointer { maxima(src, shape: x.shape, mask, into: $0) }
+        try ShapeOps.dataGradient(context) { value in
+            let x = value.asFloat
+            guard let mask = try reducedMask(x.shape, axes: axes.values(context.inputs, of: node)) else {
+                return try ShapeOps.gradient(context, 0, x.shape).reshaped(x.shape)
+            }
+            let g = try ShapeOps.gradient(context, 0, outputShape(x.shape, mask))
+            var grad = [Float](repeating: 0, count: x.count)
+            g.scalars.withUnsafeBufferPointer { gp in
+                grad.withUnsafeMutableBufferPointer { dst in
+                    switch kind {
+                    case .sum, .mean:
+                        ReductionKernels.broadcastBack(gp, shape: x.shape, reduced: mask, scale: scale(x.shape, mask), into: dst)
+                    case .max:
+                        var values = [Float](repeating: 0, count: g.count)
+                        let argmax = x.scalars.withUnsafeBufferPointer { src in
+                            values.withUnsafeMutableBufferPointer { maxima(src, shape: x.shape, mask, into: $0) }
+                        }
+                        argmax.withUnsafeBufferPointer { ReductionKernels.scatterToArgmax(gp, argmax: $0, into: dst) }
                     }
-                    argmax.withUnsafeBufferPointer { ReductionKernels.scatterToArgmax(gp, argmax: $0, into: dst) }
                 }
             }
+            return Tensor(shape: x.shape, scalars: grad)
         }
-        result[0] = Tensor(shape: x.shape, scalars: grad)
-        return result
     }
 }
 

@@ -2,17 +2,11 @@ import LoupeONNX
 import LoupeTensor
 
 /// Relu: `max(0, x)`; integers exactly. Backward follows the context's `ReluRule`.
-public struct ReluOperator: UnaryElementwiseOperator {
+public struct ReluOperator: UnaryElementwiseOperator, AttributeFreeOperator {
     public static let opType = "Relu"
     let node: Node
     var function: UnaryFunction { .relu }
-    static var acceptsIntegers: Bool { true }
-
-    func integerForward(_ x: IntTensor) -> IntTensor? {
-        IntTensor(shape: x.shape, values: x.values.map { Swift.max(0, $0) })
-    }
-
-    public init(node: Node, opset: Int) throws { self.node = node }
+    var integerFunction: ((Int) -> Int)? { { Swift.max(0, $0) } }
 
     /// Standard: pass where x > 0 (0 at x = 0); guided: x > 0 and grad > 0; deconvnet: grad > 0.
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {

@@ -12,12 +12,6 @@ public struct ReshapeOperator: Operator {
     /// Opset < 5 carries the target shape as an attribute.
     let attributeShape: [Int]?
 
-    public init(node: Node, opset: Int) throws {
-        self.node = node
-        allowZero = try node.int("allowzero", default: 0) != 0
-        attributeShape = opset < 5 ? try node.ints("shape") : nil
-    }
-
     /// The resolved output shape for an input shape and requested target.
     func outputShape(_ input: [Int], _ target: [Int]) throws -> [Int] {
         var shape = target
@@ -71,5 +65,12 @@ public struct ReshapeOperator: Operator {
 
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {
         try ShapeOps.reshapedGradient(context)
+    }
+}
+
+extension ReshapeOperator {
+    public init(node: Node, opset: Int) throws {
+        self.init(node: node, allowZero: try node.int("allowzero", default: 0) != 0,
+                  attributeShape: opset < 5 ? try node.ints("shape") : nil)
     }
 }

@@ -125,10 +125,9 @@ extension ResamplingOperator {
     public var backwardNeeds: BackwardNeeds { .inputs }
 
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        var result = context.noGradients
-        guard let x = context.wantedFloatInput(0) else { return result }
-        let p = try plan(context.inputs, shape: x.shape)
-        result[0] = core.backward(try ShapeOps.gradient(context, 0, p.output), p)
-        return result
+        try ShapeOps.dataGradient(context) { x in
+            let p = try plan(context.inputs, shape: x.shape)
+            return core.backward(try ShapeOps.gradient(context, 0, p.output), p)
+        }
     }
 }

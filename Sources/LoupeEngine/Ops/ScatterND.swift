@@ -12,15 +12,6 @@ public struct ScatterNDOperator: Operator {
     let node: Node
     let adds: Bool
 
-    public init(node: Node, opset: Int) throws {
-        self.node = node
-        switch try node.string("reduction", default: "none") {
-        case "none": adds = false
-        case "add": adds = true
-        case let other: throw node.error("reduction '\(other)' is not supported (none and add are)")
-        }
-    }
-
     /// Element offsets in `data` of each addressed slice, and the slice length.
     func slices(data: [Int], indicesShape: [Int], indices: [Int]) throws -> (offsets: [Int], length: Int) {
         guard let depth = indicesShape.last, depth <= data.count, !indicesShape.isEmpty else {
@@ -117,5 +108,15 @@ public struct ScatterNDOperator: Operator {
             gradUpdates = Tensor(shape: updates.shape, scalars: gathered)
         }
         return [gradData, nil, gradUpdates]
+    }
+}
+
+extension ScatterNDOperator {
+    public init(node: Node, opset: Int) throws {
+        switch try node.string("reduction", default: "none") {
+        case "none": self.init(node: node, adds: false)
+        case "add": self.init(node: node, adds: true)
+        case let other: throw node.error("reduction '\(other)' is not supported (none and add are)")
+        }
     }
 }

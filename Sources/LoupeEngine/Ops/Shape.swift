@@ -10,12 +10,6 @@ public struct ShapeOperator: Operator {
     let start: Int
     let end: Int?
 
-    public init(node: Node, opset: Int) throws {
-        self.node = node
-        start = opset >= 15 ? try node.int("start", default: 0) : 0
-        end = opset >= 15 ? try node.ints("end")?.first : nil
-    }
-
     func extents(_ shape: [Int]) -> IntTensor {
         let rank = shape.count
         func clamp(_ i: Int) -> Int { min(max(i < 0 ? i + rank : i, 0), rank) }
@@ -35,5 +29,12 @@ public struct ShapeOperator: Operator {
 
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {
         context.noGradients
+    }
+}
+
+extension ShapeOperator {
+    public init(node: Node, opset: Int) throws {
+        self.init(node: node, start: opset >= 15 ? try node.int("start", default: 0) : 0,
+                  end: opset >= 15 ? try node.ints("end")?.first : nil)
     }
 }

@@ -28,6 +28,15 @@ enum ShapeOps {
         ValueFacts(shape: shape, element: facts.element, constant: facts.constant.map { reshaped($0, shape) })
     }
 
+    /// The gradients of an op whose only differentiable input is the data (input 0): `body(x)`
+    /// gives that one from the forward input; nil for the rest, and for all when it is unwanted or integer.
+    static func dataGradient(_ context: BackwardContext, _ body: (TensorValue) throws -> Tensor) rethrows -> [Tensor?] {
+        var result = context.noGradients
+        guard let x = context.wantedFloatInput(0) else { return result }
+        result[0] = try body(x)
+        return result
+    }
+
     /// Gradient reshaped to the input's shape (for storage-sharing ops).
     static func reshapedGradient(_ context: BackwardContext, input: Int = 0) throws -> [Tensor?] {
         guard let x = context.wantedFloatInput(0) else {
@@ -56,30 +65,62 @@ enum ShapeOps {
     static func product(_ shape: [Int], _ range: Range<Int>) -> Int { shape[range].reduce(1, *) }
 }
 
+/// Integers an op reads from an attribute before some opset and from a constant input from it on
+/// (the `axes` of Squeeze, Unsqueeze and the reductions, the `split` of Split).
+struct AttributeOrInputInts: Sendable {
+    /// The attribute's value: nil when it is absent, or when the values come from the input.
+    let attribute: [Int]?
+    /// The input that carries the values from the opset on; nil before it.
+    let input: Int?
+    /// The ONNX name, for error messages.
+    let name: String
+
+    /// The values when planning (an input must be a constant), or nil when none were given.
+    func facts(_ inputs: [ValueFacts?], of node: Node) throws -> [Int]? {
+        guard let input else { return attribute }
+        return try node.constantInts(inputs, input, name)
+    }
+
+    /// The values when running, or nil when none were given.
+    func values(_ inputs: [TensorValue?], of node: Node) -> [Int]? {
+        guard let input else { return attribute }
+        return node.optional(inputs, input)?.asInt.values
+    }
+}
+
+extension AttributeOrInputInts {
+    /// Reads attribute `name` below opset `fromOpset`; from it on, input `input` carries the values.
+    init(node: Node, opset: Int, name: String, input: Int, fromOpset: Int) throws {
+        self.init(attribute: opset >= fromOpset ? nil : try node.ints(name), input: opset >= fromOpset ? input : nil, name: name)
+    }
+}
+
 /// Squeeze and Unsqueeze: a new shape from listed axes (attribute, or a constant input from opset 13); storage shared.
 ///
-/// A member writes `outputShape`; facts, forward and the reshaped gradient come from here.
+/// A member writes `outputShape`; parsing, facts, forward and the reshaped gradient come from here.
 protocol AxesReshapingOperator: Operator {
     var node: Node { get }
-    /// The `axes` attribute (before opset 13).
-    var attributeAxes: [Int]? { get }
-    /// Whether the axes come from input 1 (opset 13 on).
-    var axesFromInput: Bool { get }
+    /// The `axes`: an attribute before opset 13, input 1 from 13 on.
+    var axes: AttributeOrInputInts { get }
+    /// The memberwise initializer.
+    init(node: Node, axes: AttributeOrInputInts)
     /// The output shape for an input shape and the requested axes (nil when none were given).
     func outputShape(_ shape: [Int], _ requested: [Int]?) throws -> [Int]
 }
 
 extension AxesReshapingOperator {
+    public init(node: Node, opset: Int) throws {
+        self.init(node: node, axes: try AttributeOrInputInts(node: node, opset: opset, name: "axes", input: 1, fromOpset: 13))
+    }
+
     public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] {
         let x = try node.facts(inputs, 0, "data")
-        let axes = axesFromInput ? try node.constantInts(inputs, 1, "axes") : attributeAxes
-        return [ShapeOps.reshaped(x, try outputShape(x.shape, axes))]
+        return [ShapeOps.reshaped(x, try outputShape(x.shape, try axes.facts(inputs, of: node)))]
     }
 
     public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] {
         let x = try node.value(inputs, 0, "data")
-        let axes = axesFromInput ? node.optional(inputs, 1)?.asInt.values : attributeAxes
-        return [ShapeOps.reshaped(x, try outputShape(x.shape, axes))]
+        return [ShapeOps.reshaped(x, try outputShape(x.shape, axes.values(inputs, of: node)))]
     }
 
     public var backwardNeeds: BackwardNeeds { .inputs }

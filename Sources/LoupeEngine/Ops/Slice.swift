@@ -95,13 +95,12 @@ public struct SliceOperator: Operator {
     public var backwardNeeds: BackwardNeeds { .inputs }
 
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        var result = context.noGradients
-        guard let x = context.wantedFloatInput(0) else { return result }
-        let w = try window(context.inputs, shape: x.shape)
-        let g = try ShapeOps.gradient(context, 0, w.counts)
-        result[0] = Tensor(shape: x.shape, scalars: ShapeOps.produce(g.scalars, count: x.shape.reduce(1, *)) {
-            LayoutKernels.sliceBackward($0, inputShape: x.shape, starts: w.starts, steps: w.steps, counts: w.counts, into: $1)
-        })
-        return result
+        try ShapeOps.dataGradient(context) { x in
+            let w = try window(context.inputs, shape: x.shape)
+            let g = try ShapeOps.gradient(context, 0, w.counts)
+            return Tensor(shape: x.shape, scalars: ShapeOps.produce(g.scalars, count: x.shape.reduce(1, *)) {
+                LayoutKernels.sliceBackward($0, inputShape: x.shape, starts: w.starts, steps: w.steps, counts: w.counts, into: $1)
+            })
+        }
     }
 }

@@ -6,6 +6,5 @@ public struct SoftmaxOperator: SoftmaxFamilyOperator {
     public static let opType = "Softmax"
     static var isLog: Bool { false }
     let node: Node
-    let axis: Int
-    let coerces2D: Bool
+    let axis: SoftmaxAxis
 }

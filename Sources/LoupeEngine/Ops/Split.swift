@@ -9,23 +9,12 @@ public struct SplitOperator: Operator {
     public static let opType = "Split"
     let node: Node
     let axis: Int
-    let outputCount: Int
-    let attributeSplit: [Int]?
-    let splitFromInput: Bool
+    /// The piece sizes: the `split` attribute before opset 13, input 1 from 13 on.
+    let splitSizes: AttributeOrInputInts
     let numOutputs: Int?
 
-    public init(node: Node, opset: Int) throws {
-        self.node = node
-        axis = try node.int("axis", default: 0)
-        outputCount = node.outputs.count
-        splitFromInput = opset >= 13
-        attributeSplit = splitFromInput ? nil : try node.ints("split")
-        numOutputs = opset >= 18 ? try node.ints("num_outputs")?.first : nil
-        guard outputCount > 0 else { throw node.error("has no outputs") }
-        if let numOutputs, numOutputs != outputCount {
-            throw node.error("num_outputs \(numOutputs) does not match the \(outputCount) outputs")
-        }
-    }
+    /// One piece per output.
+    var outputCount: Int { node.outputs.count }
 
     /// Normalized axis and the extent of each piece.
     func pieces(_ shape: [Int], _ split: [Int]?) throws -> (axis: Int, sizes: [Int]) {
@@ -51,8 +40,7 @@ public struct SplitOperator: Operator {
 
     public func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts] {
         let x = try node.facts(inputs, 0, "input")
-        let split = splitFromInput ? try node.constantInts(inputs, 1, "split") : attributeSplit
-        let (a, sizes) = try pieces(x.shape, split)
+        let (a, sizes) = try pieces(x.shape, try splitSizes.facts(inputs, of: node))
         return sizes.map { size in
             var shape = x.shape
             shape[a] = size
@@ -62,8 +50,7 @@ public struct SplitOperator: Operator {
 
     public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] {
         let x = try node.value(inputs, 0, "input")
-        let split = splitFromInput ? node.optional(inputs, 1)?.asInt.values : attributeSplit
-        let (a, sizes) = try pieces(x.shape, split)
+        let (a, sizes) = try pieces(x.shape, splitSizes.values(inputs, of: node))
         let outer = ShapeOps.product(x.shape, 0..<a), inner = ShapeOps.product(x.shape, (a + 1)..<x.shape.count)
         var start = 0
         var result = [TensorValue]()
@@ -89,29 +76,39 @@ public struct SplitOperator: Operator {
     public var backwardNeeds: BackwardNeeds { .inputs }
 
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        var result = context.noGradients
-        guard let x = context.wantedFloatInput(0) else { return result }
-        let split = splitFromInput ? (context.inputs.count > 1 ? context.inputs[1]?.asInt.values : nil) : attributeSplit
-        let (a, sizes) = try pieces(x.shape, split)
-        let outer = ShapeOps.product(x.shape, 0..<a), inner = ShapeOps.product(x.shape, (a + 1)..<x.shape.count)
-        for (k, size) in sizes.enumerated() where k < context.outputGradients.count {
-            if let g = context.outputGradients[k], g.count != outer * size * inner {
-                throw LoupeError(.computation, "gradient of shape \(g.shape) does not match split output \(k)")
-            }
-        }
-        var grad = Tensor(shape: x.shape)
-        var start = 0
-        grad.scalars.withUnsafeMutableBufferPointer { dst in
-            for (k, size) in sizes.enumerated() {
-                if k < context.outputGradients.count, let g = context.outputGradients[k] {
-                    g.scalars.withUnsafeBufferPointer {
-                        LayoutKernels.insertBlock($0, axisExtent: x.shape[a], start: start, extent: size, outer: outer, inner: inner, into: dst)
-                    }
+        try ShapeOps.dataGradient(context) { x in
+            let (a, sizes) = try pieces(x.shape, splitSizes.values(context.inputs, of: node))
+            let outer = ShapeOps.product(x.shape, 0..<a), inner = ShapeOps.product(x.shape, (a + 1)..<x.shape.count)
+            for (k, size) in sizes.enumerated() where k < context.outputGradients.count {
+                if let g = context.outputGradients[k], g.count != outer * size * inner {
+                    throw LoupeError(.computation, "gradient of shape \(g.shape) does not match split output \(k)")
                 }
-                start += size
             }
+            var grad = Tensor(shape: x.shape)
+            var start = 0
+            grad.scalars.withUnsafeMutableBufferPointer { dst in
+                for (k, size) in sizes.enumerated() {
+                    if k < context.outputGradients.count, let g = context.outputGradients[k] {
+                        g.scalars.withUnsafeBufferPointer {
+                            LayoutKernels.insertBlock($0, axisExtent: x.shape[a], start: start, extent: size, outer: outer, inner: inner, into: dst)
+                        }
+                    }
+                    start += size
+                }
+            }
+            return grad
         }
-        result[0] = grad
-        return result
+    }
+}
+
+extension SplitOperator {
+    public init(node: Node, opset: Int) throws {
+        self.init(node: node, axis: try node.int("axis", default: 0),
+                  splitSizes: try AttributeOrInputInts(node: node, opset: opset, name: "split", input: 1, fromOpset: 13),
+                  numOutputs: opset >= 18 ? try node.ints("num_outputs")?.first : nil)
+        guard outputCount > 0 else { throw node.error("has no outputs") }
+        if let numOutputs, numOutputs != outputCount {
+            throw node.error("num_outputs \(numOutputs) does not match the \(outputCount) outputs")
+        }
     }
 }

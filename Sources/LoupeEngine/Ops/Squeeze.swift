@@ -7,14 +7,7 @@ import LoupeTensor
 public struct SqueezeOperator: AxesReshapingOperator {
     public static let opType = "Squeeze"
     let node: Node
-    let attributeAxes: [Int]?
-    let axesFromInput: Bool
-
-    public init(node: Node, opset: Int) throws {
-        self.node = node
-        axesFromInput = opset >= 13
-        attributeAxes = axesFromInput ? nil : try node.ints("axes")
-    }
+    let axes: AttributeOrInputInts
 
     func outputShape(_ shape: [Int], _ requested: [Int]?) throws -> [Int] {
         guard let requested else { return shape.filter { $0 != 1 } }

@@ -7,11 +7,6 @@ public struct TransposeOperator: Operator {
     let node: Node
     let perm: [Int]?
 
-    public init(node: Node, opset: Int) throws {
-        self.node = node
-        perm = try node.ints("perm")
-    }
-
     /// The permutation for an input of `rank`, validated.
     func permutation(rank: Int) throws -> [Int] {
         guard let perm else { return Array((0..<rank).reversed()) }
@@ -55,5 +50,11 @@ public struct TransposeOperator: Operator {
         for (i, a) in p.enumerated() { inverse[a] = i }
         let g = try ShapeOps.gradient(context, 0, p.map { x.shape[$0] })
         return [Self.permuted(.float(g), inverse).asFloat]
+    }
+}
+
+extension TransposeOperator {
+    public init(node: Node, opset: Int) throws {
+        self.init(node: node, perm: try node.ints("perm"))
     }
 }

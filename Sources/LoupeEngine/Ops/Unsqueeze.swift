@@ -8,19 +8,7 @@ import LoupeTensor
 public struct UnsqueezeOperator: AxesReshapingOperator {
     public static let opType = "Unsqueeze"
     let node: Node
-    let attributeAxes: [Int]?
-    let axesFromInput: Bool
-
-    public init(node: Node, opset: Int) throws {
-        self.node = node
-        axesFromInput = opset >= 13
-        if axesFromInput {
-            attributeAxes = nil
-        } else {
-            guard let axes = try node.ints("axes") else { throw node.error("missing required attribute 'axes'") }
-            attributeAxes = axes
-        }
-    }
+    let axes: AttributeOrInputInts
 
     func outputShape(_ shape: [Int], _ requested: [Int]?) throws -> [Int] {
         guard let requested else { throw node.error("missing required input 1 (axes)") }
@@ -32,5 +20,14 @@ public struct UnsqueezeOperator: AxesReshapingOperator {
             if axes.contains(position) { result.append(1) } else if let d = next.next() { result.append(d) }
         }
         return result
+    }
+}
+
+extension UnsqueezeOperator {
+    /// As the family reads `axes`, but the attribute is required before opset 13.
+    public init(node: Node, opset: Int) throws {
+        let axes = try AttributeOrInputInts(node: node, opset: opset, name: "axes", input: 1, fromOpset: 13)
+        guard axes.input != nil || axes.attribute != nil else { throw node.error("missing required attribute 'axes'") }
+        self.init(node: node, axes: axes)
     }
 }

@@ -6,13 +6,9 @@ import LoupeTensor
 /// Both branches integer gives an integer result; otherwise both are taken as Float32. The
 /// gradient flows to the branch each element was chosen from (summed over broadcast axes);
 /// the condition gets none.
-public struct WhereOperator: Operator {
+public struct WhereOperator: AttributeFreeOperator {
     public static let opType = "Where"
     let node: Node
-
-    public init(node: Node, opset: Int) throws {
-        self.node = node
-    }
 
     /// The broadcast shape of condition, X and Y.
     func outputShape(_ c: [Int], _ x: [Int], _ y: [Int]) throws -> [Int] {

@@ -27,48 +27,70 @@ public final class ConfigReader {
         return dictionary
     }
 
+    /// What each kind of value holds: its payload, or nil for a value of another kind.
+    private static func text(_ value: JSONValue) -> String? { if case .string(let text) = value { text } else { nil } }
+    private static func number(_ value: JSONValue) -> Double? { if case .number(let number) = value { number } else { nil } }
+    private static func flag(_ value: JSONValue) -> Bool? { if case .bool(let flag) = value { flag } else { nil } }
+    private static func list(_ value: JSONValue) -> [JSONValue]? { if case .array(let array) = value { array } else { nil } }
+    /// A number that is a whole number Int can hold exactly.
+    private static func integer(_ value: JSONValue) -> Int? {
+        guard let number = number(value), number == number.rounded(), abs(number) < 9e15 else { return nil }
+        return Int(number)
+    }
+
+    /// The problem with `value` outside `range`, or nil.
+    private static func outside(_ range: ClosedRange<Int>?) -> (Int) -> String? {
+        { value in
+            guard let range, !range.contains(value) else { return nil }
+            return "expected \(range.lowerBound)...\(range.upperBound), got \(value)"
+        }
+    }
+
+    /// The value of `key` as `read` takes it and `check` accepts it; nil when it is absent, or
+    /// wrong (a problem saying what was `expected`, or what `check` says).
+    private func value<T>(_ object: [String: JSONValue]?, _ key: String, _ path: String, expected: String,
+                          _ read: (JSONValue) -> T?, check: (T) -> String? = { _ in nil }) -> T? {
+        guard let value = object?[key] else { return nil }
+        return accepted(value, at: join(path, key), expected: expected, read, check: check)
+    }
+
+    /// The items of array `key` that `read` takes and `check` accepts; each other one is a problem at its index.
+    private func items<T>(_ object: [String: JSONValue]?, _ key: String, _ path: String, expected: String,
+                          _ read: (JSONValue) -> T?, check: (T) -> String? = { _ in nil }) -> [T]? {
+        guard let array = array(object, key, path) else { return nil }
+        return array.enumerated().compactMap { index, item in
+            accepted(item, at: "\(join(path, key))[\(index)]", expected: expected, read, check: check)
+        }
+    }
+
+    private func accepted<T>(_ value: JSONValue, at path: String, expected: String,
+                             _ read: (JSONValue) -> T?, check: (T) -> String?) -> T? {
+        guard let result = read(value) else {
+            problem(path, "expected \(expected), got \(value.summary)")
+            return nil
+        }
+        if let message = check(result) {
+            problem(path, message)
+            return nil
+        }
+        return result
+    }
+
     func string(_ object: [String: JSONValue]?, _ key: String, _ path: String, required: Bool = false) -> String? {
-        guard let value = object?[key] else {
-            if required { problem(join(path, key), "missing (required)") }
-            return nil
-        }
-        guard case .string(let text) = value else {
-            problem(join(path, key), "expected a string, got \(value.summary)")
-            return nil
-        }
-        return text
+        if required, object?[key] == nil { problem(join(path, key), "missing (required)") }
+        return value(object, key, path, expected: "a string", Self.text)
     }
 
     func int(_ object: [String: JSONValue]?, _ key: String, _ path: String, range: ClosedRange<Int>? = nil) -> Int? {
-        guard let value = object?[key] else { return nil }
-        guard case .number(let number) = value, number == number.rounded(), abs(number) < 9e15 else {
-            problem(join(path, key), "expected an integer, got \(value.summary)")
-            return nil
-        }
-        let int = Int(number)
-        if let range, !range.contains(int) {
-            problem(join(path, key), "expected \(range.lowerBound)...\(range.upperBound), got \(int)")
-            return nil
-        }
-        return int
+        value(object, key, path, expected: "an integer", Self.integer, check: Self.outside(range))
     }
 
     func double(_ object: [String: JSONValue]?, _ key: String, _ path: String) -> Double? {
-        guard let value = object?[key] else { return nil }
-        guard case .number(let number) = value else {
-            problem(join(path, key), "expected a number, got \(value.summary)")
-            return nil
-        }
-        return number
+        value(object, key, path, expected: "a number", Self.number)
     }
 
     func bool(_ object: [String: JSONValue]?, _ key: String, _ path: String) -> Bool? {
-        guard let value = object?[key] else { return nil }
-        guard case .bool(let flag) = value else {
-            problem(join(path, key), "expected true or false, got \(value.summary)")
-            return nil
-        }
-        return flag
+        value(object, key, path, expected: "true or false", Self.flag)
     }
 
     func choice(_ object: [String: JSONValue]?, _ key: String, _ path: String, among options: [String]) -> String? {
@@ -82,12 +104,7 @@ public final class ConfigReader {
     }
 
     func array(_ object: [String: JSONValue]?, _ key: String, _ path: String) -> [JSONValue]? {
-        guard let value = object?[key] else { return nil }
-        guard case .array(let array) = value else {
-            problem(join(path, key), "expected an array, got \(value.summary)")
-            return nil
-        }
-        return array
+        value(object, key, path, expected: "an array", Self.list)
     }
 
     /// A list of names from `known` (e.g. `methods`); each unknown one is reported at its index with a suggestion.
@@ -101,48 +118,17 @@ public final class ConfigReader {
     }
 
     func strings(_ object: [String: JSONValue]?, _ key: String, _ path: String) -> [String]? {
-        guard let array = array(object, key, path) else { return nil }
-        var result = [String]()
-        for (index, item) in array.enumerated() {
-            guard case .string(let text) = item else {
-                problem("\(join(path, key))[\(index)]", "expected a string, got \(item.summary)")
-                continue
-            }
-            result.append(text)
-        }
-        return result
+        items(object, key, path, expected: "a string", Self.text)
     }
 
     func ints(_ object: [String: JSONValue]?, _ key: String, _ path: String, range: ClosedRange<Int>? = nil) -> [Int]? {
-        guard let array = array(object, key, path) else { return nil }
-        var result = [Int]()
-        for (index, item) in array.enumerated() {
-            let itemPath = "\(join(path, key))[\(index)]"
-            guard case .number(let number) = item, number == number.rounded(), abs(number) < 9e15 else {
-                problem(itemPath, "expected an integer, got \(item.summary)")
-                continue
-            }
-            if let range, !range.contains(Int(number)) {
-                problem(itemPath, "expected \(range.lowerBound)...\(range.upperBound), got \(Int(number))")
-                continue
-            }
-            result.append(Int(number))
-        }
-        return result
+        items(object, key, path, expected: "an integer", Self.integer, check: Self.outside(range))
     }
 
     func doubles(_ object: [String: JSONValue]?, _ key: String, _ path: String, count: Int? = nil) -> [Double]? {
-        guard let array = array(object, key, path) else { return nil }
-        var result = [Double]()
-        for (index, item) in array.enumerated() {
-            guard case .number(let number) = item else {
-                problem("\(join(path, key))[\(index)]", "expected a number, got \(item.summary)")
-                continue
-            }
-            result.append(number)
-        }
+        guard let result = items(object, key, path, expected: "a number", Self.number) else { return nil }
         if let count, result.count != count {
-            problem(join(path, key), "expected \(count) numbers, got \(array.count)")
+            problem(join(path, key), "expected \(count) numbers, got \(object?[key].flatMap(Self.list)?.count ?? 0)")
             return nil
         }
         return result

@@ -65,6 +65,27 @@ struct JSONParser {
         }
     }
 
+    /// Skips space, then consumes `byte` when it comes next.
+    private mutating func skipSpace(thenConsume byte: UInt8) -> Bool {
+        skipSpace()
+        guard index < bytes.count, bytes[index] == byte else { return false }
+        index += 1
+        return true
+    }
+
+    /// After a member or item: skips space, then consumes `,` (false: another follows) or `closer` (true: the end).
+    private mutating func endsAfterElement(_ closer: UInt8, inside container: String) throws -> Bool {
+        skipSpace()
+        guard index < bytes.count else { throw error("unexpected end of the text inside \(container)") }
+        let next = bytes[index]
+        index += 1
+        if next == closer { return true }
+        guard next == UInt8(ascii: ",") else {
+            throw error("expected ',' or '\(Character(Unicode.Scalar(closer)))'", at: index - 1)
+        }
+        return false
+    }
+
     private mutating func nested<T>(_ body: (inout JSONParser) throws -> T) throws -> T {
         depth += 1
         defer { depth -= 1 }
@@ -76,8 +97,7 @@ struct JSONParser {
         try nested { parser in
             parser.index += 1
             var members = [String: JSONValue]()
-            parser.skipSpace()
-            if parser.index < parser.bytes.count, parser.bytes[parser.index] == UInt8(ascii: "}") { parser.index += 1; return .object(members) }
+            if parser.skipSpace(thenConsume: UInt8(ascii: "}")) { return .object(members) }
             while true {
                 parser.skipSpace()
                 let keyStart = parser.index
@@ -91,12 +111,7 @@ struct JSONParser {
                 parser.index += 1
                 parser.skipSpace()
                 members[key] = try parser.parseValue()
-                parser.skipSpace()
-                guard parser.index < parser.bytes.count else { throw parser.error("unexpected end of the text inside an object") }
-                let next = parser.bytes[parser.index]
-                parser.index += 1
-                if next == UInt8(ascii: "}") { return .object(members) }
-                guard next == UInt8(ascii: ",") else { throw parser.error("expected ',' or '}'", at: parser.index - 1) }
+                if try parser.endsAfterElement(UInt8(ascii: "}"), inside: "an object") { return .object(members) }
             }
         }
     }
@@ -105,20 +120,14 @@ struct JSONParser {
         try nested { parser in
             parser.index += 1
             var items = [JSONValue]()
-            parser.skipSpace()
-            if parser.index < parser.bytes.count, parser.bytes[parser.index] == UInt8(ascii: "]") { parser.index += 1; return .array(items) }
+            if parser.skipSpace(thenConsume: UInt8(ascii: "]")) { return .array(items) }
             while true {
                 parser.skipSpace()
                 if parser.index < parser.bytes.count, parser.bytes[parser.index] == UInt8(ascii: "]") {
                     throw parser.error("a trailing comma is not allowed")
                 }
                 items.append(try parser.parseValue())
-                parser.skipSpace()
-                guard parser.index < parser.bytes.count else { throw parser.error("unexpected end of the text inside an array") }
-                let next = parser.bytes[parser.index]
-                parser.index += 1
-                if next == UInt8(ascii: "]") { return .array(items) }
-                guard next == UInt8(ascii: ",") else { throw parser.error("expected ',' or ']'", at: parser.index - 1) }
+                if try parser.endsAfterElement(UInt8(ascii: "]"), inside: "an array") { return .array(items) }
             }
         }
     }

@@ -3,14 +3,7 @@ import LoupeAnalysis
 
 extension GradientsOptions: SectionOptions {
     /// Keys of `jobs[i].sections.gradients`.
-    public static var keys: [OptionKey] { [
-        OptionKey("samples", ["type": "integer", "minimum": 1, "maximum": 64, "default": 8]),
-        OptionKey("methods", ["type": "array", "items": ["enum": .strings(GradientsOptions.availableMethods)],
-                              "default": .strings(GradientsOptions.defaultMethods)]),
-        OptionKey("ig_steps", ["type": "integer", "minimum": 1, "maximum": 1000, "default": 50]),
-        OptionKey("smoothgrad_samples", ["type": "integer", "minimum": 1, "maximum": 1000, "default": 25]),
-        OptionKey("smoothgrad_noise", ["type": "number", "default": 0.15],
-                  "Fraction of each image's value range."),
+    public static var keys: [OptionKey] { attributionKeys(igSteps: 50, smoothGradSamples: 25) + [
         OptionKey("occlusion_window", ["type": "integer", "minimum": 1, "maximum": 4096]),
         OptionKey("occlusion_stride", ["type": "integer", "minimum": 1, "maximum": 4096]),
         OptionKey("layer", ["type": "string"],
@@ -24,13 +17,7 @@ extension GradientsOptions: SectionOptions {
     /// Reads the gradients section's options (problems go to `reader` with their JSON path).
     public static func read(_ object: [String: JSONValue], _ path: String, reader: ConfigReader, folder: String) -> Self {
         var options = GradientsOptions()
-        if let v = reader.int(object, "samples", path, range: keys.integerRange("samples")) { options.sampleCount = v }
-        if let v = reader.names(object, "methods", path, known: GradientsOptions.availableMethods) {
-            options.methods = v
-        }
-        if let v = reader.int(object, "ig_steps", path, range: keys.integerRange("ig_steps")) { options.integratedGradientsSteps = v }
-        if let v = reader.int(object, "smoothgrad_samples", path, range: keys.integerRange("smoothgrad_samples")) { options.smoothGradSamples = v }
-        if let v = reader.double(object, "smoothgrad_noise", path) { options.smoothGradNoise = v }
+        options.readAttributionKeys(object, path, reader: reader)
         options.occlusionWindow = reader.int(object, "occlusion_window", path, range: keys.integerRange("occlusion_window"))
         options.occlusionStride = reader.int(object, "occlusion_stride", path, range: keys.integerRange("occlusion_stride"))
         options.camLayer = reader.string(object, "layer", path)

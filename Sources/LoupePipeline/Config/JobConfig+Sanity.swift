@@ -2,14 +2,7 @@ import LoupeAnalysis
 
 extension SanityOptions: SectionOptions {
     /// Keys of `jobs[i].sections.sanity`.
-    public static var keys: [OptionKey] { [
-        OptionKey("samples", ["type": "integer", "minimum": 1, "maximum": 64, "default": 8]),
-        OptionKey("methods", ["type": "array", "items": ["enum": .strings(SanityOptions.availableMethods)],
-                              "default": .strings(SanityOptions.defaultMethods)]),
-        OptionKey("ig_steps", ["type": "integer", "minimum": 1, "maximum": 1000, "default": 20]),
-        OptionKey("smoothgrad_samples", ["type": "integer", "minimum": 1, "maximum": 1000, "default": 10]),
-        OptionKey("smoothgrad_noise", ["type": "number", "default": 0.15],
-                  "Fraction of each image's value range."),
+    public static var keys: [OptionKey] { attributionKeys(igSteps: 20, smoothGradSamples: 10) + [
         OptionKey("layer", ["type": "string"],
                   "Grad-CAM layer (ONNX value name); default: the gradients section's layer, else the last value with spatial extent."),
         OptionKey("max_steps", ["type": "integer", "minimum": 1, "maximum": 200, "default": 10],
@@ -28,13 +21,7 @@ extension SanityOptions: SectionOptions {
     /// Reads the sanity section's options (problems go to `reader` with their JSON path).
     public static func read(_ object: [String: JSONValue], _ path: String, reader: ConfigReader, folder: String) -> Self {
         var options = SanityOptions()
-        if let v = reader.int(object, "samples", path, range: keys.integerRange("samples")) { options.sampleCount = v }
-        if let v = reader.names(object, "methods", path, known: SanityOptions.availableMethods) {
-            options.methods = v
-        }
-        if let v = reader.int(object, "ig_steps", path, range: keys.integerRange("ig_steps")) { options.integratedGradientsSteps = v }
-        if let v = reader.int(object, "smoothgrad_samples", path, range: keys.integerRange("smoothgrad_samples")) { options.smoothGradSamples = v }
-        if let v = reader.double(object, "smoothgrad_noise", path) { options.smoothGradNoise = v }
+        options.readAttributionKeys(object, path, reader: reader)
         options.camLayer = reader.string(object, "layer", path)
         if let v = reader.int(object, "max_steps", path, range: keys.integerRange("max_steps")) { options.maxSteps = v }
         if let v = reader.bool(object, "independent", path) { options.independent = v }
