@@ -13,6 +13,10 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: "Write reports under this folder instead of each job's output.") var output: String?
     @Flag(name: .long, help: "Only print errors.") var quiet = false
     @Option(name: .long, help: "Log format: text or json.") var logFormat = "text"
+    @Option(name: .long, help: "Run only shard I of N (0-based, e.g. 2/8) of the dataset passes; 'loupe merge' makes the report.")
+    var shard: String?
+    @Option(name: .long, help: "The shard count when the index comes from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX.")
+    var shards: Int?
 
     func validate() throws {
         guard RunLog.Format(rawValue: logFormat) != nil else { throw ValidationError("--log-format must be text or json") }
@@ -20,7 +24,15 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         let log = RunLog(format: RunLog.Format(rawValue: logFormat) ?? .text, quiet: quiet)
-        let code = BatchRunner.run(configPath: config, jobNames: job, outputOverride: output, log: log)
+        let spec: ShardSpec?
+        do {
+            spec = try ShardSpec.resolve(argument: shard, shards: shards, environment: ProcessInfo.processInfo.environment)
+        } catch {
+            ExitCodes.report(error)
+            throw ExitCode(ExitCodes.usage)
+        }
+        let code = spec.map { ShardRuns.runShard($0, configPath: config, jobNames: job, outputOverride: output, log: log) }
+            ?? BatchRunner.run(configPath: config, jobNames: job, outputOverride: output, log: log)
         if code != 0 { throw ExitCode(code) }
     }
 }
