@@ -29,6 +29,12 @@ struct ShardHarness {
          "embeddings": {"points": 100, "methods": ["pca"]}}
         """
 
+    /// Every section, as the demo config has them (its config.json).
+    static let fullDemoSections = """
+        {"summary": true, "weights": true, "activations": true, "gradients": true, "sanity": true, "robustness": true, "embeddings": true,
+         "features": {"data_randomisation": {"budget_seconds": 30}}}
+        """
+
     /// Runs `body` with `SOURCE_DATE_EPOCH` set, restoring the environment afterwards.
     static func reproducibly<T>(_ body: () throws -> T) rethrows -> T {
         let before = ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"]
