@@ -33,7 +33,7 @@ start() {
   chmod 400 "$dir/munge/munge.key"
   munged --force --key-file="$dir/munge/munge.key" --socket="$dir/munge/munge.socket" \
     --pid-file="$dir/munge/munged.pid" --log-file="$dir/munge/munged.log" --seed-file="$dir/munge/munged.seed" \
-    || die "munged did not start (see $dir/munge/munged.log)"
+    </dev/null >/dev/null 2>&1 || die "munged did not start (see $dir/munge/munged.log)"
 
   # No cgroups, accounting or database: process tracking by /proc, every node's CPUs and memory schedulable.
   cat > "$dir/slurm.conf" <<CONF
@@ -71,8 +71,9 @@ PartitionName=local Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 CONF
   echo "export SLURM_CONF=$dir/slurm.conf" > "$dir/env"
   export SLURM_CONF="$dir/slurm.conf"
-  slurmctld -f "$dir/slurm.conf" || { stop "$dir" keep; die "slurmctld did not start (see $dir/slurmctld.log)"; }
-  slurmd -f "$dir/slurm.conf" -N "$node" || { stop "$dir" keep; die "slurmd did not start (see $dir/slurmd.log)"; }
+  # The daemons must not keep this script's output open (a caller reading it would wait for them); they log to DIR.
+  slurmctld -f "$dir/slurm.conf" </dev/null >/dev/null 2>&1 || { stop "$dir" keep; die "slurmctld did not start (see $dir/slurmctld.log)"; }
+  slurmd -f "$dir/slurm.conf" -N "$node" </dev/null >/dev/null 2>&1 || { stop "$dir" keep; die "slurmd did not start (see $dir/slurmd.log)"; }
   for _ in $(seq 1 60); do
     if sinfo -h -N -o '%t' 2>/dev/null | grep -qE '^(idle|mix|alloc)'; then echo "$dir"; return 0; fi
     sleep 1

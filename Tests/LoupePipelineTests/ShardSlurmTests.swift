@@ -36,7 +36,7 @@ final class ShardSlurmTests: XCTestCase {
         let slurm = ["SLURM_CONF": "\(cluster)/slurm.conf"]
 
         let scratch = try PipelineScratch("shards-slurm")
-        let harness = try ShardHarness.demo(scratch, count: 2000, sections: ShardHarness.fullDemoSections, batchSize: 32)
+        let harness = try ShardHarness.demo(scratch, count: 600, sections: ShardHarness.fullDemoSections, batchSize: 32)
         let single = try harness.single()
         let settings = slurm.merging(["LOUPE": binary.path, "LOUPE_CONFIG": harness.config, "LOUPE_OUTPUT": scratch.path(ShardHarness.work),
                                       "SOURCE_DATE_EPOCH": "1700000000"]) { $1 }
