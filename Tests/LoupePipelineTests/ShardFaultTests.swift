@@ -67,12 +67,8 @@ final class ShardFaultTests: XCTestCase {
 
     /// The `loupe` executable with `arguments`, started (not waited for), SOURCE_DATE_EPOCH set.
     func startLoupe(_ arguments: [String]) throws -> Process {
-        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("loupe")
-        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
-            throw XCTSkip("loupe executable not built beside the tests (run `swift build --product loupe` first)")
-        }
         let process = Process()
-        process.executableURL = binary
+        process.executableURL = try loupeExecutable()
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         environment["SOURCE_DATE_EPOCH"] = "1700000000"

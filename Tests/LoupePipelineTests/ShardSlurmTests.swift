@@ -7,25 +7,34 @@ import XCTest
 final class ShardSlurmTests: XCTestCase {
     let repository = fixturesDirectory.deletingLastPathComponent().deletingLastPathComponent()
 
-    /// Runs a command and returns its exit status and standard output.
+    /// Runs a command (found on PATH) and returns its exit status and standard output.
+    ///
+    /// posix_spawn and waitpid rather than Foundation's Process: its waitUntilExit never returned here once
+    /// slurm-local.sh had left daemons behind (the script itself had exited).
     @discardableResult
     func shell(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-shell-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        defer { try? FileManager.default.removeItem(at: output) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, output.path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let variables = ProcessInfo.processInfo.environment.merging(environment) { $1 }.map { "\($0)=\($1)" }
+        let argv = (["/usr/bin/env"] + arguments).map { strdup($0) } + [nil]
+        let envp = variables.map { strdup($0) } + [nil]
+        defer { (argv + envp).forEach { free($0) } }
+        var pid: pid_t = 0
+        guard posix_spawn(&pid, "/usr/bin/env", &actions, nil, argv, envp) == 0 else { throw XCTSkip("cannot start \(arguments[0])") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+        return ((status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f), text)
     }
 
     func testArrayAndDependentMergeMatchSingleRun() throws {
-        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("loupe")
-        guard FileManager.default.isExecutableFile(atPath: binary.path) else { throw XCTSkip("loupe executable not built beside the tests") }
+        let binary = try loupeExecutable()
         guard getuid() == 0 else { throw XCTSkip("Slurm needs root here (slurmctld and slurmd run as root)") }
         let script = repository.appendingPathComponent("scripts/slurm-local.sh").path
         let started = try shell(["bash", script, "start"])
