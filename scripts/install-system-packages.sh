@@ -7,8 +7,10 @@
 #   pkg-config                                 - SwiftPM finds the libraries' flags with it
 #   fonts-dejavu-core                          - the report's fonts
 #   poppler-utils                              - tests check rendered PDFs with pdfinfo/pdftotext/pdftoppm
+#   slurm-wlm munge                            - scripts/slurm-local.sh: the one-node Slurm cluster the sharding
+#                                                test submits a shard array and a dependent merge to
 set -euo pipefail
-packages=(libcairo2-dev libpango1.0-dev libpng-dev libopenblas-dev libdnnl-dev libturbojpeg0-dev pkg-config fonts-dejavu-core poppler-utils zlib1g-dev)
+packages=(libcairo2-dev libpango1.0-dev libpng-dev libopenblas-dev libdnnl-dev libturbojpeg0-dev pkg-config fonts-dejavu-core poppler-utils zlib1g-dev slurm-wlm munge)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

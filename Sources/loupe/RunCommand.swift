@@ -17,6 +17,10 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: "Write the batch record (how each job ended) to this JSON file.") var record: String?
     @Flag(name: .long, help: .hidden) var inProcess = false
     @OptionGroup var memoryLimit: MemoryLimitOption
+    @Option(name: .long, help: "Run only shard I of N (0-based, e.g. 2/8) of the dataset passes; 'loupe merge' makes the report.")
+    var shard: String?
+    @Option(name: .long, help: "The shard count when the index comes from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX.")
+    var shards: Int?
 
     func validate() throws {
         guard RunLog.Format(rawValue: logFormat) != nil else { throw ValidationError("--log-format must be text or json") }
@@ -25,10 +29,18 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         memoryLimit.apply()
         let log = RunLog(format: RunLog.Format(rawValue: logFormat) ?? .text, quiet: quiet)
+        let spec: ShardSpec?
+        do {
+            spec = try ShardSpec.resolve(argument: shard, shards: shards, environment: ProcessInfo.processInfo.environment)
+        } catch {
+            ExitCodes.report(error)
+            throw ExitCode(ExitCodes.usage)
+        }
         // `--in-process` (debugging) runs every job in this process: one crash then ends the batch.
         let isolation: JobIsolation = inProcess ? .inProcess : .childProcesses(executable: BatchRunner.currentExecutable())
-        let code = BatchRunner.run(configPath: config, jobNames: job, outputOverride: output, log: log,
-                                   isolation: isolation, recordPath: record)
+        let code = spec.map { ShardRuns.runShard($0, configPath: config, jobNames: job, outputOverride: output, log: log) }
+            ?? BatchRunner.run(configPath: config, jobNames: job, outputOverride: output, log: log,
+                               isolation: isolation, recordPath: record)
         if code != 0 { throw ExitCode(code) }
     }
 }

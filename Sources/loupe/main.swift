@@ -8,7 +8,7 @@ struct Loupe: ParsableCommand {
         commandName: "loupe",
         abstract: "Turn an image classifier (ONNX) and a dataset into a report on what it learned.",
         version: LoupeVersion.string,
-        subcommands: [InspectCommand.self, InferCommand.self, AttributeCommand.self, RunCommand.self, RunJobCommand.self, ValidateCommand.self, TrainDemoCommand.self, CorruptCommand.self, EmbedCommand.self, RenderSampleCommand.self, BenchCommand.self, BenchConvCommand.self, CompareCommand.self])
+        subcommands: [InspectCommand.self, InferCommand.self, AttributeCommand.self, RunCommand.self, RunJobCommand.self, MergeCommand.self, ValidateCommand.self, TrainDemoCommand.self, CorruptCommand.self, EmbedCommand.self, RenderSampleCommand.self, BenchCommand.self, BenchConvCommand.self, CompareCommand.self])
 }
 
 /// Runs a command body, printing a LoupeError as one line and exiting with its documented code.

@@ -58,12 +58,8 @@ final class PipelineScratch {
 
 /// Runs the `loupe` executable built beside the test bundle; skips when it was not built.
 func runLoupeExecutable(_ arguments: [String]) throws -> (code: Int32, stderr: String) {
-    let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("loupe")
-    guard FileManager.default.isExecutableFile(atPath: binary.path) else {
-        throw XCTSkip("loupe executable not built beside the tests (run `swift build --product loupe` first)")
-    }
     let process = Process()
-    process.executableURL = binary
+    process.executableURL = try loupeExecutable()
     process.arguments = arguments
     let errors = Pipe()
     process.standardError = errors
@@ -72,4 +68,13 @@ func runLoupeExecutable(_ arguments: [String]) throws -> (code: Int32, stderr: S
     let data = errors.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
+/// The `loupe` executable built beside the test bundle; skips the test when it was not built.
+func loupeExecutable() throws -> URL {
+    let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("loupe")
+    guard FileManager.default.isExecutableFile(atPath: binary.path) else {
+        throw XCTSkip("loupe executable not built beside the tests (run `swift build --product loupe` first)")
+    }
+    return binary
 }

@@ -29,13 +29,13 @@ public enum ActivationKind: String, Sendable {
 public struct ChannelStatistics: Sendable {
     public let channels: Int
     public let kind: ActivationKind
-    public private(set) var images = 0
-    public private(set) var positions = 0
+    public internal(set) var images = 0
+    public internal(set) var positions = 0
     var sums: [Double]
     var zeros: [Int]
     var positives: [Int]
     var nearBound: [Int]
-    public private(set) var maxima: [Float]
+    public internal(set) var maxima: [Float]
 
     public init(channels: Int, kind: ActivationKind) {
         self.channels = channels

@@ -12,6 +12,8 @@ struct JobRunner {
     let config: LoupeConfig
     let log: RunLog
     let environment: [String: String]
+    /// The shards' dataset passes when `loupe merge` runs the job; nil when it streams the dataset itself.
+    var merged: MergedShards? = nil
 
     /// Whether `SOURCE_DATE_EPOCH` asks for reproducible output (no wall-clock numbers in the PDF).
     var reproducible: Bool { environment["SOURCE_DATE_EPOCH"] != nil }
@@ -35,27 +37,17 @@ struct JobRunner {
         }
         // An output folder that cannot be written fails the job now, not after every section was computed.
         try OutputFolderCheck.check(job.outputFolder, location: "jobs.\(job.name).output")
-        let (model, classifier, sampleShape) = try timed("loading model") { () throws -> (Model, Classifier, [Int]) in
-            let model = try Model(path: job.modelPath)
-            if let input = job.inputName, !model.graph.inputs.contains(where: { $0.name == input }) {
-                throw LoupeError(.invalidConfig, file: config.path, location: "jobs.\(job.name).model.input",
-                                 "the model has no input '\(input)'; inputs: \(model.graph.inputs.map(\.name).joined(separator: ", "))")
-            }
-            guard let shape = model.sampleShape else {
-                throw LoupeError(.invalidModel, file: job.modelPath, location: "input '\(model.primaryInputName)'",
-                                 "needs fixed channel, height and width extents")
-            }
-            return (model, try Classifier(model: model), shape)
-        }
+        let (model, classifier, sampleShape) = try timed("loading model") { try openModel() }
         let dataset = try timed("opening dataset") { try DatasetFactory.open(job, sampleShape: sampleShape, classNames: job.classNames) }
         let classNames = job.classNames ?? dataset.classNames
         let templates = try TemplateRenderer(folders: [job.templatesFolder, try defaultTemplatesFolder()].compactMap { $0 })
         let evaluation = try timed("evaluating \(dataset.count) images") {
-            try evaluate(classifier: classifier, dataset: dataset, classCount: classNames.count)
+            try merged?.evaluation ?? evaluate(classifier: classifier, dataset: dataset, classCount: classNames.count)
         }
         let context = JobContext(job: job, model: model, classifier: classifier, dataset: dataset, classNames: classNames,
                                  templates: templates, evaluation: evaluation, log: { log.info($0, job: job.name) })
         context.reproducible = reproducible
+        context.gatheredParts = merged?.sections ?? [:]
         var outputs = [SectionOutput]()
         for name in job.sections {
             guard let section = SectionRegistry.make(named: name, for: job) else { continue }
@@ -103,22 +95,37 @@ struct JobRunner {
         }
     }
 
-    /// One streamed pass: predictions, confidences and true-class probabilities for every image.
-    func evaluate(classifier: Classifier, dataset: any Dataset, classCount: Int) throws -> Evaluation {
+    /// The job's model, its classifier and the shape of one sample, checked against the config.
+    func openModel() throws -> (Model, Classifier, [Int]) {
+        let model = try Model(path: job.modelPath)
+        if let input = job.inputName, !model.graph.inputs.contains(where: { $0.name == input }) {
+            throw LoupeError(.invalidConfig, file: config.path, location: "jobs.\(job.name).model.input",
+                             "the model has no input '\(input)'; inputs: \(model.graph.inputs.map(\.name).joined(separator: ", "))")
+        }
+        guard let shape = model.sampleShape else {
+            throw LoupeError(.invalidModel, file: job.modelPath, location: "input '\(model.primaryInputName)'",
+                             "needs fixed channel, height and width extents")
+        }
+        return (model, try Classifier(model: model), shape)
+    }
+
+    /// One streamed pass over `shard`'s images: predictions, confidences and true-class probabilities.
+    func evaluate(classifier: Classifier, dataset: any Dataset, classCount: Int, shard: ShardSpec = .whole) throws -> Evaluation {
         var evaluation = Evaluation()
         evaluation.classCount = classCount
         let started = Date()
-        var iterator = dataset.batches(size: job.batchSize)
         var done = 0
-        while let batch = try iterator.next() {
+        let total = shard.positions(of: dataset.count, batchSize: job.batchSize).count
+        for indices in shard.batches(of: Array(0..<dataset.count), batchSize: job.batchSize) {
+            let batch = try dataset.batch(indices)
             let scores = try classifier.scores(batch.images)
             guard scores.shape[1] == classCount else {
                 throw LoupeError(.invalidConfig, file: config.path, location: "jobs.\(job.name).classes",
                                  "\(classCount) class names but the model scores \(scores.shape[1]) classes")
             }
             evaluation.record(scores: scores, labels: batch.labels)
-            done += batch.indices.count
-            log.progress("evaluating", done: done, total: dataset.count, started: started, job: job.name)
+            done += indices.count
+            log.progress("evaluating", done: done, total: total, started: started, job: job.name)
         }
         evaluation.seconds = Date().timeIntervalSince(started)
         return evaluation

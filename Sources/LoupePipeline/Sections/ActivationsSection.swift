@@ -39,24 +39,15 @@ public struct ActivationsSection: ReportSection {
     }
 
     public func make(_ context: JobContext) throws -> SectionOutput {
-        let model = context.model
-        let sampleShape = context.dataset.sampleShape
-        let plan = try model.plan(inputShapes: [model.primaryInputName: [1] + sampleShape])
-        let candidates = ActivationLayers.candidates(in: model.graph, shapes: { plan.shape(of: $0) })
         var blocks = try context.templates.blocks("activations_intro", context: [:])
-        guard !candidates.isEmpty, context.dataset.count > 0 else {
+        guard let layers = try scanPlan(context) else {
             blocks += try context.templates.blocks("activations_no_maps", context: [:])
             return SectionOutput(key: Self.name, numbers: .object([("layers", .list([]))]),
                                  sections: [Section(title: "Activations", anchor: "activations", blocks: blocks)])
         }
-        let shown = ActivationLayers.evenlySpaced(candidates, limit: max(1, options.maxLayers))
-        let convLike = candidates.filter { $0.opType != "MaxPool" && $0.opType != "AveragePool" }
-        let topValues = Set((convLike.isEmpty ? candidates : convLike).suffix(max(0, options.topLayers)).map(\.value))
-        let shownValues = Set(shown.map(\.value))
-        let scanned = candidates.filter { shownValues.contains($0.value) || topValues.contains($0.value) }
-
+        let (shown, topValues) = (layers.shown, layers.topValues)
         let started = Date()
-        var scans = try scan(context, layers: scanned, topValues: topValues)
+        var scans = try finish(gathered(context), layers: layers, context: context)
         let seconds = Date().timeIntervalSince(started)
         context.log("activations: scanned \(context.dataset.count) images over \(scans.count) layers in \(String(format: "%.1f", seconds)) s")
 
@@ -86,42 +77,5 @@ public struct ActivationsSection: ReportSection {
         }
         return SectionOutput(key: Self.name, numbers: .object(numbers),
                              sections: [Section(title: "Activations", anchor: "activations", blocks: blocks)], arrays: arrays)
-    }
-
-    /// One pass over the dataset: per-channel statistics of every scanned layer and top-k heaps for `topValues`.
-    func scan(_ context: JobContext, layers: [ActivationLayers.Candidate], topValues: Set<String>) throws -> [LayerScan] {
-        var producers = [String: String]()
-        for node in context.model.graph.nodes { for out in node.outputs { producers[out] = node.opType } }
-        var scans = layers.map { layer -> LayerScan in
-            let kind = ActivationKind.of(opType: producers[layer.value] ?? layer.opType)
-            // Every channel (up to a cap) is tracked so that the rows can show the most informative ones (ChannelChoice).
-            let tracked = topValues.contains(layer.value) ? min(ActivationsOptions.trackedChannelCap, layer.shape[0]) : 0
-            return LayerScan(candidate: layer, statistics: ChannelStatistics(channels: layer.shape[0], kind: kind),
-                             top: (0..<tracked).map { _ in TopActivations(capacity: options.topK) })
-        }
-        let taps = Set(layers.map(\.value))
-        var batches = context.dataset.batches(size: max(1, context.job.batchSize))
-        while let batch = try batches.next() {
-            let result = try context.model.run(batch.images, taps: taps)
-            for l in scans.indices {
-                guard let value = result.taps[scans[l].candidate.value]?.asFloat, value.rank == 4 else {
-                    throw LoupeError(.invalidModel, location: scans[l].candidate.value, "the layer did not produce a 4-D value")
-                }
-                try scans[l].statistics.add(value)
-                let tracked = scans[l].top.count
-                guard tracked > 0 else { continue }
-                let (n, c, h, w) = (value.shape[0], value.shape[1], value.shape[2], value.shape[3])
-                value.scalars.withUnsafeBufferPointer { src in
-                    for i in 0..<n {
-                        for ch in 0..<tracked {
-                            let map = UnsafeBufferPointer(rebasing: src[((i * c + ch) * h * w)..<((i * c + ch + 1) * h * w)])
-                            let best = spatialMaximum(map, width: w)
-                            scans[l].top[ch].offer(ActivationHit(score: best.value, index: batch.indices[i], row: best.row, column: best.column))
-                        }
-                    }
-                }
-            }
-        }
-        return scans
     }
 }

@@ -12,6 +12,15 @@ struct EmbeddingFeatures {
     /// `count × dimension` values, row-major, in sample order.
     var values: [Float]
 
+    /// No rows yet for `layer`, pooled to at most `maxFeatures` features per image, with room for `capacity` rows.
+    static func empty(layer: EmbeddingLayer, maxFeatures: Int, capacity: Int) -> EmbeddingFeatures {
+        let factor = poolingFactor(shape: layer.shape, cap: maxFeatures)
+        let dimension = pooledCount(shape: layer.shape, factor: factor)
+        var values = [Float]()
+        values.reserveCapacity(capacity * dimension)
+        return EmbeddingFeatures(layer: layer, poolingFactor: factor, dimension: dimension, values: values)
+    }
+
     /// The smallest factor f such that `C · ⌈H/f⌉ · ⌈W/f⌉ ≤ cap` for a `[C, H, W]` value (1 when it already
     /// fits or the value is not a feature map; at most max(H, W), i.e. global average pooling).
     static func poolingFactor(shape: [Int], cap: Int) -> Int {
@@ -91,13 +100,7 @@ extension EmbeddingsSection {
     /// (pooled to at most `options.maxFeatures` features per image).
     func gather(_ context: JobContext, layers: [EmbeddingLayer], indices: [Int]) throws -> [EmbeddingFeatures] {
         let model = context.model
-        var features = layers.map { layer -> EmbeddingFeatures in
-            let factor = EmbeddingFeatures.poolingFactor(shape: layer.shape, cap: options.maxFeatures)
-            let dimension = EmbeddingFeatures.pooledCount(shape: layer.shape, factor: factor)
-            var values = [Float]()
-            values.reserveCapacity(indices.count * dimension)
-            return EmbeddingFeatures(layer: layer, poolingFactor: factor, dimension: dimension, values: values)
-        }
+        var features = layers.map { EmbeddingFeatures.empty(layer: $0, maxFeatures: options.maxFeatures, capacity: indices.count) }
         let taps = Set(layers.map(\.name).filter { $0 != model.primaryInputName })
         let size = max(1, context.job.batchSize)
         var done = 0

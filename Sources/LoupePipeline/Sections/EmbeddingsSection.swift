@@ -52,21 +52,16 @@ public struct EmbeddingsSection: ReportSection {
     public func make(_ context: JobContext) throws -> SectionOutput {
         try options.validate()
         let began = Date()
-        let model = context.model
-        let plan = try model.plan(inputShapes: [model.primaryInputName: [1] + context.dataset.sampleShape])
-        let layers = try options.layers.map { try EmbeddingLayerChoice.resolve($0, model: model, plan: plan) }
-            ?? EmbeddingLayerChoice.defaults(model: model, plan: plan)
+        let (layers, indices) = try sampledImages(context)
         let allLabels = context.dataset.labels
         guard allLabels.count >= 2, !layers.isEmpty else {
             let blocks = try context.templates.blocks("embeddings_intro", context: ["too_few": true, "images": allLabels.count])
             return SectionOutput(key: Self.name, numbers: .object([("points", .integer(0)), ("layers", .list([]))]),
                                  sections: [Section(title: "Embeddings", anchor: "embeddings", blocks: blocks)])
         }
-        var generator = context.generator("embeddings.sample")
-        let indices = Self.stratifiedSample(labels: allLabels, count: min(options.points, allLabels.count), generator: &generator)
         let labels = indices.map { allLabels[$0] }
         context.log("embeddings: \(indices.count) images, layers \(layers.map(\.name).joined(separator: ", "))")
-        let gathered = try gather(context, layers: layers, indices: indices)
+        let gathered = try self.gathered(context).features(layers: layers, maxFeatures: options.maxFeatures, count: indices.count)
         let settings = Settings(points: indices.count, requestedPerplexity: options.perplexity, neighbours: options.neighbours,
                                 seed: UInt64(context.job.seed))
         var results = [LayerEmbedding]()

@@ -13,15 +13,9 @@ extension GradientsSection {
         var generator = context.generator("gradients.layers")
         let indices = SampleChoice.capped(count: context.dataset.count, cap: options.statisticsImages, generator: &generator)
         let batchSize = max(1, context.job.batchSize)
-        var start = 0
         let began = Date()
         context.log("gradients: layer statistics on \(indices.count) images")
-        let report = try LayerGradientStatistics.measure(context.classifier, layers: layers) {
-            guard start < indices.count else { return nil }
-            let chunk = Array(indices[start..<min(indices.count, start + batchSize)])
-            start += chunk.count
-            return try context.dataset.batch(chunk)
-        }
+        let report = try gathered(context).report(layers: layers)
         let seconds = Date().timeIntervalSince(began)
         let depths = report.layers.indices.map { Double($0 + 1) }
         func series(_ name: String, _ values: [Double], dashed: Bool = false) -> LineSeries {

@@ -50,6 +50,8 @@ public final class JobContext {
     public let log: (String) -> Void
     /// True when `SOURCE_DATE_EPOCH` is set: no wall-clock numbers may appear in the PDF.
     public var reproducible = false
+    /// The merged shards' dataset passes by section name (`loupe merge`); empty when this process streams the dataset itself.
+    var gatheredParts: [String: any ShardPayload] = [:]
 
     public init(job: JobConfig, model: Model, classifier: Classifier, dataset: any Dataset, classNames: [String],
          templates: TemplateRenderer, evaluation: Evaluation, log: @escaping (String) -> Void) {

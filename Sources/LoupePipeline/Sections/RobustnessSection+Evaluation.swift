@@ -97,8 +97,8 @@ struct CorruptionPipeline {
         return Tensor(shape: [n] + sampleShape, scalars: scalars)
     }
 
-    /// Runs the model on a batch and adds every prediction to `tally`.
-    func score(_ inputs: Tensor, labels: [Int], into tally: inout RobustnessTally) throws {
+    /// Runs the model on a batch and appends every prediction to `outcomes`.
+    func score(_ inputs: Tensor, labels: [Int], into outcomes: inout CellOutcomes) throws {
         let scores = try classifier.scores(inputs)
         let classes = scores.shape[1]
         guard classes == classCount else {
@@ -111,7 +111,7 @@ struct CorruptionPipeline {
                 for k in 1..<max(1, classes) where s[row * classes + k] > top { top = s[row * classes + k]; best = k }
                 var total = 0.0
                 for k in 0..<classes { total += Foundation.exp(Double(s[row * classes + k] - top)) }
-                tally.add(label: labels[row], prediction: best, confidence: 1 / total)
+                outcomes.append(label: labels[row], prediction: best, confidence: 1 / total)
             }
         }
     }
@@ -121,8 +121,8 @@ struct CorruptionPipeline {
     /// `seconds` receives the wall-clock time spent corrupting and running the model (the two overlap: the
     /// next cell is corrupted on another thread while the model runs).
     func evaluate(dataset: any Dataset, indices: [Int], cells: [(name: String, severity: Int)], batchSize: Int,
-                  seconds: inout (corrupting: Double, model: Double), progress: (Int, Int) -> Void) throws -> [RobustnessTally] {
-        var tallies = [RobustnessTally](repeating: RobustnessTally(classCount: classCount), count: cells.count)
+                  seconds: inout (corrupting: Double, model: Double), progress: (Int, Int) -> Void) throws -> [CellOutcomes] {
+        var tallies = [CellOutcomes](repeating: CellOutcomes(), count: cells.count)
         guard !cells.isEmpty else { return tallies }
         let step = max(1, batchSize)
         var done = 0

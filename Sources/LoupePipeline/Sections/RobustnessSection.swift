@@ -39,35 +39,18 @@ public struct RobustnessSection: ReportSection {
 
     /// Samples the images, corrupts them cell by cell, runs the model and derives every metric.
     func compute(_ context: JobContext) throws -> RobustnessResult {
-        try options.validate()
-        let shape = context.dataset.sampleShape
-        guard shape.count == 3 else {
-            throw LoupeError(.invalidInput, location: "sections.robustness", "needs image inputs [C, H, W], got \(shape)")
-        }
-        let (height, width) = (shape[1], shape[2])
-        let profile = options.resolvedProfile(height: height, width: width)
-        let corruptions = options.orderedCorruptions, severities = options.orderedSeverities
-        let classCount = context.evaluation.classCount
+        let plan = try robustnessPlan(context)
+        let (corruptions, severities, classCount, indices, pipeline) = (plan.corruptions, plan.severities, plan.classCount, plan.indices, plan.pipeline)
+        let (height, width, profile, shape) = (plan.height, plan.width, plan.profile, plan.shape)
         var baseline: RobustnessBaseline?
         if let path = options.baselinePath {
             let read = try RobustnessBaseline.read(path: path)
             try read.checkCovers(corruptions: corruptions, severities: severities)
             baseline = read
         }
-        let indices = try sampleIndices(labels: context.dataset.labels, classCount: classCount, seed: UInt64(context.job.seed))
-        guard !indices.isEmpty else { throw LoupeError(.invalidInput, location: "sections.robustness", "the dataset has no images") }
-        let pipeline = CorruptionPipeline(
-            classifier: context.classifier,
-            preprocessing: Self.geometryFree(DatasetFactory.preprocessing(for: context.job, sampleShape: shape)),
-            profile: profile, jpegQ85: options.jpegQ85, seed: UInt64(context.job.seed), classCount: classCount, sampleShape: shape)
-        let cells = corruptions.flatMap { name in severities.map { (name: name, severity: $0) } }
-        let started = Date()
-        var seconds = (corrupting: 0.0, model: 0.0)
-        let tallies = try pipeline.evaluate(dataset: context.dataset, indices: indices, cells: cells, batchSize: context.job.batchSize,
-                                            seconds: &seconds) { done, total in
-            context.log(String(format: "robustness: %d of %d images through %d cells (%.0f s)", done, total, cells.count,
-                               Date().timeIntervalSince(started)))
-        }
+        let gathered = try self.gathered(context)
+        let tallies = try gathered.tallies(classCount: classCount, cells: plan.cells.count, images: indices.count)
+        let seconds = (corrupting: gathered.secondsCorrupting, model: gathered.secondsModel)
         var clean = RobustnessTally(classCount: classCount)
         let evaluation = context.evaluation
         for i in indices where i < evaluation.labels.count {
