@@ -56,10 +56,12 @@ extension ActivationFigures {
             "layer": layer.value, "k": k, "channels": lists.count, "total": layer.shape[0],
             "field": field.map { "\($0.size.height)×\($0.size.width)" },
             "covers": coversImage && field != nil ? "yes" : nil, "dead": deadCount > 0 ? "\(deadCount)" : nil,
+            "tokens": layer.tokens ? "yes" : nil,
         ]))
         part.blocks.append(.figure(Figure(cells: fullCells, columns: k,
                                           caption: try context.templates.text("activations_top_caption", [
                                               "last": "\(lists.count - 1)", "layer": layer.value, "k": "\(k)", "field": field == nil ? nil : true,
+                                              "tokens": layer.tokens ? true : nil,
                                           ]),
                                           maxCellWidth: 50)))
         if field != nil && !coversImage {
@@ -70,6 +72,7 @@ extension ActivationFigures {
         part.array = Tensor(shape: [lists.count, k], scalars: lists.flatMap { hits in (0..<k).map { $0 < hits.count ? Float(hits[$0].index) : -1 } })
         part.numbers = .object([
             ("value", .text(layer.value)),
+            ("score", .text(layer.tokens ? "mean over patch tokens" : "spatial maximum")),
             ("receptive_field", field.map { .list([.integer($0.size.height), .integer($0.size.width)]) } ?? .text("unknown")),
             ("channels", .list(lists.enumerated().map { channel, hits in
                 .object([("channel", .integer(channel)), ("dead", .flag(dead[channel])),

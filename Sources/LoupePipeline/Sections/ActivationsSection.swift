@@ -41,6 +41,7 @@ public struct ActivationsSection: ReportSection {
         let sampleShape = context.dataset.sampleShape
         let plan = try model.plan(inputShapes: [model.primaryInputName: [1] + sampleShape])
         let candidates = ActivationLayers.candidates(in: model.graph, shapes: { plan.shape(of: $0) })
+            + ActivationLayers.tokenCandidates(in: model.graph, plan: plan)
         var blocks = try context.templates.blocks("activations_intro", context: [:])
         guard !candidates.isEmpty, context.dataset.count > 0 else {
             blocks += try context.templates.blocks("activations_no_maps", context: [:])
@@ -66,6 +67,11 @@ public struct ActivationsSection: ReportSection {
         let maps = try ActivationFigures.featureMaps(context, samples: samples, layers: shown, options: options)
         blocks += maps.blocks
         numbers.append(("feature_maps", maps.numbers))
+        if let attention = try ActivationFigures.attention(context, samples: samples) {
+            blocks += attention.blocks
+            numbers.append(("attention", attention.numbers))
+            arrays.append(("attention_rollout", attention.array))
+        }
 
         for i in scans.indices where topValues.contains(scans[i].candidate.value) {
             let part = try ActivationFigures.topImages(context, scan: scans[i], options: options)
@@ -101,7 +107,7 @@ public struct ActivationsSection: ReportSection {
         while let batch = try batches.next() {
             let result = try context.model.run(batch.images, taps: taps)
             for l in scans.indices {
-                guard let value = result.taps[scans[l].candidate.value]?.asFloat, value.rank == 4 else {
+                guard let tapped = result.taps[scans[l].candidate.value]?.asFloat, let value = try scans[l].candidate.map(tapped) else {
                     throw LoupeError(.invalidModel, location: scans[l].candidate.value, "the layer did not produce a 4-D value")
                 }
                 try scans[l].statistics.add(value)
@@ -112,7 +118,7 @@ public struct ActivationsSection: ReportSection {
                     for i in 0..<n {
                         for ch in 0..<tracked {
                             let map = UnsafeBufferPointer(rebasing: src[((i * c + ch) * h * w)..<((i * c + ch + 1) * h * w)])
-                            let best = spatialMaximum(map, width: w)
+                            let best = scans[l].candidate.channelScore(map, width: w)
                             scans[l].top[ch].offer(ActivationHit(score: best.value, index: batch.indices[i], row: best.row, column: best.column))
                         }
                     }

@@ -92,8 +92,8 @@ extension EmbeddingsSection {
     func gather(_ context: JobContext, layers: [EmbeddingLayer], indices: [Int]) throws -> [EmbeddingFeatures] {
         let model = context.model
         var features = layers.map { layer -> EmbeddingFeatures in
-            let factor = EmbeddingFeatures.poolingFactor(shape: layer.shape, cap: options.maxFeatures)
-            let dimension = EmbeddingFeatures.pooledCount(shape: layer.shape, factor: factor)
+            let factor = layer.classToken ? 1 : EmbeddingFeatures.poolingFactor(shape: layer.shape, cap: options.maxFeatures)
+            let dimension = layer.classToken ? layer.shape[1] : EmbeddingFeatures.pooledCount(shape: layer.shape, factor: factor)
             var values = [Float]()
             values.reserveCapacity(indices.count * dimension)
             return EmbeddingFeatures(layer: layer, poolingFactor: factor, dimension: dimension, values: values)
@@ -123,6 +123,10 @@ extension EmbeddingsSection {
                 value.scalars.withUnsafeBufferPointer { all in
                     for i in 0..<chunk.count {
                         let row = UnsafeBufferPointer(rebasing: all[(i * per)..<((i + 1) * per)])
+                        if layer.classToken { // token 0 of [1 + H·W, C]
+                            features[l].values += row.prefix(layer.shape[1])
+                            continue
+                        }
                         EmbeddingFeatures.appendPooled(row, shape: layer.shape, factor: features[l].poolingFactor, to: &features[l].values)
                     }
                 }
