@@ -115,12 +115,13 @@ extension BroadcastingBinaryOperator {
 
     /// The output gradient (zeros when none arrived) and both input shapes, for gradients that reduce it.
     func outputGradient(_ context: BackwardContext) throws -> (g: Tensor, a: [Int], b: [Int]) {
-        guard context.inputs.count >= 2, let a = context.inputs[0], let b = context.inputs[1] else {
+        guard context.hasInput(0), context.hasInput(1) else {
             throw LoupeError(.computation, location: "node '\(node.name)' (\(node.opType))",
-                             "backward needs both forward inputs, which were not kept")
+                             "backward needs the shapes of both forward inputs, which are unknown")
         }
-        let shape = try node.located { try broadcastShape(a.shape, b.shape) }
-        return (context.gradient(0, shape: shape), a.shape, b.shape)
+        let a = try context.inputShape(0), b = try context.inputShape(1)
+        let shape = try node.located { try broadcastShape(a, b) }
+        return (context.gradient(0, shape: shape), a, b)
     }
 }
 

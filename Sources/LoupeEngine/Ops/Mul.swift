@@ -10,13 +10,15 @@ public struct MulOperator: BroadcastingBinaryOperator {
 
     public init(node: Node, opset: Int) throws { self.node = node }
 
+    /// dA reads B and dB reads A: scaling by a constant keeps no activation for saliency.
+    public func inputsRead(wanting wanted: [Bool]) -> [Bool] { bilinearInputsRead(wanted) }
+
     /// `dA = reduce(g B)`, `dB = reduce(g A)` over the broadcast axes.
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        let a = try context.floatInput(0), b = try context.floatInput(1)
+        let (g, sa, sb) = try outputGradient(context)
         return try node.located {
-            let g = context.gradient(0, shape: try broadcastShape(a.shape, b.shape))
-            return [context.wants(0) ? reduceGradient(try broadcastBinary(g, b, .mul), toShape: a.shape) : nil,
-                    context.wants(1) ? reduceGradient(try broadcastBinary(g, a, .mul), toShape: b.shape) : nil]
+            [context.wants(0) ? reduceGradient(try broadcastBinary(g, try context.floatInput(1), .mul), toShape: sa) : nil,
+             context.wants(1) ? reduceGradient(try broadcastBinary(g, try context.floatInput(0), .mul), toShape: sb) : nil]
         }
     }
 }

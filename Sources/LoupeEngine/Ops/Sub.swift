@@ -10,6 +10,9 @@ public struct SubOperator: BroadcastingBinaryOperator {
 
     public init(node: Node, opset: Int) throws { self.node = node }
 
+    /// dA and dB are the output gradient reduced to each shape: no input is kept.
+    public func inputsRead(wanting wanted: [Bool]) -> [Bool] { noInputsRead(wanted) }
+
     /// `dA = reduce(g)`, `dB = -reduce(g)` over the broadcast axes.
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {
         let (g, sa, sb) = try outputGradient(context)
