@@ -13,6 +13,7 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "Benchmark an attribution method (any `loupe attribute` method) instead of inference.")
     var method: String?
     @Option(name: .long, help: "Integrated Gradients steps.") var steps: Int = 50
+    @Option(name: .long, help: "Path points (or noisy samples) per pass of a many-pass method.") var internalBatch: Int = 50
 
     func validate() throws {
         guard batch > 0, seconds > 0 else { throw ValidationError("--batch and --seconds must be positive") }
@@ -22,7 +23,7 @@ struct BenchCommand: ParsableCommand {
         try runReportingErrors {
             if let method {
                 print(try EngineBenchmark.jsonLine(try EngineBenchmark.measureAttribution(
-                    modelPath: model, method: method, batch: batch, steps: steps, seconds: seconds)))
+                    modelPath: model, method: method, batch: batch, steps: steps, seconds: seconds, internalBatch: internalBatch)))
             } else {
                 print(try EngineBenchmark.jsonLine(try EngineBenchmark.measure(modelPath: model, batch: batch, seconds: seconds,
                                                                                 warmup: warmup)))

@@ -48,9 +48,9 @@ public enum EngineBenchmark {
     }
 
     /// Attribution throughput of a registry method: images/s at `batch` (methods that run many passes per image,
-    /// such as `integrated-gradients`, are timed one image at a time; their inner batches hold 50 rows).
+    /// such as `integrated-gradients`, are timed one image at a time; their inner batches hold `internalBatch` rows).
     public static func measureAttribution(modelPath: String, method: String, batch: Int, steps: Int, seconds: Double,
-                                          seed: UInt64 = 0) throws -> Measurement {
+                                          seed: UInt64 = 0, internalBatch: Int = 50) throws -> Measurement {
         guard let entry = AttributionMethods.named(method) else {
             throw LoupeError(.invalidConfig, location: "--method",
                              "unknown method '\(method)'; choose one of: " + AttributionMethods.names.joined(separator: ", "))
@@ -66,7 +66,7 @@ public enum EngineBenchmark {
         var settings = entry.defaults
         settings.steps = steps
         settings.seed = seed
-        settings.internalBatchSize = 50
+        settings.internalBatchSize = max(1, internalBatch)
         func once() throws {
             _ = try entry.attribute(classifier, images: input, targets: targets, settings: settings)
         }
