@@ -9,6 +9,8 @@ Makes every committed file under Tests/Fixtures/matrix/:
   <name>.x.npy            8 seeded input images (N x 3 x 32 x 32);
   <name>.<variant>.b<N>.npy  onnxruntime's logits for the first N images (N = 1, 3, 8);
   <name>.saliency.npy     PyTorch's input gradient of logit[i, target_i] for the first 3 images;
+  vit_2block.gradcam.npy  pytorch-grad-cam's GradCAM of the same targets on the last block's ln_1, patch tokens
+                          reshaped to their grid (3 x 32 x 32; needs `pip install grad-cam`);
   manifest.json           what each file is (paths relative to this folder).
 
 Architectures (random weights, few channels, every file under 1 MB), built from torchvision's
@@ -19,8 +21,8 @@ identity. Swift tests compare Loupe with these files and never run Python.
 
 Deterministic: every random source is seeded.
 
-Regenerate (from the repository root, with a Python that has torch, torchvision, onnx and
-onnxruntime):
+Regenerate (from the repository root, with a Python that has torch, torchvision, onnx,
+onnxruntime and grad-cam):
   "$LOUPE_PYTHON" Tests/Fixtures/make_model_matrix.py
 """
 
@@ -208,6 +210,21 @@ def save(name: str, array: np.ndarray) -> str:
     return name
 
 
+def vit_grad_cam(model: nn.Module, x: np.ndarray, targets: list) -> np.ndarray:
+    """pytorch-grad-cam's GradCAM on the last block's ln_1 with its ViT reshape_transform (class token dropped,
+    patch tokens to their square grid): N x H x W maps in [0, 1] at the input size."""
+    from pytorch_grad_cam import GradCAM
+    from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
+
+    def reshape_transform(tensor):
+        side = int(round((tensor.size(1) - 1) ** 0.5))
+        grid = tensor[:, 1:, :].reshape(tensor.size(0), side, side, tensor.size(2))
+        return grid.transpose(2, 3).transpose(1, 2)
+
+    with GradCAM(model=model, target_layers=[model.encoder.layers[-1].ln_1], reshape_transform=reshape_transform) as cam:
+        return cam(input_tensor=torch.from_numpy(x), targets=[ClassifierOutputTarget(t) for t in targets])
+
+
 def main() -> None:
     os.makedirs(MATRIX, exist_ok=True)
     for old in os.listdir(MATRIX):
@@ -252,10 +269,13 @@ def main() -> None:
         logits = model(xs)
         logits[torch.arange(SALIENCY_BATCH), torch.tensor(targets)].sum().backward()
         saliency = save(f"{name}.saliency.npy", xs.grad.numpy())
+        extra = {}
+        if name == "vit_2block":
+            extra["gradcam"] = save(f"{name}.gradcam.npy", vit_grad_cam(model, x[:SALIENCY_BATCH], targets))
         size = max(os.path.getsize(os.path.join(MATRIX, f)) for f in variants.values())
         assert size < 1_000_000, (name, size)
         cases.append({"name": name, "variants": variants, "input": input_file, "batches": BATCHES,
-                      "outputs": outputs, "saliency": saliency, "targets": targets,
+                      "outputs": outputs, "saliency": saliency, "targets": targets, **extra,
                       "parameters": int(sum(p.numel() for p in model.parameters())),
                       "notes": "; ".join(notes)})
         print(f"{name}: {cases[-1]['parameters']} parameters, variants {sorted(variants)}, largest file {size} bytes")

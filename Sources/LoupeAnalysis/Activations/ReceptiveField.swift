@@ -105,6 +105,8 @@ public enum ActivationLayers {
         public var value: String
         public var opType: String
         public var shape: [Int]
+        /// A ViT token layer: the value is `[N, 1 + H·W, C]` and `shape` is its patch grid (`TokenGrid`).
+        public var tokens = false
     }
 
     /// Rank-4 outputs of conv/activation/pool nodes in graph order, skipping a Conv output whose only

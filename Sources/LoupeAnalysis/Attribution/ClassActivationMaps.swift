@@ -23,10 +23,12 @@ public struct CAMResult: Sendable {
 
 /// Grad-CAM and kin (pytorch-grad-cam's pipeline order: weights → sum → ReLU → normalise → resize).
 public enum ClassActivationMaps {
-    /// The last value of rank 4 with more than one spatial position (the last conv block's output).
+    /// The last value of rank 4 with more than one spatial position (the last conv block's output);
+    /// for a vision transformer, the last block's first LayerNormalization (`TokenGrid.defaultCAMLayer`).
     public static func defaultLayer(_ classifier: Classifier, sampleShape: [Int]) throws -> String {
         let plan = try classifier.model.plan(inputShapes: [classifier.inputName: [1] + sampleShape])
         let graph = classifier.model.graph
+        if let tokens = TokenGrid.defaultCAMLayer(in: graph, plan: plan) { return tokens }
         for index in plan.runningNodeIndices.reversed() {
             for name in graph.nodes[index].outputs where !name.isEmpty {
                 if let shape = plan.shape(of: name), shape.count == 4, shape[2] * shape[3] > 1 { return name }
@@ -47,8 +49,7 @@ public enum ClassActivationMaps {
             guard let activation = result.forward.taps[layerName]?.asFloat, let gradient = result.gradients[layerName] else {
                 throw LoupeError(.computation, location: layerName, "layer activation was not captured")
             }
-            try requireSpatial(activation, layerName)
-            raw = weightedSum(activation: activation, gradient: gradient, method: method)
+            raw = weightedSum(activation: try spatial(activation, layerName), gradient: try spatial(gradient, layerName), method: method)
         case .scoreCAM:
             raw = try scoreCAM(classifier, images: images, targets: targets, layer: layerName, batchSize: scoreBatchSize)
         case .eigenCAM:
@@ -56,8 +57,7 @@ public enum ClassActivationMaps {
             guard let activation = result.taps[layerName]?.asFloat else {
                 throw LoupeError(.computation, location: layerName, "layer activation was not captured")
             }
-            try requireSpatial(activation, layerName)
-            raw = try EigenProjection.firstComponentMaps(activation)
+            raw = try EigenProjection.firstComponentMaps(try spatial(activation, layerName))
         }
         return CAMResult(layer: layerName, raw: raw, map: finish(raw, height: images.shape[2], width: images.shape[3]))
     }
@@ -92,10 +92,13 @@ public enum ClassActivationMaps {
         return ImageFilters.normaliseCAM(resized)
     }
 
-    static func requireSpatial(_ activation: Tensor, _ layer: String) throws {
-        guard activation.rank == 4 else {
-            throw LoupeError(.invalidConfig, location: "--layer '\(layer)'", "needs a rank-4 N x K x h x w value, got \(activation.shape)")
+    /// The value as an N x K x h x w map: rank 4 as it is, ViT tokens as their patch grid (`TokenGrid`).
+    static func spatial(_ activation: Tensor, _ layer: String) throws -> Tensor {
+        guard let map = try TokenGrid.spatial(activation) else {
+            throw LoupeError(.invalidConfig, location: "--layer '\(layer)'",
+                             "needs a rank-4 N x K x h x w value or N x (1 + h·w) x K tokens, got \(activation.shape)")
         }
+        return map
     }
 
     /// Per-channel (Grad-CAM, Grad-CAM++) or per-position (LayerCAM) weights applied to the activations.
@@ -136,10 +139,10 @@ public enum ClassActivationMaps {
     /// Score-CAM: softmax over channels of the target score of the input masked by each upsampled channel.
     static func scoreCAM(_ classifier: Classifier, images: Tensor, targets: [Int], layer: String, batchSize: Int) throws -> Tensor {
         let result = try classifier.model.run([classifier.inputName: images], taps: [layer])
-        guard let activation = result.taps[layer]?.asFloat else {
+        guard let tapped = result.taps[layer]?.asFloat else {
             throw LoupeError(.computation, location: layer, "layer activation was not captured")
         }
-        try requireSpatial(activation, layer)
+        let activation = try spatial(tapped, layer)
         let (n, k, h, w) = (activation.shape[0], activation.shape[1], activation.shape[2], activation.shape[3])
         let (c, height, width) = (images.shape[1], images.shape[2], images.shape[3])
         var out = Tensor(shape: [n, 1, h, w])

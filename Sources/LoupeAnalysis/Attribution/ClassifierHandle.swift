@@ -81,11 +81,15 @@ public struct Classifier: @unchecked Sendable {
     /// its rows alone (single-threaded inside, `Parallel.mapParts`): images do not interact, and one
     /// synchronisation per batch beats one per operator. The parts are joined along the batch axis;
     /// a graph whose requested values are not batch-major is run whole instead, and so is a request
-    /// for parameter gradients (sums over the batch, not rows).
+    /// for parameter gradients (sums over the batch, not rows). A batch too large for `MemoryBudget`
+    /// is first cut into consecutive passes (`gradientsWithinBudget`).
     public func gradients(_ images: Tensor, targets: [Int], wrt: Set<String>? = nil, taps: Set<String> = [],
                           reluRule: ReluRule = .standard) throws -> GradientResult {
         let rows = images.shape.first ?? 0
         let parameters = (wrt ?? []).contains { model.graph.initializers[$0] != nil }
+        if !parameters, let split = try gradientsWithinBudget(images, targets: targets, wrt: wrt, taps: taps, reluRule: reluRule) {
+            return split
+        }
         guard !parameters, images.rank >= 1, targets.count == rows, Parallel.workerCount > 1,
               rows >= 2 * Self.minimumRowsPerWorker else {
             return try wholeBatchGradients(images, targets: targets, wrt: wrt, taps: taps, reluRule: reluRule)

@@ -12,6 +12,13 @@ public struct ConvolutionWeights: Sendable {
     public var group: Int
     /// Position of the node in graph order.
     public var nodeIndex: Int
+    /// The `strides` attribute (rows, columns; 1 where absent).
+    public var strides: [Int] = [1, 1]
+
+    /// A ViT patch embedding: a kernel larger than 1 that moves by its own size (non-overlapping patches).
+    public var isPatchEmbedding: Bool {
+        kernel.rank == 4 && kernel.shape[2] > 1 && strides == [kernel.shape[2], kernel.shape[3]]
+    }
 }
 
 /// A fully connected layer fed by the (flattened) image, with one weight row per unit.
@@ -30,8 +37,9 @@ public enum WeightLayers {
         for (index, node) in graph.nodes.enumerated() where node.opType == "Conv" {
             guard let name = node.input(1), case .float(let kernel)? = graph.initializers[name], kernel.rank == 4, kernel.count > 0 else { continue }
             let group = (try? node.int("group", default: 1)) ?? 1
+            let strides = ((try? node.ints("strides")) ?? nil) ?? [1, 1]
             found.append(ConvolutionWeights(nodeName: node.name.isEmpty ? (node.outputs.first ?? "conv") : node.name,
-                                            weightName: name, kernel: kernel, group: group, nodeIndex: index))
+                                            weightName: name, kernel: kernel, group: group, nodeIndex: index, strides: strides))
         }
         return found
     }

@@ -52,14 +52,32 @@ public struct BackwardContext {
     public let wantsInputGradient: [Bool]
     /// The ReLU rule in force for this pass.
     public let reluRule: ReluRule
+    /// The planned shape of each input (nil where omitted): what a backward reads instead of an input
+    /// it does not keep (`Operator.inputsRead`). Empty when the caller gives none: shapes come from `inputs`.
+    public let inputShapes: [[Int]?]
 
     public init(inputs: [TensorValue?], outputs: [TensorValue?], outputGradients: [Tensor?],
-                wantsInputGradient: [Bool], reluRule: ReluRule = .standard) {
+                wantsInputGradient: [Bool], reluRule: ReluRule = .standard, inputShapes: [[Int]?] = []) {
         self.inputs = inputs
         self.outputs = outputs
         self.outputGradients = outputGradients
         self.wantsInputGradient = wantsInputGradient
         self.reluRule = reluRule
+        self.inputShapes = inputShapes
+    }
+
+    /// The shape of forward input `index`: planned, else the kept value's, else an error.
+    public func inputShape(_ index: Int) throws -> [Int] {
+        if index < inputShapes.count, let shape = inputShapes[index] { return shape }
+        guard index < inputs.count, let value = inputs[index] else {
+            throw LoupeError(.computation, "backward needs the shape of forward input \(index), which is unknown")
+        }
+        return value.shape
+    }
+
+    /// Whether forward input `index` was given to the node (its shape is known).
+    public func hasInput(_ index: Int) -> Bool {
+        index < inputShapes.count ? inputShapes[index] != nil : index < inputs.count && inputs[index] != nil
     }
 
     /// The float forward input at `index`, or an error naming what is missing.
@@ -101,12 +119,31 @@ public protocol Operator: Sendable {
     func forward(_ inputs: [TensorValue?]) throws -> [TensorValue]
     /// Which forward values `backward` reads.
     var backwardNeeds: BackwardNeeds { get }
+    /// Which forward inputs `backward` reads when only the input gradients flagged in `wanted` are
+    /// asked for; the others are freed as soon as the forward pass is done with them, and their
+    /// shapes come from `BackwardContext.inputShape`. Default: every input when `backwardNeeds`
+    /// contains `.inputs`.
+    func inputsRead(wanting wanted: [Bool]) -> [Bool]
     /// Gradients with respect to each input (nil for non-differentiable or unwanted inputs).
     func backward(_ context: BackwardContext) throws -> [Tensor?]
 }
 
 extension Operator {
     public var backwardNeeds: BackwardNeeds { .all }
+
+    public func inputsRead(wanting wanted: [Bool]) -> [Bool] {
+        let reads = backwardNeeds.contains(.inputs)
+        return wanted.map { _ in reads }
+    }
+}
+
+/// `inputsRead` of an operator whose backward needs only the input shapes.
+func noInputsRead(_ wanted: [Bool]) -> [Bool] { wanted.map { _ in false } }
+
+/// `inputsRead` of a bilinear operator (MatMul, Gemm, Conv, Mul): each of the two operands is read
+/// only for the other's gradient; later inputs (a bias) only by shape.
+func bilinearInputsRead(_ wanted: [Bool]) -> [Bool] {
+    wanted.indices.map { i in i == 0 ? wanted.count > 1 && wanted[1] : i == 1 ? wanted[0] : false }
 }
 
 /// An operator without attributes: it keeps its node and nothing else.

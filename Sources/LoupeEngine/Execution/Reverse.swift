@@ -62,13 +62,20 @@ extension Model {
             let reaches = step.outputSlots.contains { $0.map { leadsToTarget[$0] } ?? false }
             if reaches { for case let s? in step.inputSlots { leadsToTarget[s] = true } } else { activeStep[index] = false }
         }
-        // Saved values: what each active step's backward reads; freed after the earliest such step.
+        // Which float inputs of each step want a gradient (integer values never get one).
+        let wanted = plan.steps.map { step in
+            zip(step.inputSlots, graph.nodes[step.nodeIndex].inputs).map { slot, name in
+                slot.map { influenced[$0] } == true && plan.facts[name]?.element != .integer
+            }
+        }
+        // Saved values: what each active step's backward reads for the gradients wanted; freed after
+        // the earliest such step. An input read only by shape is not saved (its planned shape is given).
         var releaseAfter = [Int](repeating: Int.max, count: plan.slotCount)
         for (index, step) in plan.steps.enumerated() where activeStep[index] {
-            let needs = operators[step.nodeIndex].backwardNeeds
+            let op = operators[step.nodeIndex]
             var saved = [Int]()
-            if needs.contains(.inputs) { saved += step.inputSlots.compactMap { $0 } }
-            if needs.contains(.outputs) { saved += step.outputSlots.compactMap { $0 } }
+            for (slot, read) in zip(step.inputSlots, op.inputsRead(wanting: wanted[index])) where read { saved += [slot].compactMap { $0 } }
+            if op.backwardNeeds.contains(.outputs) { saved += step.outputSlots.compactMap { $0 } }
             for s in saved { releaseAfter[s] = min(releaseAfter[s], index) }
         }
         let state = try ExecutionState(model: self, plan: plan, inputs: inputs, taps: taps)
@@ -101,8 +108,9 @@ extension Model {
                 inputs: step.inputSlots.map { $0.flatMap { state.slots[$0] } },
                 outputs: step.outputSlots.map { $0.flatMap { state.slots[$0] } },
                 outputGradients: outputGradients,
-                wantsInputGradient: step.inputSlots.map { $0.map { influenced[$0] } ?? false },
-                reluRule: reluRule)
+                wantsInputGradient: wanted[index],
+                reluRule: reluRule,
+                inputShapes: node.inputs.map { $0.isEmpty ? nil : plan.facts[$0]?.shape })
             let inputGradients: [Tensor?]
             do {
                 inputGradients = try operators[step.nodeIndex].backward(context)
@@ -117,7 +125,14 @@ extension Model {
                     throw LoupeError(.computation, file: graph.sourcePath, location: "node '\(node.name)' (\(node.opType)) backward",
                                      "gradient for input \(position) has shape \(g.shape)")
                 }
-                if let existing = grads[slot] { grads[slot] = existing.adding(g) } else { grads[slot] = g }
+                // Taken out of `grads` first so the sum is written in place, not into a copy.
+                if var sum = grads[slot] {
+                    grads[slot] = nil
+                    sum.add(g)
+                    grads[slot] = sum
+                } else {
+                    grads[slot] = g
+                }
             }
         }
         var result = [String: Tensor]()
@@ -129,14 +144,12 @@ extension Model {
 }
 
 extension Tensor {
-    /// Elementwise sum of two tensors of the same shape.
-    func adding(_ other: Tensor) -> Tensor {
-        var result = self
-        result.scalars.withUnsafeMutableBufferPointer { r in
+    /// Adds `other` (same shape) elementwise, in place when the storage is not shared.
+    mutating func add(_ other: Tensor) {
+        scalars.withUnsafeMutableBufferPointer { r in
             other.scalars.withUnsafeBufferPointer { o in
                 for i in 0..<r.count { r[i] += o[i] }
             }
         }
-        return result
     }
 }

@@ -54,15 +54,21 @@ public struct ConvOperator: ConvolutionFamilyOperator {
         return [.float(Tensor(shape: shape, scalars: y))]
     }
 
+    /// dX reads W and dW reads X: a convolution with a fixed kernel keeps no activation for saliency.
+    public func inputsRead(wanting wanted: [Bool]) -> [Bool] { bilinearInputsRead(wanted) }
+
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        let x = try context.floatInput(0), w = try context.floatInput(1)
-        let hasBias = context.inputs.count > 2 && context.inputs[2] != nil
-        let (geometry, shape) = try plan(input: x.shape, weight: w.shape, bias: hasBias ? [w.shape[0]] : nil)
-        let dy = context.gradient(0, shape: shape)
         let wantX = context.wants(0), wantW = context.wants(1)
+        let xShape = try context.inputShape(0), wShape = try context.inputShape(1)
+        // X is read only for dW and W only for dX (`inputsRead`); an unread one stays empty.
+        let x = wantW ? try context.floatInput(0) : Tensor(shape: [0]), w = wantX ? try context.floatInput(1) : Tensor(shape: [0])
+        let hasBias = context.hasInput(2)
+        let (geometry, shape) = try plan(input: xShape, weight: wShape, bias: hasBias ? [wShape[0]] : nil)
+        let dy = context.gradient(0, shape: shape)
+        let xCount = xShape.reduce(1, *)
         let winograd = wantX && ConvolutionRule.route(for: geometry).inputGradient == .winograd
-        var dx = winograd ? LinearSupport.uninitialized(x.count) : [Float](repeating: 0, count: wantX ? x.count : 0)
-        var dw = [Float](repeating: 0, count: wantW ? w.count : 0)
+        var dx = winograd ? LinearSupport.uninitialized(xCount) : [Float](repeating: 0, count: wantX ? xCount : 0)
+        var dw = [Float](repeating: 0, count: wantW ? wShape.reduce(1, *) : 0)
         LinearSupport.borrow(x.scalars, w.scalars, dy.scalars, writing: &dx, &dw) { xp, wp, dyp, dxp, dwp in
             let oneDNNX = wantX && DNNLConvolution.inputGradientIfChosen(weight: wp, gradOutput: dyp, geometry: geometry, gradInput: dxp)
             if winograd && !oneDNNX {
@@ -74,13 +80,13 @@ public struct ConvOperator: ConvolutionFamilyOperator {
             let oneDNNW = wantW && DNNLConvolution.weightGradientIfChosen(input: xp, gradOutput: dyp, geometry: geometry, gradWeight: dwp)
             let ownX = wantX && !winograd && !oneDNNX, ownW = wantW && !oneDNNW
             if ownX || ownW {
-                ConvolutionKernel.backward(input: xp, weight: wp, gradOutput: dyp, geometry: geometry,
+                ConvolutionKernel.backward(input: wantW ? xp : nil, weight: wp, gradOutput: dyp, geometry: geometry,
                                            gradInput: ownX ? dxp : nil, gradWeight: ownW ? dwp : nil)
             }
         }
         let db = hasBias && context.wants(2)
             ? LinearSupport.channelSums(dy, batch: geometry.batch, channels: geometry.outChannels, plane: geometry.outPlane) : nil
-        let grads = [wantX ? Tensor(shape: x.shape, scalars: dx) : nil, wantW ? Tensor(shape: w.shape, scalars: dw) : nil, db]
+        let grads = [wantX ? Tensor(shape: xShape, scalars: dx) : nil, wantW ? Tensor(shape: wShape, scalars: dw) : nil, db]
         return Array(grads.prefix(max(2, context.inputs.count)))
     }
 }

@@ -129,14 +129,17 @@ extension BroadcastingBinaryOperator {
     public var backwardNeeds: BackwardNeeds { .inputs }
 
     /// Each wanted input's `broadcastGradient`, summed over the axes it was broadcast along.
+    ///
+    /// Only the input shapes are needed here (from the plan when the inputs were not kept).
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        guard context.inputs.count >= 2, let a = context.inputs[0], let b = context.inputs[1] else {
+        guard context.hasInput(0), context.hasInput(1) else {
             throw LoupeError(.computation, location: "node '\(node.name)' (\(node.opType))",
-                             "backward needs both forward inputs, which were not kept")
+                             "backward needs the shapes of both forward inputs, which are unknown")
         }
+        let a = try context.inputShape(0), b = try context.inputShape(1)
         return try node.located {
-            let g = context.gradient(0, shape: try broadcastShape(a.shape, b.shape))
-            return try [a.shape, b.shape].enumerated().map { index, shape in
+            let g = context.gradient(0, shape: try broadcastShape(a, b))
+            return try [a, b].enumerated().map { index, shape in
                 context.wants(index) ? reduceGradient(try broadcastGradient(index, g, context), toShape: shape) : nil
             }
         }

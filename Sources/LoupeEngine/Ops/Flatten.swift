@@ -26,6 +26,9 @@ public struct FlattenOperator: Operator {
 
     public var backwardNeeds: BackwardNeeds { .inputs }
 
+    /// The gradient is reshaped to the input's planned shape: no input is kept.
+    public func inputsRead(wanting wanted: [Bool]) -> [Bool] { noInputsRead(wanted) }
+
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {
         try ShapeOps.reshapedGradient(context)
     }

@@ -62,31 +62,36 @@ public struct GemmOperator: Operator {
 
     public var backwardNeeds: BackwardNeeds { .inputs }
 
+    /// dA reads B, dB reads A and dC reads nothing but C's shape.
+    public func inputsRead(wanting wanted: [Bool]) -> [Bool] { bilinearInputsRead(wanted) }
+
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        let a = try context.floatInput(0), b = try context.floatInput(1)
-        let cShape = context.inputs.count > 2 ? context.inputs[2]?.shape : nil
-        let (m, k, n) = try plan(a: a.shape, b: b.shape, c: cShape)
-        let dy = context.gradient(0, shape: [m, n])
         let wantA = context.wants(0), wantB = context.wants(1)
-        var da = [Float](repeating: 0, count: wantA ? a.count : 0)
-        var db = [Float](repeating: 0, count: wantB ? b.count : 0)
+        let aShape = try context.inputShape(0), bShape = try context.inputShape(1)
+        // Each operand is read only for the other's gradient (`inputsRead`); an unread one stays empty.
+        let a = wantB ? try context.floatInput(0) : Tensor(shape: [0]), b = wantA ? try context.floatInput(1) : Tensor(shape: [0])
+        let cShape = context.hasInput(2) ? try context.inputShape(2) : nil
+        let (m, k, n) = try plan(a: aShape, b: bShape, c: cShape)
+        let dy = context.gradient(0, shape: [m, n])
+        var da = [Float](repeating: 0, count: wantA ? aShape.reduce(1, *) : 0)
+        var db = [Float](repeating: 0, count: wantB ? bShape.reduce(1, *) : 0)
         LinearSupport.borrow(a.scalars, b.scalars, dy.scalars, writing: &da, &db) { ap, bp, dyp, dap, dbp in
             if wantA && transA { // A is [K, M]: dA = alpha * op(B) * dY^T
                 sgemm(transposeA: transB, transposeB: true, m: k, n: m, k: n, alpha: alpha,
-                      a: bp, lda: b.shape[1], b: dyp, ldb: n, c: dap, ldc: m)
+                      a: bp, lda: bShape[1], b: dyp, ldb: n, c: dap, ldc: m)
             } else if wantA { // A is [M, K]: dA = alpha * dY * op(B)^T
                 sgemm(transposeA: false, transposeB: !transB, m: m, n: k, k: n, alpha: alpha,
-                      a: dyp, lda: n, b: bp, ldb: b.shape[1], c: dap, ldc: k)
+                      a: dyp, lda: n, b: bp, ldb: bShape[1], c: dap, ldc: k)
             }
             if wantB && transB { // B is [N, K]: dB = alpha * dY^T * op(A)
                 sgemm(transposeA: true, transposeB: transA, m: n, n: k, k: m, alpha: alpha,
-                      a: dyp, lda: n, b: ap, ldb: a.shape[1], c: dbp, ldc: k)
+                      a: dyp, lda: n, b: ap, ldb: aShape[1], c: dbp, ldc: k)
             } else if wantB { // B is [K, N]: dB = alpha * op(A)^T * dY
                 sgemm(transposeA: !transA, transposeB: false, m: k, n: n, k: m, alpha: alpha,
-                      a: ap, lda: a.shape[1], b: dyp, ldb: n, c: dbp, ldc: n)
+                      a: ap, lda: aShape[1], b: dyp, ldb: n, c: dbp, ldc: n)
             }
         }
-        var grads: [Tensor?] = [wantA ? Tensor(shape: a.shape, scalars: da) : nil, wantB ? Tensor(shape: b.shape, scalars: db) : nil, nil]
+        var grads: [Tensor?] = [wantA ? Tensor(shape: aShape, scalars: da) : nil, wantB ? Tensor(shape: bShape, scalars: db) : nil, nil]
         if let cShape, context.wants(2) {
             var dc = Tensor(shape: cShape)
             let (rs, cs) = strides(of: cShape, m: m, n: n)

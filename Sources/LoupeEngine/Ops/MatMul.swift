@@ -57,14 +57,19 @@ public struct MatMulOperator: AttributeFreeOperator {
 
     public var backwardNeeds: BackwardNeeds { .inputs }
 
+    /// dA reads B and dB reads A: an activation times a weight keeps no activation for saliency.
+    public func inputsRead(wanting wanted: [Bool]) -> [Bool] { bilinearInputsRead(wanted) }
+
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        let a = try context.floatInput(0), b = try context.floatInput(1)
-        let p = try plan(a: a.shape, b: b.shape)
+        let wantA = context.wants(0), wantB = context.wants(1)
+        let aShape = try context.inputShape(0), bShape = try context.inputShape(1)
+        // Each operand is read only for the other's gradient (`inputsRead`); an unread one stays empty.
+        let a = wantB ? try context.floatInput(0) : Tensor(shape: [0]), b = wantA ? try context.floatInput(1) : Tensor(shape: [0])
+        let p = try plan(a: aShape, b: bShape)
         let l = p.layout
         let dy = context.gradient(0, shape: p.shape)
-        let wantA = context.wants(0), wantB = context.wants(1)
-        var da = [Float](repeating: 0, count: wantA ? a.count : 0)
-        var db = [Float](repeating: 0, count: wantB ? b.count : 0)
+        var da = [Float](repeating: 0, count: wantA ? aShape.reduce(1, *) : 0)
+        var db = [Float](repeating: 0, count: wantB ? bShape.reduce(1, *) : 0)
         let flat = isFlat(p)
         LinearSupport.borrow(a.scalars, b.scalars, dy.scalars, writing: &da, &db) { ap, bp, dyp, dap, dbp in
             if wantA && flat { // dA = dY * B^T over all rows at once
@@ -88,6 +93,6 @@ public struct MatMulOperator: AttributeFreeOperator {
                 }
             }
         }
-        return [wantA ? Tensor(shape: a.shape, scalars: da) : nil, wantB ? Tensor(shape: b.shape, scalars: db) : nil]
+        return [wantA ? Tensor(shape: aShape, scalars: da) : nil, wantB ? Tensor(shape: bShape, scalars: db) : nil]
     }
 }

@@ -38,17 +38,19 @@ enum ShapeOps {
     }
 
     /// Gradient reshaped to the input's shape (for storage-sharing ops).
+    /// Reads only the input's shape: the ops that use it declare `noInputsRead`.
     static func reshapedGradient(_ context: BackwardContext, input: Int = 0) throws -> [Tensor?] {
-        guard let x = context.wantedFloatInput(0) else {
+        guard context.wants(0), context.inputs[0]?.isInt != true else {
             return context.noGradients
         }
-        let count = x.shape.reduce(1, *)
-        let g = context.gradient(0, shape: x.shape)
+        let shape = try context.inputShape(0)
+        let count = shape.reduce(1, *)
+        let g = context.gradient(0, shape: shape)
         guard g.count == count else {
-            throw LoupeError(.computation, "gradient of \(g.count) elements does not match input shape \(x.shape)")
+            throw LoupeError(.computation, "gradient of \(g.count) elements does not match input shape \(shape)")
         }
         var result = context.noGradients
-        result[input] = Tensor(shape: x.shape, scalars: g.scalars)
+        result[input] = Tensor(shape: shape, scalars: g.scalars)
         return result
     }
 
@@ -124,6 +126,9 @@ extension AxesReshapingOperator {
     }
 
     public var backwardNeeds: BackwardNeeds { .inputs }
+
+    /// The gradient is reshaped to the input's planned shape: no input is kept.
+    public func inputsRead(wanting wanted: [Bool]) -> [Bool] { noInputsRead(wanted) }
 
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {
         try ShapeOps.reshapedGradient(context)

@@ -43,12 +43,16 @@ public struct TransposeOperator: Operator {
 
     public var backwardNeeds: BackwardNeeds { .inputs }
 
+    /// The gradient is permuted back using the input's planned shape: no input is kept.
+    public func inputsRead(wanting wanted: [Bool]) -> [Bool] { noInputsRead(wanted) }
+
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        guard let x = context.wantedFloatInput(0) else { return [nil] }
-        let p = try permutation(rank: x.shape.count)
+        guard context.wants(0), context.inputs[0]?.isInt != true else { return [nil] }
+        let shape = try context.inputShape(0)
+        let p = try permutation(rank: shape.count)
         var inverse = p
         for (i, a) in p.enumerated() { inverse[a] = i }
-        let g = try ShapeOps.gradient(context, 0, p.map { x.shape[$0] })
+        let g = try ShapeOps.gradient(context, 0, p.map { shape[$0] })
         return [Self.permuted(.float(g), inverse).asFloat]
     }
 }

@@ -38,7 +38,9 @@ enum ActivationFigures {
         let (images, labels) = try context.dataset.batch(samples)
         let result = try context.model.run(images, taps: Set(layers.map(\.value)))
         let maps = try layers.map { layer -> Tensor in
-            guard let t = result.taps[layer.value]?.asFloat else { throw LoupeError(.invalidModel, location: layer.value, "no value") }
+            guard let tapped = result.taps[layer.value]?.asFloat, let t = try layer.map(tapped) else {
+                throw LoupeError(.invalidModel, location: layer.value, "no value")
+            }
             return t
         }
         let channels = layers.map { min($0.shape[0], options.channelsShown) }

@@ -17,6 +17,7 @@ extension ActivationsSection: GatheringSection {
         let model = context.model
         let plan = try model.plan(inputShapes: [model.primaryInputName: [1] + context.dataset.sampleShape])
         let candidates = ActivationLayers.candidates(in: model.graph, shapes: { plan.shape(of: $0) })
+            + ActivationLayers.tokenCandidates(in: model.graph, plan: plan)
         guard !candidates.isEmpty, context.dataset.count > 0 else { return nil }
         let shown = ActivationLayers.evenlySpaced(candidates, limit: max(1, options.maxLayers))
         let convLike = candidates.filter { $0.opType != "MaxPool" && $0.opType != "AveragePool" }
@@ -56,11 +57,12 @@ extension ActivationsSection: GatheringSection {
                 let (images, _) = try context.dataset.batch(indices)
                 let result = try context.model.run(images, taps: taps)
                 for l in empty.indices {
-                    guard let value = result.taps[empty[l].candidate.value]?.asFloat, value.rank == 4 else {
+                    // Token layers ([N, 1+H*W, C]) are mapped to their patch grid; other layers must be 4-D already.
+                    guard let tapped = result.taps[empty[l].candidate.value]?.asFloat, let value = try empty[l].candidate.map(tapped) else {
                         throw LoupeError(.invalidModel, location: empty[l].candidate.value, "the layer did not produce a 4-D value")
                     }
                     try statistics[l].add(value)
-                    Self.offer(value, indices: indices, to: &top[l])
+                    Self.offer(value, indices: indices, candidate: empty[l].candidate, to: &top[l])
                 }
             }
             if var total = folded {
@@ -73,8 +75,8 @@ extension ActivationsSection: GatheringSection {
         return ActivationsGathered(folded: folded, pending: pending, top: top)
     }
 
-    /// Offers every image's spatial maximum of each tracked channel to that channel's heap.
-    static func offer(_ value: Tensor, indices: [Int], to heaps: inout [TopActivations]) {
+    /// Offers every image's score of each tracked channel (the spatial maximum; the patch mean on token layers) to its heap.
+    static func offer(_ value: Tensor, indices: [Int], candidate: ActivationLayers.Candidate, to heaps: inout [TopActivations]) {
         let tracked = heaps.count
         guard tracked > 0 else { return }
         let (n, c, h, w) = (value.shape[0], value.shape[1], value.shape[2], value.shape[3])
@@ -82,7 +84,7 @@ extension ActivationsSection: GatheringSection {
             for i in 0..<n {
                 for ch in 0..<tracked {
                     let map = UnsafeBufferPointer(rebasing: src[((i * c + ch) * h * w)..<((i * c + ch + 1) * h * w)])
-                    let best = spatialMaximum(map, width: w)
+                    let best = candidate.channelScore(map, width: w)
                     heaps[ch].offer(ActivationHit(score: best.value, index: indices[i], row: best.row, column: best.column))
                 }
             }

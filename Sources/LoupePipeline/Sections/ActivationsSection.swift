@@ -59,6 +59,11 @@ public struct ActivationsSection: ReportSection {
         let maps = try ActivationFigures.featureMaps(context, samples: samples, layers: shown, options: options)
         blocks += maps.blocks
         numbers.append(("feature_maps", maps.numbers))
+        if let attention = try ActivationFigures.attention(context, samples: samples) {
+            blocks += attention.blocks
+            numbers.append(("attention", attention.numbers))
+            arrays.append(("attention_rollout", attention.array))
+        }
 
         for i in scans.indices where topValues.contains(scans[i].candidate.value) {
             let part = try ActivationFigures.topImages(context, scan: scans[i], options: options)

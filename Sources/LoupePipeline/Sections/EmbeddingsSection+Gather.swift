@@ -14,8 +14,9 @@ struct EmbeddingFeatures {
 
     /// No rows yet for `layer`, pooled to at most `maxFeatures` features per image, with room for `capacity` rows.
     static func empty(layer: EmbeddingLayer, maxFeatures: Int, capacity: Int) -> EmbeddingFeatures {
-        let factor = poolingFactor(shape: layer.shape, cap: maxFeatures)
-        let dimension = pooledCount(shape: layer.shape, factor: factor)
+        // A token layer's embedding is its class token: C features, no pooling.
+        let factor = layer.classToken ? 1 : poolingFactor(shape: layer.shape, cap: maxFeatures)
+        let dimension = layer.classToken ? layer.shape[1] : pooledCount(shape: layer.shape, factor: factor)
         var values = [Float]()
         values.reserveCapacity(capacity * dimension)
         return EmbeddingFeatures(layer: layer, poolingFactor: factor, dimension: dimension, values: values)
@@ -126,6 +127,10 @@ extension EmbeddingsSection {
                 value.scalars.withUnsafeBufferPointer { all in
                     for i in 0..<chunk.count {
                         let row = UnsafeBufferPointer(rebasing: all[(i * per)..<((i + 1) * per)])
+                        if layer.classToken { // token 0 of [1 + H·W, C]
+                            features[l].values += row.prefix(layer.shape[1])
+                            continue
+                        }
                         EmbeddingFeatures.appendPooled(row, shape: layer.shape, factor: features[l].poolingFactor, to: &features[l].values)
                     }
                 }

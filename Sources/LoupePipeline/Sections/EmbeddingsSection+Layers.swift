@@ -14,6 +14,8 @@ struct EmbeddingLayer: Sendable, Equatable {
     var shape: [Int]
     /// Position in the graph: −1 for the input, else the index of the producing node.
     var depth: Int
+    /// A ViT token layer `[1 + H·W, C]` mapped by its class token alone (`C` features per image).
+    var classToken = false
 
     /// Features per image before any pooling.
     var features: Int { shape.reduce(1, *) }
@@ -97,7 +99,7 @@ enum EmbeddingLayerChoice {
             guard let last else { return true }
             return layer.depth < last.depth && layer.name != last.name
         }
-        if !between.isEmpty { layers.append(between[between.count / 2]) }
+        if !between.isEmpty { layers.append(between[between.count / 2].readingClassToken()) }
         if let last { layers.append(last) }
         return layers
     }
@@ -122,7 +124,7 @@ enum EmbeddingLayerChoice {
                                  "no computed value '\(name)' with a batch axis in the model\(hint); candidates: "
                                  + offered.joined(separator: ", "))
             }
-            layers.append(EmbeddingLayer(name: name, role: "chosen", opType: op, shape: shape, depth: depth))
+            layers.append(EmbeddingLayer(name: name, role: "chosen", opType: op, shape: shape, depth: depth).readingClassToken())
         }
         var seen = Set<String>()
         return layers.filter { seen.insert($0.name).inserted }.sorted { $0.depth < $1.depth }

@@ -54,7 +54,7 @@ enum WeightFigures {
         let layout = c == 3 ? "in colour (the three input channels as red, green and blue)" : (c == 1 ? "in gray" : "as one gray tile per input channel (first 8 channels)")
         part.blocks += try templates.blocks("weights_first_layer", context: TensorFigures.context([
             "node": conv.nodeName, "filters": m, "channels": c, "size": "\(kh)×\(kw)", "layout": layout,
-            "shown": shown, "more": m > shown ? "\(m - shown)" : nil,
+            "shown": shown, "more": m > shown ? "\(m - shown)" : nil, "patch": conv.isPatchEmbedding ? "yes" : nil,
         ]))
         part.blocks.append(.figure(try filterFigure(own, columns: columns, cellWidth: cellWidth,
                                                     caption: try templates.text("weights_first_layer_caption", [
