@@ -125,6 +125,10 @@ final class ColorPaletteTests: XCTestCase {
         let start = try XCTUnwrap(layerLines.lineStarts.last)
         let before = String(decoding: Array(layer.plainText.utf8)[..<start], as: UTF8.self)
         XCTAssertTrue(before.hasSuffix("_\u{200B}"), "broke inside a word: \(before)|")
+        // A word wider than its band is set smaller instead of being hyphenated.
+        let board = renderer.axisName("checkerboard", style: style, width: 38)
+        XCTAssertLessThan(board.style.size, style.size)
+        XCTAssertEqual(canvas.measure(board, width: 38, maxLines: 0).lineHeights.count, 1)
         try canvas.finish()
     }
 }

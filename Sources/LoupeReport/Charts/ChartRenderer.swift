@@ -64,6 +64,8 @@ public struct ChartRenderer {
         return min(120, widest + 22)
     }
 
+    /// The smallest size, in points, an axis or matrix name is set at to keep its words whole.
+    static let smallestAxisName = 5.5
     /// Line charts with at least this many series mark each line with a shape as well as a colour.
     static let seriesNeedingMarkers = 4
     /// Scatter points drawn per batch (one path per class and batch).
@@ -103,9 +105,16 @@ public struct ChartRenderer {
     /// A category or class name as it is printed under an axis or beside a matrix: on one line when it fits
     /// `width`, else wrapped onto two lines at spaces and, inside names such as `relu2_out` or `block.conv`,
     /// after underscores, dots and slashes, so that a name is cut with an ellipsis only when two lines cannot hold it.
+    /// A word wider than `width` is set smaller (down to `smallestAxisName` points) rather than hyphenated.
     func axisName(_ name: String, style: TextStyle, width: Double) -> StyledText {
+        var style = style
         let plain = StyledText(name, style: style)
         guard canvas.measure(plain, width: width, maxLines: 0).lineHeights.count > 1 else { return plain }
+        let pieces = name.split(whereSeparator: { $0 == " " || $0 == "_" || $0 == "." || $0 == "/" })
+        let widest = pieces.map { canvas.measure(StyledText(String($0) + "_", style: style), width: 10_000, maxLines: 1).width }.max() ?? 0
+        if widest > width && widest > 0 {
+            style.size = max(ChartRenderer.smallestAxisName, (style.size * width / widest * 10).rounded(.down) / 10)
+        }
         var breakable = ""
         for ch in name {
             breakable.append(ch)
