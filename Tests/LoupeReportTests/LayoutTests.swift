@@ -101,16 +101,40 @@ final class LayoutTests: XCTestCase {
         XCTAssertEqual(laid.headings.map(\.page), [laid.firstBodyPage, laid.firstBodyPage + 2])
     }
 
-    func testFigureIsNeverSplitAndFitsOnAPage() throws {
+    func testFigureBreaksOnlyBetweenRowsAndKeepsItsCaptionWithTheLastRow() throws {
         let image = try RasterImage(width: 4, height: 8, format: .gray, pixels: [UInt8](repeating: 9, count: 32))
         let figure = Figure(cells: Array(repeating: Figure.Cell(image, caption: "c"), count: 12), columns: 2, caption: "tall")
         let (laid, canvas) = try layout([Section(title: "A", blocks: paragraphs(3) + [.figure(figure)])])
-        let placements = laid.bodyPages.flatMap { $0 }.filter { $0.fragment.label.hasPrefix("figure") }
-        XCTAssertEqual(placements.count, 1)
-        XCTAssertLessThanOrEqual(try XCTUnwrap(placements.first).rect.maxY, page.body.maxY + 0.01)
+        let pages = laid.bodyPages.map { $0.filter { $0.fragment.label.hasPrefix("figure") } }.filter { !$0.isEmpty }
+        // The grid starts under the prose on the first page instead of leaving it half empty.
+        XCTAssertEqual(pages.count, 2)
+        let labels = pages.flatMap { $0 }.map(\.fragment.label)
+        XCTAssertEqual(labels, (1...6).map { "figure row \($0) tall" } + ["figure caption tall"])
+        XCTAssertEqual(pages.last?.last?.fragment.label, "figure caption tall")
+        for page in pages {
+            XCTAssertGreaterThanOrEqual(page.filter { $0.fragment.label.hasPrefix("figure row") }.count, 2, "a row alone on a page")
+        }
+        let rows = pages.flatMap { $0 }.filter { $0.fragment.label.hasPrefix("figure row") }
+        XCTAssertEqual(Set(rows.map(\.fragment.group)).count, 1)
         let images = canvas.operations.compactMap { op -> Rect? in if case let .image(_, _, r) = op { return r }; return nil }
         XCTAssertEqual(images.count, 12)
-        for r in images { XCTAssertEqual(r.height / r.width, 2, accuracy: 1e-9) }
+        for r in images {
+            XCTAssertEqual(r.height / r.width, 2, accuracy: 1e-9)
+            XCTAssertLessThanOrEqual(r.maxY, page.body.maxY + 0.01)
+        }
+    }
+
+    func testMapsNeverPrintBelowTheMinimumSize() throws {
+        let map = try RasterImage(width: 8, height: 8, format: .gray, pixels: [UInt8](repeating: 9, count: 64))
+        // Asked for 40 columns of 5 pt: the grid wraps into fewer, larger columns.
+        let figure = Figure(cells: Array(repeating: Figure.Cell(map), count: 40), columns: 40, maxCellWidth: 200)
+        let (_, canvas) = try layout([Section(title: "A", blocks: [.figure(figure)])])
+        let images = canvas.operations.compactMap { op -> Rect? in if case let .image(_, _, r) = op { return r }; return nil }
+        XCTAssertEqual(images.count, 40)
+        for r in images { XCTAssertGreaterThanOrEqual(r.width, PrintSize.minimumMap - 1e-9) }
+        XCTAssertEqual(PrintSize.minimumMap, 15 * 72 / 25.4, accuracy: 1e-9)
+        XCTAssertEqual(PrintSize.factor(pixels: 8, pointsPerPixel: 0.83), 7)
+        XCTAssertEqual(PrintSize.factor(pixels: 64, pointsPerPixel: 1), 1)
     }
 
     func testLongCellTextIsCutAfterTheLineLimit() throws {

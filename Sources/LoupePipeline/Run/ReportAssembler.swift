@@ -60,7 +60,7 @@ struct ReportAssembler {
         blocks.append(.heading("Configuration", level: 2))
         blocks.append(.paragraph([TextRun("The config file as read (all jobs):")]))
         let lines = config.rawText.split(separator: "\n", omittingEmptySubsequences: false).prefix(400)
-        blocks.append(.paragraph([TextRun.code(lines.joined(separator: "\n"))]))
+        blocks.append(.code(lines.joined(separator: "\n")))
         return Section(title: "Appendix", anchor: "appendix", blocks: blocks)
     }
 }

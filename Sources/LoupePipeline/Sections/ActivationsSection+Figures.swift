@@ -73,8 +73,8 @@ enum ActivationFigures {
                                               maxCellWidth: Double(input.width * factor) * pointsPerPixel)))
             for (l, layer) in layers.enumerated() {
                 let (c, h, w) = (layer.shape[0], layer.shape[1], layer.shape[2])
-                // Tiny late maps get a larger integer factor so each stays at least ~8 points wide.
-                let layerFactor = max(factor, Int((8 / (Double(w) * pointsPerPixel)).rounded(.up)))
+                // Tiny late maps get a larger integer factor so each prints at least the minimum map size.
+                let layerFactor = max(factor, PrintSize.factor(pixels: w, pointsPerPixel: pointsPerPixel))
                 let tiles = try (0..<channels[l]).map { ch -> RasterImage in
                     let start = (s * c + ch) * h * w
                     return try RasterImage.heatmap(Array(maps[l].scalars[start..<(start + h * w)]), width: w, height: h,

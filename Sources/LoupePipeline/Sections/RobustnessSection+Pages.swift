@@ -80,7 +80,8 @@ extension RobustnessSection {
                                        caption: try context.templates.text("robustness_accuracy_caption", [
                                            "images": Inspection.grouped(r.images), "clean": pct(r.cleanAccuracy),
                                        ]),
-                                       shading: TableShading(colorMap: .viridis))))
+                                       // Bright means worse in every table of this section: low accuracy here, high error below.
+                                       shading: TableShading(colorMap: .magma, reversed: true))))
         blocks.append(.heading("Accuracy against severity", level: 2))
         blocks += try context.templates.blocks("robustness_severity", context: ["clean": pct(r.cleanAccuracy)])
         for (family, members) in Self.families {

@@ -21,16 +21,25 @@ extension ChartRenderer {
         let integerX = !xs.isEmpty && xs.allSatisfy { $0 == $0.rounded() }
         let frame = self.frame(chart, x: .linear(xDomain, integers: integerX), y: yAxis, in: rect,
                                rightSpace: legend + (legend > 0 ? 8 : 0))
-        canvas.pushClip(frame.area.insetBy(-1, -1))
+        let withMarkers = series.count >= ChartRenderer.seriesNeedingMarkers
+        canvas.pushClip(frame.area.insetBy(-3, -3))
         for (i, s) in series.enumerated() {
             let pts = s.points.filter { $0.0.isFinite && $0.1.isFinite && (!logY || $0.1 > 0) }
                 .map { Point(frame.px($0.0), frame.py($0.1)) }
             var path = Path(); path.addPolyline(pts)
             canvas.stroke(path, color: CategoricalPalette.color(i), lineWidth: 1.4, dash: s.dashed ? [4, 2] : [])
+            // With many series, each line also carries its own marker shape at a dozen evenly spaced points.
+            if withMarkers && !pts.isEmpty {
+                var marks = Path()
+                let step = max(1, pts.count / 12)
+                for p in stride(from: 0, to: pts.count, by: step) { MarkerShape.forIndex(i).add(to: &marks, at: pts[p], radius: 2.1) }
+                canvas.fill(marks, color: CategoricalPalette.color(i))
+            }
         }
         canvas.popClip()
         let entries = series.enumerated().map { ($0.element.name, CategoricalPalette.color($0.offset), $0.element.dashed) }
-        drawLegend(entries, swatch: .line, in: Rect(x: rect.maxX - legend, y: frame.area.y, width: legend, height: frame.area.height))
+        drawLegend(entries, swatch: withMarkers ? .lineAndMarker : .line,
+                   in: Rect(x: rect.maxX - legend, y: frame.area.y, width: legend, height: frame.area.height))
     }
 
     func drawBars(_ chart: Chart, categories: [String], series: [String], values: [[Double]], in rect: Rect) {
@@ -62,20 +71,32 @@ extension ChartRenderer {
         let yDomain = NiceTicks.niceDomain((finite.map(\.y).min() ?? 0)...(finite.map(\.y).max() ?? 1), maxCount: 8)
         let legend = legendWidth(classNames)
         let frame = self.frame(chart, x: .linear(xDomain), y: .linear(yDomain), in: rect, rightSpace: legend + (legend > 0 ? 8 : 0))
-        // One batch of dots per class keeps the PDF small: 10,000 points become a handful of operations.
         let classCount = max(classNames.count, (finite.map(\.classIndex).max() ?? -1) + 1)
-        var groups = [[Point]](repeating: [], count: max(1, classCount))
-        let radius = finite.count > 3000 ? 1.1 : 1.8
-        for p in finite where p.classIndex >= 0 && p.classIndex < groups.count {
-            groups[p.classIndex].append(Point(frame.px(p.x), frame.py(p.y)))
-        }
+        let radius = finite.count > 3000 ? 1.2 : 1.9
+        // Points are drawn in a seeded random order so no class always lies on top; batches of a few hundred,
+        // one path per class and batch, keep the PDF small.
+        var shuffle = ChartShuffle(seed: 0x5CA7_7E12)
+        let order = shuffle.permutation(finite.count)
         canvas.pushClip(frame.area.insetBy(-2, -2))
-        for (i, centers) in groups.enumerated() where !centers.isEmpty {
-            canvas.fillDots(centers, radius: radius, color: CategoricalPalette.color(i).withAlpha(0.75))
+        for start in stride(from: 0, to: order.count, by: ChartRenderer.scatterBatch) {
+            var paths = [Path](repeating: Path(), count: max(1, classCount))
+            var dots = [[Point]](repeating: [], count: max(1, classCount))
+            for k in order[start..<min(order.count, start + ChartRenderer.scatterBatch)] {
+                let p = finite[k]
+                guard p.classIndex >= 0 && p.classIndex < classCount else { continue }
+                let centre = Point(frame.px(p.x), frame.py(p.y))
+                let shape = MarkerShape.forIndex(p.classIndex)
+                if shape == .circle { dots[p.classIndex].append(centre) } else { shape.add(to: &paths[p.classIndex], at: centre, radius: radius) }
+            }
+            for c in 0..<classCount {
+                let color = CategoricalPalette.color(c).withAlpha(0.75)
+                if !dots[c].isEmpty { canvas.fillDots(dots[c], radius: radius, color: color) }
+                if !paths[c].elements.isEmpty { canvas.fill(paths[c], color: color) }
+            }
         }
         canvas.popClip()
         let entries = classNames.enumerated().map { ($0.element, CategoricalPalette.color($0.offset), false) }
-        drawLegend(entries, swatch: .dot, in: Rect(x: rect.maxX - legend, y: frame.area.y, width: legend, height: frame.area.height))
+        drawLegend(entries, swatch: .marker, in: Rect(x: rect.maxX - legend, y: frame.area.y, width: legend, height: frame.area.height))
     }
 
     func drawHistogram(_ chart: Chart, values: [Double], bins: Int, in rect: Rect) {
@@ -111,8 +132,11 @@ extension ChartRenderer {
         let lh = canvas.lineHeight(style)
         let labelWidth = min(90, (rowLabels.map { canvas.measure(StyledText($0, style: style), width: 400, maxLines: 1).width }.max() ?? 0) + 6)
         let titleLeft = chart.yLabel.isEmpty ? 0 : lh + 4
-        let bottomSpace = lh + 6 + (chart.xLabel.isEmpty ? 0 : lh + 4)
         let availW = rect.width - titleLeft - labelWidth - FigureLayout.colorBarSpace
+        // Column names that do not fit their column get a second line.
+        let columnWidth = max(1, min(availW / Double(cols), 48))
+        let nameLines = axisNameLines(Array(columnLabels.prefix(cols)), style: style, width: columnWidth)
+        let bottomSpace = Double(nameLines) * lh + 6 + (chart.xLabel.isEmpty ? 0 : lh + 4)
         let availH = rect.height - bottomSpace
         // Rows share the height; columns may be wider than tall (up to 48 pt) when there are few of them.
         let cellH = max(1, min(availH / Double(rows), availW / Double(cols)))
@@ -139,17 +163,22 @@ extension ChartRenderer {
             }
         }
         canvas.stroke(.rect(grid), color: .muted, lineWidth: 0.5, dash: [])
+        // Row names take two lines where the rows are tall enough.
+        let rowLines = cellH >= 2 * lh ? 2 : 1
         for (i, name) in rowLabels.prefix(rows).enumerated() where cellH >= lh * 0.9 {
-            canvas.drawText(StyledText(name, style: style.aligned(.right)),
-                            at: Point(grid.x - labelWidth, grid.y + (Double(i) + 0.5) * cellH - lh / 2), width: labelWidth - 4, maxLines: 1)
+            let text = axisName(name, style: style.aligned(.right), width: labelWidth - 4)
+            let lines = min(rowLines, canvas.measure(text, width: labelWidth - 4, maxLines: rowLines).lineHeights.count)
+            canvas.drawText(text, at: Point(grid.x - labelWidth, grid.y + (Double(i) + 0.5) * cellH - Double(lines) * lh / 2),
+                            width: labelWidth - 4, maxLines: rowLines)
         }
         for (j, name) in columnLabels.prefix(cols).enumerated() where cellW >= 10 {
-            canvas.drawText(StyledText(name, style: style.aligned(.center)),
-                            at: Point(grid.x + Double(j) * cellW, grid.maxY + 3), width: cellW, maxLines: 1)
+            canvas.drawText(axisName(name, style: style.aligned(.center), width: cellW),
+                            at: Point(grid.x + Double(j) * cellW, grid.maxY + 3), width: cellW, maxLines: nameLines)
         }
         let titleStyle = style.aligned(.center)
         if !chart.xLabel.isEmpty {
-            canvas.drawText(StyledText(chart.xLabel, style: titleStyle), at: Point(grid.x, grid.maxY + lh + 6), width: grid.width, maxLines: 1)
+            canvas.drawText(StyledText(chart.xLabel, style: titleStyle), at: Point(grid.x, grid.maxY + Double(nameLines) * lh + 6),
+                            width: grid.width, maxLines: 1)
         }
         if !chart.yLabel.isEmpty {
             canvas.drawText(StyledText(chart.yLabel, style: titleStyle), at: Point(grid.x - labelWidth - titleLeft, grid.maxY),

@@ -64,8 +64,16 @@ public struct ChartRenderer {
         return min(120, widest + 22)
     }
 
-    /// The mark a legend entry shows next to its name.
-    enum Swatch { case line, dot, square }
+    /// The smallest size, in points, an axis or matrix name is set at to keep its words whole.
+    static let smallestAxisName = 5.5
+    /// Line charts with at least this many series mark each line with a shape as well as a colour.
+    static let seriesNeedingMarkers = 4
+    /// Scatter points drawn per batch (one path per class and batch).
+    static let scatterBatch = 400
+
+    /// The mark a legend entry shows next to its name: the entry's marker shape (`MarkerShape.forIndex`) for
+    /// `.marker` and `.lineAndMarker`.
+    enum Swatch { case line, marker, square, lineAndMarker }
 
     /// Draws a legend: a swatch and a name per entry, top to bottom; the Bool of an entry asks for a dashed line.
     func drawLegend(_ entries: [(String, Color, Bool)], swatch: Swatch, in rect: Rect) {
@@ -76,8 +84,13 @@ public struct ChartRenderer {
             if y + lh > rect.maxY { break }
             let mid = y + lh / 2 - 1.5
             switch swatch {
-            case .dot:
-                var p = Path(); p.addCircle(center: Point(rect.x + 6, mid), radius: 2.6)
+            case .marker:
+                var p = Path(); MarkerShape.forIndex(i).add(to: &p, at: Point(rect.x + 6, mid), radius: 2.6)
+                canvas.fill(p, color: entry.1)
+            case .lineAndMarker:
+                canvas.stroke(.segment(Point(rect.x, mid), Point(rect.x + 13, mid)), color: entry.1, lineWidth: 1.6,
+                              dash: entry.2 ? [3, 1.5] : [])
+                var p = Path(); MarkerShape.forIndex(i).add(to: &p, at: Point(rect.x + 6.5, mid), radius: 2.2)
                 canvas.fill(p, color: entry.1)
             case .square:
                 canvas.fill(.rect(Rect(x: rect.x + 2, y: mid - 3.5, width: 8, height: 7)), color: entry.1)
@@ -89,6 +102,33 @@ public struct ChartRenderer {
         }
     }
 
+    /// A category or class name as it is printed under an axis or beside a matrix: on one line when it fits
+    /// `width`, else wrapped onto two lines at spaces and, inside names such as `relu2_out` or `block.conv`,
+    /// after underscores, dots and slashes, so that a name is cut with an ellipsis only when two lines cannot hold it.
+    /// A word wider than `width` is set smaller (down to `smallestAxisName` points) rather than hyphenated.
+    func axisName(_ name: String, style: TextStyle, width: Double) -> StyledText {
+        var style = style
+        let plain = StyledText(name, style: style)
+        guard canvas.measure(plain, width: width, maxLines: 0).lineHeights.count > 1 else { return plain }
+        let pieces = name.split(whereSeparator: { $0 == " " || $0 == "_" || $0 == "." || $0 == "/" })
+        let widest = pieces.map { canvas.measure(StyledText(String($0) + "_", style: style), width: 10_000, maxLines: 1).width }.max() ?? 0
+        if widest > width && widest > 0 {
+            style.size = max(ChartRenderer.smallestAxisName, (style.size * width / widest * 10).rounded(.down) / 10)
+        }
+        var breakable = ""
+        for ch in name {
+            breakable.append(ch)
+            // A zero-width space after the separator is a line-break opportunity and prints nothing.
+            if ch == "_" || ch == "." || ch == "/" { breakable.append("\u{200B}") }
+        }
+        return StyledText(breakable, style: style)
+    }
+
+    /// Lines (1 or 2) the longest of `names` needs at `width`.
+    func axisNameLines(_ names: [String], style: TextStyle, width: Double) -> Int {
+        names.contains { canvas.measure(axisName($0, style: style, width: width), width: width, maxLines: 2).lineHeights.count > 1 } ? 2 : 1
+    }
+
     /// Lays out axes for `x` and `y` in `rect`, draws grid, ticks, tick labels and axis titles.
     func frame(_ chart: Chart, x: AxisKind, y: AxisKind, in rect: Rect, rightSpace: Double) -> PlotFrame {
         let style = theme.chartLabel
@@ -96,7 +136,12 @@ public struct ChartRenderer {
         let yTicks = ticks(for: y, count: max(3, Int(rect.height / 40)))
         let yLabelWidth = (yTicks.map { canvas.measure(StyledText($0.1, style: style), width: 200, maxLines: 1).width }.max() ?? 0)
         let left = rect.x + (chart.yLabel.isEmpty ? 0 : lh + 4) + yLabelWidth + 6
-        let bottom = rect.maxY - lh - 5 - (chart.xLabel.isEmpty ? 0 : lh + 3)
+        // Category names that do not fit their band get a second line.
+        var nameLines = 1
+        if case .categories(let names) = x, !names.isEmpty {
+            nameLines = axisNameLines(names, style: style, width: max(10, rect.maxX - rightSpace - left) / Double(names.count))
+        }
+        let bottom = rect.maxY - Double(nameLines) * lh - 5 - (chart.xLabel.isEmpty ? 0 : lh + 3)
         let area = Rect(x: left, y: rect.y + lh / 2, width: max(10, rect.maxX - rightSpace - left), height: max(10, bottom - rect.y - lh / 2))
         let frame = PlotFrame(area: area, x: x, y: y)
 
@@ -109,8 +154,8 @@ public struct ChartRenderer {
         if case .categories(let names) = x {
             let band = frame.bandWidth
             for (i, name) in names.enumerated() {
-                canvas.drawText(StyledText(name, style: style.aligned(.center)), at: Point(area.x + Double(i) * band, area.maxY + 4),
-                                width: band, maxLines: 1)
+                canvas.drawText(axisName(name, style: style.aligned(.center), width: band), at: Point(area.x + Double(i) * band, area.maxY + 4),
+                                width: band, maxLines: nameLines)
             }
         } else {
             let xTicks = ticks(for: x, count: max(3, Int(area.width / 60)))

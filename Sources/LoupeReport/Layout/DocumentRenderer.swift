@@ -10,6 +10,8 @@ public struct LaidOutDocument {
     public var headings: [HeadingEntry]
     /// Pages taken by the table of contents.
     public var tocPageCount: Int
+    /// The body area the pages were filled in.
+    public var bodyArea = PageSize.a4.body
     /// Title page + front pages + contents + body.
     public var pageCount: Int { 1 + frontPages.count + tocPageCount + bodyPages.count }
     /// Page number of the first contents page.
@@ -36,7 +38,7 @@ public struct DocumentRenderer {
         let pages = Paginator(body: body).paginate(fragments)
         var headings = (frontFragments + fragments).compactMap(\.heading)
         let tocPages = document.includesTableOfContents
-            ? TableOfContents(theme: theme, pageSize: pageSize).pageCount(entries: headings.filter { $0.level <= 2 }.count,
+            ? TableOfContents(theme: theme, pageSize: pageSize).pageCount(entries: headings.filter { $0.level <= 2 },
                                                                             measurer: measurer) : 0
         var pageOf: [String: Int] = [:]
         for (i, page) in frontPages.enumerated() {
@@ -46,7 +48,9 @@ public struct DocumentRenderer {
             for p in page { if let h = p.fragment.heading { pageOf[h.destination] = 2 + frontPages.count + tocPages + i } }
         }
         for i in headings.indices { headings[i].page = pageOf[headings[i].destination] ?? 0 }
-        return LaidOutDocument(bodyPages: pages, frontPages: frontPages, headings: headings, tocPageCount: tocPages)
+        var laid = LaidOutDocument(bodyPages: pages, frontPages: frontPages, headings: headings, tocPageCount: tocPages)
+        laid.bodyArea = body
+        return laid
     }
 
     /// Lays out and draws `document` on `canvas`; returns the layout.
@@ -83,8 +87,19 @@ public struct DocumentRenderer {
         if let h = page.first(where: { $0.fragment.heading?.level == 1 })?.fragment.heading {
             section = h.number + "  " + h.title
         }
-        let ctx = DrawContext(canvas: canvas, pageNumber: number)
-        for placement in page { placement.fragment.draw(ctx, placement.rect) }
+        // The box of each group's fragments on this page, for what a split block draws once per page.
+        var groupRects: [Int: Rect] = [:]
+        for placement in page {
+            guard let g = placement.fragment.group else { continue }
+            groupRects[g] = groupRects[g].map { $0.union(placement.rect) } ?? placement.rect
+        }
+        var drawnGroups = Set<Int>()
+        for placement in page {
+            let group = placement.fragment.group
+            let ctx = DrawContext(canvas: canvas, pageNumber: number, groupRect: group.flatMap { groupRects[$0] },
+                                  isFirstOfGroupOnPage: group.map { drawnGroups.insert($0).inserted } ?? true)
+            placement.fragment.draw(ctx, placement.rect)
+        }
         drawRunningHeader(title, section: section, page: number, of: total, on: canvas)
         try canvas.endPage()
     }

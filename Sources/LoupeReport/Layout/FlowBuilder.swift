@@ -6,11 +6,18 @@ public final class FlowBuilder {
     let maxHeight: Double
     private var counters = [0, 0, 0]
     private var nextAnchor = 1
+    private var nextGroup = 1
 
     /// Creates a builder for a body of `width` × `maxHeight` points.
     public init(measurer: TextMeasurer, theme: Theme, width: Double, maxHeight: Double) {
         self.measurer = measurer; self.theme = theme; self.width = width; self.maxHeight = maxHeight
     }
+
+    /// The share of its plot height a chart keeps at least when squeezed to fit a page.
+    static let chartSqueeze = 0.75
+
+    /// A fresh id for the fragments of one split block.
+    func newGroup() -> Int { defer { nextGroup += 1 }; return nextGroup }
 
     /// All fragments of all sections, in reading order.
     public func fragments(for sections: [Section]) throws -> [Fragment] {
@@ -19,7 +26,16 @@ public final class FlowBuilder {
             var heading = headingFragment(section.title, level: 1, anchor: section.anchor)
             heading.breakBefore = section.startsOnNewPage
             out.append(heading)
-            for block in section.blocks { out += try fragments(for: block) }
+            for block in section.blocks {
+                // A paragraph ending in a colon introduces what follows: it keeps with it.
+                if case .paragraph(let runs) = block, runs.last?.text.trimmingCharacters(in: .whitespaces).hasSuffix(":") == true {
+                    var parts = try fragments(for: block)
+                    if !parts.isEmpty { parts[parts.count - 1].keepWithNext = true }
+                    out += parts
+                } else {
+                    out += try fragments(for: block)
+                }
+            }
         }
         return out
     }
@@ -33,7 +49,7 @@ public final class FlowBuilder {
         case let .bullets(items): return bulletFragments(items)
         case let .keyValue(pairs): return TableLayout(builder: self).keyValueFragments(pairs)
         case let .table(table): return try TableLayout(builder: self).fragments(table)
-        case let .figure(figure): return [try FigureLayout(builder: self).fragment(figure)]
+        case let .figure(figure): return try FigureLayout(builder: self).fragments(figure)
         case let .chart(chart):
             let titleHeight = chart.title.isEmpty ? 0 : measurer.lineHeight(theme.body.emboldened) + 4
             let caption = StyledText(chart.caption, style: theme.caption)
@@ -42,19 +58,25 @@ public final class FlowBuilder {
             let plotHeight = max(60, min(requested, maxHeight - titleHeight - captionHeight))
             let theme = self.theme
             let width = self.width
-            return [Fragment(label: "chart \(chart.title)", height: titleHeight + plotHeight + captionHeight,
+            var f = Fragment(label: "chart \(chart.title)", height: titleHeight + plotHeight + captionHeight,
                              spaceBefore: gap) { ctx, rect in
                 if !chart.title.isEmpty {
                     ctx.canvas.drawText(StyledText(chart.title, style: theme.body.emboldened.aligned(.center)),
                                         at: Point(rect.x, rect.y), width: width, maxLines: 1)
                 }
-                let plot = Rect(x: rect.x, y: rect.y + titleHeight, width: rect.width, height: plotHeight)
+                // The paginator may have squeezed the chart: the plot takes what is left of the box.
+                let plot = Rect(x: rect.x, y: rect.y + titleHeight, width: rect.width,
+                                height: max(40, rect.height - titleHeight - captionHeight))
                 ChartRenderer(canvas: ctx.canvas, theme: theme).draw(chart, in: plot)
                 if !chart.caption.isEmpty {
                     ctx.canvas.drawText(caption, at: Point(rect.x, plot.maxY + 4), width: width, maxLines: 3)
                 }
-            }]
+            }
+            // A chart may give up a quarter of its plot height rather than leave the rest of a page empty.
+            f.minHeight = titleHeight + max(60, plotHeight * FlowBuilder.chartSqueeze) + captionHeight
+            return [f]
         case let .callout(callout): return [calloutFragment(callout)]
+        case let .code(text): return CodeLayout(builder: self).fragments(text)
         case .pageBreak:
             var f = Fragment(label: "page break", height: 0, spaceBefore: 0) { _, _ in }
             f.breakBefore = true

@@ -3,6 +3,16 @@ public struct DrawContext {
     public let canvas: Canvas
     /// 1-based number of the page being drawn.
     public let pageNumber: Int
+    /// The box covering every fragment of the drawn fragment's group on this page (nil when it has no group).
+    public var groupRect: Rect? = nil
+    /// Whether the drawn fragment is the first of its group on this page (it draws what the group shares, e.g. a colour bar).
+    public var isFirstOfGroupOnPage = true
+
+    /// Creates a context.
+    public init(canvas: Canvas, pageNumber: Int, groupRect: Rect? = nil, isFirstOfGroupOnPage: Bool = true) {
+        self.canvas = canvas; self.pageNumber = pageNumber
+        self.groupRect = groupRect; self.isFirstOfGroupOnPage = isFirstOfGroupOnPage
+    }
 }
 
 /// A heading as listed in the table of contents and the outline.
@@ -32,6 +42,10 @@ public struct Fragment {
     public var repeatedHeader: [Fragment] = []
     /// The heading this fragment introduces, if any.
     public var heading: HeadingEntry?
+    /// The smallest height the fragment may be squeezed to so that it fits the rest of a page (charts); nil: fixed.
+    public var minHeight: Double?
+    /// Fragments of one block split across pages (rows of a figure) share a group; see `DrawContext.groupRect`.
+    public var group: Int?
     /// Draws the fragment into its box.
     public var draw: (DrawContext, Rect) -> Void
 

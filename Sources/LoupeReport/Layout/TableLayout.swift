@@ -46,7 +46,7 @@ struct TableLayout {
                 case .number(let v):
                     string = column.format.format(v)
                     if column.shaded, let shading = table.shading, v.isFinite {
-                        let color = shading.colorMap.color(for: v, in: range)
+                        let color = shading.color(for: v, in: range)
                         fill = color
                         if color.luminance < 0.5 { style.color = .white }
                     }

@@ -83,8 +83,20 @@ public struct TableShading: Sendable {
     public var colorMap: ColorMap
     /// The value range mapped onto the colour map; nil uses the shaded cells' min...max.
     public var range: ClosedRange<Double>?
+    /// Whether the map runs from the highest value to the lowest, so that within a section one end of the
+    /// map always means the same (e.g. bright = worse for both an accuracy and an error table).
+    public var reversed: Bool
     /// Creates a shading.
-    public init(colorMap: ColorMap, range: ClosedRange<Double>? = nil) { self.colorMap = colorMap; self.range = range }
+    public init(colorMap: ColorMap, range: ClosedRange<Double>? = nil, reversed: Bool = false) {
+        self.colorMap = colorMap; self.range = range; self.reversed = reversed
+    }
+
+    /// The fill of `value` within `range`.
+    public func color(for value: Double, in range: ClosedRange<Double>) -> Color {
+        let span = range.upperBound - range.lowerBound
+        let t = span > 0 ? (value - range.lowerBound) / span : 0.5
+        return colorMap.color(at: reversed ? 1 - t : t)
+    }
 }
 
 /// A table of rows under a header row repeated on every page the table spans.

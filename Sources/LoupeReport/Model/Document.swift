@@ -88,6 +88,8 @@ public enum Block: Sendable {
     case chart(Chart)
     /// A framed box for caveats and warnings.
     case callout(Callout)
+    /// Preformatted monospace lines (a config file): kept line by line, long lines wrapped with a hanging indent.
+    case code(String)
     /// Forces the next block onto a new page.
     case pageBreak
 
