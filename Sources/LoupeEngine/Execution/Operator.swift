@@ -146,6 +146,16 @@ func bilinearInputsRead(_ wanted: [Bool]) -> [Bool] {
     wanted.indices.map { i in i == 0 ? wanted.count > 1 && wanted[1] : i == 1 ? wanted[0] : false }
 }
 
+extension BackwardContext {
+    /// Operands A and B of a bilinear operator with their planned shapes: each is read only for the
+    /// other's gradient (`bilinearInputsRead`), so an unread one is an empty tensor.
+    func bilinearOperands() throws -> (a: Tensor, b: Tensor, aShape: [Int], bShape: [Int]) {
+        let aShape = try inputShape(0), bShape = try inputShape(1)
+        let a = wants(1) ? try floatInput(0) : Tensor(shape: [0]), b = wants(0) ? try floatInput(1) : Tensor(shape: [0])
+        return (a, b, aShape, bShape)
+    }
+}
+
 /// An operator without attributes: it keeps its node and nothing else.
 ///
 /// A member declares `let node: Node` as its only stored property; Swift's memberwise

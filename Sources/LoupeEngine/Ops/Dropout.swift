@@ -4,7 +4,7 @@ import LoupeTensor
 /// ONNX Dropout in inference mode: the input unchanged, and an optional all-ones mask.
 ///
 /// A `training_mode` input that is a constant true is refused: Loupe only runs inference.
-public struct DropoutOperator: Operator {
+public struct DropoutOperator: ReshapedGradientOperator {
     public static let opType = "Dropout"
     let node: Node
     /// Opset 10 and later emit a boolean mask (integers here); earlier ones a mask of the input type.
@@ -38,15 +38,6 @@ public struct DropoutOperator: Operator {
                           : .float(Tensor(shape: x.shape, repeating: 1)))
         }
         return result
-    }
-
-    public var backwardNeeds: BackwardNeeds { .inputs }
-
-    /// The gradient is reshaped to the input's planned shape: no input is kept.
-    public func inputsRead(wanting wanted: [Bool]) -> [Bool] { noInputsRead(wanted) }
-
-    public func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        try ShapeOps.reshapedGradient(context)
     }
 }
 

@@ -128,6 +128,16 @@ extension BroadcastingBinaryOperator {
 
     public var backwardNeeds: BackwardNeeds { .inputs }
 
+    /// Add and Sub need only the input shapes; Mul reads each operand for the other's gradient
+    /// (so scaling by a constant keeps no activation); the others read both inputs.
+    public func inputsRead(wanting wanted: [Bool]) -> [Bool] {
+        switch Self.floatOp {
+        case .add, .sub: return noInputsRead(wanted)
+        case .mul: return bilinearInputsRead(wanted)
+        default: return wanted.map { _ in true }
+        }
+    }
+
     /// Each wanted input's `broadcastGradient`, summed over the axes it was broadcast along.
     ///
     /// Only the input shapes are needed here (from the plan when the inputs were not kept).

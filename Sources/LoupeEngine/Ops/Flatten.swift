@@ -2,7 +2,7 @@ import LoupeONNX
 import LoupeTensor
 
 /// ONNX Flatten: collapses the dimensions before `axis` and those from `axis` on into a matrix.
-public struct FlattenOperator: Operator {
+public struct FlattenOperator: ReshapedGradientOperator {
     public static let opType = "Flatten"
     let node: Node
     let axis: Int
@@ -22,15 +22,6 @@ public struct FlattenOperator: Operator {
     public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] {
         let x = try node.value(inputs, 0, "input")
         return [ShapeOps.reshaped(x, try outputShape(x.shape))]
-    }
-
-    public var backwardNeeds: BackwardNeeds { .inputs }
-
-    /// The gradient is reshaped to the input's planned shape: no input is kept.
-    public func inputsRead(wanting wanted: [Bool]) -> [Bool] { noInputsRead(wanted) }
-
-    public func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        try ShapeOps.reshapedGradient(context)
     }
 }
 

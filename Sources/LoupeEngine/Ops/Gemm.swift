@@ -67,9 +67,7 @@ public struct GemmOperator: Operator {
 
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {
         let wantA = context.wants(0), wantB = context.wants(1)
-        let aShape = try context.inputShape(0), bShape = try context.inputShape(1)
-        // Each operand is read only for the other's gradient (`inputsRead`); an unread one stays empty.
-        let a = wantB ? try context.floatInput(0) : Tensor(shape: [0]), b = wantA ? try context.floatInput(1) : Tensor(shape: [0])
+        let (a, b, aShape, bShape) = try context.bilinearOperands()
         let cShape = context.hasInput(2) ? try context.inputShape(2) : nil
         let (m, k, n) = try plan(a: aShape, b: bShape, c: cShape)
         let dy = context.gradient(0, shape: [m, n])

@@ -7,9 +7,6 @@ public struct MulOperator: BroadcastingBinaryOperator, AttributeFreeOperator {
     static var floatOp: FloatBinaryOp { .mul }
     let node: Node
 
-    /// dA reads B and dB reads A: scaling by a constant keeps no activation for saliency.
-    public func inputsRead(wanting wanted: [Bool]) -> [Bool] { bilinearInputsRead(wanted) }
-
     /// `dA = g B`, `dB = g A`.
     func broadcastGradient(_ index: Int, _ g: Tensor, _ context: BackwardContext) throws -> Tensor {
         try broadcastBinary(g, try context.floatInput(1 - index), .mul)

@@ -5,7 +5,7 @@ import LoupeTensor
 ///
 /// The target shape must be a plan-time constant. A 0 copies the input's extent at that position
 /// (unless `allowzero=1`, when it means an empty axis) and one -1 is inferred from the element count.
-public struct ReshapeOperator: Operator {
+public struct ReshapeOperator: ReshapedGradientOperator {
     public static let opType = "Reshape"
     let node: Node
     let allowZero: Bool
@@ -59,15 +59,6 @@ public struct ReshapeOperator: Operator {
         let x = try node.value(inputs, 0, "data")
         let target = try attributeShape ?? node.value(inputs, 1, "shape").asInt.values
         return [ShapeOps.reshaped(x, try outputShape(x.shape, target))]
-    }
-
-    public var backwardNeeds: BackwardNeeds { .inputs }
-
-    /// The gradient is reshaped to the input's planned shape: no input is kept.
-    public func inputsRead(wanting wanted: [Bool]) -> [Bool] { noInputsRead(wanted) }
-
-    public func backward(_ context: BackwardContext) throws -> [Tensor?] {
-        try ShapeOps.reshapedGradient(context)
     }
 }
 

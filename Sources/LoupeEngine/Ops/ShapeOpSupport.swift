@@ -100,7 +100,7 @@ extension AttributeOrInputInts {
 /// Squeeze and Unsqueeze: a new shape from listed axes (attribute, or a constant input from opset 13); storage shared.
 ///
 /// A member writes `outputShape`; parsing, facts, forward and the reshaped gradient come from here.
-protocol AxesReshapingOperator: Operator {
+protocol AxesReshapingOperator: ReshapedGradientOperator {
     var node: Node { get }
     /// The `axes`: an attribute before opset 13, input 1 from 13 on.
     var axes: AttributeOrInputInts { get }
@@ -124,10 +124,15 @@ extension AxesReshapingOperator {
         let x = try node.value(inputs, 0, "data")
         return [ShapeOps.reshaped(x, try outputShape(x.shape, axes.values(inputs, of: node)))]
     }
+}
 
+/// An operator whose gradient is the output gradient reshaped to the input's planned shape (Reshape,
+/// Flatten, Squeeze, Unsqueeze, Identity, Dropout): its backward keeps no input.
+protocol ReshapedGradientOperator: Operator {}
+
+extension ReshapedGradientOperator {
     public var backwardNeeds: BackwardNeeds { .inputs }
 
-    /// The gradient is reshaped to the input's planned shape: no input is kept.
     public func inputsRead(wanting wanted: [Bool]) -> [Bool] { noInputsRead(wanted) }
 
     public func backward(_ context: BackwardContext) throws -> [Tensor?] {

@@ -7,9 +7,6 @@ public struct SubOperator: BroadcastingBinaryOperator, AttributeFreeOperator {
     static var floatOp: FloatBinaryOp { .sub }
     let node: Node
 
-    /// dA and dB are the output gradient reduced to each shape: no input is kept.
-    public func inputsRead(wanting wanted: [Bool]) -> [Bool] { noInputsRead(wanted) }
-
     /// `dA = g`, `dB = -g`.
     func broadcastGradient(_ index: Int, _ g: Tensor, _ context: BackwardContext) throws -> Tensor {
         index == 0 ? g : applyUnary(.neg, to: g)
