@@ -36,8 +36,7 @@ struct CorruptCommand: ParsableCommand {
     }
 
     func run() throws {
-        memoryLimit.apply()
-        try runReportingErrors {
+        try memoryLimit.run {
             if all {
                 let names = benchmarkOnly ? Corruptions.benchmark.map { $0.name } : Corruptions.names
                 var parts = [String]()

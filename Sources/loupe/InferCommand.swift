@@ -20,8 +20,7 @@ struct InferCommand: ParsableCommand {
     }
 
     func run() throws {
-        memoryLimit.apply()
-        try runReportingErrors {
+        try memoryLimit.run {
             let report = try Inference.run(modelPath: model, inputPath: input, outputPath: output, batchSize: batchSize, taps: tap)
             let rate = Double(report.rows) / max(report.seconds, 1e-9)
             FileHandle.standardError.write(Data("wrote \(report.outputPath) (\(report.rows) rows, \(String(format: "%.1f", rate)) rows/s)\n".utf8))

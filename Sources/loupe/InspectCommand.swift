@@ -16,8 +16,7 @@ struct InspectCommand: ParsableCommand {
     }
 
     func run() throws {
-        memoryLimit.apply()
-        try runReportingErrors {
+        try memoryLimit.run {
             print(try Inspection.describe(modelPath: model, batchSize: batchSize, json: json))
         }
     }

@@ -14,4 +14,10 @@ struct MemoryLimitOption: ParsableArguments {
 
     /// Makes the limit the process's memory budget (before any file is read).
     func apply() { MemoryLimit.setFromCommandLine(megabytes: megabytes) }
+
+    /// Runs a command's body under this budget, printing an error as one line with its exit code.
+    func run(_ body: () throws -> Void) throws {
+        apply()
+        try runReportingErrors(body)
+    }
 }

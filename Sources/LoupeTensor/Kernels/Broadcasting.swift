@@ -154,38 +154,48 @@ func broadcastLoop<K: BinaryKernel>(_ a: UnsafeBufferPointer<K.Element>, _ aShap
                 for axis in 0..<(rank - 1) { oa += index[axis] * sa[axis]; ob += index[axis] * sb[axis] }
                 let base = row * last
                 for j in 0..<last { po[base + j] = f(pa[oa + j * la], pb[ob + j * lb]) }
-                var axis = rank - 2
-                while axis >= 0 {
-                    index[axis] += 1
-                    if index[axis] < shape[axis] { break }
-                    index[axis] = 0
-                    axis -= 1
-                }
+                advance(&index, in: shape, lastAxis: rank - 2)
             }
         }
+    }
+}
+
+/// Steps a row-major multi-index (an odometer) over axes 0...`lastAxis`, the last of them fastest.
+@inline(__always)
+func advance(_ index: inout [Int], in shape: [Int], lastAxis: Int) {
+    var axis = lastAxis
+    while axis >= 0 {
+        index[axis] += 1
+        if index[axis] < shape[axis] { return }
+        index[axis] = 0
+        axis -= 1
+    }
+}
+
+/// A new array of `count` elements written by `fill` from the two operands' storage; every broadcast
+/// plan writes every output element, so the buffer starts uninitialised.
+@inline(__always)
+func broadcastFill<T>(_ a: [T], _ b: [T], count: Int,
+                      _ fill: (UnsafeBufferPointer<T>, UnsafeBufferPointer<T>, UnsafeMutableBufferPointer<T>) -> Void) -> [T] {
+    [T](unsafeUninitializedCapacity: count) { po, initialized in
+        a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in fill(pa, pb, po) } }
+        initialized = count
     }
 }
 
 /// Applies a binary float operation with numpy broadcasting.
 public func broadcastBinary(_ a: Tensor, _ b: Tensor, _ op: FloatBinaryOp) throws -> Tensor {
     let shape = try broadcastShape(a.shape, b.shape)
-    let count = shape.reduce(1, *)
-    // Every plan writes every output element, so the buffer starts uninitialised.
-    let out = [Float](unsafeUninitializedCapacity: count) { po, initialized in
-        initialized = count
-        a.scalars.withUnsafeBufferPointer { pa in
-            b.scalars.withUnsafeBufferPointer { pb in
-                switch op {
-                case .add: broadcastLoop(pa, a.shape, pb, b.shape, into: po, outShape: shape, FloatAdd())
-                case .sub: broadcastLoop(pa, a.shape, pb, b.shape, into: po, outShape: shape, FloatSub())
-                case .mul: broadcastLoop(pa, a.shape, pb, b.shape, into: po, outShape: shape, FloatMul())
-                case .div: broadcastLoop(pa, a.shape, pb, b.shape, into: po, outShape: shape, FloatDiv())
-                case .pow: broadcastLoop(pa, a.shape, pb, b.shape, into: po, outShape: shape, FloatPow())
-                case .prelu: broadcastLoop(pa, a.shape, pb, b.shape, into: po, outShape: shape, FloatPRelu())
-                case .max: broadcastLoop(pa, a.shape, pb, b.shape, into: po, outShape: shape, FloatMax())
-                case .min: broadcastLoop(pa, a.shape, pb, b.shape, into: po, outShape: shape, FloatMin())
-                }
-            }
+    let out = broadcastFill(a.scalars, b.scalars, count: shape.reduce(1, *)) { pa, pb, po in
+        switch op {
+        case .add: broadcastLoop(pa, a.shape, pb, b.shape, into: po, outShape: shape, FloatAdd())
+        case .sub: broadcastLoop(pa, a.shape, pb, b.shape, into: po, outShape: shape, FloatSub())
+        case .mul: broadcastLoop(pa, a.shape, pb, b.shape, into: po, outShape: shape, FloatMul())
+        case .div: broadcastLoop(pa, a.shape, pb, b.shape, into: po, outShape: shape, FloatDiv())
+        case .pow: broadcastLoop(pa, a.shape, pb, b.shape, into: po, outShape: shape, FloatPow())
+        case .prelu: broadcastLoop(pa, a.shape, pb, b.shape, into: po, outShape: shape, FloatPRelu())
+        case .max: broadcastLoop(pa, a.shape, pb, b.shape, into: po, outShape: shape, FloatMax())
+        case .min: broadcastLoop(pa, a.shape, pb, b.shape, into: po, outShape: shape, FloatMin())
         }
     }
     return Tensor(shape: shape, scalars: out)
@@ -200,19 +210,12 @@ public func broadcastBinary(_ a: IntTensor, _ b: IntTensor, _ op: IntBinaryOp) t
     if op == .div, b.values.contains(0), shape.reduce(1, *) > 0 {
         throw LoupeError(.computation, "integer division by zero")
     }
-    let count = shape.reduce(1, *)
-    // Every plan writes every output element, so the buffer starts uninitialised.
-    let out = [Int](unsafeUninitializedCapacity: count) { po, initialized in
-        initialized = count
-        a.values.withUnsafeBufferPointer { pa in
-            b.values.withUnsafeBufferPointer { pb in
-                switch op {
-                case .add: broadcastLoop(pa, a.shape, pb, b.shape, into: po, outShape: shape, IntAdd())
-                case .sub: broadcastLoop(pa, a.shape, pb, b.shape, into: po, outShape: shape, IntSub())
-                case .mul: broadcastLoop(pa, a.shape, pb, b.shape, into: po, outShape: shape, IntMul())
-                case .div: broadcastLoop(pa, a.shape, pb, b.shape, into: po, outShape: shape, IntDiv())
-                }
-            }
+    let out = broadcastFill(a.values, b.values, count: shape.reduce(1, *)) { pa, pb, po in
+        switch op {
+        case .add: broadcastLoop(pa, a.shape, pb, b.shape, into: po, outShape: shape, IntAdd())
+        case .sub: broadcastLoop(pa, a.shape, pb, b.shape, into: po, outShape: shape, IntSub())
+        case .mul: broadcastLoop(pa, a.shape, pb, b.shape, into: po, outShape: shape, IntMul())
+        case .div: broadcastLoop(pa, a.shape, pb, b.shape, into: po, outShape: shape, IntDiv())
         }
     }
     return IntTensor(shape: shape, values: out)
@@ -221,15 +224,8 @@ public func broadcastBinary(_ a: IntTensor, _ b: IntTensor, _ op: IntBinaryOp) t
 /// Applies any float function of two broadcast operands (a closure call per element; for cold paths).
 public func broadcastMap(_ a: Tensor, _ b: Tensor, _ f: @escaping (Float, Float) -> Float) throws -> Tensor {
     let shape = try broadcastShape(a.shape, b.shape)
-    let count = shape.reduce(1, *)
-    // Every plan writes every output element, so the buffer starts uninitialised.
-    let out = [Float](unsafeUninitializedCapacity: count) { po, initialized in
-        initialized = count
-        a.scalars.withUnsafeBufferPointer { pa in
-            b.scalars.withUnsafeBufferPointer { pb in
-                broadcastLoop(pa, a.shape, pb, b.shape, into: po, outShape: shape, ClosureBinaryKernel(f))
-            }
-        }
+    let out = broadcastFill(a.scalars, b.scalars, count: shape.reduce(1, *)) { pa, pb, po in
+        broadcastLoop(pa, a.shape, pb, b.shape, into: po, outShape: shape, ClosureBinaryKernel(f))
     }
     return Tensor(shape: shape, scalars: out)
 }
@@ -283,13 +279,7 @@ public func reduceGradient(_ grad: Tensor, toShape: [Int]) -> Tensor {
                     for axis in 0..<(rank - 1) { offset += index[axis] * strides[axis] }
                     let base = row * last
                     for j in 0..<last { po[offset + j * ls] += Double(pg[base + j]) }
-                    var axis = rank - 2
-                    while axis >= 0 {
-                        index[axis] += 1
-                        if index[axis] < shape[axis] { break }
-                        index[axis] = 0
-                        axis -= 1
-                    }
+                    advance(&index, in: shape, lastAxis: rank - 2)
                 }
             }
         }

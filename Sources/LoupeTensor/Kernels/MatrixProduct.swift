@@ -76,13 +76,7 @@ public struct BatchedProductLayout: Sendable, Equatable {
             }
             left[flat] = lo
             right[flat] = ro
-            var axis = rank - 1
-            while axis >= 0 {
-                index[axis] += 1
-                if index[axis] < shape[axis] { break }
-                index[axis] = 0
-                axis -= 1
-            }
+            advance(&index, in: shape, lastAxis: rank - 1)
         }
         batchShape = shape
         leftIndex = left

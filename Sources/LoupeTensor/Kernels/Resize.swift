@@ -114,13 +114,7 @@ public enum ResizeKernels {
                     } else {
                         for i in 0..<width { dst.base[inOff + map[i]] += src.base[outOff + i] }
                     }
-                    var d = rank - 2
-                    while d >= 0 {
-                        counter[d] += 1
-                        if counter[d] < outShape[d] { break }
-                        counter[d] = 0
-                        d -= 1
-                    }
+                    advance(&counter, in: outShape, lastAxis: rank - 2)
                 }
             }
         }
