@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Fuzzes one Loupe parser with libFuzzer for a number of seconds.
+#   bash scripts/fuzz.sh TARGET SECONDS      TARGET: onnx | npy | image | config
+#
+# Builds `loupe-fuzz` once into .build-fuzz (SwiftPM's --sanitize fuzzer, plus address where it
+# links; later calls only check that the build is up to date), copies the target's seed files
+# from the fixtures into a temporary corpus folder, and runs libFuzzer with the target's
+# dictionary. Inputs that crash, hang (-timeout) or exceed -rss_limit_mb are written to a
+# temporary folder that is kept and named at the end; the last line gives the executions and
+# coverage. Exit status: 0 when nothing was found, 1 when something was, 2 on a usage or build error.
+#
+# Environment:
+#   LOUPE_FUZZ_SANITIZE   "address" (default) or "none" (the plain fuzzer runtime only)
+#   LOUPE_FUZZ_CORPUS     a corpus folder to keep between runs (default: a temporary copy of the seeds)
+#   LOUPE_FUZZ_NO_BUILD   set to 1 to skip the build (e.g. while another target's run uses it)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+usage() { echo "usage: bash scripts/fuzz.sh onnx|npy|image|config SECONDS" >&2; exit 2; }
+[ $# -eq 2 ] || usage
+target=$1 seconds=$2
+[[ "$seconds" =~ ^[0-9]+$ ]] || usage
+case "$target" in
+    onnx)   max_len=65536; seeds=(Tests/Fixtures/ops Tests/Fixtures/hostile Tests/Fixtures/models Tests/Fixtures/matrix Tests/Fixtures/crashers/onnx) ;;
+    npy)    max_len=65536; seeds=(Tests/Fixtures/data/arrays Tests/Fixtures/npz Tests/Fixtures/embeddings Tests/Fixtures/sanity Tests/Fixtures/crashers/npy) ;;
+    image)  max_len=65536; seeds=(Tests/Fixtures/data Tests/Fixtures/corruptions/in Tests/Fixtures/crashers/image) ;;
+    config) max_len=16384; seeds=(config.json Examples Tests/Fixtures/crashers/config) ;;
+    *) usage ;;
+esac
+case "$target" in
+    onnx) pattern='*.onnx' ;; npy) pattern='*.np[yz]' ;; config) pattern='*.json' ;;
+    image) pattern='*' ;;
+esac
+
+export PATH="/opt/swift/usr/bin:$PATH"
+sanitize=(--sanitize fuzzer)
+[ "${LOUPE_FUZZ_SANITIZE:-address}" = "address" ] && sanitize+=(--sanitize address)
+binary=.build-fuzz/debug/loupe-fuzz
+if [ "${LOUPE_FUZZ_NO_BUILD:-}" != 1 ]; then
+    swift build --scratch-path .build-fuzz --product loupe-fuzz "${sanitize[@]}" -Xswiftc -DLOUPE_FUZZ 2>&1 \
+        | grep -v "warning: Cannot export local symbol '__asan" || true
+fi
+[ -x "$binary" ] || { echo "error: $binary was not built" >&2; exit 2; }
+
+corpus=${LOUPE_FUZZ_CORPUS:-}
+scratch=$(mktemp -d "${TMPDIR:-/tmp}/loupe-fuzz-$target.XXXXXX")
+if [ -z "$corpus" ]; then corpus="$scratch/corpus"; fi
+mkdir -p "$corpus" "$scratch/found"
+# Seeds: the fixtures of this format under max_len (copied, so libFuzzer's additions stay out of the tree).
+find "${seeds[@]}" -type f -name "$pattern" -size -"$max_len"c ! -name '*.py' ! -name '*.md' 2>/dev/null \
+    | while read -r file; do cp "$file" "$corpus/seed-$(printf '%s' "$file" | tr '/' '_')"; done
+
+log="$scratch/fuzz.log"
+status=0
+LOUPE_FUZZ_TARGET=$target LOUPE_MEMORY_LIMIT_MB=64 SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=0 \
+    "$binary" "$corpus" -max_total_time="$seconds" -max_len="$max_len" -rss_limit_mb=2048 -timeout=10 \
+    -dict="scripts/fuzz-dictionaries/$target.dict" -artifact_prefix="$scratch/found/" -detect_leaks=0 \
+    -print_final_stats=1 -close_fd_mask=1 >"$log" 2>&1 || status=$?
+
+# libFuzzer's last status line ("#runs DONE cov: ... ft: ...") and its run count.
+grep -E '^#[0-9]+' "$log" | tail -1 || true
+runs=$(grep -E '^stat::number_of_executed_units' "$log" | awk '{print $2}')
+line=$(grep -E '^#[0-9]+' "$log" | tail -1)
+cov=$(sed -nE 's/.* cov: ([0-9]+).*/\1/p' <<<"$line")
+ft=$(sed -nE 's/.* ft: ([0-9]+).*/\1/p' <<<"$line")
+found=$(find "$scratch/found" -type f | wc -l)
+if [ "$status" -ne 0 ] || [ "$found" -gt 0 ]; then
+    grep -E 'ERROR: libFuzzer|ERROR: AddressSanitizer|Fatal error|SUMMARY' "$log" | head -5 >&2 || true
+    echo "fuzz $target: FOUND $found input(s) in $scratch/found (log $log); add them to Tests/Fixtures/crashers/$target/" >&2
+    echo "fuzz $target: ${seconds} s, ${runs:-?} executions, cov ${cov:-?}, ft ${ft:-?}, status $status"
+    exit 1
+fi
+echo "fuzz $target: ${seconds} s, ${runs:-?} executions, cov ${cov:-?}, ft ${ft:-?}, no crash, hang or out-of-memory"
+[ -n "${LOUPE_FUZZ_CORPUS:-}" ] || rm -rf "$scratch"
