@@ -51,8 +51,10 @@ find "${seeds[@]}" -type f -name "$pattern" -size -"$max_len"c ! -name '*.py' ! 
 
 log="$scratch/fuzz.log"
 status=0
+# A copy runs, so a later build can replace the binary while this target is still fuzzing.
+cp "$binary" "$scratch/loupe-fuzz"
 LOUPE_FUZZ_TARGET=$target LOUPE_MEMORY_LIMIT_MB=64 SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=0 \
-    "$binary" "$corpus" -max_total_time="$seconds" -max_len="$max_len" -rss_limit_mb=2048 -timeout=10 \
+    "$scratch/loupe-fuzz" "$corpus" -max_total_time="$seconds" -max_len="$max_len" -rss_limit_mb=2048 -timeout=10 \
     -dict="scripts/fuzz-dictionaries/$target.dict" -artifact_prefix="$scratch/found/" -detect_leaks=0 \
     -print_final_stats=1 -close_fd_mask=1 >"$log" 2>&1 || status=$?
 
@@ -70,4 +72,4 @@ if [ "$status" -ne 0 ] || [ "$found" -gt 0 ]; then
     exit 1
 fi
 echo "fuzz $target: ${seconds} s, ${runs:-?} executions, cov ${cov:-?}, ft ${ft:-?}, no crash, hang or out-of-memory"
-[ -n "${LOUPE_FUZZ_CORPUS:-}" ] || rm -rf "$scratch"
+if [ -n "${LOUPE_FUZZ_CORPUS:-}" ]; then rm -f "$scratch/loupe-fuzz"; else rm -rf "$scratch"; fi
