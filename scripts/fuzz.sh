@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Fuzzes one Loupe parser with libFuzzer for a number of seconds.
 #   bash scripts/fuzz.sh TARGET SECONDS      TARGET: onnx | npy | image | config
+#   bash scripts/fuzz.sh build               only builds (CI builds once, then runs targets in parallel)
 #
-# Builds `loupe-fuzz` once into .build-fuzz (SwiftPM's --sanitize fuzzer, plus address where it
-# links; later calls only check that the build is up to date), copies the target's seed files
+# Builds `loupe-fuzz` once into .build-fuzz (libFuzzer with coverage, plus AddressSanitizer unless
+# LOUPE_FUZZ_SANITIZE=none; later calls only check that the build is up to date), copies the target's seed files
 # from the fixtures into a temporary corpus folder, and runs libFuzzer with the target's
 # dictionary. Inputs that crash, hang (-timeout) or exceed -rss_limit_mb are written to a
 # temporary folder that is kept and named at the end; the last line gives the executions and
@@ -15,7 +16,9 @@
 #   LOUPE_FUZZ_NO_BUILD   set to 1 to skip the build (e.g. while another target's run uses it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-usage() { echo "usage: bash scripts/fuzz.sh onnx|npy|image|config SECONDS" >&2; exit 2; }
+usage() { echo "usage: bash scripts/fuzz.sh onnx|npy|image|config SECONDS  (or: bash scripts/fuzz.sh build)" >&2; exit 2; }
+build_only=0
+if [ $# -eq 1 ] && [ "$1" = build ]; then build_only=1; set -- onnx 0; fi
 [ $# -eq 2 ] || usage
 target=$1 seconds=$2
 [[ "$seconds" =~ ^[0-9]+$ ]] || usage
@@ -32,14 +35,31 @@ case "$target" in
 esac
 
 export PATH="/opt/swift/usr/bin:$PATH"
+# swiftc keeps only the last -sanitize= flag, and SwiftPM orders two --sanitize values at random
+# (so one build got no coverage, the next no ASan, and each order change rebuilt everything):
+# SwiftPM gets fuzzer alone (it then links libFuzzer's main), swiftc one combined flag after it.
 sanitize=(--sanitize fuzzer)
-[ "${LOUPE_FUZZ_SANITIZE:-address}" = "address" ] && sanitize+=(--sanitize address)
+[ "${LOUPE_FUZZ_SANITIZE:-address}" = "address" ] && sanitize+=(-Xswiftc -sanitize=fuzzer,address)
 binary=.build-fuzz/debug/loupe-fuzz
 if [ "${LOUPE_FUZZ_NO_BUILD:-}" != 1 ]; then
-    swift build --scratch-path .build-fuzz --product loupe-fuzz "${sanitize[@]}" -Xswiftc -DLOUPE_FUZZ 2>&1 \
-        | grep -v "warning: Cannot export local symbol '__asan" || true
+    # gold warns once per ASan helper symbol; those lines are left out of the build's output.
+    build_log=$(mktemp)
+    if ! swift build --scratch-path .build-fuzz --product loupe-fuzz "${sanitize[@]}" -Xswiftc -DLOUPE_FUZZ >"$build_log" 2>&1; then
+        grep -v "warning: Cannot export local symbol '__asan" "$build_log" | tail -40 >&2
+        rm -f "$build_log"
+        echo "error: the fuzz build failed" >&2
+        exit 2
+    fi
+    grep -v "warning: Cannot export local symbol '__asan" "$build_log" | tail -1
+    rm -f "$build_log"
 fi
 [ -x "$binary" ] || { echo "error: $binary was not built" >&2; exit 2; }
+# Without coverage counters libFuzzer only throws random bytes; refuse such a build.
+if command -v readelf >/dev/null && ! readelf -S "$binary" | grep -q __sancov_cntrs; then
+    echo "error: $binary has no coverage instrumentation (check the -sanitize flags)" >&2
+    exit 2
+fi
+[ "$build_only" = 0 ] || exit 0
 
 corpus=${LOUPE_FUZZ_CORPUS:-}
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/loupe-fuzz-$target.XXXXXX")
