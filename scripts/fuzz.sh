@@ -50,12 +50,12 @@ if [ "${LOUPE_FUZZ_NO_BUILD:-}" != 1 ]; then
         echo "error: the fuzz build failed" >&2
         exit 2
     fi
-    grep -v "warning: Cannot export local symbol '__asan" "$build_log" | tail -1
+    printf '%s\n' "$(grep -v "warning: Cannot export local symbol '__asan" "$build_log" | tail -1)"
     rm -f "$build_log"
 fi
 [ -x "$binary" ] || { echo "error: $binary was not built" >&2; exit 2; }
 # Without coverage counters libFuzzer only throws random bytes; refuse such a build.
-if command -v readelf >/dev/null && ! readelf -S "$binary" | grep -q __sancov_cntrs; then
+if command -v readelf >/dev/null && ! readelf -S "$binary" | grep __sancov_cntrs >/dev/null; then
     echo "error: $binary has no coverage instrumentation (check the -sanitize flags)" >&2
     exit 2
 fi
