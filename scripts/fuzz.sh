@@ -71,6 +71,7 @@ find "${seeds[@]}" -type f -name "$pattern" -size -"$max_len"c ! -name '*.py' ! 
 
 log="$scratch/fuzz.log"
 status=0
+started=$SECONDS
 # A copy runs, so a later build can replace the binary while this target is still fuzzing.
 cp "$binary" "$scratch/loupe-fuzz"
 LOUPE_FUZZ_TARGET=$target LOUPE_MEMORY_LIMIT_MB=64 SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=0 \
@@ -78,6 +79,7 @@ LOUPE_FUZZ_TARGET=$target LOUPE_MEMORY_LIMIT_MB=64 SWIFT_BACKTRACE=enable=no ASA
     -dict="scripts/fuzz-dictionaries/$target.dict" -artifact_prefix="$scratch/found/" -detect_leaks=0 \
     -print_final_stats=1 -close_fd_mask=1 >"$log" 2>&1 || status=$?
 
+elapsed=$((SECONDS - started))  # shorter than asked when libFuzzer stopped at a finding
 # libFuzzer's last status line ("#runs DONE cov: ... ft: ...") and its run count.
 grep -E '^#[0-9]+' "$log" | tail -1 || true
 runs=$(grep -E '^stat::number_of_executed_units' "$log" | awk '{print $2}')
@@ -88,8 +90,8 @@ found=$(find "$scratch/found" -type f | wc -l)
 if [ "$status" -ne 0 ] || [ "$found" -gt 0 ]; then
     grep -E 'ERROR: libFuzzer|ERROR: AddressSanitizer|Fatal error|SUMMARY' "$log" | head -5 >&2 || true
     echo "fuzz $target: FOUND $found input(s) in $scratch/found (log $log); add them to Tests/Fixtures/crashers/$target/" >&2
-    echo "fuzz $target: ${seconds} s, ${runs:-?} executions, cov ${cov:-?}, ft ${ft:-?}, status $status"
+    echo "fuzz $target: ${elapsed} s, ${runs:-?} executions, cov ${cov:-?}, ft ${ft:-?}, status $status"
     exit 1
 fi
-echo "fuzz $target: ${seconds} s, ${runs:-?} executions, cov ${cov:-?}, ft ${ft:-?}, no crash, hang or out-of-memory"
+echo "fuzz $target: ${elapsed} s, ${runs:-?} executions, cov ${cov:-?}, ft ${ft:-?}, no crash, hang or out-of-memory"
 if [ -n "${LOUPE_FUZZ_CORPUS:-}" ]; then rm -f "$scratch/loupe-fuzz"; else rm -rf "$scratch"; fi
