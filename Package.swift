@@ -66,7 +66,7 @@ let package = Package(
         .executableTarget(name: "loupe", dependencies: ["LoupePipeline", "LoupeCorruptions", "CMalloc", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // What the fuzz targets feed each input through (ONNX + planner, NPY/NPZ, images/IDX/CIFAR, config),
         // shared by the libFuzzer binary and the crasher replay test.
-        .target(name: "LoupeFuzzEntries", dependencies: ["LoupeTensor", "LoupeONNX", "LoupeEngine", "LoupeData", "LoupePipeline"]),
+        .target(name: "LoupeFuzzEntries", dependencies: ["LoupeTensor", "LoupeEngine", "LoupeData", "LoupePipeline"]),
         // The libFuzzer binary: a thin `LLVMFuzzerTestOneInput` over LoupeFuzzEntries when built with -DLOUPE_FUZZ.
         .executableTarget(name: "loupe-fuzz", dependencies: ["LoupeFuzzEntries"]),
 
