@@ -18,6 +18,8 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "loupe", targets: ["loupe"]),
+        // libFuzzer targets; a real fuzz build only through scripts/fuzz.sh (see docs/fuzzing.md).
+        .executable(name: "loupe-fuzz", targets: ["loupe-fuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -62,6 +64,11 @@ let package = Package(
                                                        "LoupeReportSample"]),
         // The command line: argument parsing only.
         .executableTarget(name: "loupe", dependencies: ["LoupePipeline", "LoupeCorruptions", "CMalloc", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        // What the fuzz targets feed each input through (ONNX + planner, NPY/NPZ, images/IDX/CIFAR, config),
+        // shared by the libFuzzer binary and the crasher replay test.
+        .target(name: "LoupeFuzzEntries", dependencies: ["LoupeTensor", "LoupeEngine", "LoupeData", "LoupePipeline"]),
+        // The libFuzzer binary: a thin `LLVMFuzzerTestOneInput` over LoupeFuzzEntries when built with -DLOUPE_FUZZ.
+        .executableTarget(name: "loupe-fuzz", dependencies: ["LoupeFuzzEntries"]),
 
         // Test helpers: tolerances, finite differences, fixture lookup, temporary folders, errors, LOUPE_PYTHON.
         .target(name: "LoupeTestSupport", dependencies: ["LoupeTensor", "LoupeONNX", "LoupeEngine"], path: "Tests/LoupeTestSupport"),
@@ -78,6 +85,7 @@ let package = Package(
         .testTarget(name: "LoupePipelineTests", dependencies: ["LoupePipeline", "LoupeTensor", "LoupeONNX", "LoupeEngine", "LoupeData",
                                                            "LoupeCorruptions", "LoupeAnalysis", "LoupeReport", "LoupeReportCairo",
                                                            "LoupeTestSupport"]),
+        .testTarget(name: "LoupeFuzzTests", dependencies: ["LoupeFuzzEntries", "LoupeTestSupport"]),
         .testTarget(name: "LoupeReportTests", dependencies: ["LoupeReport", "LoupeReportCairo", "LoupeReportSample", "LoupeReportTestSupport", "CCairo"],
                     exclude: ["Golden"]),
     ]

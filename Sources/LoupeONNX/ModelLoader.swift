@@ -95,7 +95,13 @@ struct ModelDecoder {
             if initializers[info.name] != nil { continue }
             inputs.append(try declaration(info, role: "graph input", requireType: true))
         }
-        let outputs = try proto.output.map { try declaration($0, role: "graph output", requireType: false) }
+        var outputNames = Set<String>()
+        let outputs = try proto.output.map { info in
+            guard outputNames.insert(info.name).inserted else {
+                throw fail("graph output '\(info.name)'", "graph output is declared twice")
+            }
+            return try declaration(info, role: "graph output", requireType: false)
+        }
 
         let names = ModelDecoder.nodeNames(proto.node)
         let nodes = try proto.node.enumerated().map { index, node in try decodeNode(node, index: index, name: names[index]) }

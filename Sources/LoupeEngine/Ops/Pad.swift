@@ -49,6 +49,11 @@ public struct PadOperator: Operator {
         guard pads.count == 2 * axisList.count else {
             throw node.error("pads has \(pads.count) values; expected \(2 * axisList.count)")
         }
+        // No tensor within any memory budget has an axis of 2^40; refusing larger pads first keeps
+        // the negation and sums below from overflowing (a pad of Int64.min trapped here).
+        if let pad = pads.first(where: { $0.magnitude > 1 << 40 }) {
+            throw node.error("pad \(pad) is out of range (at most 2^40 either way)")
+        }
         var begin = [Int](repeating: 0, count: rank), end = begin
         for (i, a) in axisList.enumerated() {
             begin[a] = pads[i]
