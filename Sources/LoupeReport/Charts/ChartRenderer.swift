@@ -65,7 +65,7 @@ public struct ChartRenderer {
     }
 
     /// The smallest size, in points, an axis or matrix name is set at to keep its words whole.
-    static let smallestAxisName = 5.5
+    static let smallestAxisName = 4.5
     /// Line charts with at least this many series mark each line with a shape as well as a colour.
     static let seriesNeedingMarkers = 4
     /// Scatter points drawn per batch (one path per class and batch).
