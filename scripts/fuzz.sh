@@ -89,6 +89,8 @@ ft=$(sed -nE 's/.* ft: ([0-9]+).*/\1/p' <<<"$line")
 found=$(find "$scratch/found" -type f | wc -l)
 if [ "$status" -ne 0 ] || [ "$found" -gt 0 ]; then
     grep -E 'ERROR: libFuzzer|ERROR: AddressSanitizer|Fatal error|SUMMARY' "$log" | head -5 >&2 || true
+    # The input itself, so a CI log alone is enough to reproduce it (libFuzzer prints small ones).
+    grep -E '^Base64: ' "$log" | head -3 >&2 || true
     echo "fuzz $target: FOUND $found input(s) in $scratch/found (log $log); add them to Tests/Fixtures/crashers/$target/" >&2
     echo "fuzz $target: ${elapsed} s, ${runs:-?} executions, cov ${cov:-?}, ft ${ft:-?}, status $status"
     exit 1
