@@ -3,10 +3,10 @@
 #   bash scripts/fuzz.sh TARGET SECONDS      TARGET: onnx | npy | image | config
 #   bash scripts/fuzz.sh build               only builds (CI builds once, then runs targets in parallel)
 #
-# Builds `loupe-fuzz` once into .build-fuzz (libFuzzer with coverage, plus AddressSanitizer unless
-# LOUPE_FUZZ_SANITIZE=none; later calls only check that the build is up to date), copies the target's seed files
-# from the fixtures into a temporary corpus folder, and runs libFuzzer with the target's
-# dictionary. Inputs that crash, hang (-timeout) or exceed -rss_limit_mb are written to a
+# Builds `loupe-fuzz` once into .build-fuzz (libFuzzer with coverage, plus AddressSanitizer
+# unless LOUPE_FUZZ_SANITIZE=none; later calls only check that the build is up to date), copies
+# the target's seed files from the fixtures and its kept crashers into a temporary corpus folder,
+# and runs libFuzzer with the target's dictionary. Inputs that crash, hang (-timeout) or exceed -rss_limit_mb are written to a
 # temporary folder that is kept and named at the end; the last line gives the executions and
 # coverage. Exit status: 0 when nothing was found, 1 when something was, 2 on a usage or build error.
 #
@@ -23,10 +23,10 @@ if [ $# -eq 1 ] && [ "$1" = build ]; then build_only=1; set -- onnx 0; fi
 target=$1 seconds=$2
 [[ "$seconds" =~ ^[0-9]+$ ]] || usage
 case "$target" in
-    onnx)   max_len=65536; seeds=(Tests/Fixtures/ops Tests/Fixtures/hostile Tests/Fixtures/models Tests/Fixtures/matrix Tests/Fixtures/crashers/onnx) ;;
-    npy)    max_len=65536; seeds=(Tests/Fixtures/data/arrays Tests/Fixtures/npz Tests/Fixtures/embeddings Tests/Fixtures/sanity Tests/Fixtures/crashers/npy) ;;
-    image)  max_len=65536; seeds=(Tests/Fixtures/data Tests/Fixtures/corruptions/in Tests/Fixtures/crashers/image) ;;
-    config) max_len=16384; seeds=(config.json Examples Tests/Fixtures/crashers/config) ;;
+    onnx)   max_len=65536; seeds=(Tests/Fixtures/ops Tests/Fixtures/hostile Tests/Fixtures/models Tests/Fixtures/matrix) ;;
+    npy)    max_len=65536; seeds=(Tests/Fixtures/data/arrays Tests/Fixtures/npz Tests/Fixtures/embeddings Tests/Fixtures/sanity) ;;
+    image)  max_len=65536; seeds=(Tests/Fixtures/data Tests/Fixtures/corruptions/in) ;;
+    config) max_len=16384; seeds=(config.json Examples) ;;
     *) usage ;;
 esac
 case "$target" in
@@ -66,7 +66,9 @@ scratch=$(mktemp -d "${TMPDIR:-/tmp}/loupe-fuzz-$target.XXXXXX")
 if [ -z "$corpus" ]; then corpus="$scratch/corpus"; fi
 mkdir -p "$corpus" "$scratch/found"
 # Seeds: the fixtures of this format under max_len (copied, so libFuzzer's additions stay out of the tree).
-find "${seeds[@]}" -type f -name "$pattern" -size -"$max_len"c ! -name '*.py' ! -name '*.md' 2>/dev/null \
+# Kept crashers go in whatever their name (libFuzzer names them crash-<sha1>, oom-..., timeout-...).
+{ find "${seeds[@]}" -type f -name "$pattern" -size -"$max_len"c ! -name '*.py' ! -name '*.md' 2>/dev/null
+  find "Tests/Fixtures/crashers/$target" -type f -size -"$max_len"c 2>/dev/null; } \
     | while read -r file; do cp "$file" "$corpus/seed-$(printf '%s' "$file" | tr '/' '_')"; done
 
 log="$scratch/fuzz.log"
@@ -89,6 +91,8 @@ ft=$(sed -nE 's/.* ft: ([0-9]+).*/\1/p' <<<"$line")
 found=$(find "$scratch/found" -type f | wc -l)
 if [ "$status" -ne 0 ] || [ "$found" -gt 0 ]; then
     grep -E 'ERROR: libFuzzer|ERROR: AddressSanitizer|Fatal error|SUMMARY' "$log" | head -5 >&2 || true
+    # The input itself, so a CI log alone is enough to reproduce it (libFuzzer prints small ones).
+    grep -E '^Base64: ' "$log" | head -3 >&2 || true
     echo "fuzz $target: FOUND $found input(s) in $scratch/found (log $log); add them to Tests/Fixtures/crashers/$target/" >&2
     echo "fuzz $target: ${elapsed} s, ${runs:-?} executions, cov ${cov:-?}, ft ${ft:-?}, status $status"
     exit 1

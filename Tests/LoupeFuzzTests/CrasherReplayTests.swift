@@ -33,13 +33,15 @@ final class CrasherReplayTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(replayed, 7, "the crashers folder lost its files")
     }
 
-    /// The hostile inputs issue 19 describes are refused, not accepted.
+    /// The hostile inputs issue 19 describes, and the fuzzer's allocation findings, are refused, not accepted.
     func testIssueInputsAreRefused() throws {
         let expected: [(FuzzTarget, String, String)] = [
             (.onnx, "pad_2pow20.onnx", "memory budget"),
             (.onnx, "resize_scales_1e6.onnx", "memory budget"),
             (.onnx, "maxpool_declared_200M_rows.onnx", "memory budget"),
             (.onnx, "input_dim_2pow31.onnx", "memory budget"),
+            (.onnx, "range_2pow27.onnx", "elements needs more than the memory budget"),
+            (.onnx, "oom-3b331177867af2db4b3ef2a6152580a6709d5735", "elements needs more than the memory budget"),  // ConstantOfShape of 9.5 GB
             (.npy, "npz_trailing_bytes.npz", "x.npy"),
             (.image, "idx_gzip_bomb.gz", "header declares"),
             (.config, "deep_nesting.json", "line 1"),

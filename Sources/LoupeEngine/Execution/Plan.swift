@@ -152,6 +152,14 @@ public struct Plan: @unchecked Sendable {
                          "value '\(value)' of shape \(facts.shape) needs \(size), more than the memory budget of \(MemoryBudget.bytes) bytes \(MemoryBudget.hint)")
     }
 
+    /// Refuses a constant that an operator computes while planning (before `checkBudget` sees its
+    /// shape) when `count` elements of `bytesPerElement` bytes exceed `MemoryBudget`.
+    static func checkFoldedBudget(count: Int, bytesPerElement: Int, node: Node) throws {
+        let (bytes, overflow) = count.multipliedReportingOverflow(by: bytesPerElement)
+        guard overflow || bytes > MemoryBudget.bytes else { return }
+        throw node.error("its output of \(count) elements needs more than the memory budget of \(MemoryBudget.bytes) bytes (LOUPE_MEMORY_LIMIT_MB)")
+    }
+
     /// Number of nodes that run (nodes folded to constants excluded).
     public var stepCount: Int { steps.count }
 

@@ -15,6 +15,8 @@ public struct ConstantOfShapeOperator: Operator {
     func filled(_ extents: [Int]) throws -> TensorValue {
         guard extents.allSatisfy({ $0 >= 0 }) else { throw node.error("shape \(extents) has a negative extent") }
         let count = try node.count(extents)
+        // Filled while planning, before the plan checks the shape against the budget.
+        try Plan.checkFoldedBudget(count: count, bytesPerElement: 8, node: node)
         switch fill {
         case .float(let t): return .float(Tensor(shape: extents, repeating: t.scalars[0]))
         case .int(let t): return .int(IntTensor(shape: extents, values: [Int](repeating: t.values[0], count: count)))

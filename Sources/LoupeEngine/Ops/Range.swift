@@ -17,6 +17,8 @@ public struct RangeOperator: AttributeFreeOperator {
     func length(_ steps: Double) throws -> Int {
         let count = max(0, steps.rounded(.up))
         guard count.isFinite, count <= Double(Self.maximumCount) else { throw node.error("sequence of \(count) elements is too long") }
+        // Computed while planning, before the plan checks the shape against the budget.
+        try Plan.checkFoldedBudget(count: Int(count), bytesPerElement: 8, node: node)
         return Int(count)
     }
 

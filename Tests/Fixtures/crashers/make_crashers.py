@@ -40,6 +40,15 @@ save_model("maxpool_declared_200M_rows",
 save_model("input_dim_2pow31", [helper.make_node("Relu", ["x"], ["y"], name="relu")],
            [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 3, 1 << 31, 28])])
 
+# Range(0, 2^27, 1) folded while planning: 1 GB of int64 before the plan's budget check saw it.
+save_model("range_2pow27", [helper.make_node("Range", ["start", "limit", "delta"], ["r"], name="range_huge"),
+                            helper.make_node("Cast", ["r"], ["rf"], name="cast", to=TensorProto.FLOAT),
+                            helper.make_node("Add", ["x", "rf"], ["y"], name="add")],
+           [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1])],
+           [helper.make_tensor("start", TensorProto.INT64, [], [0]),
+            helper.make_tensor("limit", TensorProto.INT64, [], [1 << 27]),
+            helper.make_tensor("delta", TensorProto.INT64, [], [1])])
+
 # An NPZ member whose .npy header declares 8 bytes of data, followed by 8 MiB of deflated zeros:
 # was refused only after inflating all of it.
 header = io.BytesIO()
