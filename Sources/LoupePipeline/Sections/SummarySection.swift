@@ -54,7 +54,8 @@ public struct SummarySection: ReportSection {
                 [.text(context.className(c)), .number(Double(perClass[c].total)), .number(Double(perClass[c].correct)),
                  .number(perClass[c].total == 0 ? 0 : Double(perClass[c].correct) / Double(perClass[c].total))]
             },
-            caption: "Shading runs from the worst to the best class.", shading: TableShading(colorMap: .viridis))))
+            caption: "Shading: brighter is worse (lower accuracy), as in the mistakes matrix.",
+            shading: TableShading(colorMap: .magma, reversed: true))))
         blocks.append(.heading("Confusion matrix", level: 2))
         let names = (0..<classCount).map(context.className)
         let confusionPart = try confusionBlocks(confusion, names: names, templates: context.templates)
