@@ -22,26 +22,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-
-
-def timed(fn, seconds: float, min_iters: int):
-    fn()
-    n, t0 = 0, time.perf_counter()
-    while True:
-        fn()
-        n += 1
-        elapsed = time.perf_counter() - t0
-        if n >= min_iters and elapsed >= seconds:
-            return n, elapsed
+from bench_torch_attribution import peak_rss_mb, timed  # noqa: E402  (same timing rule as the issue-3 peer)
 
 
 def main() -> None:
