@@ -64,7 +64,7 @@ fi
 corpus=${LOUPE_FUZZ_CORPUS:-}
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/loupe-fuzz-$target.XXXXXX")
 if [ -z "$corpus" ]; then corpus="$scratch/corpus"; fi
-mkdir -p "$corpus" "$scratch/found"
+mkdir -p "$corpus" "$scratch/found" "$scratch/tmp"
 # Seeds: the fixtures of this format under max_len (copied, so libFuzzer's additions stay out of the tree).
 # Kept crashers go in whatever their name (libFuzzer names them crash-<sha1>, oom-..., timeout-...).
 { find "${seeds[@]}" -type f -name "$pattern" -size -"$max_len"c ! -name '*.py' ! -name '*.md' 2>/dev/null
@@ -76,7 +76,8 @@ status=0
 started=$SECONDS
 # A copy runs, so a later build can replace the binary while this target is still fuzzing.
 cp "$binary" "$scratch/loupe-fuzz"
-LOUPE_FUZZ_TARGET=$target LOUPE_MEMORY_LIMIT_MB=64 SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=0 \
+# TMPDIR: the binary writes path-read inputs in a folder there, which libFuzzer's exit may leave.
+TMPDIR="$scratch/tmp" LOUPE_FUZZ_TARGET=$target LOUPE_MEMORY_LIMIT_MB=64 SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=0 \
     "$scratch/loupe-fuzz" "$corpus" -max_total_time="$seconds" -max_len="$max_len" -rss_limit_mb=2048 -timeout=10 \
     -dict="scripts/fuzz-dictionaries/$target.dict" -artifact_prefix="$scratch/found/" -detect_leaks=0 \
     -print_final_stats=1 -close_fd_mask=1 >"$log" 2>&1 || status=$?
@@ -98,4 +99,4 @@ if [ "$status" -ne 0 ] || [ "$found" -gt 0 ]; then
     exit 1
 fi
 echo "fuzz $target: ${elapsed} s, ${runs:-?} executions, cov ${cov:-?}, ft ${ft:-?}, no crash, hang or out-of-memory"
-if [ -n "${LOUPE_FUZZ_CORPUS:-}" ]; then rm -f "$scratch/loupe-fuzz"; else rm -rf "$scratch"; fi
+if [ -n "${LOUPE_FUZZ_CORPUS:-}" ]; then rm -rf "$scratch/loupe-fuzz" "$scratch/tmp"; else rm -rf "$scratch"; fi
