@@ -1,22 +1,10 @@
 import Foundation
 import LoupeReport
 
-/// A small seeded generator (SplitMix64) so the sample report is identical on every run.
-public struct SampleRandom {
-    private var state: UInt64
+/// The sample report's generator: LoupeReport's SplitMix64, so the sample is identical on every run.
+public typealias SampleRandom = SplitMix64
 
-    /// Creates a generator from a seed.
-    public init(seed: UInt64) { state = seed }
-
-    /// The next 64 random bits.
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+extension SplitMix64 {
     /// Uniform in 0..<1.
     public mutating func uniform() -> Double { Double(next() >> 11) / Double(1 << 53) }
 

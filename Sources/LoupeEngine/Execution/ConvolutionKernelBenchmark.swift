@@ -49,8 +49,8 @@ public enum ConvolutionKernelBenchmark {
 
     /// Timings of the three passes by the three candidates on random data.
     static func time(_ g: ConvolutionGeometry, repeats: Int) -> [[(cpu: Double, wall: Double)?]] {
-        var generator = SplitMix(seed: 7)
-        func random(_ count: Int) -> [Float] { (0..<count).map { _ in generator.nextUnit() - 0.5 } }
+        var generator = SeededGenerator(seed: 7)
+        func random(_ count: Int) -> [Float] { (0..<count).map { _ in Float(generator.uniform()) - 0.5 } }
         let x = random(g.batch * g.inChannels * g.inPlane), w = random(g.outChannels * g.patchSize)
         let dy = random(g.batch * g.outChannels * g.outPlane)
         var y = [Float](repeating: 0, count: dy.count), dx = [Float](repeating: 0, count: x.count)
@@ -169,20 +169,5 @@ public enum ConvolutionKernelBenchmark {
         return "| \(row.name) | \(row.count) | \(g.inChannels)→\(g.outChannels) | \(g.inHeight)×\(g.inWidth) | "
             + "\(g.kernelHeight)×\(g.kernelWidth)/\(g.strideHeight)/\(g.groups) | \(String(format: "%.2f", gflop)) | "
             + "\(cells(row.milliseconds[0])) | \(cells(row.milliseconds[1])) | \(cells(row.milliseconds[2])) | \(route) |"
-    }
-}
-
-/// A small deterministic generator for benchmark data.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func nextUnit() -> Float {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        z ^= z >> 31
-        return Float(z >> 40) / Float(1 << 24)
     }
 }

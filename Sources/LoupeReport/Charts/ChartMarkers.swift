@@ -26,13 +26,16 @@ public enum MarkerShape: CaseIterable, Sendable {
     }
 }
 
-/// A small seeded generator (SplitMix64) for chart drawing orders: the same chart always draws the same way.
-struct ChartShuffle {
+/// A small seeded generator (SplitMix64): chart drawing orders (the same chart always draws the same way)
+/// and the sample report's synthetic data.
+public struct SplitMix64: Sendable {
     private var state: UInt64
 
-    init(seed: UInt64) { state = seed }
+    /// Creates a generator from a seed.
+    public init(seed: UInt64) { state = seed }
 
-    mutating func next() -> UInt64 {
+    /// The next 64 random bits.
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9

@@ -75,7 +75,7 @@ extension ChartRenderer {
         let radius = finite.count > 3000 ? 1.2 : 1.9
         // Points are drawn in a seeded random order so no class always lies on top; batches of a few hundred,
         // one path per class and batch, keep the PDF small.
-        var shuffle = ChartShuffle(seed: 0x5CA7_7E12)
+        var shuffle = SplitMix64(seed: 0x5CA7_7E12)
         let order = shuffle.permutation(finite.count)
         canvas.pushClip(frame.area.insetBy(-2, -2))
         for start in stride(from: 0, to: order.count, by: ChartRenderer.scatterBatch) {
