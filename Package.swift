@@ -84,7 +84,7 @@ let package = Package(
                                                          "LoupeTestSupport"]),
         .testTarget(name: "LoupePipelineTests", dependencies: ["LoupePipeline", "LoupeTensor", "LoupeONNX", "LoupeEngine", "LoupeData",
                                                            "LoupeCorruptions", "LoupeAnalysis", "LoupeReport", "LoupeReportCairo",
-                                                           "LoupeTestSupport"]),
+                                                           "LoupeTestSupport", "LoupeReportTestSupport"]),
         .testTarget(name: "LoupeFuzzTests", dependencies: ["LoupeFuzzEntries", "LoupeTestSupport"]),
         .testTarget(name: "LoupeReportTests", dependencies: ["LoupeReport", "LoupeReportCairo", "LoupeReportSample", "LoupeReportTestSupport", "CCairo"],
                     exclude: ["Golden"]),

@@ -38,16 +38,22 @@ public struct ImageFolderDataset: Dataset {
             throw LoupeError(.io, file: root, "image folder does not exist or is not a directory")
         }
         let entries = (try? manager.contentsOfDirectory(atPath: root)) ?? []
-        let classes = entries.filter { entry in
+        var classes = [String]()
+        for entry in entries where !entry.hasPrefix(".") {
             var dir: ObjCBool = false
-            return !entry.hasPrefix(".") && manager.fileExists(atPath: root + "/" + entry, isDirectory: &dir) && dir.boolValue
-        }.sorted { $0.unicodeScalars.lexicographicallyPrecedes($1.unicodeScalars) }
+            if manager.fileExists(atPath: root + "/" + entry, isDirectory: &dir) {
+                if dir.boolValue { classes.append(entry) }
+            } else {
+                try Self.refuseLinkLoop(root + "/" + entry)
+            }
+        }
+        classes.sort { $0.unicodeScalars.lexicographicallyPrecedes($1.unicodeScalars) }
         guard !classes.isEmpty else {
             throw LoupeError(.invalidInput, file: root, "no class subfolders (expected root/<class>/<image>)")
         }
         var files = [String](), labels = [Int](), ignored = 0
         for (label, className) in classes.enumerated() {
-            let (images, skipped) = Self.scan(root: root, relative: className)
+            let (images, skipped) = try Self.scan(root: root, relative: className)
             ignored += skipped
             files += images
             labels += Array(repeating: label, count: images.count)
@@ -72,7 +78,7 @@ public struct ImageFolderDataset: Dataset {
     }
 
     /// Image files under `root/relative` (recursive, sorted) and the count of other files.
-    private static func scan(root: String, relative: String) -> (images: [String], ignored: Int) {
+    private static func scan(root: String, relative: String) throws -> (images: [String], ignored: Int) {
         var images = [String](), ignored = 0
         // A class folder may itself be a symbolic link; links below it are not followed.
         let directory = URL(fileURLWithPath: root + "/" + relative).resolvingSymlinksInPath().path
@@ -83,14 +89,25 @@ public struct ImageFolderDataset: Dataset {
             if components.contains(where: { $0.hasPrefix(".") }) { walker.skipDescendants(); continue }
             var isDirectory: ObjCBool = false
             let full = directory + "/" + entry
-            guard FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
-            paths.append(entry)
+            guard FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory) else {
+                try refuseLinkLoop(full)
+                continue
+            }
+            if !isDirectory.boolValue { paths.append(entry) }
         }
         for path in paths.sorted(by: { $0.unicodeScalars.lexicographicallyPrecedes($1.unicodeScalars) }) {
             let ext = (path as NSString).pathExtension.lowercased()
             if imageExtensions.contains(ext) { images.append(relative + "/" + path) } else { ignored += 1 }
         }
         return (images, ignored)
+    }
+
+    /// Refuses `path` in one line when it is a symbolic link that leads back to itself (`ELOOP`), rather than
+    /// skipping it silently; other entries that cannot be followed (a dangling link) are left to the caller.
+    private static func refuseLinkLoop(_ path: String) throws {
+        var info = stat()
+        guard stat(path, &info) != 0, errno == ELOOP else { return }
+        throw LoupeError(.invalidInput, file: path, "symbolic link loop (too many levels of symbolic links); fix or remove the link")
     }
 
     public var count: Int { files.count }

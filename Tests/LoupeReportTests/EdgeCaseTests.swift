@@ -42,10 +42,20 @@ final class EdgeCaseTests: XCTestCase {
         return Document(title: "", sections: [Section(title: "Edge cases", blocks: blocks), Section(title: "Empty")])
     }
 
+    /// Laid out on the recording canvas: no NaN or infinite coordinate is drawn, no number prints as "nan" or
+    /// "inf", charts with nothing finite to draw are replaced by a note, and NaN/∞ table cells get theirs.
     func testAwkwardDataLaysOutOnTheRecordingCanvas() throws {
         let canvas = RecordingCanvas()
         let laid = try DocumentRenderer(pageSize: .a4).render(try awkwardDocument(), on: canvas)
         XCTAssertEqual(canvas.pageCount, laid.pageCount)
+        XCTAssertEqual(canvas.nonFiniteGeometry, [])
+        let texts = canvas.allTexts.map(\.text)
+        // String(format:) and `description` spell them in lower case; NumberFormat prints NaN and ∞.
+        let words = texts.flatMap { $0.split { $0.isWhitespace || "()[],;:/".contains($0) } }
+        XCTAssertEqual(words.filter { ["nan", "-nan", "inf", "-inf", "nan%"].contains($0) }, [], "a non-finite number printed as text")
+        XCTAssertEqual(texts.filter { $0.hasSuffix("is left out: it has no values to draw.") }.count, 5, "empty charts: \(texts)")
+        XCTAssertTrue(texts.contains("A chart is left out: all 4 of its values are NaN, infinite or not positive."), "\(texts)")
+        XCTAssertTrue(texts.contains { $0.hasPrefix(DataTable.nonFiniteNote) }, "no note under the table with NaN and ∞")
     }
 
     func testAwkwardDataRendersToPDF() throws {

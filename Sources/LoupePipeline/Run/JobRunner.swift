@@ -14,6 +14,8 @@ struct JobRunner {
     let environment: [String: String]
     /// The shards' dataset passes when `loupe merge` runs the job; nil when it streams the dataset itself.
     var merged: MergedShards? = nil
+    /// Sees the finished document just before it is drawn (tests draw it on a recording canvas as well).
+    var documentObserver: ((Document, PageSize) -> Void)? = nil
 
     /// Whether `SOURCE_DATE_EPOCH` asks for reproducible output (no wall-clock numbers in the PDF).
     var reproducible: Bool { environment["SOURCE_DATE_EPOCH"] != nil }
@@ -74,9 +76,9 @@ struct JobRunner {
                 review = try attachReview(detected, comparison: comparison, trends: trends, dataset: dataset, to: &document)
                 return document
             }
-            _ = try timed("rendering PDF") {
-                try CairoPDFRenderer().render(document, to: folder.path("report.pdf"), pageSize: try PageSize.named(job.pageSize))
-            }
+            let pageSize = try PageSize.named(job.pageSize)
+            documentObserver?(document, pageSize)
+            _ = try timed("rendering PDF") { try CairoPDFRenderer().render(document, to: folder.path("report.pdf"), pageSize: pageSize) }
             try folder.write(Data((summaryJSON(outputs, review: review) + "\n").utf8), to: "summary.json")
             try folder.write(Data(ReviewDigest.markdown(job: job, runID: runID, outputs: outputs, review: review).utf8), to: "review.md")
             try writeExtras(outputs, into: folder)

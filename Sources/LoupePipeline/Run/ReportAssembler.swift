@@ -31,6 +31,7 @@ struct ReportAssembler {
                 ("Run", runID),
                 ("Seed", String(job.seed)),
             ])
+        document.nonFiniteNote = NonFiniteWeights(context.model.graph).tableNote ?? ""
         for output in outputs { for section in output.sections { document.append(section) } }
         document.append(try ReadingGuide.section(templates: context.templates, sections: job.sections))
         document.append(try appendix())

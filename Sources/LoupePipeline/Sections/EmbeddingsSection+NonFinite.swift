@@ -24,23 +24,14 @@ extension EmbeddingsSection {
         let name = PrintableText.escaped(features.layer.name, maxLength: 80)
         var note = "the features of '\(name)' hold \(nan) NaN and \(infinite) infinite values in \(images.count) of "
             + "\(features.values.count / dimension) images (first: image \(image), feature \(first.feature))"
-        let weights = nonFiniteWeights(model)
+        let weights = NonFiniteWeights(model.graph)
         if weights.isEmpty {
             note += "; every weight is finite, so they come from the input images or from overflow inside the network"
         } else {
-            let listed = weights.prefix(3).map { "'\(PrintableText.escaped($0.name, maxLength: 80))' (\($0.count) of \($0.total))" }
+            let listed = weights.entries.prefix(3).map { "'\(NonFiniteWeights.Entry.printable($0.tensor))' (\($0.nonFinite) of \($0.values))" }
             note += "; weights with non-finite values: " + listed.joined(separator: ", ")
-                + (weights.count > 3 ? " and \(weights.count - 3) more" : "")
+                + (weights.entries.count > 3 ? " and \(weights.entries.count - 3) more" : "")
         }
         return note
-    }
-
-    /// Float initializers holding NaN or infinite values, in file order, with how many of their values are.
-    static func nonFiniteWeights(_ model: Model) -> [(name: String, count: Int, total: Int)] {
-        model.graph.initializerOrder.compactMap { name in
-            guard case .float(let tensor)? = model.graph.initializers[name] else { return nil }
-            let count = tensor.scalars.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
-            return count > 0 ? (name, count, tensor.scalars.count) : nil
-        }
     }
 }

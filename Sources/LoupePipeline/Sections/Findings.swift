@@ -67,19 +67,12 @@ struct FindingsDetector {
     func title(_ key: String) -> String { outputs.first { $0.key == key }?.sections.first?.title ?? key }
 
     func nonFiniteWeights() -> [Finding] {
-        var bad = [(String, Int)]()
-        for name in context.model.graph.initializerOrder {
-            guard case .float(let tensor)? = context.model.graph.initializers[name] else { continue }
-            let count = tensor.scalars.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
-            if count > 0 { bad.append((name, count)) }
-        }
-        guard !bad.isEmpty else { return [] }
-        let total = bad.reduce(0) { $0 + $1.1 }
-        let names = bad.prefix(3).map(\.0).joined(separator: ", ")
-        let section = outputs.contains { $0.key == "weights" } ? "weights" : "summary"
-        return [Finding(id: "non-finite-weights", severity: .critical, section: section, sectionTitle: title(section), heading: nil,
-                        message: "\(total) weights are NaN or infinite (in \(names)\(bad.count > 3 ? " and \(bad.count - 3) more" : "")).",
-                        value: Double(total), threshold: 0)]
+        let weights = NonFiniteWeights(context.model.graph)
+        guard !weights.isEmpty else { return [] }
+        return [Finding(id: "non-finite-weights", severity: .critical, section: "summary", sectionTitle: title("summary"),
+                        heading: "Non-finite weights",
+                        message: "\(weights.total) weights are NaN or infinite: \(weights.sentence). Numbers computed through them are not finite.",
+                        value: Double(weights.total), threshold: 0)]
     }
 
     func deadChannels() -> [Finding] {
@@ -172,7 +165,7 @@ struct FindingsDetector {
                                      sectionTitle: title("sanity"), heading: "Verdicts",
                                      message: failed
                                         ? "\(method) fails the model randomisation test: its maps barely change when the weights are randomised (final SSIM \(String(format: "%.2f", ssim)))."
-                                        : "\(method)'s model randomisation test is inconclusive (final SSIM \(String(format: "%.2f", ssim))).",
+                                        : "\(method)'s model randomisation test is inconclusive (final SSIM \(FiniteText.format("%.2f", ssim))).",
                                      value: ssim, threshold: ssimThreshold))
             }
             // Lower deletion AUC is better: the class score falls faster when the most important pixels go first.
@@ -181,7 +174,7 @@ struct FindingsDetector {
                deletion.isFinite, random.isFinite, deletion >= random - options.deletionMargin {
                 found.append(Finding(id: "deletion-vs-random:\(method)", severity: .warning, section: "sanity",
                                      sectionTitle: title("sanity"), heading: "Deletion and insertion",
-                                     message: "\(method)'s deletion curve is no better than deleting pixels in random order (AUC \(String(format: "%.3f", deletion)) against \(String(format: "%.3f", random))).",
+                                     message: "\(method)'s deletion curve is no better than deleting pixels in random order (AUC \(FiniteText.format("%.3f", deletion)) against \(FiniteText.format("%.3f", random))).",
                                      value: deletion, threshold: random - options.deletionMargin))
             }
         }

@@ -46,7 +46,7 @@ extension GradientsSection {
         let ratio = report.firstToLastRatio
         var prose: [String: Any] = [
             "images": indices.count, "batches": counted(report.losses.count, "batch", "batches"), "batch_size": batchSize, "layers": report.layers.count,
-            "loss": String(format: "%.3f", LayerGradientStatistics.mean(report.losses)),
+            "loss": FiniteText.format("%.3f", LayerGradientStatistics.mean(report.losses)),
             "ratio": ratio.map { String(format: "%.2g", $0) } ?? "undefined",
             // "1 times" reads wrongly: a ratio that prints as 1 is said in words.
             "ratio_one": ratio.map { String(format: "%.2g", $0) == "1" } ?? false,

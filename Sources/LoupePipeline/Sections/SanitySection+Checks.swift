@@ -84,8 +84,8 @@ extension SanitySection {
             "spearman_threshold": String(format: "%.2f", options.thresholds.spearman),
             "random_logit_threshold": String(format: "%.2f", options.thresholds.randomLogit),
         ])
-        func two(_ value: Double) -> String { String(format: "%.2f", value) }
-        func three(_ value: Double) -> String { String(format: "%.3f", value) }
+        func two(_ value: Double) -> String { FiniteText.format("%.2f", value) }
+        func three(_ value: Double) -> String { FiniteText.format("%.3f", value) }
         let zeros = Double(run.images.scalars.filter { $0 == 0 }.count) / Double(max(run.images.count, 1))
         for verdict in verdicts(run) {
             let survivesTop = SanityVerdict.survivesTopLayer(firstStepSSIM: verdict.topSSIM, thresholds: options.thresholds)
@@ -156,7 +156,7 @@ extension SanitySection {
         }
         let auc = { (curves: [PerturbationCurves]) -> [TableCell] in
             let d = meanAndDeviation(curves.map(\.deletionAUC)), i = meanAndDeviation(curves.map(\.insertionAUC))
-            return [.text(String(format: "%.3f ± %.3f", d.mean, d.std)), .text(String(format: "%.3f ± %.3f", i.mean, i.std))]
+            return [.text(FiniteText.meanAndDeviation(d.mean, d.std, places: 3)), .text(FiniteText.meanAndDeviation(i.mean, i.std, places: 3))]
         }
         var rows = verdicts(run).compactMap { verdict -> [TableCell]? in
             guard let curves = run.faithfulness[verdict.method] else { return nil }
@@ -181,7 +181,7 @@ extension SanitySection {
             guard let values = run.randomLogit[verdict.method] else { return nil }
             let (mean, std) = meanAndDeviation(values)
             let scored = values.filter(\.isFinite), empty = values.count - scored.count
-            let meanText = String(format: "%.2f ± %.2f", mean, std) + (empty > 0 ? " (\(empty) empty)" : "")
+            let meanText = FiniteText.meanAndDeviation(mean, std, places: 2) + (empty > 0 ? " (\(empty) empty)" : "")
             return [.text(SanityOptions.title(verdict.method)), .text(meanText),
                     .number(scored.min() ?? .nan), .number(scored.max() ?? .nan),
                     .text(verdict.randomLogit?.word ?? "–")]

@@ -149,7 +149,7 @@ extension SanitySection {
         let topHolds = others.allSatisfy { ssim(guided, 1) > ssim($0, 1) }
         let endHolds = others.allSatisfy { ssim(guided, last) > ssim($0, last) }
         let numbers = ([guided] + others).map { c in
-            String(format: "%@ %.2f → %.2f", SanityOptions.title(c.method), ssim(c, 1), ssim(c, last))
+            "\(SanityOptions.title(c.method)) \(FiniteText.format("%.2f", ssim(c, 1))) → \(FiniteText.format("%.2f", ssim(c, last)))"
         }.joined(separator: "; ")
         let outcome = topHolds && endHolds ? "holds" : (topHolds ? "holds_top" : "differs")
         return try context.templates.blocks("sanity_paper_comparison", context: [outcome: true, "numbers": numbers])

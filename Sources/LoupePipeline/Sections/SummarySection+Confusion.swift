@@ -21,7 +21,9 @@ extension SummarySection {
                                    xLabel: "predicted", yLabel: "true", height: classCount <= 12 ? 320 : 420)))
         let rows: [[TableCell]] = metrics.enumerated().map { c, m in
             let top = m.confusions.map { "\(names[$0.predicted]) \($0.count)" }.joined(separator: " · ")
-            return [.text(names[c]), .number(Double(m.images)), .number(m.precision), .number(m.recall), .number(m.f1),
+            // Undefined shares (a class never predicted, or without images) print "–", as the caption says.
+            let share = { (value: Double) -> TableCell in value.isFinite ? .number(value) : .text("–") }
+            return [.text(names[c]), .number(Double(m.images)), share(m.precision), share(m.recall), share(m.f1),
                     .text(top.isEmpty ? "–" : top)]
         }
         let share = { (title: String) in TableColumn(title, alignment: .right, format: Quantity.accuracy.numberFormat) }

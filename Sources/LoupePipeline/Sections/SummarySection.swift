@@ -29,6 +29,8 @@ public struct SummarySection: ReportSection {
             "confidence": finitePercent(meanConfidence),
         ]
         blocks += try context.templates.blocks("summary_intro", context: facts)
+        let nonFinite = NonFiniteWeights(context.model.graph)
+        if !nonFinite.isEmpty { blocks += try nonFiniteBlocks(nonFinite, templates: context.templates) }
         blocks.append(.keyValue([
             ("Model file", (context.job.modelPath as NSString).lastPathComponent),
             ("Producer / opset", "\(summary.producer.isEmpty ? "unknown" : summary.producer) / \(summary.opset)"),
@@ -60,7 +62,7 @@ public struct SummarySection: ReportSection {
         let names = (0..<classCount).map(context.className)
         let confusionPart = try confusionBlocks(confusion, names: names, templates: context.templates)
         blocks += confusionPart.blocks
-        let numbers = SummaryValue.object([
+        var entries: [(String, SummaryValue)] = [
             ("images", .integer(evaluation.labels.count)),
             ("classes", .list((0..<classCount).map { .text(context.className($0)) })),
             ("accuracy", .number(evaluation.accuracy)),
@@ -74,9 +76,28 @@ public struct SummarySection: ReportSection {
                 .object([("name", .text(layer.name)), ("op", .text(layer.op)), ("output_shape", .list(layer.outputShape.map { .integer($0) })),
                          ("parameters", .integer(layer.parameters)), ("multiply_adds", .integer(layer.multiplyAdds))])
             })),
-        ])
-        return SectionOutput(key: Self.name, numbers: numbers,
+        ]
+        if !nonFinite.isEmpty { entries.append(("non_finite_weights", nonFinite.summary)) }
+        return SectionOutput(key: Self.name, numbers: .object(entries),
                              sections: [Section(title: "Run summary", anchor: "summary", blocks: blocks)])
+    }
+
+    /// Which tensors hold NaN or infinite weights and what follows from them: a paragraph and a table.
+    func nonFiniteBlocks(_ weights: NonFiniteWeights, templates: TemplateRenderer) throws -> [Block] {
+        let counts = weights.entries.map { entry -> [TableCell] in
+            [.text(NonFiniteWeights.Entry.printable(entry.tensor)),
+             .text(entry.nodes.prefix(3).map(NonFiniteWeights.Entry.printable).joined(separator: ", ")),
+             .number(Double(entry.nan)), .number(Double(entry.positiveInfinity)), .number(Double(entry.negativeInfinity)),
+             .number(Double(entry.values))]
+        }
+        return [.heading("Non-finite weights", level: 2)]
+            + (try templates.blocks("summary_non_finite_weights", context: ["tensors": weights.sentence]))
+            + [.table(DataTable(columns: [TableColumn("Tensor", weight: 2, monospace: true), TableColumn("Read by", weight: 1.5, monospace: true),
+                                          TableColumn("NaN values", alignment: .right, format: .integer),
+                                          TableColumn("+∞ values", alignment: .right, format: .integer),
+                                          TableColumn("−∞ values", alignment: .right, format: .integer),
+                                          TableColumn("All values", alignment: .right, format: .integer)],
+                                rows: counts, caption: "Weights that are NaN or infinite, per tensor."))]
     }
 
     func layerTable(_ summary: ModelSummary, _ context: JobContext) throws -> DataTable {

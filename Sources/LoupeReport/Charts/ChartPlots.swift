@@ -127,7 +127,9 @@ extension ChartRenderer {
         let rows = values.count, cols = values.map(\.count).max() ?? 0
         guard rows > 0, cols > 0 else { return }
         let flat = values.flatMap { $0 }.filter(\.isFinite)
-        let r = range ?? ((flat.min() ?? 0)...max(flat.max() ?? 1, flat.min() ?? 0))
+        // An explicit range must be finite; else the finite cells' own range is used.
+        let r = range.flatMap { $0.lowerBound.isFinite && $0.upperBound.isFinite ? $0 : nil }
+            ?? ((flat.min() ?? 0)...max(flat.max() ?? 1, flat.min() ?? 0))
         let style = theme.chartLabel.colored(.text)
         let lh = canvas.lineHeight(style)
         let labelWidth = min(90, (rowLabels.map { canvas.measure(StyledText($0, style: style), width: 400, maxLines: 1).width }.max() ?? 0) + 6)

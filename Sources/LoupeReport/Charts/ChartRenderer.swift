@@ -45,6 +45,11 @@ public struct ChartRenderer {
 
     /// Draws `chart` into `rect` (axes, labels and legend included).
     public func draw(_ chart: Chart, in rect: Rect) {
+        // Nothing finite to plot: no axis from made-up ranges, a note instead (the flow prints it in the chart's place).
+        if chart.hasNothingToDraw {
+            canvas.drawText(StyledText(chart.leftOutNote, style: theme.caption), at: Point(rect.x, rect.y), width: rect.width)
+            return
+        }
         switch chart.kind {
         case let .line(series, logY): drawLine(chart, series: series, logY: logY, in: rect)
         case let .bars(categories, series, values): drawBars(chart, categories: categories, series: series, values: values, in: rect)

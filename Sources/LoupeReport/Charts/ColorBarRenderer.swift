@@ -20,6 +20,11 @@ public struct ColorBarRenderer {
         canvas.stroke(.rect(rect), color: .muted, lineWidth: 0.4, dash: [])
         let style = theme.chartLabel
         let lh = canvas.lineHeight(style)
+        // A NaN or infinite end has no position and no honest label: the bar says so instead of printing "nan".
+        guard bar.range.lowerBound.isFinite && bar.range.upperBound.isFinite else {
+            canvas.drawText(StyledText("range not finite", style: style), at: Point(rect.maxX + 4, rect.y + rect.height / 2 - lh), width: 36, maxLines: 2)
+            return
+        }
         let scale = LinearScale(domain: bar.range, from: rect.maxY, to: rect.y)
         // Both ends are always labelled (ColorBarLabels), so a bar never shows a lone "0".
         for tick in ColorBarLabels.labels(bar.range, height: rect.height, lineHeight: lh) {

@@ -32,6 +32,7 @@ public struct DocumentRenderer {
     public func layout(_ document: Document, measurer: TextMeasurer) throws -> LaidOutDocument {
         let body = pageSize.body
         let builder = FlowBuilder(measurer: measurer, theme: theme, width: body.width, maxHeight: body.height)
+        builder.nonFiniteNote = document.nonFiniteNote
         let frontFragments = try builder.fragments(for: document.frontSections)
         let fragments = try builder.fragments(for: document.sections)
         let frontPages = frontFragments.isEmpty ? [] : Paginator(body: body).paginate(frontFragments)

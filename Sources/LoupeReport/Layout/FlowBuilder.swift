@@ -4,6 +4,8 @@ public final class FlowBuilder {
     let theme: Theme
     let width: Double
     let maxHeight: Double
+    /// Said after `DataTable.nonFiniteNote` under tables that hold NaN or ∞ (the document's `nonFiniteNote`).
+    public var nonFiniteNote = ""
     private var counters = [0, 0, 0]
     private var nextAnchor = 1
     private var nextGroup = 1
@@ -51,9 +53,11 @@ public final class FlowBuilder {
         case let .table(table): return try TableLayout(builder: self).fragments(table)
         case let .figure(figure): return try FigureLayout(builder: self).fragments(figure)
         case let .chart(chart):
+            // A chart with nothing finite to plot would show made-up axes: a note takes its place.
+            if chart.hasNothingToDraw { return textFragments(StyledText(chart.leftOutNote, style: theme.caption), label: "chart left out") }
             let titleHeight = chart.title.isEmpty ? 0 : measurer.lineHeight(theme.body.emboldened) + 4
-            let caption = StyledText(chart.caption, style: theme.caption)
-            let captionHeight = chart.caption.isEmpty ? 0 : measurer.measure(caption, width: width, maxLines: 3).height + 4
+            let caption = StyledText(chart.captionNotingNonFinite, style: theme.caption)
+            let captionHeight = caption.plainText.isEmpty ? 0 : measurer.measure(caption, width: width, maxLines: 3).height + 4
             let requested = chart.height.isFinite ? max(60, chart.height) : 220
             let plotHeight = max(60, min(requested, maxHeight - titleHeight - captionHeight))
             let theme = self.theme
@@ -68,7 +72,7 @@ public final class FlowBuilder {
                 let plot = Rect(x: rect.x, y: rect.y + titleHeight, width: rect.width,
                                 height: max(40, rect.height - titleHeight - captionHeight))
                 ChartRenderer(canvas: ctx.canvas, theme: theme).draw(chart, in: plot)
-                if !chart.caption.isEmpty {
+                if !caption.plainText.isEmpty {
                     ctx.canvas.drawText(caption, at: Point(rect.x, plot.maxY + 4), width: width, maxLines: 3)
                 }
             }

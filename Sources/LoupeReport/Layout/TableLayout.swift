@@ -60,6 +60,13 @@ struct TableLayout {
             if table.rows.count >= 4 && (r == 0 || r == table.rows.count - 2) { f.keepWithNext = true }
             out.append(f)
         }
+        // NaN and ∞ cells are explained right under the table (the note keeps with the last row).
+        if table.hasNonFiniteNumbers {
+            let note = StyledText(([DataTable.nonFiniteNote] + (builder.nonFiniteNote.isEmpty ? [] : [builder.nonFiniteNote])).joined(separator: " "),
+                                  style: theme.caption.aligned(.left))
+            if !out.isEmpty { out[out.count - 1].keepWithNext = true }
+            out += builder.textFragments(note, label: "table note", spaceBefore: 3)
+        }
         return out
     }
 

@@ -60,3 +60,45 @@ public struct Chart: Sendable {
         self.height = height; self.caption = caption; self.yCovers = yCovers
     }
 }
+
+extension Chart {
+    /// How many of the plotted values can be drawn, of how many: finite, and positive on a log axis (a line or
+    /// scatter point counts once; a heatmap's NaN cells mark left-out cells and count only when nothing else is finite).
+    public var finiteValueCount: (finite: Int, total: Int) {
+        func count(_ values: [Double]) -> (Int, Int) { (values.filter(\.isFinite).count, values.count) }
+        switch kind {
+        case let .line(series, logY):
+            let points = series.flatMap(\.points)
+            return (points.filter { $0.0.isFinite && $0.1.isFinite && (!logY || $0.1 > 0) }.count, points.count)
+        case let .bars(_, _, values): return count(values.flatMap { $0 })
+        case let .scatter(points, _): return (points.filter { $0.x.isFinite && $0.y.isFinite }.count, points.count)
+        case let .histogram(values, _): return count(values)
+        case let .heatmap(values, _, _, _, _, _):
+            let (finite, total) = count(values.flatMap { $0 })
+            return (finite, finite == 0 ? total : finite)
+        }
+    }
+
+    /// Whether the chart has nothing to draw: axes would then come from made-up ranges, so a note takes its place.
+    public var hasNothingToDraw: Bool { finiteValueCount.finite == 0 }
+
+    /// The line printed instead of a chart with nothing to draw.
+    public var leftOutNote: String {
+        let (_, total) = finiteValueCount
+        let name = title.isEmpty ? "A chart" : "The chart “\(title)”"
+        var why = "it has no values to draw"
+        if total > 0 { why = (total == 1 ? "its value is " : "all \(total) of its values are ") + (isLogarithmic ? "NaN, infinite or not positive" : "NaN or infinite") }
+        return "\(name) is left out: \(why)."
+    }
+
+    /// The caption, followed by how many values are not drawn because they are NaN or infinite.
+    public var captionNotingNonFinite: String {
+        let (finite, total) = finiteValueCount
+        guard finite < total else { return caption }
+        let missing = total - finite
+        let note = "\(missing) of \(total) values \(missing == 1 ? "is" : "are") \(isLogarithmic ? "NaN, infinite or not positive" : "NaN or infinite") and not drawn."
+        return caption.isEmpty ? note : caption + " " + note
+    }
+
+    private var isLogarithmic: Bool { if case .line(_, true) = kind { return true } else { return false } }
+}

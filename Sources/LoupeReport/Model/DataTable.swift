@@ -131,3 +131,13 @@ public struct DataTable: Sendable {
         return lo <= hi ? lo...hi : 0...1
     }
 }
+
+extension DataTable {
+    /// The first words of the note printed under a table that holds NaN or infinite numbers.
+    public static let nonFiniteNote = "NaN and ∞ mark values that are not finite numbers."
+
+    /// Whether any numeric cell is NaN or infinite.
+    public var hasNonFiniteNumbers: Bool {
+        rows.contains { $0.contains { if case .number(let v) = $0 { return !v.isFinite } else { return false } } }
+    }
+}

@@ -26,6 +26,8 @@ public struct Document: Sendable {
     public var titleAlert: [String] = []
     /// Sections printed between the title page and the contents (e.g. the review's findings); numbered before `sections`.
     public var frontSections: [Section] = []
+    /// Said after `DataTable.nonFiniteNote` under every table that holds NaN or ∞: where such values come from.
+    public var nonFiniteNote = ""
 
     /// Creates an empty document.
     public init(title: String, subtitle: String = "", author: String = "", subject: String = "",

@@ -122,4 +122,73 @@ np.savez_compressed(path("arrays", "tiny_xy.npz"), x=arr_images, y=arr_labels)
 np.save(path("arrays", "images_nchw.npy"), (arr_images.transpose(0, 3, 1, 2) / 255.0).astype(np.float32))
 np.save(path("arrays", "labels.npy"), arr_labels)
 np.save(path("arrays", "labels_bad.npy"), np.array([0, 1, 7, 0, 1, 2], dtype=np.int64))
+
+# More PNG colour types, each with Pillow's decode as the reference: gray + alpha, palette (with and
+# without a transparent entry), 16-bit gray, and 16-bit gray + alpha built by hand (Pillow cannot write it).
+KNOWN_LA = np.array([[[0, 255], [64, 0]], [[128, 128], [255, 200]]], dtype=np.uint8)
+Image.fromarray(KNOWN_LA, "LA").save(path("known_la.png"))
+np.save(path("known_la_pillow.npy"), np.asarray(Image.open(path("known_la.png"))))
+palette_image = Image.fromarray(np.array([[0, 1, 2], [3, 2, 1]], dtype=np.uint8), "P")
+palette_image.putpalette([255, 0, 0, 0, 128, 255, 20, 30, 40, 250, 250, 0])
+palette_image.save(path("palette.png"))
+np.save(path("palette_pillow.npy"), np.asarray(Image.open(path("palette.png")).convert("RGB")))
+palette_image.save(path("palette_trns.png"), transparency=bytes([255, 0, 128, 255]))
+np.save(path("palette_trns_pillow.npy"), np.asarray(Image.open(path("palette_trns.png")).convert("RGBA")))
+Image.fromarray(np.array([[0, 300, 32768], [65535, 4660, 51966]], dtype=np.uint16)).save(path("gray16.png"))
+np.save(path("gray16_pillow.npy"), (np.asarray(Image.open(path("gray16.png"))).astype(np.uint32) >> 8).astype(np.uint8))
+la16 = np.array([[[0, 65535], [40000, 65535]], [[65535, 0], [12345, 65535]]], dtype=">u2")
+raw_la16 = b"".join(b"\x00" + row.tobytes() for row in la16)
+open(path("gray_alpha16.png"), "wb").write(b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 16, 4, 0, 0, 0))
+                                          + png_chunk(b"IDAT", zlib.compress(raw_la16)) + png_chunk(b"IEND", b""))
+np.save(path("gray_alpha16_pillow.npy"), np.asarray(Image.open(path("gray_alpha16.png")).convert("LA")))
+
+# CMYK JPEGs made from a known RGB image with black generation (K = 255 - max(R, G, B)). Pillow stores
+# CMYK inverted under an Adobe APP14 marker, as Adobe applications do; its decode converted to RGB is the
+# reference. The YCCK file is the same image through libjpeg-turbo's own CMYK -> YCCK compressor (ctypes;
+# Pillow cannot write YCCK), fed inverted values so that it follows the Adobe convention too.
+cmyk_source = smooth_image(12, 16, 6).astype(np.int32)
+black = 255 - cmyk_source.max(axis=2)
+room = np.maximum(255 - black, 1)
+inks = [((255 - cmyk_source[..., i] - black) * 255 + room // 2) // room for i in range(3)]
+cmyk = np.stack(inks + [black], axis=-1).clip(0, 255).astype(np.uint8)
+np.save(path("cmyk_source_rgb.npy"), cmyk_source.astype(np.uint8))
+Image.fromarray(cmyk, "CMYK").save(path("cmyk.jpg"), quality=95)
+np.save(path("cmyk_jpg_pillow.npy"), np.asarray(Image.open(path("cmyk.jpg")).convert("RGB")))
+# The same file without its Adobe marker: plain (not inverted) CMYK to a decoder that follows the marker.
+adobe = open(path("cmyk.jpg"), "rb").read()
+app14 = adobe.index(b"\xff\xee")
+app14_length = struct.unpack(">H", adobe[app14 + 2:app14 + 4])[0]
+open(path("cmyk_no_adobe.jpg"), "wb").write(adobe[:app14] + adobe[app14 + 2 + app14_length:])
+# Its expected RGB: the stored values taken as ink amounts (Pillow's CMYK array is 255 - stored).
+plain_inks = 255 - np.asarray(Image.open(path("cmyk.jpg")))
+np.save(path("cmyk_no_adobe_expected.npy"), np.asarray(Image.fromarray(plain_inks, "CMYK").convert("RGB")))
+
+
+def turbojpeg_ycck(pixels, quality):
+    """Compresses inverted CMYK pixels (H x W x 4 uint8) to a YCCK JPEG with libjpeg-turbo (TJPF_CMYK = 11)."""
+    import ctypes
+    import ctypes.util
+    library = ctypes.CDLL(ctypes.util.find_library("turbojpeg") or "libturbojpeg.so.0")
+    library.tjInitCompress.restype = ctypes.c_void_p
+    library.tjCompress2.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_int,
+                                    ctypes.POINTER(ctypes.POINTER(ctypes.c_ubyte)), ctypes.POINTER(ctypes.c_ulong),
+                                    ctypes.c_int, ctypes.c_int, ctypes.c_int]
+    library.tjFree.argtypes = [ctypes.POINTER(ctypes.c_ubyte)]
+    library.tjDestroy.argtypes = [ctypes.c_void_p]
+    handle = library.tjInitCompress()
+    height, width = pixels.shape[:2]
+    output, size = ctypes.POINTER(ctypes.c_ubyte)(), ctypes.c_ulong(0)
+    status = library.tjCompress2(handle, np.ascontiguousarray(pixels).tobytes(), width, width * 4, height, 11,
+                                 ctypes.byref(output), ctypes.byref(size), 0, quality, 0)
+    assert status == 0, "tjCompress2 failed"
+    data = ctypes.string_at(output, size.value)
+    library.tjFree(output)
+    library.tjDestroy(handle)
+    return data
+
+
+ycck = turbojpeg_ycck(255 - cmyk, 95)
+assert b"Adobe" in ycck[:200]
+open(path("ycck.jpg"), "wb").write(ycck)
+np.save(path("ycck_jpg_pillow.npy"), np.asarray(Image.open(path("ycck.jpg")).convert("RGB")))
 print("fixtures written to", HERE)
