@@ -36,19 +36,8 @@ extension HostileInputTests {
         return path("reports/job/latest")
     }
 
-    /// The PDF's text, or nil (with a note) when poppler's pdftotext is missing.
-    func pdfText(_ folder: String, bbox: Bool = false) throws -> String? {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/pdftotext") else { return nil }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/pdftotext")
-        process.arguments = (bbox ? ["-bbox"] : []) + [folder + "/report.pdf", "-"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
-    }
+    /// The text of the run folder's report.pdf, or nil when poppler's pdftotext is missing.
+    func pdfText(_ folder: String, bbox: Bool = false) throws -> String? { try pdfToText(folder + "/report.pdf", bbox: bbox) }
 
     /// Words whose box ends right of the page's printable area (`pdftotext -bbox`).
     func wordsPastTheMargin(_ bboxText: String) -> [String] {
@@ -110,4 +99,18 @@ extension HostileInputTests {
         let words = text.split { $0.isWhitespace || $0 == "(" || $0 == ")" || $0 == "," }
         XCTAssertEqual(words.filter { ["nan", "-nan", "nan%", "inf", "-inf", "inf%"].contains($0) }, [], "a non-finite number printed in the report")
     }
+}
+
+/// The text of the PDF at `path` (with word boxes when `bbox`), or nil when poppler's pdftotext is missing.
+func pdfToText(_ path: String, bbox: Bool = false) throws -> String? {
+    guard FileManager.default.isExecutableFile(atPath: "/usr/bin/pdftotext") else { return nil }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/pdftotext")
+    process.arguments = (bbox ? ["-bbox"] : []) + [path, "-"]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return String(decoding: data, as: UTF8.self)
 }

@@ -58,6 +58,15 @@ final class EdgeCaseTests: XCTestCase {
         XCTAssertTrue(texts.contains { $0.hasPrefix(DataTable.nonFiniteNote) }, "no note under the table with NaN and ∞")
     }
 
+    /// The recording canvas notices a NaN coordinate (so the checks above can fail).
+    func testRecordingCanvasNoticesNonFiniteGeometry() throws {
+        let canvas = RecordingCanvas()
+        try canvas.beginPage(size: Size(width: 100, height: 100))
+        canvas.stroke(.segment(Point(0, 0), Point(.nan, 1)), color: .muted, lineWidth: 1, dash: [])
+        canvas.drawText(StyledText("x", style: Theme().body), at: Point(1, .infinity), width: 10)
+        XCTAssertEqual(canvas.nonFiniteGeometry.count, 2, "\(canvas.nonFiniteGeometry)")
+    }
+
     func testAwkwardDataRendersToPDF() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-edge-\(getpid()).pdf").path
         defer { try? FileManager.default.removeItem(atPath: path) }
