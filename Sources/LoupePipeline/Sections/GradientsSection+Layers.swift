@@ -19,7 +19,8 @@ extension GradientsSection {
         let seconds = Date().timeIntervalSince(began)
         let depths = report.layers.indices.map { Double($0 + 1) }
         func series(_ name: String, _ values: [Double], dashed: Bool = false) -> LineSeries {
-            LineSeries(name, points: zip(depths, values).filter { $0.1 > 0 && $0.1.isFinite }.map { ($0.0, $0.1) }, dashed: dashed)
+            // Zero norms have no place on the log axis; NaN and infinite ones stay in, so the chart says how many it leaves out.
+            LineSeries(name, points: zip(depths, values).filter { !($0.1.isFinite && $0.1 <= 0) }.map { ($0.0, $0.1) }, dashed: dashed)
         }
         let chart = Chart(.line(series: [series("‖∂L/∂θ‖ parameters", report.layers.map(\.parameterMean)),
                                          series("‖∂L/∂a‖ activations", report.layers.map(\.activationMean), dashed: true)],
