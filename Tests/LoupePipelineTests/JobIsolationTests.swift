@@ -97,7 +97,9 @@ final class JobIsolationTests: XCTestCase {
         _ = held.finish()
         XCTAssertEqual(waitForNoLeftovers(scratch, names), [], "the orphaned job process removed its temporary folder")
         // Should it not have stopped, end it here (its pid is in the folder's name) rather than leave it running.
-        if let owner = partial.split(separator: "-").dropLast().last.flatMap({ pid_t($0) }) { kill(owner, SIGKILL) }
+        if let owner = partial.components(separatedBy: ".partial-").last?.split(separator: "-").first.flatMap({ pid_t($0) }) {
+            kill(owner, SIGKILL)
+        }
 
         for delay in [0.3, 0.8, 1.4] {
             let run = try LoupeProcess(["run", config, "--quiet"], in: scratch.folder, discardOutput: true)

@@ -108,4 +108,63 @@ final class ShardFaultTests: XCTestCase {
         let merged = harness.merge(ShardHarness.work)
         XCTAssertEqual(merged.code, 0, merged.lines.joined(separator: "\n"))
     }
+
+    /// The pid of a process that has already ended (a reused pid would only keep a leftover, never remove a live one).
+    func endedProcessID() throws -> pid_t {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/true")
+        try process.run()
+        process.waitUntilExit()
+        return process.processIdentifier
+    }
+
+    /// What a shard killed between write and rename leaves (a hidden `.tmp-<pid>-<random>-<host>` file) is removed by
+    /// the next shard write and by the merge when its writer is gone; a live writer's file and another host's are kept,
+    /// and the merged report is the same as without any leftovers.
+    func testAbandonedTemporaryFilesAreRemovedLiveOnesKept() throws {
+        let scratch = try PipelineScratch("shards-leftovers")
+        let harness = try ShardHarness.demo(scratch, count: 200, sections: Self.sections)
+        try harness.shards([0, 1], of: 2, into: ShardHarness.work)
+        XCTAssertEqual(harness.merge(ShardHarness.work).code, 0)
+        let clean = scratch.path("clean")
+        try FileManager.default.moveItem(atPath: try harness.runFolder(ShardHarness.work), toPath: clean)
+
+        let job = try XCTUnwrap(try LoupeConfig.load(path: harness.config, outputOverride: scratch.path(ShardHarness.work)).jobs.first)
+        let folder = ShardIdentity.folder(for: job)
+        let live = Process()
+        live.executableURL = URL(fileURLWithPath: "/bin/sleep")
+        live.arguments = ["600"]
+        try live.run()
+        defer { live.terminate(); live.waitUntilExit() }
+        let host = TemporaryOwner.current.host
+        func plant(_ shard: String, pid: pid_t, host: String) throws -> String {
+            let path = "\(folder)/.\(shard).loupeshard.tmp-\(pid)-\(String(UInt32.random(in: 1...UInt32.max), radix: 16))-\(host)"
+            try Data("half a shard".utf8).write(to: URL(fileURLWithPath: path))
+            return path
+        }
+        func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
+        let liveFile = try plant("1-of-2", pid: live.processIdentifier, host: host)
+        let otherHost = try plant("0-of-2", pid: try endedProcessID(), host: "elsewhere.example")
+        let deadBeforeShard = try plant("0-of-2", pid: try endedProcessID(), host: host)
+        try harness.shards([1], of: 2, into: ShardHarness.work)
+        XCTAssertFalse(exists(deadBeforeShard), "the next shard write removes a dead writer's file")
+        let deadBeforeMerge = try plant("1-of-2", pid: try endedProcessID(), host: host)
+        // A killed merge's temporary run folder (RunFolder's `.partial-<pid>-<random>-<host>`): abandoned, live, another host's.
+        let jobFolder = scratch.path("\(ShardHarness.work)/demo")
+        let deadPartial = "\(jobFolder)/.20000101-000000-s1.partial-\(try endedProcessID())-abc-\(host)"
+        let livePartials = ["\(jobFolder)/.20000101-000000-s1.partial-\(live.processIdentifier)-abc-\(host)",
+                            "\(jobFolder)/.20000101-000000-s1.partial-\(try endedProcessID())-abc-elsewhere.example"]
+        for partial in [deadPartial] + livePartials { try FileManager.default.createDirectory(atPath: partial, withIntermediateDirectories: false) }
+        let merged = harness.merge(ShardHarness.work)
+        XCTAssertEqual(merged.code, 0, merged.lines.joined(separator: "\n"))
+        XCTAssertFalse(exists(deadBeforeMerge), "the merge removes a dead writer's file")
+        XCTAssertTrue(exists(liveFile), "a live writer's file is kept")
+        XCTAssertTrue(exists(otherHost), "another host's file is kept (its pid means nothing here)")
+        XCTAssertFalse(exists(deadPartial), "the merge removes a dead merge's temporary run folder")
+        for partial in livePartials {
+            XCTAssertTrue(exists(partial), "a live run's temporary folder is kept, and so is another host's")
+            try FileManager.default.removeItem(atPath: partial)
+        }
+        try ShardHarness.assertSameReport(clean, try harness.runFolder(ShardHarness.work), "merge with leftovers around")
+    }
 }

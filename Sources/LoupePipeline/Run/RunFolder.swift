@@ -4,11 +4,11 @@ import LoupeTensor
 
 /// A job's output folder, built under a temporary name and moved into place only when complete.
 ///
-/// Files go to `<output>/<job>/.<run-id>.partial-<pid>-<random>/`, a name no other run shares, so
+/// Files go to `<output>/<job>/.<run-id>.partial-<pid>-<random>-<host>/`, a name no other run shares, so
 /// two runs of the same job at the same second never write into one folder; `commit()` renames it to
 /// `<output>/<job>/<run-id>/`. A failed or interrupted job removes the temporary folder, and the
-/// temporary folders of runs whose process no longer exists (a SIGKILL, a crash) are removed when
-/// the job next runs, so no partial report is left behind.
+/// temporary folders of runs on this host whose process no longer exists (a SIGKILL, a crash) are
+/// removed when the job next runs, so no partial report is left behind.
 public final class RunFolder {
     public let finalURL: URL
     public let temporaryURL: URL
@@ -20,8 +20,7 @@ public final class RunFolder {
         let jobURL = URL(fileURLWithPath: outputFolder).appendingPathComponent(jobName)
         self.runID = runID
         finalURL = jobURL.appendingPathComponent(runID)
-        let unique = String(UInt32.random(in: 0...UInt32.max), radix: 16)
-        temporaryURL = jobURL.appendingPathComponent(".\(runID)\(RunFolder.partialMarker)\(getpid())-\(unique)")
+        temporaryURL = jobURL.appendingPathComponent(".\(runID)\(RunFolder.partialMarker)\(TemporaryOwner.freshTag())")
         do {
             try FileManager.default.createDirectory(at: jobURL, withIntermediateDirectories: true)
             RunFolder.removeAbandonedPartials(in: jobURL)
@@ -39,14 +38,16 @@ public final class RunFolder {
     static let partialMarker = ".partial-"
 
     /// Removes temporary folders of `jobURL` whose process has exited without cleaning up (SIGKILL, a
-    /// crash); a folder whose process still runs (a concurrent run) is left alone.
+    /// crash); a folder whose process still runs (a concurrent run), or that another host writes, is left alone.
     static func removeAbandonedPartials(in jobURL: URL) {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: jobURL.path)) ?? []
         for name in names where name.hasPrefix(".") {
             guard let marker = name.range(of: partialMarker, options: .backwards) else { continue }
-            let owner = name[marker.upperBound...].split(separator: "-").first.flatMap { Int32($0) }
-            guard let owner, owner > 0, owner != getpid() else { continue }
-            if kill(owner, 0) == 0 || errno == EPERM { continue }
+            let tag = name[marker.upperBound...]
+            // Names without a host (`<pid>-<random>`) come from Loupe versions that wrote only the pid.
+            let owner = TemporaryOwner(tag: tag)
+                ?? tag.split(separator: "-").first.flatMap { pid_t($0) }.map { TemporaryOwner(pid: $0, host: TemporaryOwner.current.host) }
+            guard let owner, owner.pid > 0, owner.hasEnded else { continue }
             try? FileManager.default.removeItem(at: jobURL.appendingPathComponent(name))
         }
     }

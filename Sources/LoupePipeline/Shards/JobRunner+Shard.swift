@@ -30,6 +30,7 @@ extension JobRunner {
         let identity = ShardIdentity(configHash: ShardIdentity.configHash(job), modelSHA256: SHA256.hex(file: job.modelPath) ?? "",
                                      datasetFingerprint: dataset.fingerprint, loupeVersion: LoupeVersion.string, job: job.name,
                                      images: dataset.count)
+        ShardRuns.removeAbandonedTemporaries(of: job, log: log)
         return try ShardFile(identity: identity, shard: shard, parts: parts).write(into: ShardIdentity.folder(for: job))
     }
 }

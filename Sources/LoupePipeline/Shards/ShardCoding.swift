@@ -61,21 +61,37 @@ struct ShardReader {
 
     var atEnd: Bool { offset == data.endIndex }
 
-    private mutating func take(_ count: Int, _ what: String) throws -> Data {
+    /// Claims the next `count` bytes; returns where they start, counted from the payload's first byte.
+    private mutating func advance(_ count: Int, _ what: String) throws -> Int {
         guard count >= 0, data.endIndex - offset >= count else {
             throw LoupeError(.invalidInput, file: file, location: "byte \(offset - data.startIndex)", "the shard ends inside \(what)")
         }
         defer { offset += count }
-        return data[offset..<(offset + count)]
+        return offset - data.startIndex
     }
 
-    private mutating func word(_ what: String) throws -> UInt64 {
-        let bytes = try take(8, what)
-        return bytes.reduce(into: (UInt64(0), UInt64(0))) { state, byte in
-            state.0 |= UInt64(byte) << state.1
-            state.1 += 8
-        }.0
+    private mutating func take(_ count: Int, _ what: String) throws -> Data {
+        let start = try advance(count, what) + data.startIndex
+        return data[start..<(start + count)]
     }
+
+    /// `count` little-endian values of `T`, read in place from the next `count` × `T`'s size bytes.
+    private mutating func run<T: FixedWidthInteger, Value>(_ count: Int, of _: T.Type, _ what: String,
+                                                           _ convert: (T) -> Value) throws -> [Value] {
+        let size = MemoryLayout<T>.size
+        let start = try advance(count * size, what)
+        return data.withUnsafeBytes { raw in
+            (0..<count).map { convert(T(littleEndian: raw.loadUnaligned(fromByteOffset: start + size * $0, as: T.self))) }
+        }
+    }
+
+    /// One little-endian `T` read in place.
+    private mutating func scalar<T: FixedWidthInteger>(_: T.Type, _ what: String) throws -> T {
+        let start = try advance(MemoryLayout<T>.size, what)
+        return data.withUnsafeBytes { T(littleEndian: $0.loadUnaligned(fromByteOffset: start, as: T.self)) }
+    }
+
+    private mutating func word(_ what: String) throws -> UInt64 { try scalar(UInt64.self, what) }
 
     mutating func int(_ what: String = "a number") throws -> Int { Int(Int64(bitPattern: try word(what))) }
 
@@ -90,12 +106,7 @@ struct ShardReader {
 
     mutating func double(_ what: String = "a number") throws -> Double { Double(bitPattern: try word(what)) }
 
-    mutating func float(_ what: String = "a number") throws -> Float {
-        let bytes = try take(4, what)
-        var bits: UInt32 = 0
-        for (shift, byte) in bytes.enumerated() { bits |= UInt32(byte) << (8 * shift) }
-        return Float(bitPattern: bits)
-    }
+    mutating func float(_ what: String = "a number") throws -> Float { Float(bitPattern: try scalar(UInt32.self, what)) }
 
     mutating func flag(_ what: String = "a flag") throws -> Bool { try take(1, what).first == 1 }
 
@@ -107,17 +118,10 @@ struct ShardReader {
         return value
     }
 
-    mutating func ints(_ what: String) throws -> [Int] { try (0..<count(what, itemBytes: 8)).map { _ in try int(what) } }
-    mutating func doubles(_ what: String) throws -> [Double] { try (0..<count(what, itemBytes: 8)).map { _ in try double(what) } }
+    mutating func ints(_ what: String) throws -> [Int] { try run(count(what, itemBytes: 8), of: Int64.self, what) { Int($0) } }
+    mutating func doubles(_ what: String) throws -> [Double] { try run(count(what, itemBytes: 8), of: UInt64.self, what, Double.init(bitPattern:)) }
     mutating func texts(_ what: String) throws -> [String] { try (0..<count(what, itemBytes: 8)).map { _ in try text(what) } }
-
-    mutating func floats(_ what: String) throws -> [Float] {
-        let n = try count(what, itemBytes: 4)
-        let bytes = try take(4 * n, what)
-        return bytes.withUnsafeBytes { raw in
-            (0..<n).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
-        }
-    }
+    mutating func floats(_ what: String) throws -> [Float] { try run(count(what, itemBytes: 4), of: UInt32.self, what, Float.init(bitPattern:)) }
 
     mutating func list<T>(_ what: String, _ element: (inout ShardReader) throws -> T) throws -> [T] {
         try (0..<count(what)).map { _ in try element(&self) }

@@ -1,6 +1,10 @@
 import Foundation
 import LoupeTensor
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// What every shard of one job must agree on before a merge combines them.
 struct ShardIdentity: Equatable {
     /// SHA-256 of the resolved job config (without its output folder).
@@ -18,10 +22,14 @@ struct ShardIdentity: Equatable {
         return SHA256.hex(Data(SummaryValue.object(entries.filter { $0.0 != "output_folder" }).json(pretty: false).utf8))
     }
 
+    /// The folder holding every config's shards of a job: `<output>/<job>/shards`.
+    static func jobFolder(for job: JobConfig) -> String {
+        URL(fileURLWithPath: job.outputFolder).appendingPathComponent(job.name).appendingPathComponent("shards").path
+    }
+
     /// The folder holding a job's shards for one config: `<output>/<job>/shards/<first 16 hex digits of the config hash>`.
     static func folder(for job: JobConfig) -> String {
-        URL(fileURLWithPath: job.outputFolder).appendingPathComponent(job.name).appendingPathComponent("shards")
-            .appendingPathComponent(String(configHash(job).prefix(16))).path
+        URL(fileURLWithPath: jobFolder(for: job)).appendingPathComponent(String(configHash(job).prefix(16))).path
     }
 }
 
@@ -41,21 +49,30 @@ struct ShardFile {
 
     static func fileName(_ shard: ShardSpec) -> String { "\(shard).\(fileExtension)" }
 
-    func encoded() -> Data {
-        let payload = parts.reduce(into: Data()) { $0.append($1.payload) }
+    /// The two header lines; the payload's checksum is taken over the parts where they lie (no concatenation).
+    func header() -> Data {
+        var checksum = SHA256()
+        for part in parts { checksum.update(part.payload) }
         let header = SummaryValue.object([
             ("format_version", .integer(Self.formatVersion)), ("loupe_version", .text(identity.loupeVersion)),
             ("job", .text(identity.job)), ("config_hash", .text(identity.configHash)),
             ("model_sha256", .text(identity.modelSHA256)), ("dataset_fingerprint", .text(identity.datasetFingerprint)),
             ("images", .integer(identity.images)), ("shard", .integer(shard.index)), ("shards", .integer(shard.count)),
             ("parts", .list(parts.map { .object([("name", .text($0.name)), ("bytes", .integer($0.payload.count))]) })),
-            ("payload_sha256", .text(SHA256.hex(payload))),
+            ("payload_sha256", .text(checksum.finish())),
         ]).json(pretty: false)
-        return Data("\(Self.magic) \(Self.formatVersion)\n\(header)\n".utf8) + payload
+        return Data("\(Self.magic) \(Self.formatVersion)\n\(header)\n".utf8)
     }
+
+    /// What separates a shard's file name from its writer's tag (`TemporaryOwner`) in a temporary name.
+    static let temporaryMarker = ".tmp-"
 
     /// Writes under a name no other writer uses, then renames into place: a killed shard leaves no
     /// `.loupeshard` file, and of two shards with one index the last to finish wins whole.
+    ///
+    /// The hidden temporary file carries this host and pid (`.I-of-N.loupeshard.tmp-<pid>-<random>-<host>`),
+    /// so when SIGKILL strikes between write and rename, `removeAbandoned(in:)` can later tell it is orphaned.
+    /// SIGINT and SIGTERM remove it on the way out.
     func write(into folder: String) throws -> String {
         let path = URL(fileURLWithPath: folder).appendingPathComponent(Self.fileName(shard)).path
         do {
@@ -63,16 +80,61 @@ struct ShardFile {
         } catch {
             throw LoupeError(.io, file: folder, "cannot create the shard folder")
         }
-        let unique = "\(ProcessInfo.processInfo.hostName)-\(getpid())-\(String(UInt64.random(in: 0...UInt64.max), radix: 16))"
-        let temporary = URL(fileURLWithPath: folder).appendingPathComponent(".\(Self.fileName(shard)).tmp-\(unique)").path
-        guard FileManager.default.createFile(atPath: temporary, contents: encoded()) else {
-            throw LoupeError(.io, file: temporary, "cannot write the shard")
-        }
-        guard rename(temporary, path) == 0 else {
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw LoupeError(.io, file: path, "cannot rename the shard into place")
+        let temporary = URL(fileURLWithPath: folder)
+            .appendingPathComponent(".\(Self.fileName(shard))\(Self.temporaryMarker)\(TemporaryOwner.freshTag())")
+        Interrupts.shared.register(temporary)
+        defer { Interrupts.shared.unregister(temporary) }
+        do {
+            try Self.writeDurably([header()] + parts.map(\.payload), to: temporary.path)
+            try Interrupts.shared.committing(temporary) {
+                guard rename(temporary.path, path) == 0 else { throw LoupeError(.io, file: path, "cannot rename the shard into place") }
+            }
+        } catch {
+            unlink(temporary.path)
+            throw error
         }
         return path
+    }
+
+    /// Creates `path` (which must not exist) with `pieces` one after another, flushed to the disk before the
+    /// caller renames it.
+    private static func writeDurably(_ pieces: [Data], to path: String) throws {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw LoupeError(.io, file: path, "cannot write the shard") }
+        defer { close(descriptor) }
+        let written = pieces.allSatisfy { piece in
+            piece.withUnsafeBytes { raw -> Bool in
+                var offset = 0
+                while offset < raw.count, let base = raw.baseAddress {
+                    let count = Glibc.write(descriptor, base + offset, raw.count - offset)
+                    if count < 0 && errno == EINTR { continue }
+                    guard count > 0 else { return false }
+                    offset += count
+                }
+                return true
+            }
+        }
+        guard written, fsync(descriptor) == 0 else { throw LoupeError(.io, file: path, "cannot write the shard") }
+    }
+
+    /// Removes the temporary files that writers on this host left in `<output>/<job>/shards/` (every config's
+    /// folder) when they were killed between write and rename; returns their paths.
+    ///
+    /// A file whose writer still runs, or that was written on another host, is never touched.
+    @discardableResult
+    static func removeAbandoned(in shardsFolder: String) -> [String] {
+        var removed = [String]()
+        let configs = ((try? FileManager.default.contentsOfDirectory(atPath: shardsFolder)) ?? []).filter { !$0.hasPrefix(".") }
+        for config in configs.sorted() {
+            let folder = URL(fileURLWithPath: shardsFolder).appendingPathComponent(config)
+            for name in ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).sorted() where name.hasPrefix(".") {
+                guard let marker = name.range(of: ".\(fileExtension)\(temporaryMarker)"),
+                      let owner = TemporaryOwner(tag: name[marker.upperBound...]), owner.hasEnded else { continue }
+                let path = folder.appendingPathComponent(name).path
+                if unlink(path) == 0 { removed.append(path) }
+            }
+        }
+        return removed
     }
 
     /// Reads and checks a shard file: magic, version, header, payload length and checksum.
@@ -116,7 +178,8 @@ struct ShardFile {
             throw LoupeError(.invalidInput, file: path, location: "shard", "impossible shard index or count")
         }
         let payload = data[(secondBreak + 1)...]
-        guard SHA256.hex(Data(payload)) == (try text("payload_sha256")) else {
+        // Hashed where it lies in the file's buffer, and the parts below are slices of it: no copies.
+        guard SHA256.hex(payload) == (try text("payload_sha256")) else {
             throw LoupeError(.invalidInput, file: path, location: "payload", "checksum mismatch (the file was changed or cut short)")
         }
         guard case .array(let listed)? = header["parts"] else { throw LoupeError(.invalidInput, file: path, location: "parts", "missing from the header") }
@@ -127,7 +190,7 @@ struct ShardFile {
                   let bytes = Int(exactly: size), bytes >= 0, payload.endIndex - offset >= bytes else {
                 throw LoupeError(.invalidInput, file: path, location: "parts", "a part's name or length is wrong")
             }
-            parts.append((name, Data(payload[offset..<(offset + bytes)])))
+            parts.append((name, payload[offset..<(offset + bytes)]))
             offset += bytes
         }
         guard offset == payload.endIndex else { throw LoupeError(.invalidInput, file: path, location: "payload", "bytes after the last part") }

@@ -32,10 +32,19 @@ public enum ShardRuns {
             let expected = ShardIdentity(configHash: ShardIdentity.configHash(runner.job), modelSHA256: SHA256.hex(file: runner.job.modelPath) ?? "",
                                          datasetFingerprint: dataset.fingerprint, loupeVersion: LoupeVersion.string,
                                          job: runner.job.name, images: dataset.count)
+            removeAbandonedTemporaries(of: runner.job, log: runner.log)
             let merged = try MergedShards.load(job: runner.job, expected: expected)
             runner.log.info("merging \(merged.files.count) shards", job: runner.job.name)
             runner.merged = merged
             return "merged: " + (try runner.run())
+        }
+    }
+
+    /// Removes the temporary shard files killed writers on this host left for `job` (SIGKILL between write and
+    /// rename), naming each in the log; live writers' files and other hosts' stay.
+    static func removeAbandonedTemporaries(of job: JobConfig, log: RunLog) {
+        for path in ShardFile.removeAbandoned(in: ShardIdentity.jobFolder(for: job)) {
+            log.info("removed \(path), left by a shard writer that no longer runs", job: job.name)
         }
     }
 
