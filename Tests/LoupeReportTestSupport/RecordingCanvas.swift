@@ -21,6 +21,8 @@ public final class RecordingCanvas: Canvas {
 
     public private(set) var operations: [Operation] = []
     public private(set) var pageCount = 0
+    /// Every text drawn, with the size it was set at, its box width, its line limit and its angle (degrees).
+    public private(set) var drawnTexts: [(text: String, size: Double, width: Double, maxLines: Int, angle: Double)] = []
 
     /// Creates an empty recording.
     public init() {}
@@ -48,6 +50,7 @@ public final class RecordingCanvas: Canvas {
     public func endPage() throws { operations.append(.endPage) }
     public func drawText(_ text: StyledText, at origin: Point, width: Double, maxLines: Int, angle: Double) {
         operations.append(.text(text.plainText, origin, width: width))
+        drawnTexts.append((text.plainText, text.style.size, width, maxLines, angle))
     }
     public func fill(_ path: Path, color: Color) { operations.append(.fill(path.elements.count)) }
     public func fillDots(_ centers: [Point], radius: Double, color: Color) { operations.append(.dots(centers.count)) }
@@ -65,7 +68,8 @@ public final class RecordingCanvas: Canvas {
         operations.append(.outline(title, level: level, destination: name))
     }
 
-    private func charWidth(_ style: TextStyle) -> Double { style.size * (style.family == .mono ? 0.6 : 0.55) }
+    /// Width of one character of `style`, as `measure` counts it.
+    public func charWidth(_ style: TextStyle) -> Double { style.size * (style.family == .mono ? 0.6 : 0.55) }
 
     /// Greedy word wrap; returns the character count of each line.
     private func wrap(_ text: StyledText, width: Double) -> [Int] {
