@@ -96,7 +96,7 @@ extension EmbeddingsSection {
             "perplexity": String(format: "%g", (settings.perplexity * 100).rounded() / 100),
             "requested": String(format: "%g", settings.requestedPerplexity),
             "lowered": settings.perplexity < settings.requestedPerplexity,
-            "many_classes": context.classNames.count > 10, "classes": context.classNames.count,
+            "many_classes": context.classNames.count > 10, "classes": counted(context.classNames.count, "class", "classes"),
         ]
     }
 

@@ -84,7 +84,8 @@ enum WeightFigures {
                              templates: TemplateRenderer) throws -> SectionPart {
         var part = SectionPart()
         part.blocks += try templates.blocks("weights_deeper", context: TensorFigures.context([
-            "shown": layers.count, "total": counted(total, "deeper convolution"),
+            "shown": layers.count, "total": counted(total, "deeper convolution"), "all": layers.count == total ? true : nil,
+            "one": total == 1 ? true : nil,
             "more": total > layers.count ? counted(total - layers.count, "further convolution", verb: ("is", "are")) : nil,
             "outputs": counted(options.deeperOutputs, "output channel"), "inputs": counted(options.deeperInputs, "input channel"),
         ]))
