@@ -18,7 +18,7 @@ extension SummarySection {
         blocks.append(.chart(Chart(.heatmap(values: mistakes, rowLabels: names, columnLabels: names,
                                             colorMap: .magma, range: 0...max(worst, 1), annotate: classCount <= 12),
                                    title: "Mistakes: images of each true class predicted as another (diagonal left out)",
-                                   xLabel: "predicted", yLabel: "true", height: classCount <= 12 ? 370 : 440)))
+                                   xLabel: "predicted", yLabel: "true", height: classCount <= 12 ? 320 : 420)))
         let rows: [[TableCell]] = metrics.enumerated().map { c, m in
             let top = m.confusions.map { "\(names[$0.predicted]) \($0.count)" }.joined(separator: " · ")
             return [.text(names[c]), .number(Double(m.images)), .number(m.precision), .number(m.recall), .number(m.f1),
