@@ -9,14 +9,14 @@ import XCTest
 final class TemplateTextTests: XCTestCase {
     func testCaptionsRenderUnescapedWithoutTheCommentLine() throws {
         let templates = try TemplateRenderer(folder: SectionTestSupport.templatesFolder)
-        XCTAssertEqual(try templates.text("gradients_layers_caption", ["batches": counted(4, "batch", "batches"), "batch_size": "32"]),
-                       "Mean over 4 batches of 32 images; L = batch-mean cross-entropy.")
+        XCTAssertEqual(try templates.text("gradients_layers_caption", ["batches": counted(4, "batch", "batches"), "batch_size": counted(32, "image")]),
+                       "Mean over 4 batches of up to 32 images; L = batch-mean cross-entropy.")
         let caption = try templates.text("gradients_confused_caption", ["layer": "a<b>&'c"])
         XCTAssertTrue(caption.hasPrefix("Most-confused class pairs (rows):"), caption)
         XCTAssertTrue(caption.contains("Layer a<b>&'c; maps"), caption)
-        XCTAssertEqual(try templates.text("activations_top_caption", ["rows": "4", "layer": "relu1", "k": "5", "field": nil]),
+        XCTAssertEqual(try templates.text("activations_top_caption", ["rows": counted(4, "most informative channel"), "layer": "relu1", "k": counted(5, "dataset image"), "field": nil]),
                        "Rows: the 4 most informative channels of relu1, most informative first; the 5 dataset images with the highest spatial maximum, best first (ties: lower dataset index first), score under each.")
-        XCTAssertEqual(try templates.text("activations_top_caption", ["rows": "4", "layer": "relu1", "k": "5", "field": true]),
+        XCTAssertEqual(try templates.text("activations_top_caption", ["rows": counted(4, "most informative channel"), "layer": "relu1", "k": counted(5, "dataset image"), "field": true]),
                        "Rows: the 4 most informative channels of relu1, most informative first; the 5 dataset images with the highest spatial maximum, best first (ties: lower dataset index first), score under each; red box: receptive field of the maximum.")
     }
 
@@ -47,7 +47,7 @@ final class TemplateTextTests: XCTestCase {
                                                              atomically: true, encoding: .utf8)
         let templates = try TemplateRenderer(folders: [folder.path, SectionTestSupport.templatesFolder])
         XCTAssertEqual(try templates.text("gradients_confused_caption", ["layer": "conv1"]), "My caption for conv1.")
-        XCTAssertTrue(try templates.text("gradients_layers_caption", ["batches": counted(1, "batch", "batches"), "batch_size": "2"]).hasPrefix("Mean over 1 batch of 2"))
+        XCTAssertTrue(try templates.text("gradients_layers_caption", ["batches": counted(1, "batch", "batches"), "batch_size": counted(2, "image")]).hasPrefix("Mean over 1 batch of up to 2"))
     }
 
     func testEveryTemplateThePipelineNamesExists() throws {

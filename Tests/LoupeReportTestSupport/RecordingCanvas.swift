@@ -23,6 +23,8 @@ public final class RecordingCanvas: Canvas {
     public private(set) var pageCount = 0
     /// Every call that was given a NaN or infinite coordinate, size or width, as "page N: what".
     public private(set) var nonFiniteGeometry: [String] = []
+    /// Every text drawn, with the size it was set at, its box width, its line limit and its angle (degrees).
+    public private(set) var drawnTexts: [(text: String, size: Double, width: Double, maxLines: Int, angle: Double)] = []
 
     /// Creates an empty recording.
     public init() {}
@@ -65,6 +67,7 @@ public final class RecordingCanvas: Canvas {
     public func endPage() throws { operations.append(.endPage) }
     public func drawText(_ text: StyledText, at origin: Point, width: Double, maxLines: Int, angle: Double) {
         operations.append(.text(text.plainText, origin, width: width))
+        drawnTexts.append((text.plainText, text.style.size, width, maxLines, angle))
         check("text '\(text.plainText.prefix(40))'", [origin.x, origin.y, width, angle, text.style.size])
     }
     public func fill(_ path: Path, color: Color) {
@@ -114,7 +117,8 @@ public final class RecordingCanvas: Canvas {
         }
     }
 
-    private func charWidth(_ style: TextStyle) -> Double { style.size * (style.family == .mono ? 0.6 : 0.55) }
+    /// Width of one character of `style`, as `measure` counts it.
+    public func charWidth(_ style: TextStyle) -> Double { style.size * (style.family == .mono ? 0.6 : 0.55) }
 
     /// Greedy word wrap; returns the character count of each line.
     private func wrap(_ text: StyledText, width: Double) -> [Int] {

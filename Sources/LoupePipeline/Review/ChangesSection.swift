@@ -13,7 +13,7 @@ enum ChangesSection {
             ("Baseline run", "\(c.before.runID) (\(c.before.modelName), model \(c.before.modelHash.prefix(12)))"),
             ("This run", "\(c.after.runID) (\(c.after.modelName), model \(c.after.modelHash.prefix(12)))"),
             ("Model", c.before.modelHash == c.after.modelHash ? "unchanged (same SHA-256)" : "changed"),
-            ("Images", c.sameImages ? "the same \(c.after.predictions.count) images" : "different (see the box below)"),
+            ("Images", c.sameImages ? "the same \(counted(c.after.predictions.count, "image"))" : "different (see the box below)"),
         ]))
         if !c.differences.isEmpty {
             blocks.append(.callout(Callout(.warning, title: "Not a comparison of models on the same images", body: [
@@ -41,7 +41,7 @@ enum ChangesSection {
         }
         blocks.append(.paragraph([
             TextRun("Accuracy went from \(pct(accuracyBefore)) to \(pct(accuracyAfter)): "),
-            TextRun.bold(verdict(paired)), TextRun(". \(paired.rightToWrong) images turned from right to wrong and \(paired.wrongToRight) from wrong to right; McNemar's exact test uses only those images."),
+            TextRun.bold(verdict(paired)), TextRun(". \(counted(paired.rightToWrong, "image")) turned from right to wrong and \(Quantity.count.format(paired.wrongToRight)) from wrong to right; McNemar's exact test uses only those images."),
         ]))
         let columns = [TableColumn("Class", weight: 1.6), TableColumn("Images", alignment: .right, format: .integer, weight: 1.0),
                        TableColumn("Before", alignment: .right, format: .percent(places: 1)),
@@ -87,8 +87,9 @@ enum ChangesSection {
         let regressions = c.cells.filter(\.regression)
         blocks.append(.paragraph([
             TextRun("Mean corruption error (unnormalised) went from \(pct(mean.before)) to \(pct(mean.after)). "),
-            TextRun.bold(regressions.isEmpty ? "No cell is a significant regression" : "\(regressions.count) cell\(regressions.count == 1 ? " is a significant regression" : "s are significant regressions")"),
-            TextRun(" after Holm's correction over the \(c.cells.count) cells (family-wise 5 %)."),
+            TextRun.bold(regressions.isEmpty ? "No cell is a significant regression"
+                          : counted(regressions.count, "cell", verb: ("is a significant regression", "are significant regressions"))),
+            TextRun(" after Holm's correction over the \(counted(c.cells.count, "cell")) (family-wise 5 %)."),
         ]))
         let relative = c.relativeCorruptionErrors
         if !relative.isEmpty {
@@ -105,7 +106,7 @@ enum ChangesSection {
             [.text(cell.cell), .number(cell.before), .number(cell.after), .number(cell.comparison.difference),
              .text(interval(cell.comparison)), .number(cell.adjustedP),
              .text(cell.regression ? "regression" : (cell.adjustedP < 0.05 ? "improvement" : "not significant"))]
-        }, caption: "The \(shown.count) cells that changed most (of \(c.cells.count)); p-values are McNemar's exact test, Holm-adjusted across all cells.")))
+        }, caption: "The \(counted(shown.count, "cell")) that changed most (of \(c.cells.count)); p-values are McNemar's exact test, Holm-adjusted across all cells.")))
         return blocks
     }
 

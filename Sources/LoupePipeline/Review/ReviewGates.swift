@@ -1,5 +1,6 @@
 import Foundation
 import LoupeAnalysis
+import LoupeReport
 
 /// One CI gate's outcome: its condition, whether it passed, and the sentence that explains why.
 public struct GateResult: Sendable, Equatable {
@@ -44,7 +45,7 @@ enum ReviewGates {
                 let regressions = c.cells.filter(\.regression).count
                 let tripped = rise > limit && regressions > 0
                 results.append(GateResult(name: "corruption_error_rise", passed: !tripped,
-                                          message: "Mean corruption error changed by \(ChangesSection.signedPct(rise)); \(regressions) of \(c.cells.count) cells are significant regressions after Holm's correction.",
+                                          message: "Mean corruption error changed by \(ChangesSection.signedPct(rise)); \(regressions) of \(counted(c.cells.count, "cell")) \(regressions == 1 ? "is a significant regression" : "are significant regressions") after Holm's correction.",
                                           value: rise, threshold: limit))
             } else {
                 results.append(GateResult(name: "corruption_error_rise", passed: true,

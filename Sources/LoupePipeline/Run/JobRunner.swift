@@ -43,7 +43,7 @@ struct JobRunner {
         let dataset = try timed("opening dataset") { try DatasetFactory.open(job, sampleShape: sampleShape, classNames: job.classNames) }
         let classNames = job.classNames ?? dataset.classNames
         let templates = try TemplateRenderer(folders: [job.templatesFolder, try defaultTemplatesFolder()].compactMap { $0 })
-        let evaluation = try timed("evaluating \(dataset.count) images") {
+        let evaluation = try timed("evaluating \(counted(dataset.count, "image"))") {
             try merged?.evaluation ?? evaluate(classifier: classifier, dataset: dataset, classCount: classNames.count)
         }
         let context = JobContext(job: job, model: model, classifier: classifier, dataset: dataset, classNames: classNames,
@@ -123,7 +123,7 @@ struct JobRunner {
             let scores = try classifier.scores(batch.images)
             guard scores.shape[1] == classCount else {
                 throw LoupeError(.invalidConfig, file: config.path, location: "jobs.\(job.name).classes",
-                                 "\(classCount) class names but the model scores \(scores.shape[1]) classes")
+                                 "\(counted(classCount, "class name")) but the model scores \(counted(scores.shape[1], "class", "classes"))")
             }
             evaluation.record(scores: scores, labels: batch.labels)
             done += indices.count

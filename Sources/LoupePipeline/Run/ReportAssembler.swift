@@ -25,7 +25,7 @@ struct ReportAssembler {
             generatorVersion: LoupeVersion.string,
             titlePageFacts: [
                 ("Model", modelName),
-                ("Dataset", "\(job.dataset.kind), \(evaluation.labels.count) images, \(context.classNames.count) classes"),
+                ("Dataset", "\(job.dataset.kind), \(counted(evaluation.labels.count, "image")), \(counted(context.classNames.count, "class", "classes"))"),
                 ("Clean accuracy", Quantity.accuracy.format(evaluation.accuracy)),
                 ("Sections", job.sections.joined(separator: ", ")),
                 ("Run", runID),

@@ -29,7 +29,8 @@ extension ActivationFigures {
         var part = SectionPart()
         part.blocks.append(.heading("Attention of the class token", level: 2))
         part.blocks += try context.templates.blocks("activations_attention", context: [
-            "layers": layers.count, "heads": headCount, "grid": "\(side)×\(side)", "samples": samples.count, "last": lastLayer,
+            "layers": counted(layers.count, "self-attention block"), "heads": counted(headCount, "head"), "grid": "\(side)×\(side)",
+            "samples": counted(samples.count, "sample image"), "last": lastLayer,
         ])
         var sampleNumbers = [SummaryValue]()
         for (s, index) in samples.enumerated() {

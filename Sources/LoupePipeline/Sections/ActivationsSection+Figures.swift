@@ -58,7 +58,7 @@ enum ActivationFigures {
         let widestMosaic = Double(min(columns, channels.max() ?? 1) * (widest * factor + 2))
         let pointsPerPixel = min(1.2, 440 / widestMosaic)
         part.blocks += try context.templates.blocks("activations_feature_maps", context: [
-            "samples": samples.count, "layers": layers.count, "channels": options.channelsShown,
+            "samples": counted(samples.count, "image"), "layers": counted(layers.count, "layer"), "channels": counted(options.channelsShown, "channel"),
             "names": layers.map { "\($0.value) (\($0.shape.map(String.init).joined(separator: "×")))" }.joined(separator: ", "),
         ])
         var sampleNumbers = [SummaryValue]()

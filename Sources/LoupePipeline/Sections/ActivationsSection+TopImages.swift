@@ -55,14 +55,15 @@ extension ActivationFigures {
             }
         }
         part.blocks += try context.templates.blocks("activations_top", context: TensorFigures.context([
-            "layer": layer.value, "k": k, "channels": lists.count, "total": layer.shape[0], "tracked": tracked.count,
+            "layer": layer.value, "k": counted(k, "dataset image"), "channels": counted(lists.count, "row", verb: ("shows", "show")),
+            "total": counted(layer.shape[0], "channel"), "tracked": tracked.count,
             "field": field.map { "\($0.size.height)×\($0.size.width)" },
             "covers": coversImage && field != nil ? "yes" : nil, "skipped": ActivationFigures.skippedLine(choice.skipped),
             "none": lists.isEmpty ? true : nil, "tokens": layer.tokens ? "yes" : nil,
         ]))
         if !lists.isEmpty { part.blocks.append(.figure(Figure(cells: fullCells, columns: k,
                                           caption: try context.templates.text("activations_top_caption", [
-                                              "rows": "\(lists.count)", "layer": layer.value, "k": "\(k)", "field": field == nil ? nil : true,
+                                              "rows": counted(lists.count, "most informative channel"), "layer": layer.value, "k": counted(k, "dataset image"), "field": field == nil ? nil : true,
                                               "tokens": layer.tokens ? true : nil,
                                           ]),
                                           maxCellWidth: 50))) }
@@ -124,14 +125,15 @@ extension ActivationFigures {
             ]))
         }
         part.blocks += try context.templates.blocks("activations_statistics", context: TensorFigures.context([
-            "layers": scans.count, "images": context.dataset.count, "flagged": flagged > 0 ? "\(flagged)" : nil,
+            "layers": counted(scans.count, "layer"), "images": counted(context.dataset.count, "image"),
+            "flagged": flagged > 0 ? counted(flagged, "layer", verb: ("is", "are")) : nil,
         ]))
         part.blocks.append(.table(DataTable(columns: [
             TableColumn("Layer", weight: 2.2, monospace: true), TableColumn("Op", weight: 1.1), TableColumn("C×H×W", weight: 1.2),
             TableColumn("Mean", alignment: .right), TableColumn("Zeros", alignment: .right, format: .percent(places: 1)),
             TableColumn("Dead", alignment: .right, format: .integer), TableColumn("Saturated", alignment: .right, format: .integer),
             TableColumn("Flags", weight: 1.6),
-        ], rows: rows, caption: try context.templates.text("activations_statistics_caption", ["images": "\(context.dataset.count)"]),
+        ], rows: rows, caption: try context.templates.text("activations_statistics_caption", ["images": counted(context.dataset.count, "image")]),
            maxLinesPerCell: 2)))
         part.numbers = .list(entries)
         return part

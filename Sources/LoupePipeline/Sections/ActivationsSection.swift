@@ -49,7 +49,7 @@ public struct ActivationsSection: ReportSection {
         let started = Date()
         var scans = try finish(gathered(context), layers: layers, context: context)
         let seconds = Date().timeIntervalSince(started)
-        context.log("activations: scanned \(context.dataset.count) images over \(scans.count) layers in \(String(format: "%.1f", seconds)) s")
+        context.log("activations: scanned \(counted(context.dataset.count, "image")) over \(counted(scans.count, "layer")) in \(String(format: "%.1f", seconds)) s")
 
         var numbers = [(String, SummaryValue)]()
         var arrays = [(String, Tensor)]()

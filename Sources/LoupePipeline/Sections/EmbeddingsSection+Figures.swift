@@ -11,7 +11,7 @@ extension EmbeddingsSection {
                                                                                           defaults: usesDefaults))
         var arrays: [(String, Tensor)] = [("sample_indices", Tensor(shape: [indices.count], scalars: indices.map { Float($0) })),
                                           ("labels", Tensor(shape: [labels.count], scalars: labels.map { Float($0) }))]
-        blocks += try context.templates.blocks("embeddings_caveats", context: ["k": settings.k])
+        blocks += try context.templates.blocks("embeddings_caveats", context: ["points": counted(settings.k, "nearest point")])
         for result in results {
             blocks.append(.pageBreak)
             blocks.append(.heading(Self.heading(result.layer), level: 2))
@@ -78,8 +78,8 @@ extension EmbeddingsSection {
 
     /// `32 × 8 × 8 = 2,048 values`, or `32 values` for a vector.
     static func sizeText(_ shape: [Int]) -> String {
-        let total = NumberFormat.integer.format(Double(shape.reduce(1, *)))
-        return shape.count > 1 ? shape.map(String.init).joined(separator: " × ") + " = \(total) values" : "\(total) values"
+        let total = counted(shape.reduce(1, *), "value")
+        return shape.count > 1 ? shape.map(String.init).joined(separator: " × ") + " = " + total : total
     }
 
     static func percent(_ v: Double?) -> String { v.map { Quantity.accuracy.format($0) } ?? "–" }
@@ -87,15 +87,16 @@ extension EmbeddingsSection {
     func introProse(_ context: JobContext, results: [LayerEmbedding], settings: Settings, defaults: Bool) -> [String: Any] {
         let pca = options.methods.contains("pca"), tsne = options.methods.contains("tsne")
         return [
-            "points": NumberFormat.integer.format(Double(settings.points)),
-            "images": NumberFormat.integer.format(Double(context.dataset.count)),
+            "points": counted(settings.points, "image"), "images": counted(context.dataset.count, "image"),
             "sampled": settings.points < context.dataset.count, "seed": settings.seed,
             "layer_items": results.enumerated().map { ["name": $0.element.layer.name, "comma": $0.offset < results.count - 1] },
             "defaults": defaults, "pca": pca, "tsne": tsne, "both": pca && tsne, "k": settings.k,
+            "neighbours": counted(settings.k, "nearest neighbour"),
+            "neighbours_were": counted(settings.k, "nearest neighbour", verb: ("of a point on the map was", "of a point on the map were")),
             "perplexity": String(format: "%g", (settings.perplexity * 100).rounded() / 100),
             "requested": String(format: "%g", settings.requestedPerplexity),
             "lowered": settings.perplexity < settings.requestedPerplexity,
-            "many_classes": context.classNames.count > 10, "classes": context.classNames.count,
+            "many_classes": context.classNames.count > 10, "classes": counted(context.classNames.count, "class", "classes"),
         ]
     }
 
@@ -103,8 +104,8 @@ extension EmbeddingsSection {
         let layer = result.layer
         return [
             layer.role: true, "name": layer.name, "op": layer.opType, "size": Self.sizeText(layer.shape), "pooled": result.poolingFactor > 1,
-            "factor": result.poolingFactor, "dimension": NumberFormat.integer.format(Double(result.dimension)),
-            "knn": Self.percent(result.knnAccuracyOriginal), "has_knn": result.knnAccuracyOriginal != nil, "k": k,
+            "factor": result.poolingFactor, "dimension": counted(result.dimension, "value"), "features": counted(result.dimension, "feature"),
+            "knn": Self.percent(result.knnAccuracyOriginal), "has_knn": result.knnAccuracyOriginal != nil, "neighbours": counted(k, "nearest neighbour"),
             "class_token": layer.classToken,
         ]
     }
@@ -123,7 +124,7 @@ extension EmbeddingsSection {
             "second": ratios.count == 2 ? String(format: "%.1f", ratios[1] * 100) : nil,
         ] : [
             "perplexity": String(format: "%g", (settings.perplexity * 100).rounded() / 100), "seed": "\(settings.seed)",
-            "iterations": "\(map.iterations ?? 0)",
+            "iterations": counted(map.iterations ?? 0, "iteration"),
         ])
         let chart = Chart(.scatter(points: points, classNames: context.classNames), title: title, height: 228, caption: caption)
         return [.chart(chart), .table(qualityTable(result: result, map: map))]
@@ -170,7 +171,7 @@ extension EmbeddingsSection {
                                    xLabel: "layer, from the input (left) to the penultimate (right)", yLabel: "accuracy (%)",
                                    height: 220,
                                    caption: try context.templates.text("embeddings_knn_chart_caption", [
-                                       "k": "\(settings.k)", "points": "\(settings.points)",
+                                       "k": "\(settings.k)", "points": counted(settings.points, "sampled image"),
                                    ]))))
         var columns = [TableColumn("Layer", weight: 1.3, monospace: true),
                        TableColumn("Features", alignment: .right, format: .integer, weight: 0.75),

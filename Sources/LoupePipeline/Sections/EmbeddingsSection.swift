@@ -55,12 +55,12 @@ public struct EmbeddingsSection: ReportSection {
         let (layers, indices) = try sampledImages(context)
         let allLabels = context.dataset.labels
         guard allLabels.count >= 2, !layers.isEmpty else {
-            let blocks = try context.templates.blocks("embeddings_intro", context: ["too_few": true, "images": allLabels.count])
+            let blocks = try context.templates.blocks("embeddings_intro", context: ["too_few": true, "images": counted(allLabels.count, "image")])
             return SectionOutput(key: Self.name, numbers: .object([("points", .integer(0)), ("layers", .list([]))]),
                                  sections: [Section(title: "Embeddings", anchor: "embeddings", blocks: blocks)])
         }
         let labels = indices.map { allLabels[$0] }
-        context.log("embeddings: \(indices.count) images, layers \(layers.map(\.name).joined(separator: ", "))")
+        context.log("embeddings: \(counted(indices.count, "image")), layers \(layers.map(\.name).joined(separator: ", "))")
         let gathered = try self.gathered(context).features(layers: layers, maxFeatures: options.maxFeatures, count: indices.count)
         let settings = Settings(points: indices.count, requestedPerplexity: options.perplexity, neighbours: options.neighbours,
                                 seed: UInt64(context.job.seed))

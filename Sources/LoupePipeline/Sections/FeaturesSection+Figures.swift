@@ -60,7 +60,7 @@ enum FeatureFigures {
         var part = FeaturePart()
         part.blocks = try context.templates.blocks("features_classes", context: TensorFigures.context([
             "shown": classes.count < context.classNames.count ? classes.count : nil, "total": context.classNames.count,
-            "iterations": options.classIterations, "l2": String(format: "%.3g", output.l2),
+            "iterations": counted(options.classIterations, "plain gradient-ascent step"), "l2": String(format: "%.3g", output.l2),
             "step": String(format: "%.3g", output.stepSize), "calibrated": options.classL2 == nil ? true : nil,
             "noisy": grid.noisy > 0 ? namedCount(grid.noisyNames, of: "these images", verb: ("is", "are")) : nil,
             "all_noisy": grid.noisy == classes.count ? true : nil,
@@ -121,8 +121,9 @@ enum FeatureFigures {
         values["shape"] = layer.shape.map(String.init).joined(separator: "×")
         values["map"] = layer.isMap ? true : nil
         values["pre_activation"] = relu == nil ? nil : target
-        values["units"] = layer.units.count
-        values["total"] = layer.shape.first ?? 0
+        let noun = layer.isMap ? "channel" : "unit"
+        values["units"] = counted(layer.units.count, noun, verb: ("shown is the one", "shown are those"))
+        values["total"] = counted(layer.shape.first ?? 0, noun)
         let silent = relu == nil ? result.finalValues.filter { $0 <= 0 }.count : 0
         // Silent units are named by their own sentence; the rest of the noisy ones by this one.
         let silentNames = Set(zip(layer.units, result.finalValues).filter { relu == nil && $0.1 <= 0 }.map { "unit \($0.0)" })
@@ -195,8 +196,8 @@ enum FeatureFigures {
     /// Template values shared by the regularised grids.
     static func regularisedProse(_ options: FeaturesOptions, grid: Grid, count: Int, seconds: Double?) -> [String: Any?] {
         [
-            "iterations": options.iterations, "step": plain(options.stepSize), "decay": plain(options.decay),
-            "blur": options.blurWidth > 0 ? plain(options.blurWidth) : nil, "blur_every": options.blurEvery,
+            "iterations": counted(options.iterations, "step"), "step": plain(options.stepSize), "decay": plain(options.decay),
+            "blur": options.blurWidth > 0 ? plain(options.blurWidth) : nil, "blur_every": counted(options.blurEvery, "step"),
             "norm_pct": options.normPercentile > 0 ? plain(options.normPercentile) : nil,
             "contribution_pct": options.contributionPercentile > 0 ? plain(options.contributionPercentile) : nil,
             "jitter": options.jitter > 0 ? options.jitter : nil, "normalised": options.normaliseGradient ? true : nil,

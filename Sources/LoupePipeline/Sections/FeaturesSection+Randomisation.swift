@@ -64,7 +64,7 @@ struct DataRandomisationTest {
         trainer.parameterCap = options.parameterCap
         trainer.learningRate = Float(options.learningRate)
         trainer.batchSize = options.batchSize
-        context.log("features: retraining on \(indices.count) images with shuffled labels")
+        context.log("features: retraining on \(counted(indices.count, "image")) with shuffled labels")
         let outcome = try trainer.train(context.classifier, images: batch.images, labels: batch.labels, log: context.log)
         return (outcome, indices.count)
     }
@@ -118,8 +118,8 @@ struct DataRandomisationTest {
         let verdicts = DataRandomisationVerdicts(comparison: comparison, fit: outcome.finalShuffledAccuracy, minFit: options.minFit)
         var part = FeaturePart()
         part.blocks = try context.templates.blocks("features_randomisation", context: TensorFigures.context([
-            "images": training.images, "parameters": Quantity.count.format(outcome.parameters),
-            "steps": outcome.steps, "epochs": String(format: "%.2f", outcome.epochs),
+            "images": counted(training.images, "training image"), "parameters": counted(outcome.parameters, "trainable parameter"),
+            "steps": counted(outcome.steps, "step"), "epochs": String(format: "%.2f", outcome.epochs),
             "initial_loss": String(format: "%.3f", outcome.initialLoss), "final_loss": String(format: "%.3f", outcome.finalLoss),
             "accuracy": Quantity.accuracy.format(outcome.finalShuffledAccuracy),
             "chance": Quantity.accuracy.format(1 / Double(max(context.classNames.count, 1))),
@@ -127,8 +127,8 @@ struct DataRandomisationTest {
             "memorising": verdicts.weak ? nil : true,
             "budget": outcome.stoppedByBudget ? String(format: "%.0f", options.budgetSeconds) : nil,
             "seconds": context.reproducible ? nil : String(format: "%.1f", outcome.seconds),
-            "reproducible": context.reproducible && options.maxSteps == nil ? DataRandomisationOptions.reproducibleSteps : nil,
-            "samples": samples.count, "cam": camLayer,
+            "reproducible": context.reproducible && options.maxSteps == nil ? counted(DataRandomisationOptions.reproducibleSteps, "step") : nil,
+            "samples": counted(samples.count, "image"), "cam": camLayer,
             "rho": Quantity.similarity.format(verdicts.saliencyMean), "rho_spread": verdicts.spreadText(saliencySpearman),
             "cam_rho": cams == nil ? nil : Quantity.similarity.format(verdicts.camMean),
             "cam_rho_spread": cams == nil ? nil : verdicts.spreadText(camSpearman),

@@ -37,7 +37,7 @@ struct DataRandomisationVerdicts {
     func emptyText(_ hasCAM: Bool) -> String? {
         let parts = [("saliency", comparison.saliencyEmpty), ("Grad-CAM", hasCAM ? comparison.camEmpty : [])].compactMap { name, flags in
             let n = flags.filter { $0 }.count
-            return n > 0 ? "\(n) of \(flags.count) \(name) pairs" : nil
+            return n > 0 ? "\(n) of \(counted(flags.count, "\(name) pair"))" : nil
         }
         return parts.isEmpty ? nil : parts.joined(separator: " and ")
     }

@@ -36,7 +36,7 @@ public struct FeaturesSection: ReportSection {
         }
         let classes = ActivationLayers.evenlySpaced(Array(0..<context.classNames.count), limit: options.maxClasses)
         if options.classModels && !classes.isEmpty {
-            context.log("features: class models of \(classes.count) classes")
+            context.log("features: class models of \(counted(classes.count, "class", "classes"))")
             add("class_models", try FeatureFigures.classModels(context, classes: classes, space: space, options: options))
         }
         if options.regularisedClasses && !classes.isEmpty {

@@ -71,7 +71,7 @@ struct FindingsDetector {
         guard !weights.isEmpty else { return [] }
         return [Finding(id: "non-finite-weights", severity: .critical, section: "summary", sectionTitle: title("summary"),
                         heading: "Non-finite weights",
-                        message: "\(weights.total) weights are NaN or infinite: \(weights.sentence). Numbers computed through them are not finite.",
+                        message: "\(counted(weights.total, "weight", verb: ("is", "are"))) NaN or infinite: \(weights.sentence). Numbers computed through them are not finite.",
                         value: Double(weights.total), threshold: 0)]
     }
 
@@ -92,7 +92,7 @@ struct FindingsDetector {
                 guard count > 0, share > options.deadChannelShare else { continue }
                 found.append(Finding(id: "\(kind)-channels:\(name)", severity: share >= 0.5 ? .critical : .warning, section: "activations",
                                      sectionTitle: title("activations"), heading: "Activation statistics",
-                                     message: "\(count) of \(channels) channels of \(name) are \(kind) (\(pct(share)) of the layer).",
+                                     message: "\(name) has \(counted(count, "\(kind) channel")) of \(Quantity.count.format(channels)) (\(pct(share)) of the layer).",
                                      value: share, threshold: options.deadChannelShare))
             }
         }
@@ -106,7 +106,7 @@ struct FindingsDetector {
         let over = errors.filter { $0 > options.integratedGradientsError }.count
         return [Finding(id: "ig-completeness", severity: .warning, section: "gradients", sectionTitle: title("gradients"),
                         heading: "Attribution gallery",
-                        message: "Integrated Gradients misses completeness by up to \(pct(worst)) (\(over) of \(errors.count) gallery images above the threshold); use more steps.",
+                        message: "Integrated Gradients misses completeness by up to \(pct(worst)) (\(over) of \(counted(errors.count, "gallery image")) above the threshold); use more steps.",
                         value: worst, threshold: options.integratedGradientsError)]
     }
 
@@ -122,7 +122,7 @@ struct FindingsDetector {
             let method = String(name.dropFirst("display_".count)).replacingOccurrences(of: "_", with: "-")
             found.append(Finding(id: "empty-maps:\(method)", severity: .warning, section: "gradients", sectionTitle: title("gradients"),
                                  heading: "Attribution gallery",
-                                 message: "\(empty) of \(rows) \(method) maps in the gallery are empty (all zero or constant); they carry no attribution.",
+                                 message: "Empty \(method) maps in the gallery (all zero or constant, so they carry no attribution): \(empty) of \(rows).",
                                  value: Double(empty), threshold: 0))
         }
         return found
@@ -136,7 +136,7 @@ struct FindingsDetector {
             guard let n = count.doubleValue, n > 0 else { return nil }
             return Finding(id: "empty-sanity-maps:\(method)", severity: .warning, section: "sanity", sectionTitle: title("sanity"),
                            heading: nil,
-                           message: "\(Int(n)) of \(images) \(method) maps on the sanity images are empty; they are left out of its sanity scores.",
+                           message: "Empty \(method) maps on the sanity images, left out of its sanity scores: \(Int(n)) of \(images).",
                            value: n, threshold: 0)
         }
     }

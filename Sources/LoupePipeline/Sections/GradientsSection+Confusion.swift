@@ -42,7 +42,7 @@ extension GradientsSection {
                                     ("true_logit", .number(Double(logits[0]))), ("predicted_logit", .number(Double(logits[1]))),
                                     ("layer", .text(cam.layer))]))
         }
-        let prose: [String: Any] = ["pairs": numbers.count, "layer": layerName, "none": numbers.isEmpty]
+        let prose: [String: Any] = ["pairs": numbers.count, "one": numbers.count == 1, "layer": layerName, "none": numbers.isEmpty]
         var blocks = try context.templates.blocks("gradients_confused", context: prose)
         if !cells.isEmpty {
             blocks.append(.figure(Figure(cells: cells, columns: 3,

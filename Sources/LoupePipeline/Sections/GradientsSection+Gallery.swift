@@ -32,7 +32,7 @@ extension GradientsSection {
         var results = [GalleryMethodResult]()
         var igRelative = [Float](), igDelta = [Float]()
         for method in options.methods {
-            context.log("gradients: \(method) on \(indices.count) images")
+            context.log("gradients: \(method) on \(counted(indices.count, "image"))")
             let start = Date()
             var result = try attribute(method, context: context, images: images, targets: targets)
             result.seconds = Date().timeIntervalSince(start)

@@ -14,7 +14,7 @@ extension GradientsSection {
         let indices = SampleChoice.capped(count: context.dataset.count, cap: options.statisticsImages, generator: &generator)
         let batchSize = max(1, context.job.batchSize)
         let began = Date()
-        context.log("gradients: layer statistics on \(indices.count) images")
+        context.log("gradients: layer statistics on \(counted(indices.count, "image"))")
         let report = try gathered(context).report(layers: layers)
         let seconds = Date().timeIntervalSince(began)
         let depths = report.layers.indices.map { Double($0 + 1) }
@@ -28,7 +28,7 @@ extension GradientsSection {
                           title: "Gradient norm by depth", xLabel: "layer (1 = closest to the input)", yLabel: "L2 norm (log scale)",
                           height: 200,
                           caption: try context.templates.text("gradients_layers_caption", [
-                              "batches": counted(report.losses.count, "batch", "batches"), "batch_size": "\(batchSize)",
+                              "batches": counted(report.losses.count, "batch", "batches"), "batch_size": counted(batchSize, "image"),
                           ]))
         let table = DataTable(columns: [TableColumn("#", alignment: .right, format: .integer, weight: 0.4),
                                         TableColumn("Layer", weight: 2.4, monospace: true),
@@ -46,7 +46,7 @@ extension GradientsSection {
                               caption: "Per-layer gradient norms: mean and standard deviation over batches.", maxLinesPerCell: 2)
         let ratio = report.firstToLastRatio
         var prose: [String: Any] = [
-            "images": indices.count, "batches": counted(report.losses.count, "batch", "batches"), "batch_size": batchSize, "layers": report.layers.count,
+            "images": counted(indices.count, "image"), "batches": counted(report.losses.count, "batch", "batches"), "batch_size": batchSize, "layers": report.layers.count,
             "loss": FiniteText.format("%.3f", LayerGradientStatistics.mean(report.losses)),
             "ratio": ratio.map { String(format: "%.2g", $0) } ?? "undefined",
             // "1 times" reads wrongly: a ratio that prints as 1 is said in words.

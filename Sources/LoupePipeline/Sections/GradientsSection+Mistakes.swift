@@ -44,7 +44,7 @@ extension GradientsSection {
         }
         var blocks = try context.templates.blocks("gradients_mistakes", context: [
             "shown": counted(indices.count, "image"), "errors": Quantity.count.format(errors),
-            "images": Quantity.count.format(evaluation.labels.count),
+            "images": counted(evaluation.labels.count, "image"),
             "highest": percent(Double(evaluation.confidences[indices[0]])),
             "lowest": percent(Double(evaluation.confidences[indices[indices.count - 1]])), "cam": hasCAM,
         ])

@@ -33,7 +33,7 @@ public struct GradientsSection: ReportSection {
         }
         let began = Date()
         var blocks = try context.templates.blocks("gradients_intro", context: [
-            "images": context.evaluation.labels.count, "accuracy": percent(context.evaluation.accuracy),
+            "images": counted(context.evaluation.labels.count, "image"), "accuracy": percent(context.evaluation.accuracy),
         ])
         blocks.append(.heading("Attribution gallery", level: 2))
         blocks += try context.templates.blocks("gradients_gallery", context: galleryProse())
@@ -72,8 +72,8 @@ public struct GradientsSection: ReportSection {
 
     /// Template values describing the gallery's methods and settings.
     func galleryProse() -> [String: Any] {
-        var values: [String: Any] = ["count": options.sampleCount, "ig_steps": options.integratedGradientsSteps,
-                                     "sg_samples": options.smoothGradSamples,
+        var values: [String: Any] = ["count": options.sampleCount, "ig_steps": counted(options.integratedGradientsSteps, "step"),
+                                     "sg_samples": counted(options.smoothGradSamples, "copy", "copies"),
                                      "sg_noise": String(format: "%.2f", options.smoothGradNoise)]
         for method in options.methods { values[method.replacingOccurrences(of: "-", with: "_")] = true }
         return values

@@ -26,23 +26,14 @@ extension RobustnessSection {
         }
     }
 
-    /// A name of at most 6 characters for crowded chart axes.
-    static func shortTitle(_ name: String) -> String {
-        let table = ["gaussian_noise": "Gauss", "shot_noise": "Shot", "impulse_noise": "Impul.", "defocus_blur": "Defoc.",
-                     "glass_blur": "Glass", "motion_blur": "Motion", "zoom_blur": "Zoom", "snow": "Snow", "frost": "Frost", "fog": "Fog",
-                     "brightness": "Bright", "contrast": "Contr.", "elastic_transform": "Elastic", "pixelate": "Pixel",
-                     "jpeg_compression": "JPEG", "speckle_noise": "Speck.", "gaussian_blur": "G.blur", "spatter": "Spatt.",
-                     "saturate": "Satur."]
-        return table[name] ?? name
-    }
-
     /// Builds the section's pages and numbers.
     func pages(_ r: RobustnessResult, context: JobContext) throws -> SectionOutput {
         let accuracy = r.accuracy
         let worst = r.corruptions.indices.min { r.meanAccuracy($0) < r.meanAccuracy($1) } ?? 0
         let standardError = (0.25 / Double(max(1, r.images))).squareRoot()
         var blocks = try context.templates.blocks("robustness_intro", context: [
-            "corruptions": r.corruptions.count, "severities": r.severities.count, "images": Inspection.grouped(r.images),
+            "corruptions": counted(r.corruptions.count, "corruption"), "severities": counted(r.severities.count, "severity", "severities"),
+            "images": counted(r.images, "image"),
             "clean": pct(r.cleanAccuracy), "mca": pct(r.meanCorruptedAccuracy), "worst": Self.title(r.corruptions[worst]),
             "worst_accuracy": pct(r.meanAccuracy(worst)), "profile": r.profileTitle,
             "se": String(format: "%.1f", 100 * standardError),
@@ -78,7 +69,7 @@ extension RobustnessSection {
         }
         blocks.append(.table(DataTable(columns: columns, rows: rows,
                                        caption: try context.templates.text("robustness_accuracy_caption", [
-                                           "images": Inspection.grouped(r.images), "clean": pct(r.cleanAccuracy),
+                                           "images": counted(r.images, "image"), "clean": pct(r.cleanAccuracy),
                                        ]),
                                        // Bright means worse in every table of this section: low accuracy here, high error below.
                                        shading: TableShading(colorMap: .magma, reversed: true))))
@@ -112,18 +103,18 @@ extension RobustnessSection {
         ]
         if let baseline = r.baseline { prose["baseline"] = baseline.normaliser.name.replacingOccurrences(of: "baseline ", with: "") }
         blocks += try context.templates.blocks("robustness_ce", context: prose)
-        let names = r.corruptions.map(Self.title), short = r.corruptions.map(Self.shortTitle)
+        let names = r.corruptions.map(Self.title)
         if r.normaliser != nil {
             let shown = r.corruptions.indices.filter { ce[$0] != nil }
-            blocks.append(.chart(Chart(.bars(categories: shown.map { short[$0] }, series: ["CE", "relative CE"],
+            blocks.append(.chart(Chart(.bars(categories: shown.map { names[$0] }, series: ["CE", "relative CE"],
                                              values: [shown.map { 100 * (ce[$0] ?? 0) }, shown.map { 100 * (relative[$0] ?? 0) }]),
                                        title: "Corruption error per corruption (100 = \(r.normaliser?.name ?? ""))",
-                                       yLabel: "CE (%)", height: 190)))
+                                       yLabel: "CE (%)", height: 240)))
         } else {
-            blocks.append(.chart(Chart(.bars(categories: short, series: ["mean error", "clean error"],
+            blocks.append(.chart(Chart(.bars(categories: names, series: ["mean error", "clean error"],
                                              values: [r.corruptions.indices.map { 1 - r.meanAccuracy($0) },
                                                       r.corruptions.map { _ in r.cleanError }]),
-                                       title: "Mean error over the severities per corruption (unnormalised)", yLabel: "error", height: 190)))
+                                       title: "Mean error over the severities per corruption (unnormalised)", yLabel: "error", height: 240)))
         }
         var columns = [TableColumn("Corruption", weight: 1.7), TableColumn("Mean accuracy", alignment: .right, format: .percent(places: 1)),
                        TableColumn("Mean error", alignment: .right, format: .percent(places: 1), shaded: true),
@@ -184,7 +175,7 @@ extension RobustnessSection {
         let shown = Array(classes.prefix(10))
         guard !shown.isEmpty else { return [] }
         var blocks: [Block] = [.heading("Classes that lose most", level: 2)]
-        blocks += try context.templates.blocks("robustness_classes", context: ["count": shown.count])
+        blocks += try context.templates.blocks("robustness_classes", context: ["classes": counted(shown.count, "class", "classes")])
         blocks.append(.table(DataTable(
             columns: [TableColumn("Class", weight: 1.6), TableColumn("Images", alignment: .right, format: .integer),
                       TableColumn("Clean", alignment: .right, format: .percent(places: 1)),

@@ -101,9 +101,12 @@ extension SanitySection {
                 values["few_images"] = true
             }
             if verdict.scored < verdict.total {
-                values["empty_count"] = "\(verdict.total - verdict.scored)"
-                values["scored"] = "\(verdict.scored)"
-                values["total"] = "\(verdict.total)"
+                values["empty_count"] = Quantity.count.format(verdict.total - verdict.scored)
+                values["empty_one"] = verdict.total - verdict.scored == 1
+                values["scored"] = Quantity.count.format(verdict.scored)
+                values["scored_one"] = verdict.scored == 1
+                values["total_images"] = counted(verdict.total, "image")
+                values["total_maps"] = counted(verdict.total, "map")
             }
             if verdict.topSSIM.isFinite {
                 values["top"] = true
@@ -136,7 +139,7 @@ extension SanitySection {
 
     /// Mean deletion and insertion curves (with the random order dashed) and the AUC table.
     func faithfulnessBlocks(_ run: SanityRun, templates: TemplateRenderer) throws -> [Block] {
-        var blocks = try templates.blocks("sanity_faithfulness", context: ["steps": options.faithfulnessSteps])
+        var blocks = try templates.blocks("sanity_faithfulness", context: ["steps": counted(options.faithfulnessSteps, "step")])
         func meanCurve(_ curves: [PerturbationCurves], _ deletion: Bool) -> [(Double, Double)] {
             guard let fractions = curves.first?.fractions else { return [] }
             return fractions.indices.map { k in
@@ -152,7 +155,7 @@ extension SanitySection {
                                        title: deletion ? "Deletion: most important pixels removed first" : "Insertion: most important pixels restored first",
                                        xLabel: deletion ? "fraction of pixels removed" : "fraction of pixels restored",
                                        yLabel: "probability of the explained class", height: 175,
-                                       caption: "Mean over \(run.indices.count) images.")))
+                                       caption: "Mean over \(counted(run.indices.count, "image")).")))
         }
         let auc = { (curves: [PerturbationCurves]) -> [TableCell] in
             let d = meanAndDeviation(curves.map(\.deletionAUC)), i = meanAndDeviation(curves.map(\.insertionAUC))

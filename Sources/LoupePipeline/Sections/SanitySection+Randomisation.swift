@@ -26,7 +26,7 @@ extension SanitySection {
     func cascadeBlocks(_ run: SanityRun, _ context: JobContext) throws -> [Block] {
         let result = run.randomisation
         var blocks = try context.templates.blocks("sanity_cascade", context: [
-            "steps": result.groups.count, "image": run.indices.first ?? 0,
+            "steps": counted(result.groups.count, "step"), "one_step": result.groups.count == 1, "image": run.indices.first ?? 0,
         ])
         blocks.append(.table(stepTable(run)))
         blocks += try paperComparison(run, context)
@@ -38,7 +38,7 @@ extension SanitySection {
             blocks.append(.chart(Chart(.line(series: series, logY: false), title: title,
                                        xLabel: "layer groups randomised from the top (0 = original model)",
                                        yLabel: "mean similarity to the original", height: 175,
-                                       caption: try context.templates.text("sanity_cascade_chart_caption", ["images": "\(run.indices.count)"]))))
+                                       caption: try context.templates.text("sanity_cascade_chart_caption", ["images": counted(run.indices.count, "image")]))))
         }
         for key in ["ssim", "spearman_abs"] {
             blocks.append(.table(spreadTable(run, key: key, independent: false)))
@@ -86,7 +86,7 @@ extension SanitySection {
         let title = SanitySection.measures.first { $0.key == key }?.title ?? key
         return DataTable(columns: [TableColumn(independent ? "Layer group alone" : "Step · down to", weight: 1.2)]
                             + curves.map { TableColumn(SanityOptions.shortTitle($0.method), alignment: .right, weight: 1.1) },
-                         rows: rows, caption: "\(title): mean ± standard deviation over the \(run.indices.count) images; \"(k empty)\" counts images whose map was empty (all zero or constant) at that step, left out of the mean.")
+                         rows: rows, caption: "\(title): mean ± standard deviation over the \(counted(run.indices.count, "image")); \"(k empty)\" counts images whose map was empty (all zero or constant) at that step, left out of the mean.")
     }
 
     /// Rows = methods; columns = input, original map, then the map after each cascade step (first image).

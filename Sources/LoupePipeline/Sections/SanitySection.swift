@@ -70,8 +70,8 @@ public struct SanitySection: ReportSection {
             let cost = try context.templates.text("sanity_cost", [
                 "total": String(format: "%.1f", total), "randomisation": String(format: "%.1f", run.seconds.randomisation),
                 "faithfulness": String(format: "%.1f", run.seconds.faithfulness),
-                "random_logit": String(format: "%.1f", run.seconds.randomLogit), "images": "\(run.indices.count)",
-                "methods": "\(run.methods.count)",
+                "random_logit": String(format: "%.1f", run.seconds.randomLogit), "images": counted(run.indices.count, "image"),
+                "methods": counted(run.methods.count, "method"),
             ])
             blocks.append(.paragraph([TextRun(cost, italic: true)]))
         }
@@ -188,15 +188,15 @@ public struct SanitySection: ReportSection {
     func introProse(_ run: SanityRun, _ context: JobContext) -> [String: Any] {
         let layers = run.randomisation.layers
         return [
-            "images": run.indices.count, "methods": run.methods.map { SanityOptions.title($0) }.joined(separator: ", "),
-            "layer_count": layers.count, "steps": run.randomisation.groups.count, "grouped": run.randomisation.groups.count < layers.count,
-            "independent": options.independent, "ig_steps": run.settings.integratedGradientsSteps,
-            "sg_samples": run.settings.smoothGradSamples, "sg_noise": String(format: "%.2f", options.smoothGradNoise),
+            "images": counted(run.indices.count, "image"), "methods": run.methods.map { SanityOptions.title($0) }.joined(separator: ", "),
+            "layer_count": counted(layers.count, "parametrised layer"), "steps": counted(run.randomisation.groups.count, "group"), "grouped": run.randomisation.groups.count < layers.count,
+            "independent": options.independent, "ig_steps": counted(run.settings.integratedGradientsSteps, "Gauss–Legendre step"),
+            "sg_samples": counted(run.settings.smoothGradSamples, "sample"), "sg_noise": String(format: "%.2f", options.smoothGradNoise),
             "cam_layer": run.settings.camLayer ?? "", "has_cam": run.methods.contains { $0.isCAM || $0 == .guidedGradCAM },
             "hog_cell": run.randomisation.hogCell, "ssim_threshold": String(format: "%.2f", options.thresholds.ssim),
             "spearman_threshold": String(format: "%.2f", options.thresholds.spearman),
             "random_logit_threshold": String(format: "%.2f", options.thresholds.randomLogit),
-            "faithfulness": options.faithfulnessSteps > 0, "faithfulness_steps": options.faithfulnessSteps,
+            "faithfulness": options.faithfulnessSteps > 0, "faithfulness_steps": counted(options.faithfulnessSteps, "step"),
             "random_logit": options.randomLogit,
         ]
     }

@@ -13,7 +13,7 @@ extension SummarySection {
         let mistakes = ClassMetrics.mistakes(confusion)
         let worst = mistakes.flatMap { $0 }.filter(\.isFinite).max() ?? 0
         var blocks = try templates.blocks("summary_confusion", context: [
-            "largest": Quantity.count.format(worst), "has_errors": worst > 0,
+            "largest": counted(Int(worst), "image"), "has_errors": worst > 0,
         ])
         blocks.append(.chart(Chart(.heatmap(values: mistakes, rowLabels: names, columnLabels: names,
                                             colorMap: .magma, range: 0...max(worst, 1), annotate: classCount <= 12),

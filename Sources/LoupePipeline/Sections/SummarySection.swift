@@ -21,10 +21,10 @@ public struct SummarySection: ReportSection {
         var blocks = [Block]()
         let facts: [String: Any] = [
             "model": (context.job.modelPath as NSString).lastPathComponent,
-            "parameters": Inspection.grouped(summary.totalParameters),
+            "parameters": counted(summary.totalParameters, "parameter"),
             "multiply_adds": String(format: "%.2f M", Double(summary.totalMultiplyAdds) / 1e6),
-            "images": Inspection.grouped(evaluation.labels.count),
-            "classes": classCount,
+            "images": counted(evaluation.labels.count, "image"),
+            "classes": counted(classCount, "class", "classes"),
             "accuracy": Quantity.accuracy.format(evaluation.accuracy),
             "confidence": finitePercent(meanConfidence),
         ]
@@ -37,7 +37,7 @@ public struct SummarySection: ReportSection {
             ("Input", summary.inputs.sorted { $0.key < $1.key }.map { "\($0.key) \(shapeText($0.value))" }.joined(separator: ", ")),
             ("Parameters", Inspection.grouped(summary.totalParameters)),
             ("Multiply-adds per image", Inspection.grouped(summary.totalMultiplyAdds)),
-            ("Dataset", "\(context.job.dataset.kind) · \(Inspection.grouped(evaluation.labels.count)) images · \(classCount) classes"),
+            ("Dataset", "\(context.job.dataset.kind) · \(counted(evaluation.labels.count, "image")) · \(counted(classCount, "class", "classes"))"),
             ("Clean accuracy", Quantity.accuracy.format(evaluation.accuracy)),
             ("Mean confidence", finitePercent(meanConfidence)),
         ]))
@@ -110,7 +110,7 @@ public struct SummarySection: ReportSection {
                        .number(Double(layer.parameters)), .number(Double(layer.multiplyAdds))]
                   } + [[.text("Total"), .text(""), .text(""), .number(Double(summary.totalParameters)),
                         .number(Double(summary.totalMultiplyAdds))]],
-                  caption: try context.templates.text("summary_layers_caption", ["folded": "\(summary.foldedNodes)"]))
+                  caption: try context.templates.text("summary_layers_caption", ["folded": counted(summary.foldedNodes, "node", verb: ("was", "were"))]))
     }
 }
 

@@ -53,12 +53,13 @@ enum WeightFigures {
         var part = SectionPart()
         let layout = c == 3 ? "in colour (the three input channels as red, green and blue)" : (c == 1 ? "in gray" : "as one gray tile per input channel (first 8 channels)")
         part.blocks += try templates.blocks("weights_first_layer", context: TensorFigures.context([
-            "node": conv.nodeName, "filters": m, "channels": c, "size": "\(kh)×\(kw)", "layout": layout,
-            "shown": shown, "more": m > shown ? "\(m - shown)" : nil, "patch": conv.isPatchEmbedding ? "yes" : nil,
+            "node": conv.nodeName, "filters": counted(m, "small filter"), "numbers": counted(m, "number"), "channels": c,
+            "size": "\(kh)×\(kw)", "layout": layout,
+            "shown": shown, "more": m > shown ? counted(m - shown, "filter", verb: ("is", "are")) : nil, "patch": conv.isPatchEmbedding ? "yes" : nil,
         ]))
         part.blocks.append(.figure(try filterFigure(own, columns: columns, cellWidth: cellWidth,
                                                     caption: try templates.text("weights_first_layer_caption", [
-                                                        "shown": "\(shown)", "filters": "\(m)", "node": conv.nodeName, "size": "\(kh)×\(kw)",
+                                                        "shown": "\(shown)", "filters": counted(m, "filter"), "node": conv.nodeName, "size": "\(kh)×\(kw)",
                                                     ]))))
         part.figures.append(("first_conv_filters", try TensorFigures.mosaic(own, columns: columns, gap: 2)))
         if options.sharedScale {
@@ -83,8 +84,10 @@ enum WeightFigures {
                              templates: TemplateRenderer) throws -> SectionPart {
         var part = SectionPart()
         part.blocks += try templates.blocks("weights_deeper", context: TensorFigures.context([
-            "shown": layers.count, "total": total, "more": total > layers.count ? "\(total - layers.count)" : nil,
-            "outputs": options.deeperOutputs, "inputs": options.deeperInputs,
+            "shown": layers.count, "total": counted(total, "deeper convolution"), "all": layers.count == total ? true : nil,
+            "one": total == 1 ? true : nil,
+            "more": total > layers.count ? counted(total - layers.count, "further convolution", verb: ("is", "are")) : nil,
+            "outputs": counted(options.deeperOutputs, "output channel"), "inputs": counted(options.deeperInputs, "input channel"),
         ]))
         var entries = [SummaryValue]()
         for conv in layers {
@@ -106,9 +109,9 @@ enum WeightFigures {
             let width = min(460.0, Double(grid.width) * 1.6)
             part.blocks.append(.figure(Figure(cells: [Figure.Cell(grid)], columns: 1,
                                               caption: try templates.text("weights_deeper_caption", [
-                                                  "node": conv.nodeName, "size": "\(kh)×\(kw)", "outputs": "\(m)", "inputs": "\(c)",
+                                                  "node": conv.nodeName, "size": "\(kh)×\(kw)", "outputs": counted(m, "output"), "inputs": counted(c, "input"),
                                                   "last_output": "\(outs - 1)", "last_input": "\(ins - 1)", "shown": "\(outs * ins)",
-                                                  "total": "\(m * c)",
+                                                  "total": counted(m * c, "kernel"),
                                               ]),
                                               colorBar: ColorBar(colorMap: .diverging, range: range, label: "weight"),
                                               maxCellWidth: width)))
@@ -142,11 +145,11 @@ enum WeightFigures {
         }
         var part = SectionPart()
         part.blocks += try templates.blocks("weights_templates", context: TensorFigures.context([
-            "node": layer.nodeName, "units": units, "shown": shown, "size": "\(h)×\(w)", "summed": c > 1 ? "yes" : nil,
+            "node": layer.nodeName, "units": counted(units, "unit"), "shown": shown, "size": "\(h)×\(w)", "summed": c > 1 ? "yes" : nil,
         ]))
         part.blocks.append(.figure(Figure(cells: cells, columns: columns,
                                           caption: try templates.text("weights_templates_caption", [
-                                              "shown": "\(shown)", "units": "\(units)", "node": layer.nodeName,
+                                              "shown": "\(shown)", "units": counted(units, "unit"), "node": layer.nodeName,
                                               "channels": c > 1 ? "\(c)" : nil, "size": "\(h)×\(w)",
                                           ]),
                                           colorBar: ColorBar(colorMap: .diverging, range: range, label: "weight"), maxCellWidth: cellWidth)))
@@ -171,7 +174,7 @@ enum WeightFigures {
         let nonFinite = stats.reduce(0) { $0 + $1.nonFiniteCount }
         part.blocks += try templates.blocks("weights_statistics", context: TensorFigures.context([
             "tensors": stats.count, "rows": rows.count, "more_rows": stats.count > rows.count ? "\(stats.count - rows.count)" : nil,
-            "threshold": "10⁻³", "nonfinite": nonFinite > 0 ? "\(nonFinite)" : nil,
+            "threshold": "10⁻³", "nonfinite": nonFinite > 0 ? counted(nonFinite, "weight", verb: ("is", "are")) : nil,
             "sparse": sparse.isEmpty ? nil : sparse.map { "\($0.name) (\(Quantity.share.format($0.nearZeroFraction)))" }.joined(separator: ", "),
             "sparse_count": sparse.isEmpty ? nil : counted(sparse.count, "layer"), "sparse_share": Quantity.share.format(options.sparseShare),
             "log": options.logHistograms ? true : nil,
@@ -193,7 +196,7 @@ enum WeightFigures {
             }
             let more = weights.count - histogramLayers.count
             part.blocks.append(.figure(Figure(cells: cells, columns: 4,
-                                              caption: try templates.text("weights_histograms_caption", ["more": more > 0 ? "\(more)" : nil,
+                                              caption: try templates.text("weights_histograms_caption", ["more": more > 0 ? counted(more, "more weight tensor") : nil,
                                                                                                          "log": options.logHistograms ? true : nil]),
                                               maxCellWidth: 110)))
         }

@@ -135,10 +135,14 @@ extension ChartRenderer {
         let labelWidth = min(90, (rowLabels.map { canvas.measure(StyledText($0, style: style), width: 400, maxLines: 1).width }.max() ?? 0) + 6)
         let titleLeft = chart.yLabel.isEmpty ? 0 : lh + 4
         let availW = rect.width - titleLeft - labelWidth - FigureLayout.colorBarSpace
-        // Column names that do not fit their column get a second line.
+        // Column names that do not fit their column get a second line, or are all turned upright when a word is wider
+        // than the column (so no name is set smaller or broken inside a word).
         let columnWidth = max(1, min(availW / Double(cols), 48))
-        let nameLines = axisNameLines(Array(columnLabels.prefix(cols)), style: style, width: columnWidth)
-        let bottomSpace = Double(nameLines) * lh + 6 + (chart.xLabel.isEmpty ? 0 : lh + 4)
+        let columnNames = Array(columnLabels.prefix(cols))
+        let turned = namesNeedTurning(columnNames, style: style, width: columnWidth - 2)
+        let nameLines = turned ? 1 : axisNameLines(columnNames, style: style, width: columnWidth)
+        let namesHeight = turned ? turnedNamesLength(columnNames, style: style) : Double(nameLines) * lh
+        let bottomSpace = namesHeight + 6 + (chart.xLabel.isEmpty ? 0 : lh + 4)
         let availH = rect.height - bottomSpace
         // Rows share the height; columns may be wider than tall (up to 48 pt) when there are few of them.
         let cellH = max(1, min(availH / Double(rows), availW / Double(cols)))
@@ -173,13 +177,18 @@ extension ChartRenderer {
             canvas.drawText(text, at: Point(grid.x - labelWidth, grid.y + (Double(i) + 0.5) * cellH - Double(lines) * lh / 2),
                             width: labelWidth - 4, maxLines: rowLines)
         }
-        for (j, name) in columnLabels.prefix(cols).enumerated() where cellW >= 10 {
-            canvas.drawText(axisName(name, style: style.aligned(.center), width: cellW),
-                            at: Point(grid.x + Double(j) * cellW, grid.maxY + 3), width: cellW, maxLines: nameLines)
+        for (j, name) in columnNames.enumerated() where cellW >= (turned ? lh * 0.9 : 10) {
+            if turned {
+                drawTurnedName(name, style: style, centerX: grid.x + (Double(j) + 0.5) * cellW, top: grid.maxY + 3,
+                               length: namesHeight, columnWidth: cellW)
+            } else {
+                canvas.drawText(axisName(name, style: style.aligned(.center), width: cellW),
+                                at: Point(grid.x + Double(j) * cellW, grid.maxY + 3), width: cellW, maxLines: nameLines)
+            }
         }
         let titleStyle = style.aligned(.center)
         if !chart.xLabel.isEmpty {
-            canvas.drawText(StyledText(chart.xLabel, style: titleStyle), at: Point(grid.x, grid.maxY + Double(nameLines) * lh + 6),
+            canvas.drawText(StyledText(chart.xLabel, style: titleStyle), at: Point(grid.x, grid.maxY + namesHeight + 6),
                             width: grid.width, maxLines: 1)
         }
         if !chart.yLabel.isEmpty {

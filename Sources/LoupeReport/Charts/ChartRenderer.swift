@@ -71,6 +71,8 @@ public struct ChartRenderer {
 
     /// The smallest size, in points, an axis or matrix name is set at to keep its words whole.
     static let smallestAxisName = 4.5
+    /// The longest a name turned upright under an axis may be, in points; longer names take two lines or end in "…".
+    static let longestTurnedName = 110.0
     /// Line charts with at least this many series mark each line with a shape as well as a colour.
     static let seriesNeedingMarkers = 4
     /// Scatter points drawn per batch (one path per class and batch).
@@ -134,6 +136,31 @@ public struct ChartRenderer {
         names.contains { canvas.measure(axisName($0, style: style, width: width), width: width, maxLines: 2).lineHeights.count > 1 } ? 2 : 1
     }
 
+    /// Whether names under columns `width` wide are turned upright: when one has a word wider than the column,
+    /// which flat would have to be set smaller or broken inside the word.
+    func namesNeedTurning(_ names: [String], style: TextStyle, width: Double) -> Bool {
+        names.contains { name in
+            name.split(whereSeparator: { $0 == " " || $0 == "_" || $0 == "." || $0 == "/" }).contains {
+                canvas.measure(StyledText(String($0), style: style), width: 10_000, maxLines: 1).width > width
+            }
+        }
+    }
+
+    /// The height turned names take below an axis: the longest name's length, at most `longestTurnedName`.
+    func turnedNamesLength(_ names: [String], style: TextStyle) -> Double {
+        min(Self.longestTurnedName, names.map { canvas.measure(StyledText($0, style: style), width: 10_000, maxLines: 1).width }.max() ?? 0) + 2
+    }
+
+    /// Draws `name` turned 90° (read upwards) below an axis, centred on `centerX`, ending `top`; a name longer than
+    /// `length` takes a second line where the column is wide enough for two.
+    func drawTurnedName(_ name: String, style: TextStyle, centerX: Double, top: Double, length: Double, columnWidth: Double) {
+        let lh = canvas.lineHeight(style)
+        let maxLines = columnWidth >= 2 * lh ? 2 : 1
+        let text = axisName(name, style: style.aligned(.right), width: length)
+        let lines = min(maxLines, canvas.measure(text, width: length, maxLines: maxLines).lineHeights.count)
+        canvas.drawText(text, at: Point(centerX - Double(lines) * lh / 2, top + length), width: length, maxLines: maxLines, angle: 90)
+    }
+
     /// Lays out axes for `x` and `y` in `rect`, draws grid, ticks, tick labels and axis titles.
     func frame(_ chart: Chart, x: AxisKind, y: AxisKind, in rect: Rect, rightSpace: Double) -> PlotFrame {
         let style = theme.chartLabel
@@ -141,12 +168,18 @@ public struct ChartRenderer {
         let yTicks = ticks(for: y, count: max(3, Int(rect.height / 40)))
         let yLabelWidth = (yTicks.map { canvas.measure(StyledText($0.1, style: style), width: 200, maxLines: 1).width }.max() ?? 0)
         let left = rect.x + (chart.yLabel.isEmpty ? 0 : lh + 4) + yLabelWidth + 6
-        // Category names that do not fit their band get a second line.
-        var nameLines = 1
+        // Category names that do not fit their band get a second line, or are turned upright when a word is wider than the band.
+        var nameLines = 1, turnedLength: Double?
         if case .categories(let names) = x, !names.isEmpty {
-            nameLines = axisNameLines(names, style: style, width: max(10, rect.maxX - rightSpace - left) / Double(names.count))
+            let band = max(10, rect.maxX - rightSpace - left) / Double(names.count)
+            if namesNeedTurning(names, style: style, width: band - 2) {
+                turnedLength = turnedNamesLength(names, style: style)
+            } else {
+                nameLines = axisNameLines(names, style: style, width: band)
+            }
         }
-        let bottom = rect.maxY - Double(nameLines) * lh - 5 - (chart.xLabel.isEmpty ? 0 : lh + 3)
+        let namesHeight = turnedLength ?? Double(nameLines) * lh
+        let bottom = rect.maxY - namesHeight - 5 - (chart.xLabel.isEmpty ? 0 : lh + 3)
         let area = Rect(x: left, y: rect.y + lh / 2, width: max(10, rect.maxX - rightSpace - left), height: max(10, bottom - rect.y - lh / 2))
         let frame = PlotFrame(area: area, x: x, y: y)
 
@@ -159,8 +192,13 @@ public struct ChartRenderer {
         if case .categories(let names) = x {
             let band = frame.bandWidth
             for (i, name) in names.enumerated() {
-                canvas.drawText(axisName(name, style: style.aligned(.center), width: band), at: Point(area.x + Double(i) * band, area.maxY + 4),
-                                width: band, maxLines: nameLines)
+                if let turnedLength {
+                    drawTurnedName(name, style: style, centerX: area.x + (Double(i) + 0.5) * band, top: area.maxY + 4,
+                                   length: turnedLength, columnWidth: band)
+                } else {
+                    canvas.drawText(axisName(name, style: style.aligned(.center), width: band), at: Point(area.x + Double(i) * band, area.maxY + 4),
+                                    width: band, maxLines: nameLines)
+                }
             }
         } else {
             let xTicks = ticks(for: x, count: max(3, Int(area.width / 60)))

@@ -2,7 +2,7 @@
 struct TableLayout {
     let builder: FlowBuilder
 
-    private var theme: Theme { builder.theme }
+    var theme: Theme { builder.theme }
 
     /// Fragments of a data table: optional caption, header, rows.
     func fragments(_ table: DataTable) throws -> [Fragment] {
@@ -11,7 +11,6 @@ struct TableLayout {
             throw ReportError.invalidDocument(
                 "table '\(table.caption)': row \(i + 1) has \(row.count) cells, expected \(table.columns.count)")
         }
-        let widths = columnWidths(table.columns.map(\.weight))
         var out: [Fragment] = []
         if !table.caption.isEmpty {
             let text = StyledText([TextRun("Table. ", bold: true), TextRun(table.caption)],
@@ -22,6 +21,11 @@ struct TableLayout {
         }
         let headerStyle = theme.table.emboldened
         let headerCells = table.columns.map { StyledText($0.title, style: headerStyle.aligned($0.alignment)) }
+        let range = table.shadingRange
+        let bodyCells = table.rows.enumerated().map { r, cells in
+            cells.enumerated().map { c, cell in bodyCell(table, row: r, column: c, cell, shadingRange: range) }
+        }
+        let widths = fittedWidths(table.columns, texts: [headerCells] + bodyCells.map { $0.map(\.text) })
         var header = row(headerCells, widths: widths, maxLines: 3, label: "table header", fills: nil, isHeader: true)
         header.spaceBefore = table.caption.isEmpty ? theme.blockSpacing : 0
         header.keepWithNext = true
@@ -30,30 +34,8 @@ struct TableLayout {
         repeated.label = "table header (repeated)"
         out.append(header)
 
-        let range = table.shadingRange
-        for (r, cells) in table.rows.enumerated() {
-            var texts: [StyledText] = []
-            var fills: [Color?] = []
-            for (c, cell) in cells.enumerated() {
-                let column = table.columns[c]
-                var style = theme.table.aligned(column.alignment)
-                if column.monospace { style.family = .mono }
-                var fill: Color? = r % 2 == 1 ? Color(hex: 0xF5F7FA) : nil
-                let string: String
-                switch cell {
-                case .text(let s): string = s
-                case .empty: string = ""
-                case .number(let v):
-                    string = column.format.format(v)
-                    if column.shaded, let shading = table.shading, v.isFinite {
-                        let color = shading.color(for: v, in: range)
-                        fill = color
-                        if color.luminance < 0.5 { style.color = .white }
-                    }
-                }
-                texts.append(StyledText(string, style: style))
-                fills.append(fill)
-            }
+        for (r, cells) in bodyCells.enumerated() {
+            let texts = cells.map(\.text), fills = cells.map(\.fill)
             var f = row(texts, widths: widths, maxLines: table.maxLinesPerCell, label: "row \(r + 1)", fills: fills, isHeader: false)
             if r > 0 { f.repeatedHeader = [repeated] }
             // No single row alone at the bottom or top of a page: tie the first and last two rows together.
@@ -68,6 +50,28 @@ struct TableLayout {
             out += builder.textFragments(note, label: "table note", spaceBefore: 3)
         }
         return out
+    }
+
+    /// One body cell's text and fill: numbers in the column's format, shaded cells coloured, every other row tinted.
+    private func bodyCell(_ table: DataTable, row r: Int, column c: Int, _ cell: TableCell,
+                          shadingRange: ClosedRange<Double>) -> (text: StyledText, fill: Color?) {
+        let column = table.columns[c]
+        var style = theme.table.aligned(column.alignment)
+        if column.monospace { style.family = .mono }
+        var fill: Color? = r % 2 == 1 ? Color(hex: 0xF5F7FA) : nil
+        let string: String
+        switch cell {
+        case .text(let s): string = s
+        case .empty: string = ""
+        case .number(let v):
+            string = column.format.format(v)
+            if column.shaded, let shading = table.shading, v.isFinite {
+                let color = shading.color(for: v, in: shadingRange)
+                fill = color
+                if color.luminance < 0.5 { style.color = .white }
+            }
+        }
+        return (StyledText(string, style: style), fill)
     }
 
     /// Fragments of a two-column name/value table without header.
@@ -93,8 +97,9 @@ struct TableLayout {
 
     /// One row: cells measured with a line limit, optional fills, a rule underneath.
     private func row(_ cells: [StyledText], widths: [Double], maxLines: Int, label: String,
-                     fills: [Color?]?, isHeader: Bool) -> Fragment {
+                     fills: [Color?]?, isHeader: Bool, fitWords: Bool = true) -> Fragment {
         let (padX, padY) = theme.cellPadding
+        let cells = fitWords ? zip(cells, widths).map { fitted($0, width: max(4, $1 - 2 * padX)) } : cells
         let heights = zip(cells, widths).map { cell, w in
             builder.measurer.measure(cell, width: max(4, w - 2 * padX), maxLines: maxLines).height
         }

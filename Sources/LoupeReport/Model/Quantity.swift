@@ -38,8 +38,13 @@ public enum Quantity: Sendable, Equatable, CaseIterable {
 }
 
 /// "1 image", "2 images": a count with the noun in the right number.
-public func counted(_ count: Int, _ singular: String, _ plural: String? = nil) -> String {
-    Quantity.count.format(count) + " " + (count == 1 ? singular : plural ?? singular + "s")
+///
+/// With `verb` the verb follows and agrees too: `counted(1, "layer", verb: ("is", "are"))` is "1 layer is".
+public func counted(_ count: Int, _ singular: String, _ plural: String? = nil,
+                    verb: (singular: String, plural: String)? = nil) -> String {
+    let noun = Quantity.count.format(count) + " " + (count == 1 ? singular : plural ?? singular + "s")
+    guard let verb else { return noun }
+    return noun + " " + (count == 1 ? verb.singular : verb.plural)
 }
 
 /// "1 of these images (frog) is", "2 of these images (cat, dog) are": a count that names what it counts, its verb agreeing.
