@@ -58,10 +58,18 @@ final class ShardSlurmTests: XCTestCase {
                               environment: settings)
         XCTAssertEqual(merge.status, 0)
         let mergeID = merge.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        // Waits for both jobs to leave the queue; a controller that stops answering fails the test within
+        // a minute instead of polling until the deadline.
         let deadline = Date().addingTimeInterval(1200)
+        var failedQueries = 0
         while Date() < deadline {
             let queued = try shell(["squeue", "-h", "-j", "\(arrayID),\(mergeID)"], environment: slurm)
             if queued.status == 0 && queued.output.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { break }
+            if queued.status != 0, try shell(["scontrol", "ping"], environment: slurm).status == 0 { break }  // jobs purged
+            failedQueries = queued.status == 0 ? 0 : failedQueries + 1
+            if failedQueries >= 30 {
+                return XCTFail("slurmctld stopped answering squeue (last answer: \(queued.output.prefix(200)))")
+            }
             Thread.sleep(forTimeInterval: 2)
         }
         let logs = (try? FileManager.default.contentsOfDirectory(atPath: scratch.folder.path))?.filter { $0.hasSuffix(".log") } ?? []
