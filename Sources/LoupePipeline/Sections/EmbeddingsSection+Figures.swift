@@ -105,7 +105,7 @@ extension EmbeddingsSection {
             layer.role: true, "name": layer.name, "op": layer.opType, "size": Self.sizeText(layer.shape), "pooled": result.poolingFactor > 1,
             "factor": result.poolingFactor, "dimension": NumberFormat.integer.format(Double(result.dimension)),
             "knn": Self.percent(result.knnAccuracyOriginal), "has_knn": result.knnAccuracyOriginal != nil, "k": k,
-            "class_token": layer.classToken,
+            "class_token": layer.classToken, "channels_last": layer.channelsLast,
         ]
     }
 
