@@ -8,24 +8,9 @@ import XCTest
 /// Swin support: channels-last token layers `[N, H, W, C]` found in the graph, moved channels
 /// first, Grad-CAM on them against pytorch-grad-cam, and no class-token attention.
 final class SwinTokenTests: XCTestCase {
-    /// One model of the committed model matrix (Tests/Fixtures/make_model_matrix.py).
-    struct MatrixCase: Decodable {
-        var name: String
-        var variants: [String: String]
-        var input: String
-        var targets: [Int]
-        var gradcam: String?
-    }
+    func matrixCase(_ name: String) throws -> MatrixCase { try MatrixCase.named(name) }
 
-    func matrixCase(_ name: String) throws -> MatrixCase {
-        let url = URL(fileURLWithPath: Fixtures.path("matrix", "manifest.json"))
-        let cases = try JSONDecoder().decode([MatrixCase].self, from: Data(contentsOf: url))
-        return try XCTUnwrap(cases.first { $0.name == name })
-    }
-
-    func model(_ name: String, variant: String = "standard") throws -> Model {
-        try Model(path: Fixtures.path("matrix", try matrixCase(name).variants[variant] ?? ""))
-    }
+    func model(_ name: String) throws -> Model { try MatrixCase.named(name).model() }
 
     static let lastNorm1 = "/features/features.1/features.1.1/norm1/LayerNormalization_output_0"
 

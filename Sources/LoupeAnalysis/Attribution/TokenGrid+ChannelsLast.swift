@@ -14,20 +14,9 @@ extension TokenGrid {
         guard value.rank == 4 else {
             throw LoupeError(.computation, location: "token layer", "expected N x H x W x C tokens, got \(value.shape)")
         }
-        let (n, h, w, c) = (value.shape[0], value.shape[1], value.shape[2], value.shape[3])
-        let plane = h * w
-        var grid = Tensor(shape: [n, c, h, w])
-        value.scalars.withUnsafeBufferPointer { src in
-            grid.scalars.withUnsafeMutableBufferPointer { dst in
-                for image in 0..<n {
-                    for p in 0..<plane {
-                        let token = (image * plane + p) * c
-                        for channel in 0..<c { dst[(image * c + channel) * plane + p] = src[token + channel] }
-                    }
-                }
-            }
-        }
-        return grid
+        let (h, w) = (value.shape[1], value.shape[2])
+        return gridOfTokens(value.scalars, images: value.shape[0], tokensPerImage: h * w, skipping: 0,
+                            height: h, width: w, channels: value.shape[3])
     }
 
     /// Whether `node` is a LayerNormalization over the last axis alone of a value of rank `rank`.

@@ -38,14 +38,21 @@ public enum TokenGrid {
         guard let side = side(ofTokenShape: tokens.shape) else {
             throw LoupeError(.computation, location: "token layer", "expected N x (1 + H·H) x C tokens, got \(tokens.shape)")
         }
-        let (n, count, c) = (tokens.shape[0], tokens.shape[1], tokens.shape[2])
-        let plane = side * side
-        var grid = Tensor(shape: [n, c, side, side])
-        tokens.scalars.withUnsafeBufferPointer { src in
+        return gridOfTokens(tokens.scalars, images: tokens.shape[0], tokensPerImage: tokens.shape[1], skipping: 1,
+                            height: side, width: side, channels: tokens.shape[2])
+    }
+
+    /// `[N, C, H, W]` from N images of `tokensPerImage` tokens of C values each, whose tokens after
+    /// the first `skipping` are the H x W grid in row-major order.
+    static func gridOfTokens(_ values: [Float], images n: Int, tokensPerImage: Int, skipping: Int,
+                             height: Int, width: Int, channels c: Int) -> Tensor {
+        let plane = height * width
+        var grid = Tensor(shape: [n, c, height, width])
+        values.withUnsafeBufferPointer { src in
             grid.scalars.withUnsafeMutableBufferPointer { dst in
                 for image in 0..<n {
                     for p in 0..<plane {
-                        let token = (image * count + 1 + p) * c
+                        let token = (image * tokensPerImage + skipping + p) * c
                         for channel in 0..<c { dst[(image * c + channel) * plane + p] = src[token + channel] }
                     }
                 }
