@@ -7,13 +7,17 @@ opset 17 and constant folding on; `--dynamic` adds a dynamic batch axis named "b
 
 Usage (from the repository root; LOUPE_PYTHON is a Python with torch, torchvision, onnx and
 onnxruntime):
-  "$LOUPE_PYTHON" Benchmarks/export_torchvision.py OUT_DIR [--dynamic] [--models vit_b_16,swin_t]
+  "$LOUPE_PYTHON" Benchmarks/export_torchvision.py OUT_DIR [--dynamic] [--models vit_b_16,swin_t] [--classes 10]
   "$LOUPE_PYTHON" Benchmarks/export_torchvision.py OUT_DIR --dynamic --models vit_b_16,swin_t \\
       --compare .build/release/loupe --batches 1,8,32
 
 `--compare LOUPE` runs `LOUPE infer` on seeded images at each batch size and onnxruntime on the
 same images (2 threads each), then prints one line per model and batch: the largest relative
 error max|loupe - ort| / max|ort| and both wall-clock times (Loupe's includes loading the model).
+
+`--classes N` keeps the first N outputs of the classifier head (the same seeded weights, cut), so
+that a report over a dataset of N classes (CIFAR-10 in Examples/vit-b-16.json and swin-t.json)
+can use the model; the file name gains `_Nclasses`.
 """
 
 from __future__ import annotations
@@ -30,8 +34,9 @@ import numpy as np
 MODELS = ["resnet50", "mobilenet_v2", "efficientnet_b0", "convnext_tiny", "vit_b_16", "swin_t"]
 
 
-def build(name: str):
-    """The torchvision model `name` with the seeded random weights that `export` writes."""
+def build(name: str, classes: int | None = None):
+    """The torchvision model `name` with the seeded random weights that `export` writes; with
+    `classes`, its last Linear layer cut to its first `classes` outputs."""
     import torch
     import torchvision
 
@@ -43,15 +48,30 @@ def build(name: str):
         for parameter in model.parameters():
             if parameter.dim() >= 2 and not parameter.any():
                 parameter.normal_(0, 0.02)
+    if classes:
+        # The head is the last Linear in definition order (ViT's heads.head, Swin's head).
+        path = [name for name, module in model.named_modules() if isinstance(module, torch.nn.Linear)][-1]
+        head_owner = model.get_submodule(path.rpartition(".")[0])
+        head_name = path.rpartition(".")[2]
+        head = getattr(head_owner, head_name)
+        cut = torch.nn.Linear(head.in_features, classes)
+        with torch.no_grad():
+            cut.weight.copy_(head.weight[:classes])
+            cut.bias.copy_(head.bias[:classes])
+        setattr(head_owner, head_name, cut)
     return model
 
 
-def export(name: str, folder: str, dynamic: bool) -> str:
+def file_name(name: str, dynamic: bool, classes: int | None) -> str:
+    return f"{name}{'_dynamic' if dynamic else ''}{f'_{classes}classes' if classes else ''}.onnx"
+
+
+def export(name: str, folder: str, dynamic: bool, classes: int | None = None) -> str:
     import onnx
     import torch
 
-    model = build(name)
-    path = os.path.join(folder, f"{name}{'_dynamic' if dynamic else ''}.onnx")
+    model = build(name, classes)
+    path = os.path.join(folder, file_name(name, dynamic, classes))
     kwargs = {"dynamic_axes": {"input": {0: "batch"}, "logits": {0: "batch"}}} if dynamic else {}
     # Traced with gradients enabled: under no_grad, nn.MultiheadAttention takes a fused fast
     # path that the exporter cannot translate.
@@ -102,13 +122,14 @@ def main() -> None:
     parser.add_argument("--models", default=",".join(MODELS), help="comma-separated torchvision model names")
     parser.add_argument("--compare", metavar="LOUPE", help="a loupe binary to compare with onnxruntime")
     parser.add_argument("--batches", default="1,8,32", help="batch sizes for --compare")
+    parser.add_argument("--classes", type=int, help="keep the first N outputs of the classifier head")
     args = parser.parse_args()
     os.makedirs(args.folder, exist_ok=True)
     for name in args.models.split(","):
-        path = os.path.join(args.folder, f"{name}{'_dynamic' if args.dynamic else ''}.onnx")
+        path = os.path.join(args.folder, file_name(name, args.dynamic, args.classes))
         if not os.path.exists(path):
             start = time.perf_counter()
-            export(name, args.folder, args.dynamic)
+            export(name, args.folder, args.dynamic, args.classes)
             print(f"exported {path} in {time.perf_counter() - start:.1f} s", file=sys.stderr, flush=True)
         if args.compare:
             compare(path, args.compare, [int(b) for b in args.batches.split(",")])

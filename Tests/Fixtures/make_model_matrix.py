@@ -11,6 +11,8 @@ Makes every committed file under Tests/Fixtures/matrix/:
   <name>.saliency.npy     PyTorch's input gradient of logit[i, target_i] for the first 3 images;
   vit_2block.gradcam.npy  pytorch-grad-cam's GradCAM of the same targets on the last block's ln_1, patch tokens
                           reshaped to their grid (3 x 32 x 32; needs `pip install grad-cam`);
+  swin_1stage.gradcam.npy pytorch-grad-cam's GradCAM of the same targets on the last block's norm1, whose
+                          [N, H, W, C] tokens have their channels moved first (3 x 32 x 32);
   manifest.json           what each file is (paths relative to this folder).
 
 Architectures (random weights, few channels, every file under 1 MB), built from torchvision's
@@ -225,6 +227,20 @@ def vit_grad_cam(model: nn.Module, x: np.ndarray, targets: list) -> np.ndarray:
         return cam(input_tensor=torch.from_numpy(x), targets=[ClassifierOutputTarget(t) for t in targets])
 
 
+def swin_grad_cam(model: nn.Module, x: np.ndarray, targets: list) -> np.ndarray:
+    """pytorch-grad-cam's GradCAM on the last block's norm1 (its Swin recommendation, `layers[-1].blocks[-1].norm1`)
+    with a reshape_transform that moves the channels of torchvision's [N, H, W, C] tokens first (no class token):
+    N x H x W maps in [0, 1] at the input size."""
+    from pytorch_grad_cam import GradCAM
+    from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
+
+    def reshape_transform(tensor):
+        return tensor.transpose(2, 3).transpose(1, 2)
+
+    with GradCAM(model=model, target_layers=[model.features[-1][-1].norm1], reshape_transform=reshape_transform) as cam:
+        return cam(input_tensor=torch.from_numpy(x), targets=[ClassifierOutputTarget(t) for t in targets])
+
+
 def main() -> None:
     os.makedirs(MATRIX, exist_ok=True)
     for old in os.listdir(MATRIX):
@@ -272,6 +288,8 @@ def main() -> None:
         extra = {}
         if name == "vit_2block":
             extra["gradcam"] = save(f"{name}.gradcam.npy", vit_grad_cam(model, x[:SALIENCY_BATCH], targets))
+        if name == "swin_1stage":
+            extra["gradcam"] = save(f"{name}.gradcam.npy", swin_grad_cam(model, x[:SALIENCY_BATCH], targets))
         size = max(os.path.getsize(os.path.join(MATRIX, f)) for f in variants.values())
         assert size < 1_000_000, (name, size)
         cases.append({"name": name, "variants": variants, "input": input_file, "batches": BATCHES,

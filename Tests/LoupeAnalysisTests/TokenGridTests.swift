@@ -9,19 +9,7 @@ import XCTest
 /// pytorch-grad-cam, attention found in the graph, and attention rollout.
 final class TokenGridTests: XCTestCase {
     /// The committed 2-block ViT of the model matrix (Tests/Fixtures/make_model_matrix.py).
-    struct ViTCase: Decodable {
-        var name: String
-        var variants: [String: String]
-        var input: String
-        var targets: [Int]
-        var gradcam: String?
-    }
-
-    func vitCase() throws -> ViTCase {
-        let url = URL(fileURLWithPath: Fixtures.path("matrix", "manifest.json"))
-        let cases = try JSONDecoder().decode([ViTCase].self, from: Data(contentsOf: url))
-        return try XCTUnwrap(cases.first { $0.name == "vit_2block" })
-    }
+    func vitCase() throws -> MatrixCase { try MatrixCase.named("vit_2block") }
 
     func testTokenShapesNeedAClassTokenAndASquareGrid() {
         XCTAssertEqual(TokenGrid.side(ofTokenShape: [2, 197, 768]), 14)

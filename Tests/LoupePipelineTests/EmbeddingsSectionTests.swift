@@ -110,6 +110,23 @@ final class EmbeddingsSectionTests: XCTestCase {
         let source: [Float] = [1, 2, 3, 4, 5, 6, 7, 8, 9]
         source.withUnsafeBufferPointer { EmbeddingFeatures.appendPooled($0, shape: [1, 3, 3], factor: 2, to: &out) }
         XCTAssertEqual(out, [3, 4.5, 7.5, 9])
+        // A channels-last [H, W, C] = [2, 2, 2] value pooled by 2: one mean per channel, channels in order.
+        let channelsLast: [Float] = [1, 10, 2, 20, 3, 30, 4, 40]
+        var pooled = [Float]()
+        channelsLast.withUnsafeBufferPointer { EmbeddingFeatures.appendPooled($0, shape: [2, 2, 2], channelsLast: true, factor: 2, to: &pooled) }
+        XCTAssertEqual(pooled, [2.5, 25])
+    }
+
+    func testSwinMiddleLayerIsAStageReadWithItsChannelsLast() throws {
+        let swin = try Model(path: Fixtures.path("matrix", "swin_1stage.onnx"))
+        let plan = try swin.plan(inputShapes: [swin.primaryInputName: [1, 3, 32, 32]])
+        let layers = EmbeddingLayerChoice.defaults(model: swin, plan: plan)
+        XCTAssertEqual(layers.map(\.role), ["input", "middle", "penultimate"])
+        XCTAssertEqual(layers[1].opType, "LayerNormalization")
+        XCTAssertTrue(layers[1].channelsLast)
+        XCTAssertFalse(layers[1].classToken)
+        XCTAssertEqual(layers[1].shape, [8, 8, 16])
+        XCTAssertEqual(layers[1].mapShape, [16, 8, 8])
     }
 
     func testStratifiedSampleKeepsClassShares() {

@@ -105,8 +105,9 @@ public enum ActivationLayers {
         public var value: String
         public var opType: String
         public var shape: [Int]
-        /// A ViT token layer: the value is `[N, 1 + H·W, C]` and `shape` is its patch grid (`TokenGrid`).
-        public var tokens = false
+        /// A token layer of a vision transformer (`[N, 1 + H·W, C]` or `[N, H, W, C]`, `TokenGrid`)
+        /// whose patch grid is `shape`; nil for a channels-first map.
+        public var layout: TokenLayout?
     }
 
     /// Rank-4 outputs of conv/activation/pool nodes in graph order, skipping a Conv output whose only

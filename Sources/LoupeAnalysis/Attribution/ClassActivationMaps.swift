@@ -23,15 +23,17 @@ public struct CAMResult: Sendable {
 
 /// Grad-CAM and kin (pytorch-grad-cam's pipeline order: weights → sum → ReLU → normalise → resize).
 public enum ClassActivationMaps {
-    /// The last value of rank 4 with more than one spatial position (the last conv block's output);
-    /// for a vision transformer, the last block's first LayerNormalization (`TokenGrid.defaultCAMLayer`).
+    /// The last channels-first value of rank 4 with more than one spatial position (the last conv
+    /// block's output); for a vision transformer (ViT or Swin), the last block's first
+    /// LayerNormalization (`TokenGrid.defaultCAMLayer`).
     public static func defaultLayer(_ classifier: Classifier, sampleShape: [Int]) throws -> String {
         let plan = try classifier.model.plan(inputShapes: [classifier.inputName: [1] + sampleShape])
         let graph = classifier.model.graph
         if let tokens = TokenGrid.defaultCAMLayer(in: graph, plan: plan) { return tokens }
         for index in plan.runningNodeIndices.reversed() {
             for name in graph.nodes[index].outputs where !name.isEmpty {
-                if let shape = plan.shape(of: name), shape.count == 4, shape[2] * shape[3] > 1 { return name }
+                if let shape = plan.shape(of: name), shape.count == 4, shape[2] * shape[3] > 1,
+                   !TokenGrid.isChannelsLast(name, in: graph, rank: 4) { return name }
             }
         }
         throw LoupeError(.invalidModel, file: graph.sourcePath, location: "graph",
@@ -49,7 +51,9 @@ public enum ClassActivationMaps {
             guard let activation = result.forward.taps[layerName]?.asFloat, let gradient = result.gradients[layerName] else {
                 throw LoupeError(.computation, location: layerName, "layer activation was not captured")
             }
-            raw = weightedSum(activation: try spatial(activation, layerName), gradient: try spatial(gradient, layerName), method: method)
+            let layout = tokenLayout(of: layerName, in: classifier, rank: activation.rank)
+            raw = weightedSum(activation: try spatial(activation, layerName, layout: layout),
+                              gradient: try spatial(gradient, layerName, layout: layout), method: method)
         case .scoreCAM:
             raw = try scoreCAM(classifier, images: images, targets: targets, layer: layerName, batchSize: scoreBatchSize)
         case .eigenCAM:
@@ -57,7 +61,8 @@ public enum ClassActivationMaps {
             guard let activation = result.taps[layerName]?.asFloat else {
                 throw LoupeError(.computation, location: layerName, "layer activation was not captured")
             }
-            raw = try EigenProjection.firstComponentMaps(try spatial(activation, layerName))
+            let layout = tokenLayout(of: layerName, in: classifier, rank: activation.rank)
+            raw = try EigenProjection.firstComponentMaps(try spatial(activation, layerName, layout: layout))
         }
         return CAMResult(layer: layerName, raw: raw, map: finish(raw, height: images.shape[2], width: images.shape[3]))
     }
@@ -92,9 +97,15 @@ public enum ClassActivationMaps {
         return ImageFilters.normaliseCAM(resized)
     }
 
-    /// The value as an N x K x h x w map: rank 4 as it is, ViT tokens as their patch grid (`TokenGrid`).
-    static func spatial(_ activation: Tensor, _ layer: String) throws -> Tensor {
-        guard let map = try TokenGrid.spatial(activation) else {
+    /// `.channelsLast` when the layer is a Swin-style `[N, H, W, C]` value (`TokenGrid.isChannelsLast`); nil otherwise.
+    static func tokenLayout(of layer: String, in classifier: Classifier, rank: Int) -> TokenLayout? {
+        TokenGrid.isChannelsLast(layer, in: classifier.model.graph, rank: rank) ? .channelsLast : nil
+    }
+
+    /// The value as an N x K x h x w map: rank 4 as it is, channels-last tokens with the channels
+    /// moved first, ViT tokens as their patch grid (`TokenGrid`).
+    static func spatial(_ activation: Tensor, _ layer: String, layout: TokenLayout?) throws -> Tensor {
+        guard let map = try TokenGrid.spatial(activation, layout: layout) else {
             throw LoupeError(.invalidConfig, location: "--layer '\(layer)'",
                              "needs a rank-4 N x K x h x w value or N x (1 + h·w) x K tokens, got \(activation.shape)")
         }
@@ -142,7 +153,7 @@ public enum ClassActivationMaps {
         guard let tapped = result.taps[layer]?.asFloat else {
             throw LoupeError(.computation, location: layer, "layer activation was not captured")
         }
-        let activation = try spatial(tapped, layer)
+        let activation = try spatial(tapped, layer, layout: tokenLayout(of: layer, in: classifier, rank: tapped.rank))
         let (n, k, h, w) = (activation.shape[0], activation.shape[1], activation.shape[2], activation.shape[3])
         let (c, height, width) = (images.shape[1], images.shape[2], images.shape[3])
         var out = Tensor(shape: [n, 1, h, w])

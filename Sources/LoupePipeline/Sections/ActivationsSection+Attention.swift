@@ -1,16 +1,19 @@
 import LoupeAnalysis
+import LoupeEngine
 import LoupeReport
 import LoupeTensor
 
 extension ActivationFigures {
     /// The attention pages of a vision transformer: for each sample image, the attention rollout of
     /// the class token over the patches and the class token's attention per head in the last block.
-    /// Nil for models without self-attention over a class token and a square patch grid.
+    /// A model whose attention has no class token (a Swin's windows) gets a note on why these maps
+    /// are absent; nil for models without self-attention.
     static func attention(_ context: JobContext, samples: [Int]) throws -> SectionPart? {
         let model = context.model
         let plan = try model.plan(inputShapes: [model.primaryInputName: [1] + context.dataset.sampleShape])
         let layers = TokenGrid.attentionProbabilities(in: model.graph, plan: plan)
-        guard let lastLayer = layers.last, !samples.isEmpty else { return nil }
+        guard let lastLayer = layers.last else { return try attentionWithoutClassToken(context, plan: plan) }
+        guard !samples.isEmpty else { return nil }
         let (images, labels) = try context.dataset.batch(samples)
         let result = try model.run(images, taps: Set(layers))
         let attention = try layers.map { name -> Tensor in
@@ -65,6 +68,31 @@ extension ActivationFigures {
             ("samples", .list(sampleNumbers)),
         ])
         part.array = rollout
+        return part
+    }
+
+    /// The note that replaces the class-token maps when the self-attention has no class token: its
+    /// blocks, the tokens each attends over, and why neither per-head maps nor rollout apply.
+    static func attentionWithoutClassToken(_ context: JobContext, plan: Plan) throws -> SectionPart? {
+        let blocks = TokenGrid.selfAttention(in: context.model.graph, plan: plan)
+        guard !blocks.isEmpty else { return nil }
+        let windows = Set(blocks.compactMap { plan.shape(of: $0)?.last }).sorted()
+        let sides = windows.map { tokens -> Int? in
+            let side = Int(Double(tokens).squareRoot().rounded())
+            return side * side == tokens ? side : nil
+        }
+        let windowText = zip(windows, sides).map { tokens, side in side.map { "\(tokens) (\($0)×\($0))" } ?? "\(tokens)" }
+            .joined(separator: " or ")
+        var part = SectionPart()
+        part.blocks.append(.heading("Attention", level: 2))
+        part.blocks += try context.templates.blocks("activations_attention_windows", context: [
+            "blocks": blocks.count, "tokens": windowText, "square_windows": sides.allSatisfy { $0 != nil },
+        ])
+        part.numbers = .object([
+            ("class_token", .flag(false)), ("layers", .list(blocks.map { .text($0) })),
+            ("tokens_per_attention", .list(windows.map { .integer($0) })),
+            ("maps", .text("none: no class token, and attention within windows has no single token whose attention covers the image")),
+        ])
         return part
     }
 }

@@ -59,12 +59,13 @@ extension ActivationFigures {
             "total": counted(layer.shape[0], "channel"), "tracked": tracked.count,
             "field": field.map { "\($0.size.height)×\($0.size.width)" },
             "covers": coversImage && field != nil ? "yes" : nil, "skipped": ActivationFigures.skippedLine(choice.skipped),
-            "none": lists.isEmpty ? true : nil, "tokens": layer.tokens ? "yes" : nil,
+            "none": lists.isEmpty ? true : nil, "tokens": layer.layout == .classToken ? "yes" : nil,
+            "windows": layer.layout == .channelsLast ? "yes" : nil,
         ]))
         if !lists.isEmpty { part.blocks.append(.figure(Figure(cells: fullCells, columns: k,
                                           caption: try context.templates.text("activations_top_caption", [
                                               "rows": counted(lists.count, "most informative channel"), "layer": layer.value, "k": counted(k, "dataset image"), "field": field == nil ? nil : true,
-                                              "tokens": layer.tokens ? true : nil,
+                                              "tokens": layer.layout == .classToken ? true : nil,
                                           ]),
                                           maxCellWidth: 50))) }
         if field != nil && !coversImage && !lists.isEmpty {
@@ -75,7 +76,7 @@ extension ActivationFigures {
         part.array = Tensor(shape: [lists.count, k], scalars: lists.flatMap { hits in (0..<k).map { $0 < hits.count ? Float(hits[$0].index) : -1 } })
         part.numbers = .object([
             ("value", .text(layer.value)),
-            ("score", .text(layer.tokens ? "mean over patch tokens" : "spatial maximum")),
+            ("score", .text(layer.layout == .classToken ? "mean over patch tokens" : "spatial maximum")),
             ("receptive_field", field.map { .list([.integer($0.size.height), .integer($0.size.width)]) } ?? .text("unknown")),
             ("skipped", .list(choice.skipped.map { .object([("channel", .integer($0.channel)), ("reason", .text($0.reason.rawValue))]) })),
             ("channels", .list(lists.enumerated().map { row, hits in

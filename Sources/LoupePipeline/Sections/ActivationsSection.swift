@@ -62,7 +62,7 @@ public struct ActivationsSection: ReportSection {
         if let attention = try ActivationFigures.attention(context, samples: samples) {
             blocks += attention.blocks
             numbers.append(("attention", attention.numbers))
-            arrays.append(("attention_rollout", attention.array))
+            if attention.array.count > 0 { arrays.append(("attention_rollout", attention.array)) }
         }
 
         for i in scans.indices where topValues.contains(scans[i].candidate.value) {

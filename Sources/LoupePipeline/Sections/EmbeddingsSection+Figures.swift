@@ -106,7 +106,7 @@ extension EmbeddingsSection {
             layer.role: true, "name": layer.name, "op": layer.opType, "size": Self.sizeText(layer.shape), "pooled": result.poolingFactor > 1,
             "factor": result.poolingFactor, "dimension": counted(result.dimension, "value"), "features": counted(result.dimension, "feature"),
             "knn": Self.percent(result.knnAccuracyOriginal), "has_knn": result.knnAccuracyOriginal != nil, "neighbours": counted(k, "nearest neighbour"),
-            "class_token": layer.classToken,
+            "class_token": layer.classToken, "channels_last": layer.channelsLast,
         ]
     }
 

@@ -15,8 +15,8 @@ struct EmbeddingFeatures {
     /// No rows yet for `layer`, pooled to at most `maxFeatures` features per image, with room for `capacity` rows.
     static func empty(layer: EmbeddingLayer, maxFeatures: Int, capacity: Int) -> EmbeddingFeatures {
         // A token layer's embedding is its class token: C features, no pooling.
-        let factor = layer.classToken ? 1 : poolingFactor(shape: layer.shape, cap: maxFeatures)
-        let dimension = layer.classToken ? layer.shape[1] : pooledCount(shape: layer.shape, factor: factor)
+        let factor = layer.classToken ? 1 : poolingFactor(shape: layer.mapShape, cap: maxFeatures)
+        let dimension = layer.classToken ? layer.shape[1] : pooledCount(shape: layer.mapShape, factor: factor)
         var values = [Float]()
         values.reserveCapacity(capacity * dimension)
         return EmbeddingFeatures(layer: layer, poolingFactor: factor, dimension: dimension, values: values)
@@ -38,9 +38,11 @@ struct EmbeddingFeatures {
         return shape[0] * ((shape[1] + factor - 1) / factor) * ((shape[2] + factor - 1) / factor)
     }
 
-    /// Appends one image's features (`source` holds its `[C, H, W]` values) averaged over f×f blocks
-    /// (edge blocks average the positions they hold).
-    static func appendPooled(_ source: UnsafeBufferPointer<Float>, shape: [Int], factor: Int, to out: inout [Float]) {
+    /// Appends one image's features (`source` holds its `[C, H, W]` values, or `[H, W, C]` when
+    /// `channelsLast`; `shape` is `[C, H, W]` either way) averaged over f×f blocks (edge blocks
+    /// average the positions they hold).
+    static func appendPooled(_ source: UnsafeBufferPointer<Float>, shape: [Int], channelsLast: Bool = false, factor: Int,
+                             to out: inout [Float]) {
         guard factor > 1, shape.count == 3 else {
             out.append(contentsOf: source)
             return
@@ -54,7 +56,7 @@ struct EmbeddingFeatures {
                     var n = 0
                     for y in (by * factor)..<min(h, (by + 1) * factor) {
                         for x in (bx * factor)..<min(w, (bx + 1) * factor) {
-                            sum += source[(ch * h + y) * w + x]
+                            sum += source[channelsLast ? (y * w + x) * c + ch : (ch * h + y) * w + x]
                             n += 1
                         }
                     }
@@ -131,7 +133,8 @@ extension EmbeddingsSection {
                             features[l].values += row.prefix(layer.shape[1])
                             continue
                         }
-                        EmbeddingFeatures.appendPooled(row, shape: layer.shape, factor: features[l].poolingFactor, to: &features[l].values)
+                        EmbeddingFeatures.appendPooled(row, shape: layer.mapShape, channelsLast: layer.channelsLast,
+                                                       factor: features[l].poolingFactor, to: &features[l].values)
                     }
                 }
             }

@@ -16,6 +16,8 @@ struct EmbeddingLayer: Sendable, Equatable {
     var depth: Int
     /// A ViT token layer `[1 + H·W, C]` mapped by its class token alone (`C` features per image).
     var classToken = false
+    /// A Swin stage `[H, W, C]`: pooled over its grid with the channels last (`readingTokens`).
+    var channelsLast = false
 
     /// Features per image before any pooling.
     var features: Int { shape.reduce(1, *) }
@@ -95,11 +97,13 @@ enum EmbeddingLayerChoice {
         var layers = [EmbeddingLayer]()
         if let input = inputLayer(model: model, plan: plan) { layers.append(input) }
         let last = penultimate(model: model, plan: plan)
-        let between = candidates(model: model, plan: plan).filter { layer in
+        // A Swin's middle is one of its stages: its other values include windows and MLP widths.
+        let stages = channelsLastStages(model: model, plan: plan)
+        let between = (stages.isEmpty ? candidates(model: model, plan: plan) : stages).filter { layer in
             guard let last else { return true }
             return layer.depth < last.depth && layer.name != last.name
         }
-        if !between.isEmpty { layers.append(between[between.count / 2].readingClassToken()) }
+        if !between.isEmpty { layers.append(between[between.count / 2].readingTokens(in: model.graph)) }
         if let last { layers.append(last) }
         return layers
     }
@@ -124,7 +128,7 @@ enum EmbeddingLayerChoice {
                                  "no computed value '\(name)' with a batch axis in the model\(hint); candidates: "
                                  + offered.joined(separator: ", "))
             }
-            layers.append(EmbeddingLayer(name: name, role: "chosen", opType: op, shape: shape, depth: depth).readingClassToken())
+            layers.append(EmbeddingLayer(name: name, role: "chosen", opType: op, shape: shape, depth: depth).readingTokens(in: model.graph))
         }
         var seen = Set<String>()
         return layers.filter { seen.insert($0.name).inserted }.sorted { $0.depth < $1.depth }

@@ -100,17 +100,27 @@ public struct SummarySection: ReportSection {
                                 rows: counts, caption: "Weights that are NaN or infinite, per tensor."))]
     }
 
-    func layerTable(_ summary: ModelSummary, _ context: JobContext) throws -> DataTable {
-        DataTable(columns: [TableColumn("Node", weight: 2.2, monospace: true), TableColumn("Op"),
-                            TableColumn("Output shape", weight: 1.4, monospace: true),
-                            TableColumn("Parameters", alignment: .right, format: .integer),
-                            TableColumn("Mult-adds", alignment: .right, format: .integer)],
-                  rows: summary.layers.map { layer in
-                      [.text(layer.name), .text(layer.op), .text(shapeText(layer.outputShape)),
-                       .number(Double(layer.parameters)), .number(Double(layer.multiplyAdds))]
-                  } + [[.text("Total"), .text(""), .text(""), .number(Double(summary.totalParameters)),
-                        .number(Double(summary.totalMultiplyAdds))]],
-                  caption: try context.templates.text("summary_layers_caption", ["folded": counted(summary.foldedNodes, "node", verb: ("was", "were"))]))
+    /// Above this many nodes the layer table keeps only those with parameters or multiply-adds.
+    static let fullLayerTableLimit = 200
+
+    /// Every running node, or for a large graph (a transformer's reshapes, slices and element-wise
+    /// ops run to hundreds of nodes) only those with parameters or multiply-adds; all are in summary.json.
+    func layerTable(_ summary: ModelSummary, _ context: JobContext, limit: Int = fullLayerTableLimit) throws -> DataTable {
+        let all = summary.layers
+        let shown = all.count > limit ? all.filter { $0.parameters > 0 || $0.multiplyAdds > 0 } : all
+        return DataTable(columns: [TableColumn("Node", weight: 2.2, monospace: true), TableColumn("Op"),
+                                   TableColumn("Output shape", weight: 1.4, monospace: true),
+                                   TableColumn("Parameters", alignment: .right, format: .integer),
+                                   TableColumn("Mult-adds", alignment: .right, format: .integer)],
+                         rows: shown.map { layer in
+                             [.text(layer.name), .text(layer.op), .text(shapeText(layer.outputShape)),
+                              .number(Double(layer.parameters)), .number(Double(layer.multiplyAdds))]
+                         } + [[.text("Total"), .text(""), .text(""), .number(Double(summary.totalParameters)),
+                               .number(Double(summary.totalMultiplyAdds))]],
+                         caption: try context.templates.text("summary_layers_caption", [
+                             "folded": counted(summary.foldedNodes, "node", verb: ("was", "were")),
+                             "shown": shown.count < all.count ? "\(shown.count)" : nil, "all": counted(all.count, "node"),
+                         ]))
     }
 }
 
