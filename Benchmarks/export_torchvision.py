@@ -7,7 +7,7 @@ opset 17 and constant folding on; `--dynamic` adds a dynamic batch axis named "b
 
 Usage (from the repository root; LOUPE_PYTHON is a Python with torch, torchvision, onnx and
 onnxruntime):
-  "$LOUPE_PYTHON" Benchmarks/export_torchvision.py OUT_DIR [--dynamic] [--models vit_b_16,swin_t]
+  "$LOUPE_PYTHON" Benchmarks/export_torchvision.py OUT_DIR [--dynamic] [--models vit_b_16,swin_t] [--classes 10]
   "$LOUPE_PYTHON" Benchmarks/export_torchvision.py OUT_DIR --dynamic --models vit_b_16,swin_t \\
       --compare .build/release/loupe --batches 1,8,32
 
@@ -30,13 +30,13 @@ import numpy as np
 MODELS = ["resnet50", "mobilenet_v2", "efficientnet_b0", "convnext_tiny", "vit_b_16", "swin_t"]
 
 
-def build(name: str):
-    """The torchvision model `name` with the seeded random weights that `export` writes."""
+def build(name: str, classes: int = 1000):
+    """The torchvision model `name` with `classes` outputs and the seeded random weights that `export` writes."""
     import torch
     import torchvision
 
     torch.manual_seed(0)
-    model = getattr(torchvision.models, name)(weights=None).eval()
+    model = getattr(torchvision.models, name)(weights=None, num_classes=classes).eval()
     # torchvision zero-initialises some classifier heads (ViT's): give every all-zero weight
     # matrix small random values so the logits depend on the input.
     with torch.no_grad():
@@ -46,12 +46,17 @@ def build(name: str):
     return model
 
 
-def export(name: str, folder: str, dynamic: bool) -> str:
+def file_name(name: str, dynamic: bool, classes: int) -> str:
+    """`resnet50_dynamic.onnx`; `resnet50_10classes_dynamic.onnx` for a head of 10 classes."""
+    return f"{name}{'' if classes == 1000 else f'_{classes}classes'}{'_dynamic' if dynamic else ''}.onnx"
+
+
+def export(name: str, folder: str, dynamic: bool, classes: int = 1000) -> str:
     import onnx
     import torch
 
-    model = build(name)
-    path = os.path.join(folder, f"{name}{'_dynamic' if dynamic else ''}.onnx")
+    model = build(name, classes)
+    path = os.path.join(folder, file_name(name, dynamic, classes))
     kwargs = {"dynamic_axes": {"input": {0: "batch"}, "logits": {0: "batch"}}} if dynamic else {}
     # Traced with gradients enabled: under no_grad, nn.MultiheadAttention takes a fused fast
     # path that the exporter cannot translate.
@@ -102,13 +107,15 @@ def main() -> None:
     parser.add_argument("--models", default=",".join(MODELS), help="comma-separated torchvision model names")
     parser.add_argument("--compare", metavar="LOUPE", help="a loupe binary to compare with onnxruntime")
     parser.add_argument("--batches", default="1,8,32", help="batch sizes for --compare")
+    parser.add_argument("--classes", type=int, default=1000,
+                        help="outputs of the classifier head (e.g. 10 for a job on CIFAR-10 labels); not 1000 adds _Nclasses to the name")
     args = parser.parse_args()
     os.makedirs(args.folder, exist_ok=True)
     for name in args.models.split(","):
-        path = os.path.join(args.folder, f"{name}{'_dynamic' if args.dynamic else ''}.onnx")
+        path = os.path.join(args.folder, file_name(name, args.dynamic, args.classes))
         if not os.path.exists(path):
             start = time.perf_counter()
-            export(name, args.folder, args.dynamic)
+            export(name, args.folder, args.dynamic, args.classes)
             print(f"exported {path} in {time.perf_counter() - start:.1f} s", file=sys.stderr, flush=True)
         if args.compare:
             compare(path, args.compare, [int(b) for b in args.batches.split(",")])
