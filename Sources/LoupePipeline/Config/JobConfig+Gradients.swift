@@ -12,7 +12,7 @@ extension GradientsOptions: SectionOptions {
         OptionKey("confused_pairs", ["type": "integer", "minimum": 0, "maximum": 20, "default": 3]),
         OptionKey("confident_mistakes", ["type": "integer", "minimum": 0, "maximum": 32, "default": 6],
                   "Misclassified images shown with their maps, most confident first (0: none)."),
-    ]).sized(ComputeBudget.gradientsKnobs.map(\.key)) }
+    ]).sized(ComputeBudget.gradientsKnobs(GradientsOptions(), imageSide: (224, 224)).map(\.key)) }
 
     /// Reads the gradients section's options (problems go to `reader` with their JSON path).
     public static func read(_ object: [String: JSONValue], _ path: String, reader: ConfigReader, folder: String) -> Self {

@@ -67,7 +67,7 @@ extension ComputeBudget {
              .text(String(format: "%.0f → %.0f", reduction.defaultFPE, reduction.fpe))]
         }
         blocks.append(.table(DataTable(
-            columns: [TableColumn("Section"), TableColumn("Config key", weight: 1.4, monospace: true),
+            columns: [TableColumn("Section"), TableColumn("Config key", weight: 1.9, monospace: true),
                       TableColumn("Default", alignment: .right, format: .integer), TableColumn("Used", alignment: .right, format: .integer),
                       TableColumn("Section cost, forward passes (default → used)", alignment: .right, weight: 1.8)],
             rows: rows, caption: "Settings lowered to fit this model's compute cost; every other setting is at its default.")))
