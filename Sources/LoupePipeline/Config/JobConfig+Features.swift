@@ -37,7 +37,7 @@ extension FeaturesOptions: SectionOptions {
                   "Divide the gradient by its mean magnitude."),
         OptionKey("data_randomisation", ["oneOf": [["type": "boolean"], DataRandomisationOptions.objectSchema]],
                   "Retrain on shuffled labels and compare maps (needs training_data)."),
-    ] }
+    ].sized(ComputeBudget.featuresKnobs.map(\.key)) }
 
     /// Reads `jobs[i].sections.features` (absent or boolean: defaults).
     public static func read(_ object: [String: JSONValue], _ path: String, reader: ConfigReader, folder: String) -> Self {

@@ -3,7 +3,7 @@ import LoupeAnalysis
 
 extension GradientsOptions: SectionOptions {
     /// Keys of `jobs[i].sections.gradients`.
-    public static var keys: [OptionKey] { attributionKeys(igSteps: 50, smoothGradSamples: 25) + [
+    public static var keys: [OptionKey] { (attributionKeys(igSteps: 50, smoothGradSamples: 25) + [
         OptionKey("occlusion_window", ["type": "integer", "minimum": 1, "maximum": 4096]),
         OptionKey("occlusion_stride", ["type": "integer", "minimum": 1, "maximum": 4096]),
         OptionKey("layer", ["type": "string"],
@@ -12,7 +12,7 @@ extension GradientsOptions: SectionOptions {
         OptionKey("confused_pairs", ["type": "integer", "minimum": 0, "maximum": 20, "default": 3]),
         OptionKey("confident_mistakes", ["type": "integer", "minimum": 0, "maximum": 32, "default": 6],
                   "Misclassified images shown with their maps, most confident first (0: none)."),
-    ] }
+    ]).sized(ComputeBudget.gradientsKnobs(GradientsOptions(), imageSide: (224, 224)).map(\.key)) }
 
     /// Reads the gradients section's options (problems go to `reader` with their JSON path).
     public static func read(_ object: [String: JSONValue], _ path: String, reader: ConfigReader, folder: String) -> Self {

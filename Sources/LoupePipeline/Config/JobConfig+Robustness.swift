@@ -15,7 +15,7 @@ extension RobustnessOptions: SectionOptions {
                   "Another run's summary.json; its robustness cells normalise CE and relative CE (relative to the config's folder)."),
         OptionKey("jpeg_q85", ["type": "boolean", "default": false],
                   "Re-encode every corrupted image as JPEG quality 85, as the published ImageNet-C files were."),
-    ]
+    ].sized(ComputeBudget.robustnessKnobs.map(\.key))
 
     /// Reads `jobs[i].sections.robustness`, recording every problem with its JSON path; relative paths resolve against `folder`.
     public static func read(_ object: [String: JSONValue], _ path: String, reader: ConfigReader, folder: String) -> Self {

@@ -2,7 +2,7 @@ import LoupeAnalysis
 
 extension SanityOptions: SectionOptions {
     /// Keys of `jobs[i].sections.sanity`.
-    public static var keys: [OptionKey] { attributionKeys(igSteps: 20, smoothGradSamples: 10) + [
+    public static var keys: [OptionKey] { (attributionKeys(igSteps: 20, smoothGradSamples: 10) + [
         OptionKey("layer", ["type": "string"],
                   "Grad-CAM layer (ONNX value name); default: the gradients section's layer, else the last value with spatial extent."),
         OptionKey("max_steps", ["type": "integer", "minimum": 1, "maximum": 200, "default": 10],
@@ -16,7 +16,7 @@ extension SanityOptions: SectionOptions {
                   "Randomisation passes when the final mean SSIM is below this (and the Spearman one below its threshold)."),
         OptionKey("spearman_threshold", ["type": "number", "default": 0.5]),
         OptionKey("random_logit_threshold", ["type": "number", "default": 0.5]),
-    ] }
+    ]).sized(ComputeBudget.sanityKnobs.map(\.key)) }
 
     /// Reads the sanity section's options (problems go to `reader` with their JSON path).
     public static func read(_ object: [String: JSONValue], _ path: String, reader: ConfigReader, folder: String) -> Self {

@@ -61,6 +61,9 @@ public struct JobConfig: Sendable {
     public var trainingData: DatasetConfig?
     /// Each section's options by section name; a section missing here has its defaults.
     public var sectionOptions: [String: any SectionOptions] = [:]
+    /// The keys each section's options object sets in the config (sorted), by section name; `ComputeBudget`
+    /// never changes these. Sorted arrays, not sets, so the shards' config hash is the same in every process.
+    public var explicitOptionKeys: [String: [String]] = [:]
 
     /// The options of `section` (its defaults when the config gives none).
     public func options<S: ReportSection>(for section: S.Type) -> S.Options {
@@ -211,6 +214,7 @@ public struct LoupeConfig: Sendable {
         if job["dataset"] == nil { reader.problem("\(path).dataset", "missing (required)") }
         var sections = LoupeConfig.sectionNames
         var sectionOptions = [String: any SectionOptions]()
+        var explicitOptionKeys = [String: [String]]()
         if let sectionObject = reader.object(job["sections"], "\(path).sections", allowed: sectionNames) {
             sections = sectionNames.filter { name in
                 guard let option = sectionObject[name] else { return false }
@@ -219,6 +223,7 @@ public struct LoupeConfig: Sendable {
             }
             func readOptions<S: ReportSection>(_ section: S.Type) {
                 sectionOptions[S.name] = S.Options.read(sectionObject[S.name], "\(path).sections.\(S.name)", reader: reader, folder: folder)
+                if case .object(let entries)? = sectionObject[S.name] { explicitOptionKeys[S.name] = entries.keys.sorted() }
             }
             for section in SectionRegistry.all { readOptions(section) }
             if !sections.contains("summary") { sections.insert("summary", at: 0) }
@@ -237,6 +242,7 @@ public struct LoupeConfig: Sendable {
                          batchSize: reader.int(job, "batch_size", path, range: 1...4096) ?? 32,
                          writeArrays: reader.bool(job, "arrays", path) ?? false,
                          writeFigures: reader.bool(job, "figures", path) ?? false)
+        config.explicitOptionKeys = explicitOptionKeys
         config.trainingData = readTrainingData(job["training_data"], "\(path).training_data", reader: reader, folder: folder)
         config.sectionOptions = sectionOptions
         config.review = readReview(job, path, reader: reader, folder: folder)

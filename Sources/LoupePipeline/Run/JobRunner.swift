@@ -46,13 +46,15 @@ struct JobRunner {
         let evaluation = try timed("evaluating \(counted(dataset.count, "image"))") {
             try merged?.evaluation ?? evaluate(classifier: classifier, dataset: dataset, classCount: classNames.count)
         }
-        let context = JobContext(job: job, model: model, classifier: classifier, dataset: dataset, classNames: classNames,
+        let (sized, sizing) = try sizedJob(model: model, dataset: dataset, classCount: classNames.count)
+        let context = JobContext(job: sized, model: model, classifier: classifier, dataset: dataset, classNames: classNames,
                                  templates: templates, evaluation: evaluation, log: { log.info($0, job: job.name) })
         context.reproducible = reproducible
         context.gatheredParts = merged?.sections ?? [:]
+        context.sizing = sizing
         var outputs = [SectionOutput]()
         for name in job.sections {
-            guard let section = SectionRegistry.make(named: name, for: job) else { continue }
+            guard let section = SectionRegistry.make(named: name, for: sized) else { continue }
             outputs.append(try timed("section \(name)") { try section.make(context) })
         }
         let runID = makeRunID()
@@ -69,7 +71,7 @@ struct JobRunner {
             }
             var review = ReviewOutcome(findings: detected, comparison: comparison, gates: [], headings: [])
             let document = try timed("laying out the report") { () throws -> Document in
-                var document = try ReportAssembler(job: job, config: config, context: context, outputs: outputs, runID: runID,
+                var document = try ReportAssembler(job: sized, config: config, context: context, outputs: outputs, runID: runID,
                                                    modelHash: modelHash, datasetFingerprint: dataset.fingerprint,
                                                    timings: reproducible ? [] : timings).document()
                 let trends = trendPoints(folder: folder, runID: runID, modelHash: modelHash, dataset: dataset, outputs: outputs)
@@ -79,7 +81,7 @@ struct JobRunner {
             let pageSize = try PageSize.named(job.pageSize)
             documentObserver?(document, pageSize)
             _ = try timed("rendering PDF") { try CairoPDFRenderer().render(document, to: folder.path("report.pdf"), pageSize: pageSize) }
-            try folder.write(Data((summaryJSON(outputs, review: review) + "\n").utf8), to: "summary.json")
+            try folder.write(Data((summaryJSON(outputs, review: review, sizing: sizing) + "\n").utf8), to: "summary.json")
             try folder.write(Data(ReviewDigest.markdown(job: job, runID: runID, outputs: outputs, review: review).utf8), to: "review.md")
             try writeExtras(outputs, into: folder)
             var manifest = runManifest(runID: runID, modelHash: modelHash, dataset: dataset, timings: timings)
@@ -134,8 +136,9 @@ struct JobRunner {
     }
 
     /// Every section's numbers without wall-clock timings (those go to run.json), so reruns match byte for byte.
-    func summaryJSON(_ outputs: [SectionOutput], review: ReviewOutcome? = nil) -> String {
+    func summaryJSON(_ outputs: [SectionOutput], review: ReviewOutcome? = nil, sizing: ComputeSizing? = nil) -> String {
         SummaryValue.object([("loupe_version", .text(LoupeVersion.string)), ("job", .text(job.name))]
+                            + ComputeBudget.summary(sizing)
                             + outputs.map { ($0.key, $0.numbers.withoutTimings) }
                             + (review.map(Self.reviewSummary) ?? [])).json()
     }

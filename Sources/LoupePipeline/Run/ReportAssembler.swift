@@ -32,7 +32,13 @@ struct ReportAssembler {
                 ("Seed", String(job.seed)),
             ])
         document.nonFiniteNote = NonFiniteWeights(context.model.graph).tableNote ?? ""
-        for output in outputs { for section in output.sections { document.append(section) } }
+        for output in outputs {
+            for section in output.sections { document.append(section) }
+            // The sized settings are stated right after the summary, before any section that used them.
+            if output.key == SummarySection.name, let sizing = try ComputeBudget.reportSection(context.sizing, templates: context.templates) {
+                document.append(sizing)
+            }
+        }
         document.append(try ReadingGuide.section(templates: context.templates, sections: job.sections))
         document.append(try appendix())
         return document

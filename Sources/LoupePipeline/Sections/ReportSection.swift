@@ -52,6 +52,8 @@ public final class JobContext {
     public var reproducible = false
     /// The merged shards' dataset passes by section name (`loupe merge`); empty when this process streams the dataset itself.
     var gatheredParts: [String: any ShardPayload] = [:]
+    /// The settings `ComputeBudget` lowered for this model (nil or empty: every section at its defaults).
+    public var sizing: ComputeSizing?
 
     public init(job: JobConfig, model: Model, classifier: Classifier, dataset: any Dataset, classNames: [String],
          templates: TemplateRenderer, evaluation: Evaluation, log: @escaping (String) -> Void) {

@@ -13,7 +13,8 @@ extension JobRunner {
         log.info("shard \(shard): evaluating \(shard.positions(of: dataset.count, batchSize: job.batchSize).count) of \(dataset.count) images…",
                  job: job.name)
         let evaluation = try evaluate(classifier: classifier, dataset: dataset, classCount: classNames.count, shard: shard)
-        let context = JobContext(job: job, model: model, classifier: classifier, dataset: dataset, classNames: classNames,
+        let (sized, _) = try sizedJob(model: model, dataset: dataset, classCount: classNames.count)
+        let context = JobContext(job: sized, model: model, classifier: classifier, dataset: dataset, classNames: classNames,
                                  templates: templates, evaluation: evaluation, log: { log.info($0, job: job.name) })
         context.reproducible = reproducible
         var parts = [(name: String, payload: Data)]()
@@ -23,7 +24,7 @@ extension JobRunner {
             parts.append((name, writer.data))
         }
         add(ShardRuns.evaluationPart, evaluation)
-        for section in ShardRuns.gatheringSections(of: job) {
+        for section in ShardRuns.gatheringSections(of: sized) {
             log.info("shard \(shard): section \(section.name)…", job: job.name)
             add(section.name, try section.section.gatherPayload(context, shard: shard))
         }

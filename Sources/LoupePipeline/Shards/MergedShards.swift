@@ -13,7 +13,9 @@ struct MergedShards {
     /// Reads `<output>/<job>/shards/<config hash>/`: all N shards must be there and agree with `expected`.
     ///
     /// Fails with one line naming the first missing or mismatched shard; nothing is written either way.
-    static func load(job: JobConfig, expected: ShardIdentity) throws -> MergedShards {
+    /// `sized` is the job with its sections sized by `ComputeBudget` (the shards' parts were gathered with it);
+    /// the folder comes from the job as configured.
+    static func load(job: JobConfig, sized: JobConfig? = nil, expected: ShardIdentity) throws -> MergedShards {
         let folder = ShardIdentity.folder(for: job)
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [])
             .filter { !$0.hasPrefix(".") && $0.hasSuffix(".\(ShardFile.fileExtension)") }.sorted()
@@ -45,7 +47,7 @@ struct MergedShards {
             files.append(path)
         }
         var merged: MergedShards?
-        let sections = ShardRuns.gatheringSections(of: job)
+        let sections = ShardRuns.gatheringSections(of: sized ?? job)
         let partNames = [ShardRuns.evaluationPart] + sections.map(\.name)
         for (index, path) in files.enumerated() {
             let file = try ShardFile.read(path: path)

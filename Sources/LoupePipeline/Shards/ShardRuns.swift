@@ -27,13 +27,16 @@ public enum ShardRuns {
                              log: RunLog = RunLog()) -> Int32 {
         forEachJob(configPath: configPath, jobNames: jobNames, outputOverride: outputOverride, log: log) { runner in
             var runner = runner
-            let (_, _, sampleShape) = try runner.openModel()
+            let (model, _, sampleShape) = try runner.openModel()
             let dataset = try DatasetFactory.open(runner.job, sampleShape: sampleShape, classNames: runner.job.classNames)
+            // The shards gathered with the sized options (`ComputeBudget`): decode their parts with the same.
+            let (sized, _) = try runner.sizedJob(model: model, dataset: dataset,
+                                                 classCount: (runner.job.classNames ?? dataset.classNames).count)
             let expected = ShardIdentity(configHash: ShardIdentity.configHash(runner.job), modelSHA256: SHA256.hex(file: runner.job.modelPath) ?? "",
                                          datasetFingerprint: dataset.fingerprint, loupeVersion: LoupeVersion.string,
                                          job: runner.job.name, images: dataset.count)
             removeAbandonedTemporaries(of: runner.job, log: runner.log)
-            let merged = try MergedShards.load(job: runner.job, expected: expected)
+            let merged = try MergedShards.load(job: runner.job, sized: sized, expected: expected)
             runner.log.info("merging \(merged.files.count) shards", job: runner.job.name)
             runner.merged = merged
             return "merged: " + (try runner.run())
