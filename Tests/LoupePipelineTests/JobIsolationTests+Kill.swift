@@ -17,8 +17,9 @@ extension JobIsolationTests {
         let held = scratch.folder.appendingPathComponent("reports/killed")
         for _ in 0..<400 where JobFolderContents(held).other.isEmpty { Thread.sleep(forTimeInterval: 0.05) }
         let partial = try XCTUnwrap(JobFolderContents(held).other.first, "the held job's temporary folder exists")
-        // The temporary folder is named after the job process's pid.
-        let owner = try XCTUnwrap(partial.split(separator: "-").dropLast().last.flatMap { pid_t($0) }, partial)
+        // The temporary folder's name carries the job process's owner tag (pid, random part, host).
+        let tag = partial.components(separatedBy: ".partial-").last.map { Substring($0) }
+        let owner = try XCTUnwrap(tag.flatMap(TemporaryOwner.init(tag:))?.pid, partial)
         XCTAssertEqual(kill(owner, SIGKILL), 0, "no process \(owner)")
         let result = run.finish()
         XCTAssertEqual(result.code, ExitCodes.failure, result.stderr)

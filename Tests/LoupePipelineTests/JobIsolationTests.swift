@@ -97,8 +97,8 @@ final class JobIsolationTests: XCTestCase {
         _ = held.finish()
         XCTAssertEqual(waitForNoLeftovers(scratch, names), [], "the orphaned job process removed its temporary folder")
         // Should it not have stopped, end it here (its pid is in the folder's name) rather than leave it running.
-        if let owner = partial.components(separatedBy: ".partial-").last?.split(separator: "-").first.flatMap({ pid_t($0) }) {
-            kill(owner, SIGKILL)
+        if let tag = partial.components(separatedBy: ".partial-").last, let owner = TemporaryOwner(tag: Substring(tag)) {
+            kill(owner.pid, SIGKILL)
         }
 
         for delay in [0.3, 0.8, 1.4] {
