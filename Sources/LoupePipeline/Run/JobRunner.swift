@@ -61,7 +61,8 @@ struct JobRunner {
         let folder = try RunFolder(outputFolder: job.outputFolder, jobName: job.name, runID: runID)
         JobProcess.testHooks(job: job.name, environment: environment)
         do {
-            let modelHash = SHA256.hex(file: job.modelPath) ?? ""
+            // A merge has the model's hash from the shard check; hashing a large model again costs seconds.
+            let modelHash = merged?.identity.modelSHA256 ?? SHA256.hex(file: job.modelPath) ?? ""
             try writeRecords(outputs, evaluation: evaluation, dataset: dataset, into: folder)
             let detected = try timed("findings") {
                 try FindingsDetector(options: job.review.findings, context: context, outputs: outputs).detect()

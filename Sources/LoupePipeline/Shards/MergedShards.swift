@@ -9,6 +9,8 @@ struct MergedShards {
     var sections: [String: any ShardPayload]
     /// The shard files read, in order.
     var files: [String]
+    /// What every shard agreed on (the model's SHA-256 among it), so the merge need not hash the model again.
+    var identity: ShardIdentity
 
     /// Reads `<output>/<job>/shards/<config hash>/`: all N shards must be there and agree with `expected`.
     ///
@@ -65,7 +67,7 @@ struct MergedShards {
                 guard reader.atEnd else { throw LoupeError(.invalidInput, file: path, location: section.name, "bytes after the part's end") }
             }
             guard var total = merged else {
-                merged = MergedShards(evaluation: evaluation, sections: payloads, files: [path])
+                merged = MergedShards(evaluation: evaluation, sections: payloads, files: [path], identity: expected)
                 continue
             }
             try total.evaluation.append(evaluation)
