@@ -14,6 +14,8 @@ struct JobRunner {
     let environment: [String: String]
     /// The shards' dataset passes when `loupe merge` runs the job; nil when it streams the dataset itself.
     var merged: MergedShards? = nil
+    /// The model and dataset `loupe merge` already opened to check the shards; nil: the run opens them itself.
+    var opened: (model: Model, classifier: Classifier, sampleShape: [Int], dataset: any Dataset)? = nil
     /// Sees the finished document just before it is drawn (tests draw it on a recording canvas as well).
     var documentObserver: ((Document, PageSize) -> Void)? = nil
 
@@ -39,8 +41,12 @@ struct JobRunner {
         }
         // An output folder that cannot be written fails the job now, not after every section was computed.
         try OutputFolderCheck.check(job.outputFolder, location: "jobs.\(job.name).output")
-        let (model, classifier, sampleShape) = try timed("loading model") { try openModel() }
-        let dataset = try timed("opening dataset") { try DatasetFactory.open(job, sampleShape: sampleShape, classNames: job.classNames) }
+        let (model, classifier, sampleShape) = try timed("loading model") {
+            try opened.map { ($0.model, $0.classifier, $0.sampleShape) } ?? openModel()
+        }
+        let dataset = try timed("opening dataset") {
+            try opened?.dataset ?? DatasetFactory.open(job, sampleShape: sampleShape, classNames: job.classNames)
+        }
         let classNames = job.classNames ?? dataset.classNames
         let templates = try TemplateRenderer(folders: [job.templatesFolder, try defaultTemplatesFolder()].compactMap { $0 })
         let evaluation = try timed("evaluating \(counted(dataset.count, "image"))") {

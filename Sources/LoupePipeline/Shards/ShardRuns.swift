@@ -27,7 +27,7 @@ public enum ShardRuns {
                              log: RunLog = RunLog()) -> Int32 {
         forEachJob(configPath: configPath, jobNames: jobNames, outputOverride: outputOverride, log: log) { runner in
             var runner = runner
-            let (model, _, sampleShape) = try runner.openModel()
+            let (model, classifier, sampleShape) = try runner.openModel()
             let dataset = try DatasetFactory.open(runner.job, sampleShape: sampleShape, classNames: runner.job.classNames)
             // The shards gathered with the sized options (`ComputeBudget`): decode their parts with the same.
             let (sized, _) = try runner.sizedJob(model: model, dataset: dataset,
@@ -39,6 +39,7 @@ public enum ShardRuns {
             let merged = try MergedShards.load(job: runner.job, sized: sized, expected: expected)
             runner.log.info("merging \(merged.files.count) shards", job: runner.job.name)
             runner.merged = merged
+            runner.opened = (model, classifier, sampleShape, dataset)
             return "merged: " + (try runner.run())
         }
     }
