@@ -79,6 +79,23 @@ final class ElementwiseActivationTests: XCTestCase {
         XCTAssertTrue(fastExp(1000).isFinite)
     }
 
+    func testFastErfAccuracyAndEnds() {
+        var worstAbsolute: Double = 0, worstRelativeNearZero: Double = 0
+        for i in stride(from: -6.0, through: 6.0, by: 0.000_37) {
+            let x = Float(i), exact = Foundation.erf(Double(x))
+            worstAbsolute = max(worstAbsolute, abs(Double(fastErf(x)) - exact))
+            if abs(x) < 0.5 && x != 0 { worstRelativeNearZero = max(worstRelativeNearZero, abs(Double(fastErf(x)) / exact - 1)) }
+        }
+        XCTAssertLessThan(worstAbsolute, 3e-7)
+        XCTAssertLessThan(worstRelativeNearZero, 3e-7)
+        XCTAssertEqual(Double(fastErf(1e-30)), Foundation.erf(1e-30), accuracy: 1e-36)
+        XCTAssertEqual(fastErf(0), 0)
+        XCTAssertEqual(fastErf(.infinity), 1)
+        XCTAssertEqual(fastErf(-.infinity), -1)
+        XCTAssertEqual(fastErf(1000), 1)
+        XCTAssertTrue(fastErf(.nan).isNaN)
+    }
+
     func testIntegerInputs() throws {
         let ints = IntTensor(shape: [3], values: [-4, 0, 5])
         XCTAssertEqual(try makeOperator(NegOperator.self).forward([.int(ints)]), [.int(IntTensor(shape: [3], values: [4, 0, -5]))])

@@ -80,23 +80,37 @@ final class ExecutionState {
     }
 
     /// Runs every step; `keep(slot)` says which otherwise-dead values must survive (for backward).
-    func forward(keep: (Int) -> Bool) throws {
-        for (stepIndex, step) in plan.steps.enumerated() {
+    ///
+    /// With `fuse`, an elementwise tail (`Fusion`) whose values nobody else needs runs in place on
+    /// its head's output, and its own steps are skipped; the results are the same bytes either way.
+    func forward(keep: (Int) -> Bool, fuse: Bool = Fusion.isEnabled) throws {
+        var fusedAway = [Bool](repeating: false, count: plan.steps.count)
+        for (stepIndex, step) in plan.steps.enumerated() where !fusedAway[stepIndex] {
             let node = model.graph.nodes[step.nodeIndex]
             let op = model.operators[step.nodeIndex]
             let inputs = step.inputSlots.map { $0.flatMap { slots[$0] } }
-            let outputs: [TensorValue]
+            var outputs: [TensorValue]
             do {
                 outputs = try op.forward(inputs)
             } catch let error as LoupeError {
                 throw error.inFile(model.graph.sourcePath)
             }
-            for (position, slot) in step.outputSlots.enumerated() {
+            var outputSlots = step.outputSlots
+            if fuse, let fusion = plan.fusions[stepIndex], fusion.innerSlots.allSatisfy({ !pinned[$0] && !keep($0) }),
+               case .float(var value) = outputs[0] {
+                outputs[0] = .float(Tensor(shape: [0]))  // the only reference left is `value`: no copy below
+                applyUnaryInPlace(fusion.function, to: &value.scalars)
+                outputs[0] = .float(value)
+                outputSlots = [fusion.resultSlot]
+                for skipped in fusion.skippedSteps { fusedAway[skipped] = true }
+            }
+            for (position, slot) in outputSlots.enumerated() {
                 guard let slot else { continue }
                 guard position < outputs.count else {
                     throw LoupeError(.computation, file: model.graph.sourcePath, location: "node '\(node.name)'",
                                      "operator produced \(outputs.count) outputs, expected \(position + 1)")
                 }
+                // A fused tail's result has its head's shape (`FusionFinder` checks it).
                 let expected = plan.facts[node.outputs[position]]?.shape
                 if outputs[position].shape != expected {
                     throw LoupeError(.computation, file: model.graph.sourcePath, location: "node '\(node.name)' (\(node.opType))",

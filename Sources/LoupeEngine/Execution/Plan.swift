@@ -28,6 +28,8 @@ public struct Plan: @unchecked Sendable {
     let lastUse: [Int]
     /// For each slot, the step that writes it (-1 for inputs and constants).
     let producer: [Int]
+    /// Elementwise tails that may run in place on their head's output, keyed by the head step (`Fusion`).
+    let fusions: [Int: Fusion]
 
     init(model: Model, inputShapes: [String: [Int]]) throws {
         let graph = model.graph
@@ -137,6 +139,7 @@ public struct Plan: @unchecked Sendable {
         self.steps = steps
         self.lastUse = lastUse
         self.producer = producer
+        fusions = FusionFinder(model: model, steps: steps, facts: facts, slotCount: slotOf.count, producer: producer).fusions()
     }
 
     /// The inferred shape of a named value, or nil when the graph has no such value.

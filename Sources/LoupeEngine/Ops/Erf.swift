@@ -9,5 +9,5 @@ public struct ErfOperator: UnaryKernelOperator, AttributeFreeOperator {
     var function: UnaryFunction { .erf }
 
     /// The vector-Jacobian product: `g 2 / sqrt(pi) exp(-x^2)`.
-    @inline(__always) func gradient(_ g: Float, _ x: Float) -> Float { g * 1.128_379_2 * Foundation.exp(-x * x) }
+    @inline(__always) func gradient(_ g: Float, _ x: Float) -> Float { g * 1.128_379_2 * fastExp(-x * x) }
 }

@@ -17,8 +17,8 @@ public struct GeluOperator: UnaryElementwiseOperator {
 /// The exact Gelu vector-Jacobian product: `g (Phi(x) + x phi(x))`.
 struct GeluGradient: BinaryKernel {
     @inline(__always) func callAsFunction(_ g: Float, _ x: Float) -> Float {
-        let cdf = 0.5 * (1 + Foundation.erf(x * 0.707_106_78))
-        let pdf = 0.398_942_28 * Foundation.exp(-0.5 * x * x)
+        let cdf = 0.5 * (1 + fastErf(x * 0.707_106_78))
+        let pdf = 0.398_942_28 * fastExp(-0.5 * x * x)
         return g * (cdf + x * pdf)
     }
 }

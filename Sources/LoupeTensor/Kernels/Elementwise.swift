@@ -22,6 +22,11 @@ public enum UnaryFunction: Sendable, Equatable {
     case geluTanh
     /// `log(1 + exp(x))`, computed without overflow.
     case softplus
+    /// `x * sigmoid(x)` (SiLU, Swish), as the exported pair Sigmoid, Mul computes it.
+    case silu
+    /// `((erf(x / divisor) + 1) * x) * 0.5`: exact GELU as the exported chain Div, Erf, Add, Mul, Mul
+    /// computes it, rounding for rounding.
+    case erfGeluChain(divisor: Float)
 }
 
 /// `exp(x)` for `x <= 0`-centred uses, branch- and call-free so loops vectorise (about 2 ulp).
@@ -45,6 +50,38 @@ public enum UnaryFunction: Sendable, Equatable {
     // 2^k through the exponent bits.
     let bits = shifted.bitPattern &- 0x4B40_0000
     return poly * Float(bitPattern: (bits &+ 127) &<< 23)
+}
+
+/// `erf(x)`, branch- and call-free so loops vectorise (absolute error under 2e-7, NaN propagates).
+///
+/// Below |x| = 1 the Maclaurin series to x^23 (relative error under 2e-7, so small inputs keep
+/// their precision); from there Abramowitz & Stegun 7.1.26, `1 - t (a1 + t (a2 + ... t a5)) exp(-x^2)`
+/// with `t = 1 / (1 + p |x|)` (absolute error 1.5e-7), with the sign of `x` put back.
+@inlinable public func fastErf(_ x: Float) -> Float {
+    let a = Swift.abs(x), z = x * x
+    // The series' coefficients (-1)^n / (n! (2n + 1)), n = 11 down to 0, in Horner form in x^2.
+    var s: Float = -1.089_222_2e-9
+    s = s * z + 1.312_253_3e-8
+    s = s * z - 1.450_385_3e-7
+    s = s * z + 1.458_916_9e-6
+    s = s * z - 1.322_751_4e-5
+    s = s * z + 1.068_376_1e-4
+    s = s * z - 7.575_757_6e-4
+    s = s * z + 4.629_629_6e-3
+    s = s * z - 2.380_952_4e-2
+    s = s * z + 0.1
+    s = s * z - 0.333_333_34
+    s = s * z + 1
+    let series = 1.128_379_2 * x * s
+    let t = 1 / (1 + 0.327_591_1 * a)
+    var p: Float = 1.061_405_4
+    p = p * t - 1.453_152_0
+    p = p * t + 1.421_413_7
+    p = p * t - 0.284_496_74
+    p = p * t + 0.254_829_6
+    let tail = 1 - p * t * fastExp(-z)
+    let signed = x < 0 ? -tail : tail
+    return a < 1 ? series : signed
 }
 
 /// Numerically stable logistic function (vectorisable: one `fastExp` of a non-positive argument).
@@ -137,24 +174,66 @@ public let geluTanhScale: Float = 0.797_884_56
 
 /// Applies a unary function to every element.
 public func applyUnary(_ function: UnaryFunction, to x: Tensor) -> Tensor {
-    switch function {
-    case .neg: return mapElements(x, NegKernel())
-    case .abs: return mapElements(x, AbsKernel())
-    case .sqrt: return mapElements(x, SqrtKernel())
-    case .exp: return mapElements(x, ExpKernel())
-    case .log: return mapElements(x, LogKernel())
-    case .relu: return mapElements(x, ReluKernel())
-    case .leakyRelu(let alpha): return mapElements(x, LeakyReluKernel(alpha: alpha))
-    case .elu(let alpha): return mapElements(x, EluKernel(alpha: alpha))
-    case .sigmoid: return mapElements(x, SigmoidKernel())
-    case .tanh: return mapElements(x, TanhKernel())
-    case .hardSigmoid(let alpha, let beta): return mapElements(x, HardSigmoidKernel(alpha: alpha, beta: beta))
-    case .hardSwish: return mapElements(x, HardSwishKernel())
-    case .clip(let lo, let hi): return mapElements(x, ClipKernel(lo: lo, hi: hi))
-    case .erf: return mapElements(x, ErfKernel())
-    case .gelu: return mapElements(x, GeluKernel())
-    case .geluTanh: return mapElements(x, GeluTanhKernel())
-    case .softplus: return mapElements(x, SoftplusKernel())
+    function.withKernel(NewTensorMap(x: x))
+}
+
+/// Applies a unary function to every element of `scalars`, in place: an activation fused onto the
+/// operator that produced `scalars`, instead of a second pass into a new array.
+public func applyUnaryInPlace(_ function: UnaryFunction, to scalars: inout [Float]) {
+    scalars.withUnsafeMutableBufferPointer { buffer in
+        guard let base = buffer.baseAddress else { return }
+        function.withKernel(InPlaceMap(base: SendablePointer(base), count: buffer.count))
+    }
+}
+
+/// A loop over elements, specialised for the kernel `UnaryFunction.withKernel` hands it.
+public protocol UnaryKernelLoop {
+    associatedtype Result
+    func run<K: UnaryKernel>(_ kernel: K) -> Result
+}
+
+/// `mapElements` into a new tensor.
+struct NewTensorMap: UnaryKernelLoop {
+    let x: Tensor
+    func run<K: UnaryKernel>(_ kernel: K) -> Tensor { mapElements(x, kernel) }
+}
+
+/// The same map, writing back over its input.
+struct InPlaceMap: UnaryKernelLoop {
+    let base: SendablePointer<Float>
+    let count: Int
+    func run<K: UnaryKernel>(_ kernel: K) {
+        let base = base
+        Parallel.forEachChunk(count, grain: 32_768) { range in
+            for i in range { base.base[i] = kernel(base.base[i]) }
+        }
+    }
+}
+
+extension UnaryFunction {
+    /// Runs `loop` with this function's kernel struct (one specialised loop per function).
+    public func withKernel<Loop: UnaryKernelLoop>(_ loop: Loop) -> Loop.Result {
+        switch self {
+        case .neg: return loop.run(NegKernel())
+        case .abs: return loop.run(AbsKernel())
+        case .sqrt: return loop.run(SqrtKernel())
+        case .exp: return loop.run(ExpKernel())
+        case .log: return loop.run(LogKernel())
+        case .relu: return loop.run(ReluKernel())
+        case .leakyRelu(let alpha): return loop.run(LeakyReluKernel(alpha: alpha))
+        case .elu(let alpha): return loop.run(EluKernel(alpha: alpha))
+        case .sigmoid: return loop.run(SigmoidKernel())
+        case .tanh: return loop.run(TanhKernel())
+        case .hardSigmoid(let alpha, let beta): return loop.run(HardSigmoidKernel(alpha: alpha, beta: beta))
+        case .hardSwish: return loop.run(HardSwishKernel())
+        case .clip(let lo, let hi): return loop.run(ClipKernel(lo: lo, hi: hi))
+        case .erf: return loop.run(ErfKernel())
+        case .gelu: return loop.run(GeluKernel())
+        case .geluTanh: return loop.run(GeluTanhKernel())
+        case .softplus: return loop.run(SoftplusKernel())
+        case .silu: return loop.run(SiluKernel())
+        case .erfGeluChain(let divisor): return loop.run(ErfGeluChainKernel(divisor: divisor))
+        }
     }
 }
 

@@ -94,9 +94,9 @@ struct ClipKernel: UnaryKernel {
     let lo: Float, hi: Float
     @inline(__always) func callAsFunction(_ x: Float) -> Float { Swift.min(Swift.max(x, lo), hi) }
 }
-struct ErfKernel: UnaryKernel { @inline(__always) func callAsFunction(_ x: Float) -> Float { Foundation.erf(x) } }
+struct ErfKernel: UnaryKernel { @inline(__always) func callAsFunction(_ x: Float) -> Float { fastErf(x) } }
 struct GeluKernel: UnaryKernel {
-    @inline(__always) func callAsFunction(_ x: Float) -> Float { 0.5 * x * (1 + Foundation.erf(x * 0.707_106_78)) }
+    @inline(__always) func callAsFunction(_ x: Float) -> Float { 0.5 * x * (1 + fastErf(x * 0.707_106_78)) }
 }
 struct GeluTanhKernel: UnaryKernel {
     @inline(__always) func callAsFunction(_ x: Float) -> Float {
@@ -104,6 +104,11 @@ struct GeluTanhKernel: UnaryKernel {
     }
 }
 struct SoftplusKernel: UnaryKernel { @inline(__always) func callAsFunction(_ x: Float) -> Float { softplusScalar(x) } }
+struct SiluKernel: UnaryKernel { @inline(__always) func callAsFunction(_ x: Float) -> Float { x * sigmoidScalar(x) } }
+struct ErfGeluChainKernel: UnaryKernel {
+    let divisor: Float
+    @inline(__always) func callAsFunction(_ x: Float) -> Float { ((fastErf(x / divisor) + 1) * x) * 0.5 }
+}
 
 // MARK: ReLU backward gates
 

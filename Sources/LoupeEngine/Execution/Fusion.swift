@@ -1,0 +1,159 @@
+import Foundation
+import LoupeONNX
+import LoupeTensor
+
+/// An elementwise tail run in place on the output of the step before it (the head).
+///
+/// The tail's steps are skipped and the values between the head and the tail's result are never
+/// stored: one pass over the head's output instead of a new array per step. The tails recognised are
+/// one unary function (Relu, Clip with constant bounds, Sigmoid, ...), the SiLU pair Sigmoid, Mul,
+/// and the exact-GELU chain Div, Erf, Add, Mul, Mul of PyTorch exports. Each fused function rounds
+/// as the steps it replaces do, so a fused run gives the same bytes as an unfused one.
+///
+/// A fusion is a plan-time candidate; `ExecutionState.forward` applies it only when none of the
+/// skipped values is a graph output, a tap, or read by a backward pass.
+struct Fusion {
+    /// What the tail computes, element by element.
+    let function: UnaryFunction
+    /// The tail's steps, which do not run.
+    let skippedSteps: [Int]
+    /// The head's output and the values inside the tail: never stored when the fusion applies.
+    let innerSlots: [Int]
+    /// Where the tail's result goes.
+    let resultSlot: Int
+
+    /// Whether runs fuse (`LOUPE_FUSION=0` turns it off, to compare or to profile the steps one by one).
+    static let isEnabled = ProcessInfo.processInfo.environment["LOUPE_FUSION"] != "0"
+}
+
+/// Finds fusions in a plan's steps.
+struct FusionFinder {
+    let model: Model
+    let steps: [Plan.Step]
+    let facts: [String: ValueFacts]
+    let producer: [Int]
+    /// For each slot, the steps that read it, in order.
+    let consumers: [[Int]]
+
+    init(model: Model, steps: [Plan.Step], facts: [String: ValueFacts], slotCount: Int, producer: [Int]) {
+        self.model = model
+        self.steps = steps
+        self.facts = facts
+        self.producer = producer
+        var consumers = [[Int]](repeating: [], count: slotCount)
+        for (index, step) in steps.enumerated() {
+            for case let slot? in step.inputSlots where consumers[slot].last != index { consumers[slot].append(index) }
+        }
+        self.consumers = consumers
+    }
+
+    /// Every fusion, keyed by its head step; a step is the head or tail of at most one.
+    func fusions() -> [Int: Fusion] {
+        var found = [Int: Fusion]()
+        var taken = Set<Int>()
+        for head in steps.indices where !taken.contains(head) {
+            guard let fusion = tail(after: head), !fusion.skippedSteps.contains(where: taken.contains) else { continue }
+            found[head] = fusion
+            taken.formUnion(fusion.skippedSteps)
+        }
+        return found
+    }
+
+    private func node(_ step: Int) -> Node { model.graph.nodes[steps[step].nodeIndex] }
+    private func op(_ step: Int) -> any Operator { model.operators[steps[step].nodeIndex] }
+
+    /// The single output slot of `step`, when it has exactly one output.
+    private func onlyOutput(_ step: Int) -> Int? {
+        let outputs = steps[step].outputSlots
+        return outputs.count == 1 ? outputs[0] : nil
+    }
+
+    /// The planned facts of input `position` of `step`.
+    private func inputFacts(_ step: Int, _ position: Int) -> ValueFacts? {
+        let names = node(step).inputs
+        return position < names.count ? facts[names[position]] : nil
+    }
+
+    /// The value of a scalar constant input of `step`, when input `position` is one.
+    private func scalarConstant(_ step: Int, _ position: Int) -> Float? {
+        guard let slot = steps[step].inputSlots[position], producer[slot] < 0,
+              case .float(let value)? = inputFacts(step, position)?.constant, value.count == 1 else { return nil }
+        return value.scalars[0]
+    }
+
+    /// The steps reading `slot`, when exactly `count` do.
+    private func readers(_ slot: Int, count: Int) -> [Int]? {
+        consumers[slot].count == count ? consumers[slot] : nil
+    }
+
+    /// The tail of the step `head` produces into, when one of the recognised tails follows it.
+    private func tail(after head: Int) -> Fusion? {
+        guard let h = onlyOutput(head), let name = node(head).outputs.first,
+              facts[name]?.element == .float, let shape = facts[name]?.shape else { return nil }
+        let candidate = singleFunction(h) ?? silu(h) ?? erfGelu(h)
+        guard let candidate, let resultName = node(candidate.skippedSteps.last ?? head).outputs.first,
+              facts[resultName]?.shape == shape else { return nil }
+        return candidate
+    }
+
+    /// One unary function reading only `h` (and constants).
+    private func singleFunction(_ h: Int) -> Fusion? {
+        guard let tail = readers(h, count: 1)?.first, steps[tail].inputSlots.first == h,
+              let result = onlyOutput(tail) else { return nil }
+        let function: UnaryFunction
+        if let unary = op(tail) as? any UnaryElementwiseOperator, steps[tail].inputSlots.count == 1 {
+            function = unary.function
+        } else if op(tail) is ClipOperator, let clip = clipFunction(tail) {
+            function = clip
+        } else {
+            return nil
+        }
+        return Fusion(function: function, skippedSteps: [tail], innerSlots: [h], resultSlot: result)
+    }
+
+    /// The function of a Clip step whose bounds are constant (attributes, or constant scalar inputs).
+    private func clipFunction(_ step: Int) -> UnaryFunction? {
+        guard let clip = op(step) as? ClipOperator else { return nil }
+        if let bounds = clip.attributeBounds { return .clip(min: bounds.min, max: bounds.max) }
+        let inputs = steps[step].inputSlots
+        var bounds: [Float] = [-.infinity, .infinity]
+        for position in 1..<max(1, inputs.count) where inputs[position] != nil {
+            guard let value = scalarConstant(step, position) else { return nil }
+            bounds[position - 1] = value
+        }
+        return .clip(min: bounds[0], max: bounds[1])
+    }
+
+    /// `Mul(h, Sigmoid(h))`, operands in either order.
+    private func silu(_ h: Int) -> Fusion? {
+        guard let pair = readers(h, count: 2), let sigmoid = pair.first, let mul = pair.last,
+              op(sigmoid) is SigmoidOperator, op(mul) is MulOperator,
+              let s = onlyOutput(sigmoid), readers(s, count: 1) == [mul],
+              Set(steps[mul].inputSlots.compactMap { $0 }) == [h, s], let result = onlyOutput(mul) else { return nil }
+        return Fusion(function: .silu, skippedSteps: [sigmoid, mul], innerSlots: [h, s], resultSlot: result)
+    }
+
+    /// `Mul(Mul(h, Add(Erf(Div(h, c)), 1)), 0.5)`: exact GELU as PyTorch exports it before opset 20.
+    private func erfGelu(_ h: Int) -> Fusion? {
+        guard let pair = readers(h, count: 2), let div = pair.first, let mul = pair.last,
+              op(div) is DivOperator, steps[div].inputSlots.first == h, let divisor = scalarConstant(div, 1),
+              let d = onlyOutput(div), let erf = readers(d, count: 1)?.first, op(erf) is ErfOperator,
+              let e = onlyOutput(erf), let add = readers(e, count: 1)?.first, op(add) is AddOperator,
+              otherOperand(add, besides: e) == 1,
+              let a = onlyOutput(add), readers(a, count: 1) == [mul], op(mul) is MulOperator,
+              Set(steps[mul].inputSlots.compactMap { $0 }) == [h, a],
+              let m = onlyOutput(mul), let half = readers(m, count: 1)?.first, op(half) is MulOperator,
+              otherOperand(half, besides: m) == 0.5, let result = onlyOutput(half) else { return nil }
+        return Fusion(function: .erfGeluChain(divisor: divisor), skippedSteps: [div, erf, add, mul, half],
+                      innerSlots: [h, d, e, a, m], resultSlot: result)
+    }
+
+    /// The scalar constant a binary step combines with `slot`.
+    private func otherOperand(_ step: Int, besides slot: Int) -> Float? {
+        let inputs = steps[step].inputSlots
+        guard inputs.count == 2 else { return nil }
+        if inputs[0] == slot { return scalarConstant(step, 1) }
+        if inputs[1] == slot { return scalarConstant(step, 0) }
+        return nil
+    }
+}

@@ -1,0 +1,92 @@
+@testable import LoupeEngine
+import LoupeONNX
+import LoupeTensor
+import LoupeTestSupport
+import XCTest
+
+/// Elementwise tails fused onto their head (`Fusion`): found where the exports put them, the same
+/// bytes as the steps one by one, and never applied when a skipped value is wanted.
+final class FusionTests: XCTestCase {
+    /// The model-matrix fixture `name` (standard export) and a batch of its input.
+    func matrixModel(_ name: String) throws -> (Model, Tensor) {
+        let matrix = try ModelMatrixTests.matrixCase(name)
+        let model = try Model(path: Fixtures.path("matrix", try XCTUnwrap(matrix.variants["standard"])))
+        let x = try Fixtures.array("matrix", matrix.input)
+        return (model, x.slice(batch: 0..<min(2, x.shape[0])))
+    }
+
+    /// The graph's first output after a forward pass with or without fusion.
+    func output(_ model: Model, _ x: Tensor, fuse: Bool, taps: Set<String> = []) throws -> ForwardResult {
+        let plan = try model.plan(inputShapes: [model.primaryInputName: x.shape])
+        let state = try ExecutionState(model: model, plan: plan, inputs: [model.primaryInputName: x], taps: taps)
+        try state.forward(keep: { _ in false }, fuse: fuse)
+        return state.result()
+    }
+
+    /// The functions of a plan's fusions, counted.
+    func fusedFunctions(_ model: Model, _ x: Tensor) throws -> [String: Int] {
+        let plan = try model.plan(inputShapes: [model.primaryInputName: x.shape])
+        var counts = [String: Int]()
+        for fusion in plan.fusions.values {
+            let name: String
+            switch fusion.function {
+            case .relu: name = "relu"
+            case .silu: name = "silu"
+            case .erfGeluChain: name = "gelu"
+            case .sigmoid: name = "sigmoid"
+            default: name = "\(fusion.function)"
+            }
+            counts[name, default: 0] += 1
+        }
+        return counts
+    }
+
+    func testExportedTailsAreFoundAndGiveTheSameBytes() throws {
+        let expected: [String: String] = ["convnext_block": "gelu", "vit_2block": "gelu", "swin_1stage": "gelu",
+                                          "mbconv_se": "silu", "densenet_block": "relu", "inception_block": "relu"]
+        for name in ["vit_2block", "swin_1stage", "maxvit_1stage", "convnext_block", "mbconv_se", "densenet_block",
+                     "inception_block"] {
+            let (model, x) = try matrixModel(name)
+            let counts = try fusedFunctions(model, x)
+            if let function = expected[name] {
+                XCTAssertGreaterThan(counts[function] ?? 0, 0, "\(name): no \(function) tail fused, found \(counts)")
+            }
+            let fused = try output(model, x, fuse: true).firstOutput(of: model)
+            let plain = try output(model, x, fuse: false).firstOutput(of: model)
+            XCTAssertEqual(fused.shape, plain.shape, name)
+            XCTAssertEqual(fused.scalars.map(\.bitPattern), plain.scalars.map(\.bitPattern), "\(name): fused run differs")
+        }
+    }
+
+    func testTappedInnerValueTurnsTheFusionOffAndIsReturned() throws {
+        let (model, x) = try matrixModel("mbconv_se")
+        let plan = try model.plan(inputShapes: [model.primaryInputName: x.shape])
+        let fusion = try XCTUnwrap(plan.fusions.sorted { $0.key < $1.key }.first { $0.value.function == .silu })
+        let headOutput = try XCTUnwrap(model.graph.nodes[plan.steps[fusion.key].nodeIndex].outputs.first)
+        let result = try output(model, x, fuse: true, taps: [headOutput])
+        let tapped = try XCTUnwrap(result.taps[headOutput]?.asFloat)
+        let reference = try output(model, x, fuse: false, taps: [headOutput])
+        XCTAssertEqual(tapped.scalars.map(\.bitPattern), try XCTUnwrap(reference.taps[headOutput]?.asFloat).scalars.map(\.bitPattern))
+        XCTAssertEqual(try result.firstOutput(of: model).scalars.map(\.bitPattern),
+                       try reference.firstOutput(of: model).scalars.map(\.bitPattern))
+    }
+
+    func testGradientsWithFusionMatchTheStepsOneByOne() throws {
+        let (model, x) = try matrixModel("convnext_block")
+        let target = try XCTUnwrap(model.graph.outputs.first?.name)
+        let input = model.primaryInputName
+        let result = try model.gradients([input: x], target: target, seed: { Tensor(shape: $0.shape, repeating: 1) }, wrt: [input])
+        let gradient = try XCTUnwrap(result.gradients[input])
+        XCTAssertGreaterThan(gradient.scalars.reduce(0) { max($0, abs($1)) }, 0)
+        // The same objective by central differences on one input element (the gradient flows through the fused GELU).
+        let index = gradient.scalars.indices.max { abs(gradient.scalars[$0]) < abs(gradient.scalars[$1]) } ?? 0
+        func objective(_ delta: Float) throws -> Double {
+            var moved = x
+            moved.scalars[index] += delta
+            return try model.run(moved).firstOutput(of: model).scalars.reduce(0) { $0 + Double($1) }
+        }
+        let step: Float = 1e-2
+        let numeric = (try objective(step) - objective(-step)) / Double(2 * step)
+        XCTAssertEqual(Double(gradient.scalars[index]), numeric, accuracy: 2e-2 * max(1, abs(numeric)))
+    }
+}
