@@ -89,4 +89,28 @@ final class FusionTests: XCTestCase {
         let numeric = (try objective(step) - objective(-step)) / Double(2 * step)
         XCTAssertEqual(Double(gradient.scalars[index]), numeric, accuracy: 2e-2 * max(1, abs(numeric)))
     }
+    /// Loupe's convolution kernels apply the epilogue chunk by chunk: the same bytes as a pass afterwards.
+    func testConvolutionKernelEpilogueMatchesAPassAfterwards() {
+        // (batch, in, out, size, kernel, stride, groups): im2col chunks of one and of several images,
+        // grouped, depthwise (large and small planes), pointwise and single-pixel layers.
+        let cases = [(3, 4, 6, 9, 3, 1, 1), (5, 3, 4, 5, 3, 2, 1), (2, 8, 8, 12, 3, 1, 8), (2, 16, 16, 3, 3, 1, 16),
+                     (4, 6, 10, 7, 1, 1, 1), (6, 12, 5, 1, 1, 1, 1), (2, 8, 4, 6, 3, 1, 2), (1, 16, 32, 20, 1, 1, 1)]
+        var generator = SeededGenerator(seed: 7)
+        for (n, c, m, size, k, stride, groups) in cases {
+            let out = (size + 2 * (k / 2) - k) / stride + 1
+            let g = ConvolutionGeometry(batch: n, inChannels: c, inHeight: size, inWidth: size, outChannels: m, outHeight: out,
+                                        outWidth: out, kernelHeight: k, kernelWidth: k, strideHeight: stride, strideWidth: stride,
+                                        padTop: k / 2, padLeft: k / 2, groups: groups)
+            let x = (0..<(n * c * size * size)).map { _ in Float.random(in: -2...2, using: &generator) }
+            let w = (0..<(m * (c / groups) * k * k)).map { _ in Float.random(in: -1...1, using: &generator) }
+            let b = (0..<m).map { _ in Float.random(in: -1...1, using: &generator) }
+            for function in [UnaryFunction.relu, .clip(min: 0, max: 6), .silu, .erfGeluChain(divisor: 1.414_213_5)] {
+                var plain = [Float](repeating: .nan, count: n * m * out * out), fused = plain
+                ConvolutionKernel.forward(input: x, weight: w, bias: b, geometry: g, output: &plain)
+                applyUnaryInPlace(function, to: &plain)
+                ConvolutionKernel.forward(input: x, weight: w, bias: b, geometry: g, output: &fused, epilogue: function)
+                XCTAssertEqual(fused.map(\.bitPattern), plain.map(\.bitPattern), "\(function) on \(g)")
+            }
+        }
+    }
 }

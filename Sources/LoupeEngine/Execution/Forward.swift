@@ -89,18 +89,29 @@ final class ExecutionState {
             let node = model.graph.nodes[step.nodeIndex]
             let op = model.operators[step.nodeIndex]
             let inputs = step.inputSlots.map { $0.flatMap { slots[$0] } }
+            let fusion = fuse ? plan.fusions[stepIndex].flatMap { candidate in
+                candidate.innerSlots.allSatisfy { !pinned[$0] && !keep($0) } ? candidate : nil
+            } : nil
             var outputs: [TensorValue]
+            var fused = false
             do {
-                outputs = try op.forward(inputs)
+                if let fusion, let fusing = op as? any EpilogueOperator {
+                    outputs = try fusing.forward(inputs, epilogue: fusion.function)
+                    fused = true
+                } else {
+                    outputs = try op.forward(inputs)
+                    if let fusion, case .float(var value)? = outputs.first {
+                        outputs[0] = .float(Tensor(shape: [0]))  // the only reference left is `value`: no copy below
+                        applyUnaryInPlace(fusion.function, to: &value.scalars)
+                        outputs[0] = .float(value)
+                        fused = true
+                    }
+                }
             } catch let error as LoupeError {
                 throw error.inFile(model.graph.sourcePath)
             }
             var outputSlots = step.outputSlots
-            if fuse, let fusion = plan.fusions[stepIndex], fusion.innerSlots.allSatisfy({ !pinned[$0] && !keep($0) }),
-               case .float(var value) = outputs[0] {
-                outputs[0] = .float(Tensor(shape: [0]))  // the only reference left is `value`: no copy below
-                applyUnaryInPlace(fusion.function, to: &value.scalars)
-                outputs[0] = .float(value)
+            if let fusion, fused {
                 outputSlots = [fusion.resultSlot]
                 for skipped in fusion.skippedSteps { fusedAway[skipped] = true }
             }

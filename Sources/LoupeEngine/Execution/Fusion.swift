@@ -26,6 +26,13 @@ struct Fusion {
     static let isEnabled = ProcessInfo.processInfo.environment["LOUPE_FUSION"] != "0"
 }
 
+/// An operator that applies a fused tail to its output itself, part by part while each part is in
+/// cache, instead of leaving a pass over the whole output to `ExecutionState` (Conv).
+protocol EpilogueOperator: Operator {
+    /// `forward(inputs)` followed by `epilogue` on the (single) output; nil is plain `forward`.
+    func forward(_ inputs: [TensorValue?], epilogue: UnaryFunction?) throws -> [TensorValue]
+}
+
 /// Finds fusions in a plan's steps.
 struct FusionFinder {
     let model: Model

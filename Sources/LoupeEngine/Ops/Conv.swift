@@ -6,7 +6,7 @@ import LoupeTensor
 /// Inputs: X `[N, C, H, W]`, W `[M, C/group, kH, kW]`, optional B `[M]`. Wide 3x3 stride-1 layers
 /// run through `WinogradConvolution` (forward and input gradient, with the transformed kernels kept
 /// in `winogradWeights`); the rest through `ConvolutionKernel` (im2col + GEMM, or direct loops when depthwise).
-public struct ConvOperator: ConvolutionFamilyOperator {
+public struct ConvOperator: ConvolutionFamilyOperator, EpilogueOperator {
     public static let opType = "Conv"
     let node: Node
     let window: SlidingWindowAttributes
@@ -37,18 +37,25 @@ public struct ConvOperator: ConvolutionFamilyOperator {
         return (geometry, [n, m] + outSpatial)
     }
 
-    public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] {
+    public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] { try forward(inputs, epilogue: nil) }
+
+    /// The convolution followed by a fused elementwise tail: Loupe's own kernels apply it to each
+    /// chunk of the output as it is written; after oneDNN and Winograd it runs once over the output.
+    public func forward(_ inputs: [TensorValue?], epilogue: UnaryFunction?) throws -> [TensorValue] {
         let (x, w, b, geometry, shape) = try forwardOperands(inputs)
-        var y = LinearSupport.uninitialized(try node.count(shape))
+        let count = try node.count(shape)
+        var y = LinearSupport.uninitialized(count)
         LinearSupport.borrow(x.scalars, w.scalars, b?.scalars, writing: &y) { xp, wp, bp, yp in
             if DNNLConvolution.forwardIfChosen(input: xp, weight: wp, bias: bp, geometry: geometry, output: yp) {
                 // oneDNN ran it (`ConvolutionRule` chose it for this layer).
+                if let epilogue { applyUnaryInPlace(epilogue, to: yp, count: count) }
             } else if WinogradConvolution.isWorthwhile(for: geometry) {
                 LinearSupport.read(winogradWeights.transformed(w)) { up in
                     WinogradConvolution.forward(input: xp, transformedWeight: up, bias: bp, geometry: geometry, output: yp)
                 }
+                if let epilogue { applyUnaryInPlace(epilogue, to: yp, count: count) }
             } else {
-                ConvolutionKernel.forward(input: xp, weight: wp, bias: bp, geometry: geometry, output: yp)
+                ConvolutionKernel.forward(input: xp, weight: wp, bias: bp, geometry: geometry, output: yp, epilogue: epilogue)
             }
         }
         return [.float(Tensor(shape: shape, scalars: y))]

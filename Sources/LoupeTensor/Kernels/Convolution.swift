@@ -65,20 +65,23 @@ public enum ConvolutionKernel {
         }
     }
 
-    /// Writes the convolution of `input` by `weight` (plus `bias`) into `output`.
+    /// Writes the convolution of `input` by `weight` (plus `bias`) into `output`, then `epilogue` of it.
     ///
     /// Shapes follow `geometry`: input `inputShape`, weight `weightShape`, bias `[outChannels]`,
-    /// output `outputShape` (fully overwritten).
+    /// output `outputShape` (fully overwritten). The epilogue (a fused activation) runs on each
+    /// chunk's part of the output right after its GEMM, while that part is in cache.
     public static func forward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                                geometry g: ConvolutionGeometry, output: UnsafeMutablePointer<Float>,
-                               chunkBudget: Int = defaultChunkBudget) {
+                               chunkBudget: Int = defaultChunkBudget, epilogue: UnaryFunction? = nil) {
         if g.batch == 0 || g.outChannels == 0 || g.outPlane == 0 { return }
         if g.isDepthwise {
-            DepthwiseConvolution.forward(input: input, weight: weight, bias: bias, geometry: g, output: output)
+            DepthwiseConvolution.forward(input: input, weight: weight, bias: bias, geometry: g, output: output,
+                                         epilogue: epilogue)
             return
         }
         if isSinglePixelProduct(g) {
             singlePixelForward(input: input, weight: weight, bias: bias, geometry: g, output: output)
+            if let epilogue { applyUnaryInPlace(epilogue, to: output, count: g.batch * g.outChannels) }
             return
         }
         let plan = ChunkPlan(g, budget: chunkBudget)
@@ -108,6 +111,11 @@ public enum ConvolutionKernel {
                                   ldc: count * p)
                             gatherGroupRows(y.base, geometry: g, group: group, first: first, count: count,
                                             matrix: stage, toMatrix: false, bias: b.value, parallel: parallel)
+                        }
+                        if let epilogue {
+                            for image in first..<(first + count) {
+                                applyUnaryInPlace(epilogue, to: y.base + (image * g.outChannels + group * mg) * p, count: mg * p)
+                            }
                         }
                     }
                 }

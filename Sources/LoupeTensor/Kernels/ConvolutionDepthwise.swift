@@ -79,11 +79,14 @@ public enum DepthwiseConvolution {
         }
     }
 
-    /// Writes the depthwise convolution of `input` (plus `bias`) into `output`.
+    /// Writes the depthwise convolution of `input` (plus `bias`) into `output`, then `epilogue` of it
+    /// (applied per block of channels of one image, while the block is in cache).
     public static func forward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                               geometry g: ConvolutionGeometry, output: UnsafeMutablePointer<Float>) {
+                               geometry g: ConvolutionGeometry, output: UnsafeMutablePointer<Float>,
+                               epilogue: UnaryFunction? = nil) {
         if usesSmallPlane(g) {
             smallPlaneProduct(weight: weight, source: input, bias: bias, geometry: g, inputGradient: false, into: output)
+            if let epilogue { applyUnaryInPlace(epilogue, to: output, count: g.batch * g.outChannels * g.outPlane) }
             return
         }
         let channels = g.inChannels, taps = g.kernelHeight * g.kernelWidth
@@ -142,6 +145,7 @@ public enum DepthwiseConvolution {
                         ow += 1
                     }
                 }
+                if let epilogue { applyUnaryInPlace(epilogue, to: dst, count: laneCount * g.outPlane) }
             }
         }
     }

@@ -182,8 +182,14 @@ public func applyUnary(_ function: UnaryFunction, to x: Tensor) -> Tensor {
 public func applyUnaryInPlace(_ function: UnaryFunction, to scalars: inout [Float]) {
     scalars.withUnsafeMutableBufferPointer { buffer in
         guard let base = buffer.baseAddress else { return }
-        function.withKernel(InPlaceMap(base: SendablePointer(base), count: buffer.count))
+        applyUnaryInPlace(function, to: base, count: buffer.count)
     }
+}
+
+/// Applies a unary function to `count` floats from `base`, in place (a kernel's epilogue on the part
+/// of its output it just wrote, while that part is still in cache).
+public func applyUnaryInPlace(_ function: UnaryFunction, to base: UnsafeMutablePointer<Float>, count: Int) {
+    function.withKernel(InPlaceMap(base: SendablePointer(base), count: count))
 }
 
 /// A loop over elements, specialised for the kernel `UnaryFunction.withKernel` hands it.
