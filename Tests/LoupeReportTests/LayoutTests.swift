@@ -124,6 +124,22 @@ final class LayoutTests: XCTestCase {
         }
     }
 
+    func testGridOfUpToThreeRowsNeverBreaks() throws {
+        let image = try RasterImage(width: 8, height: 8, format: .gray, pixels: [UInt8](repeating: 9, count: 64))
+        for cells in [9, 14, 24] {
+            // 14 cells in 8 columns: an image, its rollout and 12 heads (the ViT attention figure), two rows.
+            let figure = Figure(cells: Array(repeating: Figure.Cell(image, caption: "head"), count: cells), columns: 8, caption: "heads")
+            var moved = 0
+            for prose in 0..<40 {
+                let (laid, _) = try layout([Section(title: "A", blocks: paragraphs(prose) + [.figure(figure)])])
+                let pages = laid.bodyPages.map { $0.filter { $0.fragment.label.hasPrefix("figure") }.count }.filter { $0 > 0 }
+                XCTAssertEqual(pages.count, 1, "\(cells) cells after \(prose) paragraphs: rows on pages \(pages)")
+                if laid.bodyPages.count > 1 && laid.bodyPages[0].allSatisfy({ !$0.fragment.label.hasPrefix("figure") }) { moved += 1 }
+            }
+            XCTAssertGreaterThan(moved, 0, "no layout pushed the \(cells)-cell grid to the next page: the check never ran")
+        }
+    }
+
     func testMapsNeverPrintBelowTheMinimumSize() throws {
         let map = try RasterImage(width: 8, height: 8, format: .gray, pixels: [UInt8](repeating: 9, count: 64))
         // Asked for 40 columns of 5 pt: the grid wraps into fewer, larger columns.

@@ -1,4 +1,5 @@
-/// Lays out an image grid as one fragment per row of images, then its caption; a grid may break between rows.
+/// Lays out an image grid as one fragment per row of images, then its caption; a grid of four rows or
+/// more may break between rows.
 ///
 /// The rows of one figure share a fragment group, so a colour bar is drawn beside the part of the grid on
 /// each page; the caption keeps with the last row. Images never print smaller than `PrintSize.minimumMap`.
@@ -9,6 +10,8 @@ struct FigureLayout {
     static let colorBarSpace = 74.0
     /// Space between images.
     static let gap = 8.0
+    /// Grids of at most this many rows never break across pages.
+    static let unbrokenRows = 3
     /// The share of its size a one-row figure keeps at least when squeezed to fit a page.
     static let squeeze = 0.8
 
@@ -80,8 +83,12 @@ struct FigureLayout {
             if rows == 1 && cellWidth * FigureLayout.squeeze >= PrintSize.minimumMap {
                 f.minHeight = cellHeight * FigureLayout.squeeze + captionHeight
             }
-            // No single row alone at the top or bottom of a page; the last row keeps with the caption.
-            f.keepWithNext = (rows >= 4 && (row == 0 || row == rows - 2)) || (row == rows - 1 && !figure.caption.isEmpty)
+            // A grid of up to three rows (the images of one example: an input, its maps, its heads) stays on one
+            // page; a taller one has no single row alone at the top or bottom of a page. The last row keeps
+            // with the caption.
+            let keepsWhole = rows <= FigureLayout.unbrokenRows && row < rows - 1
+            f.keepWithNext = keepsWhole || (rows > FigureLayout.unbrokenRows && (row == 0 || row == rows - 2))
+                || (row == rows - 1 && !figure.caption.isEmpty)
             out.append(f)
         }
         if !figure.caption.isEmpty {
