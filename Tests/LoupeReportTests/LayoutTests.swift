@@ -140,6 +140,19 @@ final class LayoutTests: XCTestCase {
         }
     }
 
+    func testShortTableStaysWithTheChartAboveIt() throws {
+        let chart = Chart(.line(series: [LineSeries("a", points: [(0, 1), (1, 2), (2, 1.5)])], logY: false), title: "map")
+        let table = DataTable(columns: [TableColumn("Map"), TableColumn("Score")], rows: [[.text("t-SNE"), .text("0.9")]])
+        var separated = 0
+        for prose in 0..<30 {
+            let (laid, _) = try layout([Section(title: "A", blocks: paragraphs(prose) + [.chart(chart), .table(table)])])
+            let pageOf = { (prefix: String) in laid.bodyPages.firstIndex { $0.contains { $0.fragment.label.hasPrefix(prefix) } } }
+            let chartPage = try XCTUnwrap(pageOf("chart")), rowPage = try XCTUnwrap(pageOf("row 1"))
+            if chartPage != rowPage { separated += 1 }
+        }
+        XCTAssertEqual(separated, 0, "the one-row table went to another page than its chart")
+    }
+
     func testMapsNeverPrintBelowTheMinimumSize() throws {
         let map = try RasterImage(width: 8, height: 8, format: .gray, pixels: [UInt8](repeating: 9, count: 64))
         // Asked for 40 columns of 5 pt: the grid wraps into fewer, larger columns.

@@ -15,6 +15,8 @@ public final class FlowBuilder {
         self.measurer = measurer; self.theme = theme; self.width = width; self.maxHeight = maxHeight
     }
 
+    /// Tables of at most this many rows keep with the chart or figure right above them.
+    static let shortTableRows = 3
     /// The share of its plot height a chart keeps at least when squeezed to fit a page.
     static let chartSqueeze = 0.75
 
@@ -28,7 +30,13 @@ public final class FlowBuilder {
             var heading = headingFragment(section.title, level: 1, anchor: section.anchor)
             heading.breakBefore = section.startsOnNewPage
             out.append(heading)
+            var previous: Block?
             for block in section.blocks {
+                // A short table right under a chart or figure holds that picture's numbers: the picture keeps with it.
+                if case .table(let table) = block, table.rows.count <= FlowBuilder.shortTableRows, let previous,
+                   previous.isPicture, !out.isEmpty {
+                    out[out.count - 1].keepWithNext = true
+                }
                 // A paragraph ending in a colon introduces what follows: it keeps with it.
                 if case .paragraph(let runs) = block, runs.last?.text.trimmingCharacters(in: .whitespaces).hasSuffix(":") == true {
                     var parts = try fragments(for: block)
@@ -37,6 +45,7 @@ public final class FlowBuilder {
                 } else {
                     out += try fragments(for: block)
                 }
+                previous = block
             }
         }
         return out
@@ -195,6 +204,16 @@ public final class FlowBuilder {
             ctx.canvas.fill(.rect(Rect(x: rect.x, y: rect.y, width: 3.5, height: rect.height)), color: Color(hex: bar))
             ctx.canvas.drawText(title, at: Point(rect.x + pad + 4, rect.y + pad), width: inner, maxLines: 2)
             ctx.canvas.drawText(body, at: Point(rect.x + pad + 4, rect.y + pad + th + 3), width: inner, maxLines: bodyLines)
+        }
+    }
+}
+
+extension Block {
+    /// Whether the block is a chart or an image grid.
+    var isPicture: Bool {
+        switch self {
+        case .chart, .figure: return true
+        default: return false
         }
     }
 }
