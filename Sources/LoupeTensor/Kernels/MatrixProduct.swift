@@ -1,12 +1,14 @@
 import CBLAS
+import CDNNL
 import Foundation
 
-/// Row-major single-precision `C = alpha * op(A) * op(B) + beta * C`: a thin `cblas_sgemm` wrapper.
+/// Row-major single-precision `C = alpha * op(A) * op(B) + beta * C`, in oneDNN or OpenBLAS (`GEMMRule`).
 ///
 /// `op(A)` is `m x k` and `op(B)` is `k x n`; `lda`/`ldb`/`ldc` are the row strides of the
 /// stored (untransposed) matrices. Empty products are handled here (BLAS rejects them).
-/// OpenBLAS runs single-threaded (`BLASThreading`); a large product is cut here into one block of
-/// columns (or rows) per worker, unless the caller is itself one of several workers (`Parallel.serially`).
+/// Both libraries run single-threaded (`BLASThreading`, one OpenMP thread for oneDNN); a large
+/// product is cut here into one block of columns (or rows) per worker, unless the caller is itself
+/// one of several workers (`Parallel.serially`).
 public func sgemm(transposeA: Bool = false, transposeB: Bool = false, m: Int, n: Int, k: Int,
                   alpha: Float = 1, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                   beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
@@ -25,6 +27,12 @@ public func sgemm(transposeA: Bool = false, transposeB: Bool = false, m: Int, n:
     BLASThreading.pinToOneThread()
     let parts = Parallel.workerCount
     guard parts > 1, m * n * k >= BLASThreading.splitWork else {
+        if GEMMRule.library(m: m, n: n, k: k) == .oneDNN {
+            omp_set_num_threads(1)
+            let status = dnnl_sgemm(transposeA ? 84 : 78, transposeB ? 84 : 78, Int64(m), Int64(n), Int64(k), alpha, a,
+                                    Int64(max(lda, 1)), b, Int64(max(ldb, 1)), beta, c, Int64(max(ldc, 1)))
+            if status == dnnl_success { return }
+        }
         cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(max(lda, 1)), b, Int32(max(ldb, 1)),
                     beta, c, Int32(max(ldc, 1)))
@@ -107,6 +115,33 @@ public func batchedMatrixProduct(_ layout: BatchedProductLayout, a: UnsafePointe
                   b: bBox.value + layout.rightIndex[index] * k * n, ldb: n,
                   c: out.base + index * m * n, ldc: n)
         }
+    }
+}
+
+/// The library one single-threaded product runs in, from its size alone (deterministic).
+///
+/// oneDNN's sgemm (AVX-512 kernels it picks itself) for products of at least `oneDNNWork`
+/// multiply-adds: 3–13 % less CPU per image than OpenBLAS on five of the six 224-px models of
+/// BENCHMARKS.md ("Matrix products: oneDNN or OpenBLAS"). Smaller products stay in OpenBLAS: on
+/// Swin-T, whose window attention makes thousands of 49x32x49 products, oneDNN for every product
+/// gained nothing. `LOUPE_GEMM=openblas` or `onednn` forces one library; `LOUPE_ONEDNN=0` leaves
+/// OpenBLAS alone.
+public enum GEMMRule {
+    public enum Library: String, Sendable {
+        case openBLAS = "openblas"
+        case oneDNN = "onednn"
+    }
+
+    /// Products of at least this many multiply-adds run in oneDNN.
+    public static let oneDNNWork = 1 << 18
+
+    static let forced = ProcessInfo.processInfo.environment["LOUPE_GEMM"].flatMap(Library.init(rawValue:))
+
+    /// The library for an `m x k` by `k x n` product.
+    public static func library(m: Int, n: Int, k: Int) -> Library {
+        guard ConvolutionRule.oneDNNEnabled else { return .openBLAS }
+        if let forced { return forced }
+        return m * n * k >= oneDNNWork ? .oneDNN : .openBLAS
     }
 }
 
