@@ -34,7 +34,7 @@ public enum UnaryFunction: Sendable, Equatable {
 /// Inputs are clamped to [-87.3, 88.3]: results below ~1e-38 become ~1e-38 rather than 0 and
 /// large inputs saturate near 2e38 instead of infinity, so use it where those ends do not
 /// matter (sigmoid, softmax after max-subtraction). NaN propagates.
-@inlinable public func fastExp(_ x: Float) -> Float {
+@inlinable @inline(__always) public func fastExp(_ x: Float) -> Float {
     let clamped = Swift.min(Swift.max(x, -87.3), 88.3)
     // Adding 1.5 * 2^23 rounds to the nearest integer k (kept in the low mantissa bits) without a libm call.
     let shifted = clamped * 1.442_695_04 + 12_582_912
@@ -57,7 +57,7 @@ public enum UnaryFunction: Sendable, Equatable {
 /// Below |x| = 1 the Maclaurin series to x^23 (relative error under 2e-7, so small inputs keep
 /// their precision); from there Abramowitz & Stegun 7.1.26, `1 - t (a1 + t (a2 + ... t a5)) exp(-x^2)`
 /// with `t = 1 / (1 + p |x|)` (absolute error 1.5e-7), with the sign of `x` put back.
-@inlinable public func fastErf(_ x: Float) -> Float {
+@inlinable @inline(__always) public func fastErf(_ x: Float) -> Float {
     let a = Swift.abs(x), z = x * x
     // The series' coefficients (-1)^n / (n! (2n + 1)), n = 11 down to 0, in Horner form in x^2.
     var s: Float = -1.089_222_2e-9
@@ -85,7 +85,7 @@ public enum UnaryFunction: Sendable, Equatable {
 }
 
 /// Numerically stable logistic function (vectorisable: one `fastExp` of a non-positive argument).
-@inlinable public func sigmoidScalar(_ x: Float) -> Float {
+@inlinable @inline(__always) public func sigmoidScalar(_ x: Float) -> Float {
     let e = fastExp(-Swift.abs(x))
     let s = 1 / (1 + e)
     return x >= 0 ? s : e * s
