@@ -11,14 +11,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-6}
-folder=${2:-/tmp/loupe-torchvision}
-python=${LOUPE_PYTHON:-${PYTHON:-python3}}
-models=${MODELS:-resnet50,mobilenet_v2,efficientnet_b0,convnext_tiny,vit_b_16,swin_t}
 batch=${BATCH:-8}
-export LOUPE_THREADS=2 OPENBLAS_NUM_THREADS=2 OMP_NUM_THREADS=2
-swift build -c release --product loupe >/dev/null
-loupe=$(swift build -c release --show-bin-path)/loupe
-"$python" Benchmarks/export_torchvision.py "$folder" --dynamic --models "$models" >/dev/null
+source Benchmarks/model_matrix_setup.sh
 
 # One cell: prints "images/s CPU-ms-per-image".
 cell() {
