@@ -31,7 +31,7 @@ print("%.2f %.1f" % (d["images_per_s"], 1000 * (user + system) / ((d["runs"] + 1
 printf '%-16s %5s | %-17s | %-17s | %-17s | %-13s | %-13s\n' model batch "default img/s cpu" "openblas img/s cpu" \
     "unfused img/s cpu" "vs openblas" "vs unfused"
 for model in ${models//,/ }; do
-    read -r d_ips d_cpu < <(cell "$model" LOUPE_UNUSED=1)
+    read -r d_ips d_cpu < <(cell "$model")
     read -r o_ips o_cpu < <(cell "$model" LOUPE_GEMM=openblas)
     read -r u_ips u_cpu < <(cell "$model" LOUPE_FUSION=0)
     "$python" -c '

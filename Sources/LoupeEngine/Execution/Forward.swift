@@ -92,26 +92,14 @@ final class ExecutionState {
             let fusion = fuse ? plan.fusions[stepIndex].flatMap { candidate in
                 candidate.innerSlots.allSatisfy { !pinned[$0] && !keep($0) } ? candidate : nil
             } : nil
-            var outputs: [TensorValue]
-            var fused = false
+            let outputs: [TensorValue]
             do {
-                if let fusion, let fusing = op as? any EpilogueOperator {
-                    outputs = try fusing.forward(inputs, epilogue: fusion.function)
-                    fused = true
-                } else {
-                    outputs = try op.forward(inputs)
-                    if let fusion, case .float(var value)? = outputs.first {
-                        outputs[0] = .float(Tensor(shape: [0]))  // the only reference left is `value`: no copy below
-                        applyUnaryInPlace(fusion.function, to: &value.scalars)
-                        outputs[0] = .float(value)
-                        fused = true
-                    }
-                }
+                outputs = try op.forward(inputs, epilogue: fusion?.function)
             } catch let error as LoupeError {
                 throw error.inFile(model.graph.sourcePath)
             }
             var outputSlots = step.outputSlots
-            if let fusion, fused {
+            if let fusion {
                 outputSlots = [fusion.resultSlot]
                 for skipped in fusion.skippedSteps { fusedAway[skipped] = true }
             }

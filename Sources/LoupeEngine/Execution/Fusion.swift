@@ -26,11 +26,20 @@ struct Fusion {
     static let isEnabled = ProcessInfo.processInfo.environment["LOUPE_FUSION"] != "0"
 }
 
-/// An operator that applies a fused tail to its output itself, part by part while each part is in
-/// cache, instead of leaving a pass over the whole output to `ExecutionState` (Conv).
-protocol EpilogueOperator: Operator {
-    /// `forward(inputs)` followed by `epilogue` on the (single) output; nil is plain `forward`.
-    func forward(_ inputs: [TensorValue?], epilogue: UnaryFunction?) throws -> [TensorValue]
+extension Operator {
+    /// `forward(inputs)`, then one in-place pass of `epilogue` over the (float) first output. An operator
+    /// that can apply it part by part while each part is in cache implements this itself (Conv).
+    public func forward(_ inputs: [TensorValue?], epilogue: UnaryFunction?) throws -> [TensorValue] {
+        var outputs = try forward(inputs)
+        guard let epilogue else { return outputs }
+        guard case .float(var value)? = outputs.first else {
+            throw LoupeError(.computation, "an elementwise tail was fused onto an operator without a float output")
+        }
+        outputs[0] = .float(Tensor(shape: [0]))  // the only reference left is `value`: no copy below
+        applyUnaryInPlace(epilogue, to: &value.scalars)
+        outputs[0] = .float(value)
+        return outputs
+    }
 }
 
 /// Finds fusions in a plan's steps.
@@ -110,7 +119,7 @@ struct FusionFinder {
         let function: UnaryFunction
         if let unary = op(tail) as? any UnaryElementwiseOperator, steps[tail].inputSlots.count == 1 {
             function = unary.function
-        } else if op(tail) is ClipOperator, let clip = clipFunction(tail) {
+        } else if let clip = clipFunction(tail) {
             function = clip
         } else {
             return nil
@@ -118,7 +127,8 @@ struct FusionFinder {
         return Fusion(function: function, skippedSteps: [tail], innerSlots: [h], resultSlot: result)
     }
 
-    /// The function of a Clip step whose bounds are constant (attributes, or constant scalar inputs).
+    /// The function of a Clip step whose bounds are constant (attributes, or constant scalar inputs); nil for
+    /// any other step.
     private func clipFunction(_ step: Int) -> UnaryFunction? {
         guard let clip = op(step) as? ClipOperator else { return nil }
         if let bounds = clip.attributeBounds { return .clip(min: bounds.min, max: bounds.max) }

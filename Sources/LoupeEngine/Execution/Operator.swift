@@ -117,6 +117,9 @@ public protocol Operator: Sendable {
     func inferFacts(_ inputs: [ValueFacts?]) throws -> [ValueFacts]
     /// Computes the outputs from the inputs (nil for omitted optional inputs).
     func forward(_ inputs: [TensorValue?]) throws -> [TensorValue]
+    /// `forward(inputs)` followed by `epilogue` (a fused elementwise tail, `Fusion`) on the first output;
+    /// nil is plain `forward`. The default is one pass afterwards (`Fusion.swift`).
+    func forward(_ inputs: [TensorValue?], epilogue: UnaryFunction?) throws -> [TensorValue]
     /// Which forward values `backward` reads.
     var backwardNeeds: BackwardNeeds { get }
     /// Which forward inputs `backward` reads when only the input gradients flagged in `wanted` are

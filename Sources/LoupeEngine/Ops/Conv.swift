@@ -6,7 +6,7 @@ import LoupeTensor
 /// Inputs: X `[N, C, H, W]`, W `[M, C/group, kH, kW]`, optional B `[M]`. Wide 3x3 stride-1 layers
 /// run through `WinogradConvolution` (forward and input gradient, with the transformed kernels kept
 /// in `winogradWeights`); the rest through `ConvolutionKernel` (im2col + GEMM, or direct loops when depthwise).
-public struct ConvOperator: ConvolutionFamilyOperator, EpilogueOperator {
+public struct ConvOperator: ConvolutionFamilyOperator {
     public static let opType = "Conv"
     let node: Node
     let window: SlidingWindowAttributes
@@ -46,17 +46,18 @@ public struct ConvOperator: ConvolutionFamilyOperator, EpilogueOperator {
         let count = try node.count(shape)
         var y = LinearSupport.uninitialized(count)
         LinearSupport.borrow(x.scalars, w.scalars, b?.scalars, writing: &y) { xp, wp, bp, yp in
+            var afterwards = epilogue
             if DNNLConvolution.forwardIfChosen(input: xp, weight: wp, bias: bp, geometry: geometry, output: yp) {
                 // oneDNN ran it (`ConvolutionRule` chose it for this layer).
-                if let epilogue { applyUnaryInPlace(epilogue, to: yp, count: count) }
             } else if WinogradConvolution.isWorthwhile(for: geometry) {
                 LinearSupport.read(winogradWeights.transformed(w)) { up in
                     WinogradConvolution.forward(input: xp, transformedWeight: up, bias: bp, geometry: geometry, output: yp)
                 }
-                if let epilogue { applyUnaryInPlace(epilogue, to: yp, count: count) }
             } else {
                 ConvolutionKernel.forward(input: xp, weight: wp, bias: bp, geometry: geometry, output: yp, epilogue: epilogue)
+                afterwards = nil
             }
+            if let afterwards { applyUnaryInPlace(afterwards, to: yp, count: count) }
         }
         return [.float(Tensor(shape: shape, scalars: y))]
     }

@@ -29,8 +29,9 @@ public func sgemm(transposeA: Bool = false, transposeB: Bool = false, m: Int, n:
     guard parts > 1, m * n * k >= BLASThreading.splitWork else {
         if GEMMRule.library(m: m, n: n, k: k) == .oneDNN {
             omp_set_num_threads(1)
-            let status = dnnl_sgemm(transposeA ? 84 : 78, transposeB ? 84 : 78, Int64(m), Int64(n), Int64(k), alpha, a,
-                                    Int64(max(lda, 1)), b, Int64(max(ldb, 1)), beta, c, Int64(max(ldc, 1)))
+            let (trans, plain) = (CChar(UInt8(ascii: "T")), CChar(UInt8(ascii: "N")))
+            let status = dnnl_sgemm(transposeA ? trans : plain, transposeB ? trans : plain, Int64(m), Int64(n), Int64(k), alpha,
+                                    a, Int64(max(lda, 1)), b, Int64(max(ldb, 1)), beta, c, Int64(max(ldc, 1)))
             if status == dnnl_success { return }
         }
         cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
