@@ -25,8 +25,15 @@ public struct ForwardResult: Sendable {
 extension Model {
     /// Runs the graph on a batch; values named in `taps` are captured as they are produced.
     ///
-    /// Intermediate buffers are released as soon as their last consumer ran, unless tapped.
+    /// Intermediate buffers are released as soon as their last consumer ran, unless tapped. A batch
+    /// of several images runs as one slice per worker when the graph keeps images apart (`SlicedRun`).
     public func run(_ inputs: [String: Tensor], taps: Set<String> = []) throws -> ForwardResult {
+        if let sliced = try runInSlices(inputs, taps: taps) { return sliced }
+        return try runWhole(inputs, taps: taps)
+    }
+
+    /// Runs the graph on the whole batch at once, each operator spreading its work over the workers.
+    func runWhole(_ inputs: [String: Tensor], taps: Set<String> = []) throws -> ForwardResult {
         let plan = try self.plan(inputShapes: inputs.mapValues(\.shape))
         let state = try ExecutionState(model: self, plan: plan, inputs: inputs, taps: taps)
         try state.forward(keep: { _ in false })

@@ -16,6 +16,8 @@ public final class Model: @unchecked Sendable {
     private let planLock = NSLock()
     /// `inputSplit()`, made on first use.
     let splitCache = OnceCache<ModelInputSplit>()
+    /// `BatchSeparation`s by batch sizes, made on first use (`SlicedRun`).
+    let separationCache = SeparationCache()
 
     /// Builds operators for every node of a validated graph.
     public init(graph: Graph) throws {

@@ -28,6 +28,16 @@ public struct ModelSummary: Codable, Sendable {
     /// Sum of the sizes of all float initializers.
     public var totalParameters: Int
     public var totalMultiplyAdds: Int
+    /// Whether forward passes over several images run as one slice of the batch per worker (`SlicedRun`,
+    /// checked for a batch of eight cut in two); nil when not asked (`withSlicedRuns`).
+    public var slicedForwardRuns: Bool?
+
+    /// This summary with `slicedForwardRuns` filled in for `model`.
+    public func withSlicedRuns(of model: Model) -> ModelSummary {
+        var summary = self
+        summary.slicedForwardRuns = SlicedRun.isEnabled && model.keepsImagesApart(batch: 8, slice: 4)
+        return summary
+    }
 
     /// Summarises a model at a batch size.
     public init(model: Model, batchSize: Int = 1) throws {

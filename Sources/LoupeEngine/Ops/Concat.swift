@@ -38,27 +38,11 @@ public struct ConcatOperator: Operator {
         let (shape, a) = try plan(present.map(\.shape))
         let total = try node.count(shape)
         if present.allSatisfy(\.isInt) {
-            let values = joined(present.map { $0.asInt.values }, present.map { $0.shape[a] }, shape: shape, axis: a, total: total)
+            let values = ShapeOps.joined(present.map { $0.asInt.values }, present.map { $0.shape[a] }, shape: shape, axis: a, total: total)
             return [.int(IntTensor(shape: shape, values: values))]
         }
-        let scalars = joined(present.map { $0.asFloat.scalars }, present.map { $0.shape[a] }, shape: shape, axis: a, total: total)
+        let scalars = ShapeOps.joined(present.map { $0.asFloat.scalars }, present.map { $0.shape[a] }, shape: shape, axis: a, total: total)
         return [.float(Tensor(shape: shape, scalars: scalars))]
-    }
-
-    /// The pieces (with their extents along `axis`) placed one after another along `axis` of `shape`.
-    func joined<T: Numeric>(_ pieces: [[T]], _ extents: [Int], shape: [Int], axis a: Int, total: Int) -> [T] {
-        let outer = ShapeOps.product(shape, 0..<a), inner = ShapeOps.product(shape, (a + 1)..<shape.count)
-        var values = [T](repeating: 0, count: total)
-        var start = 0
-        values.withUnsafeMutableBufferPointer { dst in
-            for (piece, e) in zip(pieces, extents) {
-                piece.withUnsafeBufferPointer {
-                    LayoutKernels.insertBlock($0, axisExtent: shape[a], start: start, extent: e, outer: outer, inner: inner, into: dst)
-                }
-                start += e
-            }
-        }
-        return values
     }
 
     public var backwardNeeds: BackwardNeeds { .inputs }

@@ -65,6 +65,22 @@ enum ShapeOps {
 
     /// Product of `shape[range]`.
     static func product(_ shape: [Int], _ range: Range<Int>) -> Int { shape[range].reduce(1, *) }
+
+    /// The pieces (with their extents along `axis`) placed one after another along `axis` of `shape`.
+    static func joined<T: Numeric>(_ pieces: [[T]], _ extents: [Int], shape: [Int], axis a: Int, total: Int) -> [T] {
+        let outer = ShapeOps.product(shape, 0..<a), inner = ShapeOps.product(shape, (a + 1)..<shape.count)
+        var values = [T](repeating: 0, count: total)
+        var start = 0
+        values.withUnsafeMutableBufferPointer { dst in
+            for (piece, e) in zip(pieces, extents) {
+                piece.withUnsafeBufferPointer {
+                    LayoutKernels.insertBlock($0, axisExtent: shape[a], start: start, extent: e, outer: outer, inner: inner, into: dst)
+                }
+                start += e
+            }
+        }
+        return values
+    }
 }
 
 /// Integers an op reads from an attribute before some opset and from a constant input from it on

@@ -7,7 +7,7 @@ public enum Inspection {
     /// Loads a model and returns its summary printed as a table, or as JSON when `json` is set.
     public static func describe(modelPath: String, batchSize: Int = 1, json: Bool = false) throws -> String {
         let model = try Model(path: modelPath)
-        let summary = printable(try ModelSummary(model: model, batchSize: batchSize))
+        let summary = printable(try ModelSummary(model: model, batchSize: batchSize).withSlicedRuns(of: model))
         return json ? try jsonText(summary) : table(summary)
     }
 
@@ -70,6 +70,9 @@ public enum Inspection {
         out.append("Nodes run: \(summary.layers.count)   Folded into constants at load: \(summary.foldedNodes)")
         out.append("Total params: \(grouped(summary.totalParameters))")
         out.append("Total mult-adds: \(grouped(summary.totalMultiplyAdds)) (\(String(format: "%.2f", Double(summary.totalMultiplyAdds) / 1e6)) M)")
+        if let sliced = summary.slicedForwardRuns {
+            out.append("Forward runs over several images: " + (sliced ? "one slice of the batch per worker" : "whole batches"))
+        }
         out.append(rule)
         return out.joined(separator: "\n")
     }

@@ -4,7 +4,8 @@
 /// zero-padded `[rows][columns][8]` buffer, so every kernel tap is one 8-lane fused
 /// multiply-add with no bounds tests; the taps that fall on the padding are skipped (`TapsInside`),
 /// and four neighbouring outputs are summed at once where all their taps are inside (`FourSums`).
-/// Maps of at most 16 pixels take the per-channel matrix route of `ConvolutionDepthwiseSmallPlane.swift`.
+/// Maps of at most 16 pixels take the per-channel matrix route of `ConvolutionDepthwiseSmallPlane.swift`, and
+/// undilated forward passes with strides of 1 or 2 the row kernel of `ConvolutionDepthwiseRows.swift`.
 /// Forward runs in parallel over (image, channel block); backward over channel blocks.
 public enum DepthwiseConvolution {
     typealias Lanes = SIMD8<Float>
@@ -87,6 +88,10 @@ public enum DepthwiseConvolution {
         if usesSmallPlane(g) {
             smallPlaneProduct(weight: weight, source: input, bias: bias, geometry: g, inputGradient: false, into: output)
             if let epilogue { applyUnaryInPlace(epilogue, to: output, count: g.batch * g.outChannels * g.outPlane) }
+            return
+        }
+        if usesRowKernel(g) {
+            forwardByRows(input: input, weight: weight, bias: bias, geometry: g, output: output, epilogue: epilogue)
             return
         }
         let channels = g.inChannels, taps = g.kernelHeight * g.kernelWidth

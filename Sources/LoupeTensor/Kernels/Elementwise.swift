@@ -292,7 +292,7 @@ func softmaxBlock(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float
         var m = softmaxRowMaximum(src, axis)
         if !m.isFinite && !m.isNaN { m = 0 }
         for k in 0..<axis { dst[k] = fastExp(src[k] - m) }
-        let sum = softmaxRowSum(UnsafePointer(dst), axis)
+        let sum = ReductionKernels.contiguousSum(UnsafePointer(dst), axis)
         if log {
             let shift = m + Foundation.log(sum)
             for k in 0..<axis { dst[k] = src[k] - shift }
@@ -381,16 +381,3 @@ func softmaxRowMaximum(_ p: UnsafePointer<Float>, _ count: Int) -> Float {
     return result
 }
 
-/// Sum of `count` contiguous floats, eight lanes at a time.
-@inline(__always)
-func softmaxRowSum(_ p: UnsafePointer<Float>, _ count: Int) -> Float {
-    var lanes = SIMD8<Float>()
-    var k = 0
-    while k + 8 <= count {
-        lanes += UnsafeRawPointer(p + k).loadUnaligned(as: SIMD8<Float>.self)
-        k += 8
-    }
-    var result = lanes.sum()
-    while k < count { result += p[k]; k += 1 }
-    return result
-}

@@ -238,9 +238,7 @@ public enum GlobalPooling {
                     for i in 0..<plane where base[i] > best { best = base[i] }
                     y.base[p] = best
                 } else {
-                    var total: Float = 0
-                    for i in 0..<plane { total += base[i] }
-                    y.base[p] = plane > 0 ? total / Float(plane) : 0
+                    y.base[p] = plane > 0 ? ReductionKernels.contiguousSum(base, plane) / Float(plane) : 0
                 }
             }
         }
