@@ -89,6 +89,49 @@ final class FusionTests: XCTestCase {
         let numeric = (try objective(step) - objective(-step)) / Double(2 * step)
         XCTAssertEqual(Double(gradient.scalars[index]), numeric, accuracy: 2e-2 * max(1, abs(numeric)))
     }
+
+    /// The input gradient of the summed outputs, with or without fused tails in the gradient run.
+    func inputGradient(_ model: Model, _ x: Tensor, fuse: Bool, wrt extra: Set<String> = [],
+                       taps: Set<String> = []) throws -> GradientResult {
+        let target = try XCTUnwrap(model.graph.outputs.first?.name)
+        return try model.gradients([model.primaryInputName: x], target: target, seed: { Tensor(shape: $0.shape, repeating: 1) },
+                                   wrt: extra.union([model.primaryInputName]), taps: taps, reluRule: .standard, fuse: fuse)
+    }
+
+    func testGradientRunsFuseSiluAndGeluBesideTheirHeadAndAgreeWithTheSteps() throws {
+        for name in ["mbconv_se", "convnext_block", "vit_2block", "swin_1stage", "maxvit_1stage"] {
+            let (model, x) = try matrixModel(name)
+            let plan = try model.plan(inputShapes: [model.primaryInputName: x.shape])
+            let beside = plan.fusions.values.filter { $0.runsBesideHead(pinned: [Bool](repeating: false, count: plan.slotCount),
+                                                                         protected: []) }
+            XCTAssertFalse(beside.isEmpty, "\(name): no tail runs beside its head")
+            let fused = try inputGradient(model, x, fuse: true), steps = try inputGradient(model, x, fuse: false)
+            let (a, b) = (try XCTUnwrap(fused.gradients[model.primaryInputName]), try XCTUnwrap(steps.gradients[model.primaryInputName]))
+            let scale = b.scalars.map(abs).max() ?? 0
+            XCTAssertGreaterThan(scale, 0, name)
+            let worst = zip(a.scalars, b.scalars).map { abs($0 - $1) }.max() ?? 0
+            XCTAssertLessThanOrEqual(worst, 1e-5 * scale, "\(name): fused gradient differs by \(worst)")
+            XCTAssertEqual(try fused.forward.firstOutput(of: model).scalars, try steps.forward.firstOutput(of: model).scalars, name)
+        }
+    }
+
+    func testAWantedValueInsideATailKeepsTheStepsInTheGradientRun() throws {
+        let (model, x) = try matrixModel("convnext_block")
+        let plan = try model.plan(inputShapes: [model.primaryInputName: x.shape])
+        let fusion = try XCTUnwrap(plan.fusions.sorted { $0.key < $1.key }.first { $0.value.function != .relu }?.value)
+        // The Erf's output, inside the GELU chain: asked for as a tap and as a gradient.
+        let inner = try XCTUnwrap(plan.slotOf.first { $0.value == fusion.innerSlots[2] }?.key)
+        let tapped = try inputGradient(model, x, fuse: true, wrt: [inner], taps: [inner])
+        let steps = try inputGradient(model, x, fuse: false, wrt: [inner], taps: [inner])
+        XCTAssertEqual(tapped.forward.taps[inner], steps.forward.taps[inner])
+        // Other tails may still run beside their heads: the gradients agree to rounding.
+        let (a, b) = (try XCTUnwrap(tapped.gradients[inner]), try XCTUnwrap(steps.gradients[inner]))
+        XCTAssertEqual(a.shape, b.shape)
+        let scale = b.scalars.map(abs).max() ?? 0
+        XCTAssertGreaterThan(scale, 0)
+        XCTAssertLessThanOrEqual(zip(a.scalars, b.scalars).map { abs($0 - $1) }.max() ?? 0, 1e-5 * scale)
+    }
+
     /// Loupe's convolution kernels apply the epilogue chunk by chunk: the same bytes as a pass afterwards.
     func testConvolutionKernelEpilogueMatchesAPassAfterwards() {
         // (batch, in, out, size, kernel, stride, groups): im2col chunks of one and of several images,

@@ -90,16 +90,18 @@ final class ExecutionState {
     ///
     /// With `fuse`, an elementwise tail (`Fusion`) whose values nobody else needs runs in place on
     /// its head's output, and its own steps are skipped; the results are the same bytes either way.
-    func forward(keep: (Int) -> Bool, fuse: Bool = Fusion.isEnabled) throws {
+    /// The tails in `beside` (by head step) run beside their head instead: the head's output is kept
+    /// and the tail's result is a new value (a gradient run's fused tail, `Model.gradients`).
+    func forward(keep: (Int) -> Bool, fuse: Bool = Fusion.isEnabled, beside: [Int: Fusion] = [:]) throws {
         var fusedAway = [Bool](repeating: false, count: plan.steps.count)
         for (stepIndex, step) in plan.steps.enumerated() where !fusedAway[stepIndex] {
             let node = model.graph.nodes[step.nodeIndex]
             let op = model.operators[step.nodeIndex]
             let inputs = step.inputSlots.map { $0.flatMap { slots[$0] } }
-            let fusion = fuse ? plan.fusions[stepIndex].flatMap { candidate in
+            let fusion = fuse && beside[stepIndex] == nil ? plan.fusions[stepIndex].flatMap { candidate in
                 candidate.innerSlots.allSatisfy { !pinned[$0] && !keep($0) } ? candidate : nil
             } : nil
-            let outputs: [TensorValue]
+            var outputs: [TensorValue]
             do {
                 outputs = try op.forward(inputs, epilogue: fusion?.function)
             } catch let error as LoupeError {
@@ -109,6 +111,10 @@ final class ExecutionState {
             if let fusion {
                 outputSlots = [fusion.resultSlot]
                 for skipped in fusion.skippedSteps { fusedAway[skipped] = true }
+            } else if let tail = beside[stepIndex], case .float(let head)? = outputs.first, outputs.count == 1 {
+                outputs.append(.float(applyUnary(tail.function, to: head)))
+                outputSlots.append(tail.resultSlot)
+                for skipped in tail.skippedSteps { fusedAway[skipped] = true }
             }
             for (position, slot) in outputSlots.enumerated() {
                 guard let slot else { continue }
@@ -117,7 +123,7 @@ final class ExecutionState {
                                      "operator produced \(outputs.count) outputs, expected \(position + 1)")
                 }
                 // A fused tail's result has its head's shape (`FusionFinder` checks it).
-                let expected = plan.facts[node.outputs[position]]?.shape
+                let expected = plan.facts[node.outputs[min(position, node.outputs.count - 1)]]?.shape
                 if outputs[position].shape != expected {
                     throw LoupeError(.computation, file: model.graph.sourcePath, location: "node '\(node.name)' (\(node.opType))",
                                      "produced shape \(outputs[position].shape), planned \(expected ?? [])")

@@ -11,7 +11,8 @@ import LoupeTensor
 /// as the steps it replaces do, so a fused run gives the same bytes as an unfused one.
 ///
 /// A fusion is a plan-time candidate; `ExecutionState.forward` applies it only when none of the
-/// skipped values is a graph output, a tap, or read by a backward pass.
+/// skipped values is a graph output, a tap, or read by a backward pass. Gradient runs run some tails
+/// beside their head instead (`runsBesideHead`).
 struct Fusion {
     /// What the tail computes, element by element.
     let function: UnaryFunction
@@ -24,6 +25,19 @@ struct Fusion {
 
     /// Whether runs fuse (`LOUPE_FUSION=0` turns it off, to compare or to profile the steps one by one).
     static let isEnabled = ProcessInfo.processInfo.environment["LOUPE_FUSION"] != "0"
+
+    /// Whether a gradient run may run this tail beside its head: the tail's result as a new value
+    /// from the head's output (kept for the backward), and the tail's backward in one pass from that
+    /// output alone (SiLU, the exported GELU chain), instead of every step's forward and backward
+    /// with their values in between kept. The values inside the tail may not be wanted (`pinned`:
+    /// taps and graph outputs; `protected`: the target and the values whose gradients are asked for).
+    func runsBesideHead(pinned: [Bool], protected: Set<Int>) -> Bool {
+        switch function {
+        case .silu, .erfGeluChain: break
+        default: return false
+        }
+        return innerSlots.dropFirst().allSatisfy { !pinned[$0] && !protected.contains($0) }
+    }
 }
 
 extension Operator {

@@ -32,6 +32,12 @@ extension Model {
     /// Saved forward values are released as soon as the last backward step that reads them ran.
     public func gradients(_ inputs: [String: Tensor], target: String, seed: (Tensor) throws -> Tensor,
                           wrt: Set<String>, taps: Set<String> = [], reluRule: ReluRule = .standard) throws -> GradientResult {
+        try gradients(inputs, target: target, seed: seed, wrt: wrt, taps: taps, reluRule: reluRule, fuse: Fusion.isEnabled)
+    }
+
+    /// `gradients`, with fused tails beside their heads (`Fusion.runsBesideHead`) only when `fuse` is set.
+    func gradients(_ inputs: [String: Tensor], target: String, seed: (Tensor) throws -> Tensor,
+                   wrt: Set<String>, taps: Set<String>, reluRule: ReluRule, fuse: Bool) throws -> GradientResult {
         let plan = try self.plan(inputShapes: inputs.mapValues(\.shape))
         try validateValueNames(wrt.union([target]), plan: plan, role: "gradient value")
         guard let targetSlot = plan.slotOf[target] else {
@@ -68,18 +74,29 @@ extension Model {
                 slot.map { influenced[$0] } == true && plan.facts[name]?.element != .integer
             }
         }
+        let state = try ExecutionState(model: self, plan: plan, inputs: inputs, taps: taps)
+        // Fused tails with a backward from their input alone run beside their head (`Fusion.runsBesideHead`).
+        let protected = Set(wrtSlots.values).union([targetSlot])
+        let besides = fuse ? plan.fusions.filter { $0.value.runsBesideHead(pinned: state.pinned, protected: protected) } : [:]
+        var fusedTail = [Int: Fusion]()
+        for fusion in besides.values {
+            for skipped in fusion.skippedSteps { fusedTail[skipped] = fusion }
+        }
         // Saved values: what each active step's backward reads for the gradients wanted; freed after
         // the earliest such step. An input read only by shape is not saved (its planned shape is given).
         var releaseAfter = [Int](repeating: Int.max, count: plan.slotCount)
-        for (index, step) in plan.steps.enumerated() where activeStep[index] {
+        for fusion in besides.values {
+            guard let last = fusion.skippedSteps.last, activeStep[last], let head = fusion.innerSlots.first else { continue }
+            releaseAfter[head] = min(releaseAfter[head], last)
+        }
+        for (index, step) in plan.steps.enumerated() where activeStep[index] && fusedTail[index] == nil {
             let op = operators[step.nodeIndex]
             var saved = [Int]()
             for (slot, read) in zip(step.inputSlots, op.inputsRead(wanting: wanted[index])) where read { saved += [slot].compactMap { $0 } }
             if op.backwardNeeds.contains(.outputs) { saved += step.outputSlots.compactMap { $0 } }
             for s in saved { releaseAfter[s] = min(releaseAfter[s], index) }
         }
-        let state = try ExecutionState(model: self, plan: plan, inputs: inputs, taps: taps)
-        try state.forward(keep: { releaseAfter[$0] != Int.max || $0 == targetSlot })
+        try state.forward(keep: { releaseAfter[$0] != Int.max || $0 == targetSlot }, fuse: fuse, beside: besides)
         let forwardResult = state.result()
         guard let targetValue = state.slots[targetSlot]?.asFloat else {
             throw LoupeError(.computation, file: graph.sourcePath, location: "target '\(target)'", "target value was not computed")
@@ -91,6 +108,16 @@ extension Model {
         }
         var grads = [Tensor?](repeating: nil, count: plan.slotCount)
         grads[targetSlot] = seedGradient
+        /// Adds `g` to the gradient of `slot`; taken out of `grads` first so the sum is written in place, not into a copy.
+        func accumulate(_ slot: Int, _ g: Tensor) {
+            if var sum = grads[slot] {
+                grads[slot] = nil
+                sum.add(g)
+                grads[slot] = sum
+            } else {
+                grads[slot] = g
+            }
+        }
         let keepGradient = Set(wrtSlots.values)
         for index in plan.steps.indices.reversed() {
             let step = plan.steps[index]
@@ -101,6 +128,19 @@ extension Model {
                 }
             }
             guard activeStep[index] else { continue }
+            if let fusion = fusedTail[index] {
+                // The tail's steps did not run: its last step carries the whole tail's backward.
+                guard index == fusion.skippedSteps.last, let head = fusion.innerSlots.first,
+                      let g = grads[fusion.resultSlot], case .float(let x)? = state.slots[head] else { continue }
+                guard let dx = unaryDerivativeProduct(fusion.function, gradient: g, input: x) else {
+                    throw LoupeError(.computation, file: graph.sourcePath, location: "node '\(graph.nodes[step.nodeIndex].name)'",
+                                     "a fused tail without a backward ran beside its head")
+                }
+                if !keepGradient.contains(fusion.resultSlot) { grads[fusion.resultSlot] = nil }
+                accumulate(head, dx)
+                if releaseAfter[head] == index && !state.pinned[head] { state.slots[head] = nil }
+                continue
+            }
             let outputGradients = step.outputSlots.map { $0.flatMap { grads[$0] } }
             guard outputGradients.contains(where: { $0 != nil }) else { continue }
             let node = graph.nodes[step.nodeIndex]
@@ -125,14 +165,7 @@ extension Model {
                     throw LoupeError(.computation, file: graph.sourcePath, location: "node '\(node.name)' (\(node.opType)) backward",
                                      "gradient for input \(position) has shape \(g.shape)")
                 }
-                // Taken out of `grads` first so the sum is written in place, not into a copy.
-                if var sum = grads[slot] {
-                    grads[slot] = nil
-                    sum.add(g)
-                    grads[slot] = sum
-                } else {
-                    grads[slot] = g
-                }
+                accumulate(slot, g)
             }
         }
         var result = [String: Tensor]()

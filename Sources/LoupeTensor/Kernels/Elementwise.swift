@@ -177,6 +177,16 @@ public func applyUnary(_ function: UnaryFunction, to x: Tensor) -> Tensor {
     function.withKernel(NewTensorMap(x: x))
 }
 
+/// `gradient * function'(input)`, elementwise: the backward of a fused tail from its input alone, for the
+/// functions that have one (SiLU and the exported GELU chain); nil for the others.
+public func unaryDerivativeProduct(_ function: UnaryFunction, gradient: Tensor, input: Tensor) -> Tensor? {
+    switch function {
+    case .silu: return zipElements(gradient, input, SiluGradientKernel())
+    case .erfGeluChain(let divisor): return zipElements(gradient, input, ErfGeluChainGradientKernel(divisor: divisor))
+    default: return nil
+    }
+}
+
 /// Applies a unary function to every element of `scalars`, in place: an activation fused onto the
 /// operator that produced `scalars`, instead of a second pass into a new array.
 public func applyUnaryInPlace(_ function: UnaryFunction, to scalars: inout [Float]) {
@@ -372,7 +382,9 @@ func softmaxRowMaximum(_ p: UnsafePointer<Float>, _ count: Int) -> Float {
         var lanes = UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
         k = 8
         while k + 8 <= count {
-            lanes = pointwiseMax(lanes, UnsafeRawPointer(p + k).loadUnaligned(as: SIMD8<Float>.self))
+            // A compare and blend (the stdlib's generic pointwiseMax stays an out-of-line call here).
+            let next = UnsafeRawPointer(p + k).loadUnaligned(as: SIMD8<Float>.self)
+            lanes.replace(with: next, where: next .> lanes)
             k += 8
         }
         result = lanes.max()

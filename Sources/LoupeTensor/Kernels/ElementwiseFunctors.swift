@@ -110,6 +110,23 @@ struct ErfGeluChainKernel: UnaryKernel {
     @inline(__always) func callAsFunction(_ x: Float) -> Float { ((fastErf(x / divisor) + 1) * x) * 0.5 }
 }
 
+/// `g * silu'(x)`, with `silu'(x) = s (1 + x (1 - s))` and `s = sigmoid(x)`.
+struct SiluGradientKernel: BinaryKernel {
+    @inline(__always) func callAsFunction(_ g: Float, _ x: Float) -> Float {
+        let s = sigmoidScalar(x)
+        return g * (s * (1 + x * (1 - s)))
+    }
+}
+/// `g * f'(x)` for the GELU chain `f(x) = 0.5 x (1 + erf(x / c))`:
+/// `f'(x) = 0.5 (1 + erf(x / c)) + x exp(-(x / c)^2) / (c sqrt(pi))`.
+struct ErfGeluChainGradientKernel: BinaryKernel {
+    let divisor: Float
+    @inline(__always) func callAsFunction(_ g: Float, _ x: Float) -> Float {
+        let z = x / divisor
+        return g * (0.5 * (1 + fastErf(z)) + x * fastExp(-z * z) * (0.564_189_6 / divisor))
+    }
+}
+
 // MARK: ReLU backward gates
 
 /// Standard rule: pass where the input was positive.

@@ -108,29 +108,33 @@ public enum NormalizationKernels {
     /// per-row mean and inverse standard deviation `1 / sqrt(var + epsilon)`.
     public static func layerNormForward(_ x: Tensor, rows: Int, size: Int, epsilon: Float, scale: [Float],
                                         bias: [Float]?) -> (y: Tensor, mean: [Float], invStd: [Float]) {
-        var out = [Float](repeating: 0, count: x.count)
         var mean = [Float](repeating: 0, count: rows), invStd = [Float](repeating: 0, count: rows)
         guard rows * size == x.count, scale.count == size, bias.map({ $0.count == size }) ?? true, size > 0 else {
-            return (Tensor(shape: x.shape, scalars: out), mean, invStd)
+            return (Tensor(shape: x.shape, scalars: [Float](repeating: 0, count: x.count)), mean, invStd)
         }
-        x.scalars.withUnsafeBufferPointer { px in
-            out.withUnsafeMutableBufferPointer { po in
-                mean.withUnsafeMutableBufferPointer { pm in
-                    invStd.withUnsafeMutableBufferPointer { pr in
-                        Parallel.forEachChunk(rows, grain: max(1, 16_384 / size)) { r in
-                            for row in r {
-                                let base = row * size
-                                var s = 0.0
-                                for i in base..<(base + size) { s += Double(px[i]) }
-                                let mu = Float(s / Double(size))
-                                var v = 0.0
-                                for i in base..<(base + size) { let d = Double(px[i] - mu); v += d * d }
-                                let rstd = 1 / (Float(v / Double(size)) + epsilon).squareRoot()
-                                pm[row] = mu; pr[row] = rstd
-                                if let bias {
-                                    for j in 0..<size { po[base + j] = (px[base + j] - mu) * rstd * scale[j] + bias[j] }
-                                } else {
-                                    for j in 0..<size { po[base + j] = (px[base + j] - mu) * rstd * scale[j] }
+        let shift = bias ?? [Float](repeating: 0, count: size)
+        // Every element is written below, so the buffer starts uninitialised.
+        let out = [Float](unsafeUninitializedCapacity: x.count) { po, initialized in
+            initialized = x.count
+            x.scalars.withUnsafeBufferPointer { px in
+                scale.withUnsafeBufferPointer { ps in
+                    shift.withUnsafeBufferPointer { pb in
+                        mean.withUnsafeMutableBufferPointer { pm in
+                            invStd.withUnsafeMutableBufferPointer { pr in
+                                guard let src = px.baseAddress, let dst = po.baseAddress, let sc = ps.baseAddress,
+                                      let sh = pb.baseAddress, let m = pm.baseAddress, let r = pr.baseAddress else { return }
+                                let (x, y, mu, rstd) = (UncheckedBox(src), SendablePointer(dst), SendablePointer(m), SendablePointer(r))
+                                let (g, b) = (UncheckedBox(sc), UncheckedBox(sh))
+                                Parallel.forEachChunk(rows, grain: max(1, 16_384 / size)) { range in
+                                    for row in range {
+                                        let at = x.value + row * size
+                                        let (rowMean, variance) = rowMoments(at, size)
+                                        let inverse = 1 / (variance + epsilon).squareRoot()
+                                        mu.base[row] = rowMean
+                                        rstd.base[row] = inverse
+                                        normalizeRow(at, size, mean: rowMean, invStd: inverse, scale: g.value, shift: b.value,
+                                                     into: y.base + row * size)
+                                    }
                                 }
                             }
                         }
@@ -139,6 +143,63 @@ public enum NormalizationKernels {
             }
         }
         return (Tensor(shape: x.shape, scalars: out), mean, invStd)
+    }
+
+    /// Mean and (biased) variance of `n` floats, eight lanes at a time: the mean first, then the
+    /// squared deviations from it (two passes, so a large mean does not cancel the variance away).
+    @inline(__always)
+    static func rowMoments(_ p: UnsafePointer<Float>, _ n: Int) -> (mean: Float, variance: Float) {
+        typealias Lanes = SIMD8<Float>
+        let raw = UnsafeRawPointer(p)
+        var a = Lanes(), b = Lanes()
+        var i = 0
+        while i + 16 <= n {
+            a += raw.loadUnaligned(fromByteOffset: i * 4, as: Lanes.self)
+            b += raw.loadUnaligned(fromByteOffset: (i + 8) * 4, as: Lanes.self)
+            i += 16
+        }
+        if i + 8 <= n {
+            a += raw.loadUnaligned(fromByteOffset: i * 4, as: Lanes.self)
+            i += 8
+        }
+        var total = (a + b).sum()
+        while i < n { total += p[i]; i += 1 }
+        let mean = total / Float(n)
+        let center = Lanes(repeating: mean)
+        var c = Lanes(), d = Lanes()
+        i = 0
+        while i + 16 <= n {
+            let u = raw.loadUnaligned(fromByteOffset: i * 4, as: Lanes.self) - center
+            let v = raw.loadUnaligned(fromByteOffset: (i + 8) * 4, as: Lanes.self) - center
+            c = c.addingProduct(u, u)
+            d = d.addingProduct(v, v)
+            i += 16
+        }
+        if i + 8 <= n {
+            let u = raw.loadUnaligned(fromByteOffset: i * 4, as: Lanes.self) - center
+            c = c.addingProduct(u, u)
+            i += 8
+        }
+        var squares = (c + d).sum()
+        while i < n { let u = p[i] - mean; squares += u * u; i += 1 }
+        return (mean, squares / Float(n))
+    }
+
+    /// `(x - mean) * invStd * scale + shift` over one row of `n` floats.
+    @inline(__always)
+    static func normalizeRow(_ p: UnsafePointer<Float>, _ n: Int, mean: Float, invStd: Float, scale: UnsafePointer<Float>,
+                             shift: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
+        typealias Lanes = SIMD8<Float>
+        let (center, spread) = (Lanes(repeating: mean), Lanes(repeating: invStd))
+        var j = 0
+        while j + 8 <= n {
+            let v = UnsafeRawPointer(p + j).loadUnaligned(as: Lanes.self)
+            let g = UnsafeRawPointer(scale + j).loadUnaligned(as: Lanes.self)
+            let h = UnsafeRawPointer(shift + j).loadUnaligned(as: Lanes.self)
+            UnsafeMutableRawPointer(out + j).storeBytes(of: (v - center) * spread * g + h, as: Lanes.self)
+            j += 8
+        }
+        while j < n { out[j] = (p[j] - mean) * invStd * scale[j] + shift[j]; j += 1 }
     }
 
     /// Backward of `layerNormForward`: gradients for x, scale (size) and bias (size).
