@@ -44,7 +44,8 @@ public enum Parallel {
     ///
     /// Runs `body(0..<count)` on the calling thread when there is only one part.
     public static func mapParts<R>(_ count: Int, minimumPart: Int, _ body: (Range<Int>) throws -> R) throws -> [R] {
-        let parts = max(1, min(workerCount, count / max(1, minimumPart)))
+        let ranges = partRanges(count, minimumPart: minimumPart)
+        let parts = ranges.count
         if parts == 1 { return [try body(0..<count)] }
         let results = UnsafeMutableBufferPointer<Result<R, Error>?>.allocate(capacity: parts)
         results.initialize(repeating: nil)
@@ -56,11 +57,17 @@ public enum Parallel {
         return try withoutActuallyEscaping(body) { body in
             let box = UncheckedBox(body)
             DispatchQueue.concurrentPerform(iterations: parts) { part in
-                let range = (count * part / parts)..<(count * (part + 1) / parts)
-                slots.value[part] = Result { try serially { try box.value(range) } }
+                slots.value[part] = Result { try serially { try box.value(ranges[part]) } }
             }
             return try results.compactMap { try $0?.get() }
         }
+    }
+
+    /// The parts `mapParts` cuts `0..<count` into: at most `workerCount` contiguous ranges of at least
+    /// `minimumPart` items, as even as integer division makes them.
+    public static func partRanges(_ count: Int, minimumPart: Int) -> [Range<Int>] {
+        let parts = max(1, min(workerCount, count / max(1, minimumPart)))
+        return (0..<parts).map { (count * $0 / parts)..<(count * ($0 + 1) / parts) }
     }
 
     /// Splits `0..<count` into contiguous chunks and runs `body` on each, in parallel when the work is large.

@@ -29,7 +29,7 @@ final class SlicedRunTests: XCTestCase {
 
     /// The results of running `x` in the slices `ranges`, joined as `runInSlices` joins them.
     func joinedSlices(_ model: Model, _ x: Tensor, _ ranges: [Range<Int>], taps: Set<String> = []) throws -> ForwardResult {
-        let parts = try ranges.map { try model.runWhole([model.primaryInputName: SlicedRun.rows($0, of: x)], taps: taps) }
+        let parts = try ranges.map { try model.runWhole([model.primaryInputName: x.slice(batch: $0)], taps: taps) }
         let separation = try XCTUnwrap(try self.separation(model, whole: x.shape[0], slice: ranges[0].count,
                                                            sample: Array(x.shape.dropFirst())), "\(model.graph.name): no separation")
         func joined(_ pick: (ForwardResult) -> [String: TensorValue]) throws -> [String: TensorValue] {

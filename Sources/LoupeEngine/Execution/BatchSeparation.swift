@@ -50,16 +50,31 @@ struct BatchSeparation {
         self.roles = rules.roles
     }
 
+    /// The axis each of `names` is joined along from the slices' values (nil inside: the same value for
+    /// every image, taken from any slice), or nil when one of them cannot be joined: a result must hold
+    /// the batch along an axis with images outermost, or be the same for all images.
+    func joinAxes(_ names: [String]) -> [String: Int?]? {
+        var axes = [String: Int?]()
+        for name in names {
+            switch roles[name] {
+            case .axis(let a, outer: 1)?: axes[name] = a
+            case .free?: axes[name] = .some(nil)
+            default: return nil
+            }
+        }
+        return axes
+    }
+
     /// The role of one value from its facts in the two plans (nil: the value mixes images).
     static func role(_ whole: ValueFacts, _ slice: ValueFacts, wholeBatch: Int, sliceBatch: Int) -> BatchRole? {
         switch (whole.constant, slice.constant) {
         case let (w?, s?):
             if w == s { return .free }
             if w.shape == s.shape { return .shapeArgument }
-            guard let axis = scaledAxis(w.shape, s.shape, wholeBatch, sliceBatch),
-                  isUniform(w, axis: axis, images: wholeBatch), isUniform(s, axis: axis, images: sliceBatch),
-                  firstImage(w, axis: axis, images: wholeBatch) == firstImage(s, axis: axis, images: sliceBatch)
-            else { return nil }
+            // A constant that scales with the batch must be one image's entries repeated (a broadcast).
+            guard let axis = scaledAxis(w.shape, s.shape, wholeBatch, sliceBatch) else { return nil }
+            let blocks = imageBlocks(w, axis: axis, images: wholeBatch) + imageBlocks(s, axis: axis, images: sliceBatch)
+            guard blocks.allSatisfy({ $0 == blocks.first }) else { return nil }
             return .axis(axis, outer: 1)
         case (nil, nil):
             if whole.shape == slice.shape { return .free }
@@ -78,17 +93,6 @@ struct BatchSeparation {
               whole[axis] % wholeBatch == 0, slice[axis] % sliceBatch == 0,
               whole[axis] / wholeBatch == slice[axis] / sliceBatch else { return nil }
         return axis
-    }
-
-    /// The entries of `value` for image 0 along `axis` (every outer index, in order).
-    static func firstImage(_ value: TensorValue, axis: Int, images: Int) -> [Double] {
-        imageBlocks(value, axis: axis, images: images).first ?? []
-    }
-
-    /// Whether every image's entries of `value` along `axis` equal image 0's (a broadcast constant).
-    static func isUniform(_ value: TensorValue, axis: Int, images: Int) -> Bool {
-        let blocks = imageBlocks(value, axis: axis, images: images)
-        return blocks.allSatisfy { $0 == blocks.first }
     }
 
     /// The entries of `value` cut into one block per image along `axis`.

@@ -32,11 +32,7 @@ struct Fusion {
     /// with their values in between kept. The values inside the tail may not be wanted (`pinned`:
     /// taps and graph outputs; `protected`: the target and the values whose gradients are asked for).
     func runsBesideHead(pinned: [Bool], protected: Set<Int>) -> Bool {
-        switch function {
-        case .silu, .erfGeluChain: break
-        default: return false
-        }
-        return innerSlots.dropFirst().allSatisfy { !pinned[$0] && !protected.contains($0) }
+        function.hasDerivativeFromInput && innerSlots.dropFirst().allSatisfy { !pinned[$0] && !protected.contains($0) }
     }
 }
 

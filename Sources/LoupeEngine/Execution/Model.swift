@@ -15,9 +15,9 @@ public final class Model: @unchecked Sendable {
     private var plans: [[Int]: Plan] = [:]
     private let planLock = NSLock()
     /// `inputSplit()`, made on first use.
-    let splitCache = OnceCache<ModelInputSplit>()
+    let splitCache = OnceCache<Int, ModelInputSplit>()
     /// `BatchSeparation`s by batch sizes, made on first use (`SlicedRun`).
-    let separationCache = SeparationCache()
+    let separationCache = OnceCache<[Int], BatchSeparation>()
 
     /// Builds operators for every node of a validated graph.
     public init(graph: Graph) throws {

@@ -59,17 +59,22 @@ extension Model {
     }
 }
 
-/// A value computed at most once, on first use, under a lock (nil results are kept too).
-final class OnceCache<Value>: @unchecked Sendable {
+/// Values computed at most once per key, on first use, under a lock (nil results are kept too).
+final class OnceCache<Key: Hashable, Value>: @unchecked Sendable {
     private let lock = NSLock()
-    private var stored: Value??
+    private var stored: [Key: Value?] = [:]
 
-    func value(_ make: () throws -> Value?) rethrows -> Value? {
+    func value(_ key: Key, _ make: () throws -> Value?) rethrows -> Value? {
         lock.lock()
         defer { lock.unlock() }
-        if let stored { return stored }
+        if let known = stored[key] { return known }
         let made = try make()
-        stored = .some(made)
+        stored[key] = .some(made)
         return made
     }
+}
+
+extension OnceCache where Key == Int {
+    /// The cache's one value (for a cache that holds a single value, under key 0).
+    func value(_ make: () throws -> Value?) rethrows -> Value? { try value(0, make) }
 }

@@ -77,9 +77,7 @@ public enum DNNLConvolution {
 
     /// The batch sizes of the slices `runSlices` cuts `g` into (the cut of `Parallel.mapParts`).
     static func sliceBatches(_ g: ConvolutionGeometry) -> [Int] {
-        let minimumPart = max(1, g.batch / slicePlan(g).parts)
-        let parts = max(1, min(Parallel.workerCount, g.batch / minimumPart))
-        return (0..<parts).map { g.batch * ($0 + 1) / parts - g.batch * $0 / parts }
+        Parallel.partRanges(g.batch, minimumPart: max(1, g.batch / slicePlan(g).parts)).map(\.count)
     }
 
     /// Writes the gradient with respect to the weight (overwritten), summed over the batch.

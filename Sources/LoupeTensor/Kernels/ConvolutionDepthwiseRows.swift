@@ -21,6 +21,10 @@ extension DepthwiseConvolution {
         let phaseWidth: Int
         /// Outputs per row rounded up to whole vectors.
         let vectorWidth: Int
+        /// Floats between the first padded rows of two neighbouring output rows.
+        let outputRowStride: Int
+        /// Where tap (i, j), in row-major order, starts in the buffer, relative to the first output of a row.
+        let tapOffsets: [Int]
 
         init(_ g: ConvolutionGeometry) {
             geometry = g
@@ -28,6 +32,11 @@ extension DepthwiseConvolution {
             phases = g.strideWidth
             vectorWidth = (g.outWidth + lanes - 1) / lanes * lanes
             phaseWidth = vectorWidth + (g.kernelWidth - 1) / g.strideWidth
+            outputRowStride = g.strideHeight * phases * phaseWidth
+            let (phases, phaseWidth) = (phases, phaseWidth)
+            tapOffsets = (0..<g.kernelHeight).flatMap { i in
+                (0..<g.kernelWidth).map { j in (i * phases + j % phases) * phaseWidth + j / phases }
+            }
         }
 
         var count: Int { rows * phases * phaseWidth }
@@ -96,22 +105,15 @@ extension DepthwiseConvolution {
                 row.deallocate()
                 splats.deallocate()
             }
-            // Where tap (i, j) starts in the padded buffer, relative to the first output of a row.
-            var offsets = [Int]()
-            for i in 0..<g.kernelHeight {
-                for j in 0..<g.kernelWidth {
-                    offsets.append((i * layout.phases + j % layout.phases) * layout.phaseWidth + j / layout.phases)
-                }
-            }
+            let offsets = layout.tapOffsets
             for plane in range {
                 let channel = plane % g.outChannels
                 layout.fill(x.value + plane * g.inPlane, into: padded)
                 for t in 0..<taps { splats[t] = Lanes(repeating: w.value[channel * taps + t]) }
                 let start = Lanes(repeating: b.value?[channel] ?? 0)
                 let dst = out.base + plane * g.outPlane
-                let rowStride = g.strideHeight * layout.phases * layout.phaseWidth
                 for oh in 0..<g.outHeight {
-                    let top = padded + oh * rowStride
+                    let top = padded + oh * layout.outputRowStride
                     let outRow = dst + oh * g.outWidth
                     var column = 0
                     while column < layout.vectorWidth {

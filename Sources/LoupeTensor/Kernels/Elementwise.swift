@@ -177,8 +177,18 @@ public func applyUnary(_ function: UnaryFunction, to x: Tensor) -> Tensor {
     function.withKernel(NewTensorMap(x: x))
 }
 
+extension UnaryFunction {
+    /// Whether `unaryDerivativeProduct` has this function's derivative (SiLU and the exported GELU chain).
+    public var hasDerivativeFromInput: Bool {
+        switch self {
+        case .silu, .erfGeluChain: return true
+        default: return false
+        }
+    }
+}
+
 /// `gradient * function'(input)`, elementwise: the backward of a fused tail from its input alone, for the
-/// functions that have one (SiLU and the exported GELU chain); nil for the others.
+/// functions that have one (`hasDerivativeFromInput`); nil for the others.
 public func unaryDerivativeProduct(_ function: UnaryFunction, gradient: Tensor, input: Tensor) -> Tensor? {
     switch function {
     case .silu: return zipElements(gradient, input, SiluGradientKernel())
