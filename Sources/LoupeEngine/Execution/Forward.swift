@@ -33,10 +33,13 @@ extension Model {
     }
 
     /// Runs the graph on the whole batch at once, each operator spreading its work over the workers.
-    func runWhole(_ inputs: [String: Tensor], taps: Set<String> = []) throws -> ForwardResult {
+    /// Stretches with at least `chainMinimum` convolution multiply-adds per image run as `BlockedChain`s.
+    func runWhole(_ inputs: [String: Tensor], taps: Set<String> = [],
+                  chainMinimum: Int = BlockedChain.minimumMultiplyAddsPerImage) throws -> ForwardResult {
         let plan = try self.plan(inputShapes: inputs.mapValues(\.shape))
         let state = try ExecutionState(model: self, plan: plan, inputs: inputs, taps: taps)
-        try state.forward(keep: { _ in false })
+        let chains = blockedChains(plan: plan, pinned: state.pinned, fuse: Fusion.isEnabled, minimum: chainMinimum)
+        try state.forward(keep: { _ in false }, chains: chains)
         return state.result()
     }
 
@@ -92,9 +95,19 @@ final class ExecutionState {
     /// its head's output, and its own steps are skipped; the results are the same bytes either way.
     /// The tails in `beside` (by head step) run beside their head instead: the head's output is kept
     /// and the tail's result is a new value (a gradient run's fused tail, `Model.gradients`).
-    func forward(keep: (Int) -> Bool, fuse: Bool = Fusion.isEnabled, beside: [Int: Fusion] = [:]) throws {
+    /// The `chains` (by first step; forward-only runs) replace their steps (`BlockedChain`).
+    func forward(keep: (Int) -> Bool, fuse: Bool = Fusion.isEnabled, beside: [Int: Fusion] = [:],
+                 chains: [Int: BlockedChain] = [:]) throws {
         var fusedAway = [Bool](repeating: false, count: plan.steps.count)
         for (stepIndex, step) in plan.steps.enumerated() where !fusedAway[stepIndex] {
+            if let chain = chains[stepIndex] {
+                try chain.run(&slots, graph: model.graph)
+                for replaced in chain.replacedSteps {
+                    fusedAway[replaced] = true
+                    release(plan.steps[replaced].inputSlots, after: replaced, keep: keep)
+                }
+                continue
+            }
             let node = model.graph.nodes[step.nodeIndex]
             let op = model.operators[step.nodeIndex]
             let inputs = step.inputSlots.map { $0.flatMap { slots[$0] } }
@@ -130,10 +143,15 @@ final class ExecutionState {
                 }
                 slots[slot] = outputs[position]
             }
-            for case let slot? in step.inputSlots where plan.lastUse[slot] == stepIndex && !pinned[slot] && !keep(slot)
-                && plan.producer[slot] >= 0 {
-                slots[slot] = nil
-            }
+            release(step.inputSlots, after: stepIndex, keep: keep)
+        }
+    }
+
+    /// Frees the values among `inputSlots` whose last reader is step `stepIndex` (unless pinned or kept).
+    private func release(_ inputSlots: [Int?], after stepIndex: Int, keep: (Int) -> Bool) {
+        for case let slot? in inputSlots where plan.lastUse[slot] == stepIndex && !pinned[slot] && !keep(slot)
+            && plan.producer[slot] >= 0 {
+            slots[slot] = nil
         }
     }
 

@@ -18,6 +18,10 @@ public final class Model: @unchecked Sendable {
     let splitCache = OnceCache<Int, ModelInputSplit>()
     /// `BatchSeparation`s by batch sizes, made on first use (`SlicedRun`).
     let separationCache = OnceCache<[Int], BatchSeparation>()
+    /// Compiled oneDNN chains by plan, pinned values and threads (`blockedChains`).
+    let chainCache = OnceCache<[Int], [Int: BlockedChain]>()
+    /// Weights in oneDNN's layouts, shared by every chain of this model.
+    let chainConstants = DNNLConstantStore()
 
     /// Builds operators for every node of a validated graph.
     public init(graph: Graph) throws {

@@ -14,6 +14,9 @@ public struct ModelSummary: Codable, Sendable {
         public var multiplyAdds: Int
         /// The kernels `ConvolutionRule` picks for a 2-D Conv (forward, input and weight gradient); nil otherwise.
         public var kernels: ConvolutionKernelRoute? = nil
+        /// The number of the oneDNN chain (`BlockedChain`) that runs this node in a forward-only pass at
+        /// this batch size without taps; nil when Loupe's own step runs it (and in gradient runs, always).
+        public var forwardChain: Int? = nil
     }
 
     public var model: String
@@ -31,6 +34,27 @@ public struct ModelSummary: Codable, Sendable {
     /// Whether forward passes over several images run as one slice of the batch per worker (`SlicedRun`,
     /// checked for a batch of eight cut in two); nil when not asked (`withSlicedRuns`).
     public var slicedForwardRuns: Bool?
+
+    /// Number of oneDNN chains a forward-only pass runs at this batch size; nil when not asked (`withBlockedChains`).
+    public var forwardChains: Int?
+
+    /// This summary with `forwardChains` and each layer's `forwardChain` filled in for `model`.
+    public func withBlockedChains(of model: Model) throws -> ModelSummary {
+        var summary = self
+        let plan = try model.plan(batchSize: batchSize)
+        var pinned = [Bool](repeating: false, count: plan.slotCount)
+        for output in model.graph.outputs { if let slot = plan.slotOf[output.name] { pinned[slot] = true } }
+        let chains = model.blockedChains(plan: plan, pinned: pinned, fuse: Fusion.isEnabled).values.sorted { $0.first < $1.first }
+        var chainOfNode = [Int: Int]()
+        for (number, chain) in chains.enumerated() {
+            for step in chain.replacedSteps { chainOfNode[plan.steps[step].nodeIndex] = number }
+        }
+        for (position, nodeIndex) in plan.runningNodeIndices.enumerated() where position < summary.layers.count {
+            summary.layers[position].forwardChain = chainOfNode[nodeIndex]
+        }
+        summary.forwardChains = chains.count
+        return summary
+    }
 
     /// This summary with `slicedForwardRuns` filled in for `model`.
     public func withSlicedRuns(of model: Model) -> ModelSummary {

@@ -7,7 +7,8 @@ public enum Inspection {
     /// Loads a model and returns its summary printed as a table, or as JSON when `json` is set.
     public static func describe(modelPath: String, batchSize: Int = 1, json: Bool = false) throws -> String {
         let model = try Model(path: modelPath)
-        let summary = printable(try ModelSummary(model: model, batchSize: batchSize).withSlicedRuns(of: model))
+        let summary = printable(try ModelSummary(model: model, batchSize: batchSize).withSlicedRuns(of: model)
+            .withBlockedChains(of: model))
         return json ? try jsonText(summary) : table(summary)
     }
 
@@ -72,6 +73,11 @@ public enum Inspection {
         out.append("Total mult-adds: \(grouped(summary.totalMultiplyAdds)) (\(String(format: "%.2f", Double(summary.totalMultiplyAdds) / 1e6)) M)")
         if let sliced = summary.slicedForwardRuns {
             out.append("Forward runs over several images: " + (sliced ? "one slice of the batch per worker" : "whole batches"))
+        }
+        if let chains = summary.forwardChains {
+            let convolutions = summary.layers.filter { $0.op == "Conv" }
+            let chained = convolutions.filter { $0.forwardChain != nil }.count
+            out.append("oneDNN blocked-layout chains in forward-only runs: \(chains), running \(chained) of \(convolutions.count) Conv layers")
         }
         out.append(rule)
         return out.joined(separator: "\n")

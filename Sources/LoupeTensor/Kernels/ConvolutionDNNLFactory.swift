@@ -4,7 +4,7 @@ import CDNNL
 enum DNNLPrimitiveFactory {
     /// oneDNN execution argument numbers (`DNNL_ARG_*`; the header spells some as macro aliases).
     enum Argument {
-        static let source: Int32 = 1, destination: Int32 = 17, weights: Int32 = 33, bias: Int32 = 41
+        static let source: Int32 = 1, sourceOne: Int32 = 2, destination: Int32 = 17, weights: Int32 = 33, bias: Int32 = 41
         static let sourceGradient: Int32 = 129, destinationGradient: Int32 = 145, weightsGradient: Int32 = 161
     }
 
