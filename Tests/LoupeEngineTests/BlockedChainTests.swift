@@ -119,6 +119,13 @@ final class BlockedChainTests: XCTestCase {
         let erf = DNNLChainDescription(dimensions: [[1, 4, 3, 3], [1, 4, 3, 3]], inputs: [0],
                                        stages: [.unary(.erf, input: 0, output: 1)], outputs: [1])
         XCTAssertNil(DNNLChainProgram(erf, threads: 1))
+        // The refused stage is named, so a finder can cut the stretch there and keep the rest.
+        let mixed = DNNLChainDescription(dimensions: [[1, 4, 3, 3], [1, 4, 3, 3], [1, 4, 3, 3]], inputs: [0],
+                                         stages: [.unary(.relu, input: 0, output: 1), .unary(.erf, input: 1, output: 2)],
+                                         outputs: [2])
+        var refused: Int?
+        XCTAssertNil(DNNLChainProgram(mixed, threads: 1, constants: DNNLConstantStore(), refusedStage: &refused))
+        XCTAssertEqual(refused, 1)
         XCTAssertNil(DNNLChainDescription.elementwise(.erfGeluChain(divisor: 2)))
         XCTAssertNotNil(DNNLChainDescription.elementwise(.erfGeluChain(divisor: Float(2).squareRoot())))
     }

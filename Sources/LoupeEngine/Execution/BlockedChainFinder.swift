@@ -52,7 +52,7 @@ struct BlockedChainFinder {
         var absorbed = Set<Int>()
         func close() {
             defer { stretch = [] }
-            if let chain = compile(stretch, threads: threads) { found[chain.first] = chain }
+            for chain in compile(stretch[...], threads: threads) { found[chain.first] = chain }
         }
         for index in plan.steps.indices {
             if absorbed.contains(index) { continue }
@@ -148,9 +148,10 @@ struct BlockedChainFinder {
         return small == [large[0], large[1], 1, 1]
     }
 
-    /// The chain of a finished stretch, when it is worth running and oneDNN compiles it.
-    private func compile(_ stretch: [Taken], threads: Int) -> BlockedChain? {
-        guard stretch.filter(\.isConvolution).count >= 2 else { return nil }
+    /// The chains of a finished stretch: the whole stretch when it is worth running and oneDNN compiles
+    /// it; when oneDNN refuses one stage, the chains of the stretches before and after that stage.
+    private func compile(_ stretch: ArraySlice<Taken>, threads: Int) -> [BlockedChain] {
+        guard stretch.filter(\.isConvolution).count >= 2 else { return [] }
         let replaced = Set(stretch.flatMap(\.replaced))
         let written = Set(stretch.map(\.writes))
         // Number the values: the chain's inputs first, then each written value.
@@ -177,14 +178,20 @@ struct BlockedChainFinder {
         let chain = DNNLChainDescription(dimensions: dimensions, inputs: inputSlots.map(value), stages: stages,
                                          outputs: outputSlots.map(value))
         guard chain.convolutionMultiplyAddsPerImage >= minimum,
-              let program = DNNLChainProgram(chain, threads: threads, constants: model.chainConstants),
-              let first = stretch.first?.replaced.first, let last = stretch.last?.replaced.first else { return nil }
+              let first = stretch.first?.replaced.first, let last = stretch.last?.replaced.first else { return [] }
+        var refused: Int?
+        guard let program = DNNLChainProgram(chain, threads: threads, constants: model.chainConstants, refusedStage: &refused)
+        else {
+            guard let refused, refused < stretch.count else { return [] }
+            let cut = stretch.startIndex + refused
+            return compile(stretch[..<cut], threads: threads) + compile(stretch[(cut + 1)...], threads: threads)
+        }
         if ProcessInfo.processInfo.environment["LOUPE_DEBUG_CHAINS"] == "1" {
             FileHandle.standardError.write(Data("chain \(first)...\(last): \(program.implementations.joined(separator: " "))\n".utf8))
         }
-        return BlockedChain(first: first, last: last, replacedSteps: replaced.sorted(), inputSlots: inputSlots,
-                            outputSlots: outputSlots, outputShapes: outputSlots.map { slotFacts[$0]?.shape ?? [] },
-                            program: program)
+        return [BlockedChain(first: first, last: last, replacedSteps: replaced.sorted(), inputSlots: inputSlots,
+                             outputSlots: outputSlots, outputShapes: outputSlots.map { slotFacts[$0]?.shape ?? [] },
+                             program: program)]
     }
 
     /// `stage` with slots replaced by value numbers.

@@ -22,14 +22,17 @@ struct DNNLChainBuilder {
         copies = [[(descriptor: dnnl_memory_desc_t, buffer: Int)]](repeating: [], count: chain.dimensions.count)
     }
 
-    /// Builds every stage and the plain outputs; false when oneDNN refuses one.
+    /// The stage oneDNN refused, when `build` failed on one.
+    private(set) var refusedStage: Int?
+
+    /// Builds every stage and the plain outputs; false when oneDNN refuses one (`refusedStage`).
     mutating func build() -> Bool {
         guard chain.dimensions.allSatisfy({ $0.count == 4 && $0.allSatisfy { $0 > 0 } }) else { return false }
         for (position, value) in chain.inputs.enumerated() {
             home[value] = program.addBuffer(plain(value), .input(position))
         }
         let outputPositions = Dictionary(chain.outputs.enumerated().map { ($0.element, $0.offset) }, uniquingKeysWith: { a, _ in a })
-        for stage in chain.stages {
+        for (index, stage) in chain.stages.enumerated() {
             let written: Int?
             switch stage {
             case .convolution(let c):
@@ -41,7 +44,10 @@ struct DNNLChainBuilder {
             case .unary(let function, let input, let output):
                 written = unary(function, input: input, output: output) ? output : nil
             }
-            guard let written else { return false }
+            guard let written else {
+                refusedStage = index
+                return false
+            }
             // A value wanted outside is reordered out as soon as it is written, so its inner copy can go early.
             if let position = outputPositions[written] {
                 let target = program.addBuffer(plain(written), .output(position))

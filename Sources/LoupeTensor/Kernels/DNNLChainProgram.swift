@@ -39,13 +39,22 @@ public final class DNNLChainProgram: @unchecked Sendable {
 
     /// Compiles `chain` for `threads` OpenMP threads; nil when oneDNN cannot run one of its stages.
     /// Constants in oneDNN's layouts come from (and go into) `constants`.
-    public init?(_ chain: DNNLChainDescription, threads: Int, constants: DNNLConstantStore = DNNLConstantStore()) {
+    public convenience init?(_ chain: DNNLChainDescription, threads: Int, constants: DNNLConstantStore = DNNLConstantStore()) {
+        var refused: Int?
+        self.init(chain, threads: threads, constants: constants, refusedStage: &refused)
+    }
+
+    /// Compiles `chain`; when oneDNN refuses one of its stages, nil with that stage's index in `refusedStage`.
+    public init?(_ chain: DNNLChainDescription, threads: Int, constants: DNNLConstantStore, refusedStage: inout Int?) {
         self.threads = threads
         constantStore = constants
         guard let engine = DNNLPrimitiveCache.engine.value else { return nil }
         omp_set_num_threads(Int32(threads))
         var builder = DNNLChainBuilder(program: self, chain: chain, engine: engine)
-        guard builder.build() else { return nil }
+        guard builder.build() else {
+            refusedStage = builder.refusedStage
+            return nil
+        }
         lastUse = [Int](repeating: -1, count: buffers.count)
         for (index, step) in steps.enumerated() { for argument in step.arguments { lastUse[argument.buffer] = index } }
     }
