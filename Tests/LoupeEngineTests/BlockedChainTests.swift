@@ -102,6 +102,11 @@ final class BlockedChainTests: XCTestCase {
         let first = try model.runWhole(inputs, chainMinimum: 0).firstOutput(of: model)
         let second = try model.runWhole(inputs, chainMinimum: 0).firstOutput(of: model)
         XCTAssertEqual(first.scalars, second.scalars)
+        // Seven images run one by one through the one-image program: the same results as the steps.
+        let seven = [model.primaryInputName: try Fixtures.array("matrix", matrix.input).slice(batch: 0..<7)]
+        XCTAssertFalse(try chains(model, seven).isEmpty)
+        assertClose(try model.runWhole(seven, chainMinimum: 0).firstOutput(of: model),
+                    try model.runWhole(seven, chainMinimum: Int.max).firstOutput(of: model), 1e-5, "seven images")
         // At the default bound the small block is not worth a chain: Loupe's kernels run, as in gradient runs.
         let plan = try model.plan(inputShapes: inputs.mapValues(\.shape))
         let state = try ExecutionState(model: model, plan: plan, inputs: inputs, taps: [])

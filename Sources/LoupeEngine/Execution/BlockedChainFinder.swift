@@ -177,11 +177,12 @@ struct BlockedChainFinder {
         }
         let chain = DNNLChainDescription(dimensions: dimensions, inputs: inputSlots.map(value), stages: stages,
                                          outputs: outputSlots.map(value))
-        guard chain.convolutionMultiplyAddsPerImage >= minimum,
+        guard chain.convolutionMultiplyAddsPerImage >= minimum, (chain.batch ?? 0) > 0,
               let first = stretch.first?.replaced.first, let last = stretch.last?.replaced.first else { return [] }
+        // One program for one image: the batch runs through it image by image.
         var refused: Int?
-        guard let program = DNNLChainProgram(chain, threads: threads, constants: model.chainConstants, refusedStage: &refused)
-        else {
+        guard let program = DNNLChainProgram(chain.resized(images: 1), threads: threads, constants: model.chainConstants,
+                                             refusedStage: &refused) else {
             guard let refused, refused < stretch.count else { return [] }
             let cut = stretch.startIndex + refused
             return compile(stretch[..<cut], threads: threads) + compile(stretch[(cut + 1)...], threads: threads)
@@ -189,9 +190,11 @@ struct BlockedChainFinder {
         if ProcessInfo.processInfo.environment["LOUPE_DEBUG_CHAINS"] == "1" {
             FileHandle.standardError.write(Data("chain \(first)...\(last): \(program.implementations.joined(separator: " "))\n".utf8))
         }
+        func imageSize(_ slot: Int) -> Int { (slotFacts[slot]?.shape ?? []).dropFirst().reduce(1, *) }
         return [BlockedChain(first: first, last: last, replacedSteps: replaced.sorted(), inputSlots: inputSlots,
                              outputSlots: outputSlots, outputShapes: outputSlots.map { slotFacts[$0]?.shape ?? [] },
-                             program: program)]
+                             program: program, inputImageSizes: inputSlots.map(imageSize),
+                             outputImageSizes: outputSlots.map(imageSize))]
     }
 
     /// `stage` with slots replaced by value numbers.

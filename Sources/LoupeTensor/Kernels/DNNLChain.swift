@@ -93,6 +93,24 @@ public struct DNNLChainDescription: Sendable {
         }
     }
 
+    /// The batch size of the chain's values, when they all have the same leading extent.
+    public var batch: Int? {
+        let leading = Set(dimensions.map { $0.first ?? 0 })
+        return leading.count == 1 ? leading.first : nil
+    }
+
+    /// The same chain over `images` images (every stage works image by image).
+    public func resized(images: Int) -> DNNLChainDescription {
+        var resized = self
+        resized.dimensions = dimensions.map { [images] + $0.dropFirst() }
+        resized.stages = stages.map { stage in
+            guard case .convolution(var convolution) = stage else { return stage }
+            convolution.geometry.batch = images
+            return .convolution(convolution)
+        }
+        return resized
+    }
+
     /// Multiply-adds of the chain's convolutions for one image.
     public var convolutionMultiplyAddsPerImage: Int {
         stages.reduce(0) { total, stage in
