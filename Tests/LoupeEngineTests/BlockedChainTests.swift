@@ -209,4 +209,26 @@ final class BlockedChainTests: XCTestCase {
         _ = try model.runWhole(["x": x.slice(batch: 0..<1)])
         XCTAssertEqual(model.chainConstants.count, 3, "w1, b1 and w2 staged once")
     }
+
+    func testATailFusedOntoAnUnchainedHeadStaysWithItsHead() throws {
+        // ConvTranspose (no chain stage) with a fused Relu, then two convolutions: the Relu runs with the
+        // ConvTranspose, and the chain starts at the first Conv.
+        var random = TestRandom(seed: 9)
+        var b = GraphBuilder()
+        let up = b.add("ConvTranspose", ["x", b.parameter("wt", random.tensor([8, 8, 3, 3], in: -0.2...0.2))],
+                       ["pads": .ints([1, 1, 1, 1])])
+        let r0 = b.add("Relu", [up])
+        let c1 = b.add("Conv", [r0, b.parameter("w1", random.tensor([8, 8, 3, 3], in: -0.2...0.2))], ["pads": .ints([1, 1, 1, 1])])
+        let r1 = b.add("Relu", [c1])
+        let c2 = b.add("Conv", [r1, b.parameter("w2", random.tensor([8, 8, 1, 1], in: -0.3...0.3))])
+        let model = try b.model(sampleShape: [8, 16, 16], output: c2)
+        let inputs = ["x": random.tensor([3, 8, 16, 16])]
+        let found = try chains(model, inputs)
+        XCTAssertEqual(found.count, 1)
+        let plan = try model.plan(inputShapes: inputs.mapValues(\.shape))
+        let first = try XCTUnwrap(found.values.first?.first)
+        XCTAssertEqual(model.graph.nodes[plan.steps[first].nodeIndex].opType, "Conv")
+        assertClose(try model.runWhole(inputs, chainMinimum: 0).firstOutput(of: model),
+                    try model.runWhole(inputs, chainMinimum: Int.max).firstOutput(of: model), 1e-5, "chained after a fused tail")
+    }
 }

@@ -56,11 +56,12 @@ struct BlockedChainFinder {
         }
         for index in plan.steps.indices {
             if absorbed.contains(index) { continue }
+            // A fused tail runs with its head, chained or not: never a stage of its own.
+            absorbed.formUnion(appliedFusion(index)?.skippedSteps ?? [])
             guard let taken = take(index) else {
                 close()
                 continue
             }
-            absorbed.formUnion(taken.replaced.dropFirst())
             if let last = stretch.last, let merged = residual(taken, after: last) {
                 stretch[stretch.count - 1] = merged
             } else {
@@ -71,13 +72,17 @@ struct BlockedChainFinder {
         return found.isEmpty ? nil : found
     }
 
+    /// The fusion headed by step `index` that a forward-only run applies (`ExecutionState.forward`'s rule).
+    private func appliedFusion(_ index: Int) -> Fusion? {
+        guard fuse, let candidate = plan.fusions[index] else { return nil }
+        return candidate.innerSlots.allSatisfy { !pinned[$0] } ? candidate : nil
+    }
+
     /// The stage for `index` when it can join a chain.
     private func take(_ index: Int) -> Taken? {
         let step = plan.steps[index]
         let op = model.operators[step.nodeIndex]
-        let fusion = fuse ? plan.fusions[index].flatMap { candidate in
-            candidate.innerSlots.allSatisfy { !pinned[$0] } ? candidate : nil
-        } : nil
+        let fusion = appliedFusion(index)
         guard let produced = step.outputSlots.first ?? nil, step.outputSlots.count == 1 else { return nil }
         let output = fusion?.resultSlot ?? produced
         let tail = fusion?.function
