@@ -1,4 +1,3 @@
-import Foundation
 import LoupeONNX
 import LoupeTensor
 
@@ -26,11 +25,7 @@ struct BlockedChainFinder {
         self.plan = plan
         self.pinned = pinned
         self.fuse = fuse
-        var readers = [[Int]](repeating: [], count: plan.slotCount)
-        for (index, step) in plan.steps.enumerated() {
-            for case let slot? in step.inputSlots where readers[slot].last != index { readers[slot].append(index) }
-        }
-        self.readers = readers
+        readers = Plan.readers(of: plan.steps, slotCount: plan.slotCount)
         var slotFacts = [ValueFacts?](repeating: nil, count: plan.slotCount)
         for (name, slot) in plan.slotOf { slotFacts[slot] = plan.facts[name] }
         self.slotFacts = slotFacts
@@ -75,7 +70,7 @@ struct BlockedChainFinder {
     /// The fusion headed by step `index` that a forward-only run applies (`ExecutionState.forward`'s rule).
     private func appliedFusion(_ index: Int) -> Fusion? {
         guard fuse, let candidate = plan.fusions[index] else { return nil }
-        return candidate.innerSlots.allSatisfy { !pinned[$0] } ? candidate : nil
+        return candidate.appliesInPlace(pinned: pinned, keep: { _ in false }) ? candidate : nil
     }
 
     /// The stage for `index` when it can join a chain.
@@ -191,9 +186,6 @@ struct BlockedChainFinder {
             guard let refused, refused < stretch.count else { return [] }
             let cut = stretch.startIndex + refused
             return compile(stretch[..<cut], threads: threads) + compile(stretch[(cut + 1)...], threads: threads)
-        }
-        if ProcessInfo.processInfo.environment["LOUPE_DEBUG_CHAINS"] == "1" {
-            FileHandle.standardError.write(Data("chain \(first)...\(last): \(program.implementations.joined(separator: " "))\n".utf8))
         }
         func imageSize(_ slot: Int) -> Int { (slotFacts[slot]?.shape ?? []).dropFirst().reduce(1, *) }
         return [BlockedChain(first: first, last: last, replacedSteps: replaced.sorted(), inputSlots: inputSlots,

@@ -83,10 +83,7 @@ final class ExecutionState {
         }
         tapNames = taps
         tapSlots = Set(taps.compactMap { plan.slotOf[$0] })
-        var pinned = [Bool](repeating: false, count: plan.slotCount)
-        for output in model.graph.outputs { if let s = plan.slotOf[output.name] { pinned[s] = true } }
-        for s in tapSlots { pinned[s] = true }
-        self.pinned = pinned
+        pinned = plan.pinnedSlots(outputs: model.graph.outputs.map(\.name), taps: tapSlots)
     }
 
     /// Runs every step; `keep(slot)` says which otherwise-dead values must survive (for backward).
@@ -112,7 +109,7 @@ final class ExecutionState {
             let op = model.operators[step.nodeIndex]
             let inputs = step.inputSlots.map { $0.flatMap { slots[$0] } }
             let fusion = fuse && beside[stepIndex] == nil ? plan.fusions[stepIndex].flatMap { candidate in
-                candidate.innerSlots.allSatisfy { !pinned[$0] && !keep($0) } ? candidate : nil
+                candidate.appliesInPlace(pinned: pinned, keep: keep) ? candidate : nil
             } : nil
             var outputs: [TensorValue]
             do {

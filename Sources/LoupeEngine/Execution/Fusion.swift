@@ -26,6 +26,12 @@ struct Fusion {
     /// Whether runs fuse (`LOUPE_FUSION=0` turns it off, to compare or to profile the steps one by one).
     static let isEnabled = ProcessInfo.processInfo.environment["LOUPE_FUSION"] != "0"
 
+    /// Whether a run applies this fusion in place: none of the skipped values is pinned (a tap or a
+    /// graph output) or kept for a backward pass. Forward runs and `BlockedChainFinder` both ask here.
+    func appliesInPlace(pinned: [Bool], keep: (Int) -> Bool) -> Bool {
+        innerSlots.allSatisfy { !pinned[$0] && !keep($0) }
+    }
+
     /// Whether a gradient run may run this tail beside its head: the tail's result as a new value
     /// from the head's output (kept for the backward), and the tail's backward in one pass from that
     /// output alone (SiLU, the exported GELU chain), instead of every step's forward and backward
@@ -66,11 +72,7 @@ struct FusionFinder {
         self.steps = steps
         self.facts = facts
         self.producer = producer
-        var consumers = [[Int]](repeating: [], count: slotCount)
-        for (index, step) in steps.enumerated() {
-            for case let slot? in step.inputSlots where consumers[slot].last != index { consumers[slot].append(index) }
-        }
-        self.consumers = consumers
+        consumers = Plan.readers(of: steps, slotCount: slotCount)
     }
 
     /// Every fusion, keyed by its head step; a step is the head or tail of at most one.

@@ -42,8 +42,7 @@ public struct ModelSummary: Codable, Sendable {
     public func withBlockedChains(of model: Model) throws -> ModelSummary {
         var summary = self
         let plan = try model.plan(batchSize: batchSize)
-        var pinned = [Bool](repeating: false, count: plan.slotCount)
-        for output in model.graph.outputs { if let slot = plan.slotOf[output.name] { pinned[slot] = true } }
+        let pinned = plan.pinnedSlots(outputs: model.graph.outputs.map(\.name), taps: [])
         let chains = model.blockedChains(plan: plan, pinned: pinned, fuse: Fusion.isEnabled).values.sorted { $0.first < $1.first }
         var chainOfNode = [Int: Int]()
         for (number, chain) in chains.enumerated() {

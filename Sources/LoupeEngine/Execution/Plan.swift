@@ -142,6 +142,23 @@ public struct Plan: @unchecked Sendable {
         fusions = FusionFinder(model: model, steps: steps, facts: facts, slotCount: slotOf.count, producer: producer).fusions()
     }
 
+    /// For each slot, the steps that read it, in order (each step once).
+    static func readers(of steps: [Step], slotCount: Int) -> [[Int]] {
+        var readers = [[Int]](repeating: [], count: slotCount)
+        for (index, step) in steps.enumerated() {
+            for case let slot? in step.inputSlots where readers[slot].last != index { readers[slot].append(index) }
+        }
+        return readers
+    }
+
+    /// The slots a run must keep to its end: the graph outputs and the tapped values.
+    func pinnedSlots(outputs: [String], taps: Set<Int>) -> [Bool] {
+        var pinned = [Bool](repeating: false, count: slotCount)
+        for output in outputs { if let slot = slotOf[output] { pinned[slot] = true } }
+        for slot in taps { pinned[slot] = true }
+        return pinned
+    }
+
     /// The inferred shape of a named value, or nil when the graph has no such value.
     public func shape(of name: String) -> [Int]? { facts[name]?.shape }
 

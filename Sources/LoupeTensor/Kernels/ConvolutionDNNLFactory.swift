@@ -53,6 +53,42 @@ enum DNNLPrimitiveFactory {
         return descriptor(dims.map { Int($0) }, dnnl_format_tag_any)
     }
 
+    /// `values` as a `dnnl_dims_t` (twelve entries, the rest zero).
+    static func padded(_ values: [Int]) -> [dnnl_dim_t] {
+        values.map { dnnl_dim_t($0) } + [dnnl_dim_t](repeating: 0, count: 12 - values.count)
+    }
+
+    /// New primitive attributes with a user-managed scratchpad (the caller destroys them), or nil.
+    static func userScratchpadAttributes() -> OpaquePointer? {
+        var attr: OpaquePointer?
+        guard dnnl_primitive_attr_create(&attr) == dnnl_success, let attr else { return nil }
+        guard dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user) == dnnl_success else {
+            dnnl_primitive_attr_destroy(attr)
+            return nil
+        }
+        return attr
+    }
+
+    /// The forward descriptor of `g` with these layouts (`bias` nil: none), or nil when oneDNN refuses it.
+    static func forwardDescriptor(_ g: ConvolutionGeometry, _ prop: dnnl_prop_kind_t, _ algorithm: dnnl_alg_kind_t,
+                                  source: dnnl_memory_desc_t, weights: dnnl_memory_desc_t, bias: dnnl_memory_desc_t?,
+                                  destination: dnnl_memory_desc_t) -> dnnl_convolution_desc_t? {
+        guard let (left, right) = paddings(g) else { return nil }
+        var src = source, wei = weights, dst = destination
+        var strides = padded([g.strideHeight, g.strideWidth]), dilates = padded([g.dilationHeight - 1, g.dilationWidth - 1])
+        var padL = padded(left), padR = padded(right)
+        var desc = dnnl_convolution_desc_t()
+        let status: dnnl_status_t
+        if var b = bias {
+            status = dnnl_dilated_convolution_forward_desc_init(&desc, prop, algorithm, &src, &wei, &b, &dst, &strides, &dilates,
+                                                                &padL, &padR)
+        } else {
+            status = dnnl_dilated_convolution_forward_desc_init(&desc, prop, algorithm, &src, &wei, nil, &dst, &strides, &dilates,
+                                                                &padL, &padR)
+        }
+        return status == dnnl_success ? desc : nil
+    }
+
     /// Creates the primitive for `key`, or nil when oneDNN has no implementation for it.
     static func make(_ key: DNNLPrimitiveCache.Key, geometry g: ConvolutionGeometry,
                      engine: OpaquePointer) -> DNNLConvolutionPrimitive? {
@@ -63,27 +99,17 @@ enum DNNLPrimitiveFactory {
         omp_set_num_threads(Int32(key.threads))
         let plain = plainDescriptors(g)
         var src = anyLayout(plain.source), wei = anyLayout(plain.weights), dst = anyLayout(plain.destination)
-        var bias = plain.bias
-        var strides = [dnnl_dim_t(g.strideHeight), dnnl_dim_t(g.strideWidth)] + [dnnl_dim_t](repeating: 0, count: 10)
-        var dilates = [dnnl_dim_t(g.dilationHeight - 1), dnnl_dim_t(g.dilationWidth - 1)] + [dnnl_dim_t](repeating: 0, count: 10)
-        var padL = left.map { dnnl_dim_t($0) } + [dnnl_dim_t](repeating: 0, count: 10)
-        var padR = right.map { dnnl_dim_t($0) } + [dnnl_dim_t](repeating: 0, count: 10)
+        var strides = padded([g.strideHeight, g.strideWidth]), dilates = padded([g.dilationHeight - 1, g.dilationWidth - 1])
+        var padL = padded(left), padR = padded(right)
         let algorithm = key.algorithm == .winograd ? dnnl_convolution_winograd : dnnl_convolution_direct
 
-        var attr: OpaquePointer?
-        guard dnnl_primitive_attr_create(&attr) == dnnl_success, let attr else { return nil }
+        guard let attr = userScratchpadAttributes() else { return nil }
         defer { dnnl_primitive_attr_destroy(attr) }
-        guard dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user) == dnnl_success else { return nil }
 
         /// A forward descriptor (training when it only serves as the backward passes' hint).
         func forwardDescriptor(_ prop: dnnl_prop_kind_t, withBias: Bool) -> OpaquePointer? {
-            var desc = dnnl_convolution_desc_t()
-            let status = withBias
-                ? dnnl_dilated_convolution_forward_desc_init(&desc, prop, algorithm, &src, &wei, &bias, &dst, &strides,
-                                                             &dilates, &padL, &padR)
-                : dnnl_dilated_convolution_forward_desc_init(&desc, prop, algorithm, &src, &wei, nil, &dst, &strides,
-                                                             &dilates, &padL, &padR)
-            guard status == dnnl_success else { return nil }
+            guard var desc = Self.forwardDescriptor(g, prop, algorithm, source: src, weights: wei,
+                                                    bias: withBias ? plain.bias : nil, destination: dst) else { return nil }
             var pd: OpaquePointer?
             guard dnnl_primitive_desc_create(&pd, &desc, attr, engine, nil) == dnnl_success else { return nil }
             return pd

@@ -61,24 +61,15 @@ struct DNNLChainBuilder {
 
     private mutating func convolution(_ c: DNNLChainDescription.Convolution) -> Bool {
         let g = c.geometry
-        guard let source = home[c.input], let (left, right) = DNNLPrimitiveFactory.paddings(g) else { return false }
+        guard let source = home[c.input] else { return false }
         let plainDescriptors = DNNLPrimitiveFactory.plainDescriptors(g)
-        /// The primitive descriptor for these source and destination layouts and post-ops.
         var algorithm = c.algorithm == .winograd ? dnnl_convolution_winograd : dnnl_convolution_direct
+        /// The primitive descriptor for these source and destination layouts and post-ops.
         func make(_ source: dnnl_memory_desc_t, _ destination: dnnl_memory_desc_t, _ postOps: [PostOp]) -> OpaquePointer? {
-            var sourceDescriptor = source, destinationDescriptor = destination
-            var weights = DNNLPrimitiveFactory.anyLayout(plainDescriptors.weights), biasDescriptor = plainDescriptors.bias
-            var strides = padded([g.strideHeight, g.strideWidth]), dilations = padded([g.dilationHeight - 1, g.dilationWidth - 1])
-            var padLeft = padded(left), padRight = padded(right)
-            var desc = dnnl_convolution_desc_t()
-            let status = c.bias == nil
-                ? dnnl_dilated_convolution_forward_desc_init(&desc, dnnl_forward_inference, algorithm,
-                                                             &sourceDescriptor, &weights, nil, &destinationDescriptor, &strides,
-                                                             &dilations, &padLeft, &padRight)
-                : dnnl_dilated_convolution_forward_desc_init(&desc, dnnl_forward_inference, algorithm,
-                                                             &sourceDescriptor, &weights, &biasDescriptor, &destinationDescriptor,
-                                                             &strides, &dilations, &padLeft, &padRight)
-            return status == dnnl_success ? primitiveDescriptor(&desc, postOps: postOps) : nil
+            guard var desc = DNNLPrimitiveFactory.forwardDescriptor(
+                g, dnnl_forward_inference, algorithm, source: source, weights: DNNLPrimitiveFactory.anyLayout(plainDescriptors.weights),
+                bias: c.bias == nil ? nil : plainDescriptors.bias, destination: destination) else { return nil }
+            return primitiveDescriptor(&desc, postOps: postOps)
         }
         let tailOps = c.tail.map { [PostOp.elementwise($0)] } ?? []
         let anyDestination = DNNLPrimitiveFactory.anyLayout(plainDescriptors.destination)
@@ -164,6 +155,7 @@ struct DNNLChainBuilder {
         let dims = chain.dimensions[input]
         var sourceDescriptor = program.buffers[source].descriptor
         var destination = DNNLPrimitiveFactory.descriptor([dims[0], dims[1], 1, 1], dnnl_format_tag_any)
+        let padded = DNNLPrimitiveFactory.padded
         var strides = padded([1, 1]), kernel = padded([dims[2], dims[3]]), dilation = padded([0, 0]), zero = padded([0, 0])
         var desc = dnnl_pooling_v2_desc_t()
         guard dnnl_pooling_v2_forward_desc_init(&desc, dnnl_forward_inference, dnnl_pooling_avg_exclude_padding,
@@ -199,10 +191,8 @@ struct DNNLChainBuilder {
 
     /// A primitive descriptor for an operation descriptor, with these post-ops and a user scratchpad.
     private func primitiveDescriptor(raw desc: UnsafeMutableRawPointer, postOps: [PostOp]) -> OpaquePointer? {
-        var attr: OpaquePointer?
-        guard dnnl_primitive_attr_create(&attr) == dnnl_success, let attr else { return nil }
+        guard let attr = DNNLPrimitiveFactory.userScratchpadAttributes() else { return nil }
         defer { dnnl_primitive_attr_destroy(attr) }
-        guard dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user) == dnnl_success else { return nil }
         if !postOps.isEmpty {
             var list: OpaquePointer?
             guard dnnl_post_ops_create(&list) == dnnl_success, let list else { return nil }
@@ -270,11 +260,9 @@ struct DNNLChainBuilder {
     private func reorder(from source: Int, to target: Int) -> Bool {
         var from = program.buffers[source].descriptor, to = program.buffers[target].descriptor
         var pd: OpaquePointer?
-        var attr: OpaquePointer?
-        guard dnnl_primitive_attr_create(&attr) == dnnl_success, let attr else { return false }
+        guard let attr = DNNLPrimitiveFactory.userScratchpadAttributes() else { return false }
         defer { dnnl_primitive_attr_destroy(attr) }
-        guard dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user) == dnnl_success,
-              dnnl_reorder_primitive_desc_create(&pd, &from, engine, &to, engine, attr) == dnnl_success, let pd else { return false }
+        guard dnnl_reorder_primitive_desc_create(&pd, &from, engine, &to, engine, attr) == dnnl_success, let pd else { return false }
         return addPrimitive(pd, [(Argument.source, source), (Argument.destination, target)], isReorder: true)
     }
 
@@ -295,9 +283,9 @@ struct DNNLChainBuilder {
                 if let stream { dnnl_stream_destroy(stream) }
                 [from, to].forEach { if let m = $0 { dnnl_memory_destroy(m) } }
             }
-            var copied = values
-            return copied.withUnsafeMutableBytes { source -> Bool in
-                guard let base = source.baseAddress,
+            // oneDNN only reads the source of a reorder: the weights are lent, not copied.
+            return values.withUnsafeBytes { source -> Bool in
+                guard let base = source.baseAddress.map(UnsafeMutableRawPointer.init(mutating:)),
                       dnnl_reorder_primitive_desc_create(&pd, &plainDescriptor, engine, &chosenDescriptor, engine, nil) == dnnl_success,
                       let pd, dnnl_primitive_create(&primitive, pd) == dnnl_success, let primitive,
                       dnnl_stream_create(&stream, engine, dnnl_stream_default_flags.rawValue) == dnnl_success, let stream,
@@ -319,9 +307,5 @@ struct DNNLChainBuilder {
 
     private func queried(_ pd: OpaquePointer, _ what: dnnl_query_t) -> dnnl_memory_desc_t {
         dnnl_primitive_desc_query_md(pd, what, 0)?.pointee ?? dnnl_memory_desc_t()
-    }
-
-    private func padded(_ values: [Int]) -> [dnnl_dim_t] {
-        values.map { dnnl_dim_t($0) } + [dnnl_dim_t](repeating: 0, count: 12 - values.count)
     }
 }

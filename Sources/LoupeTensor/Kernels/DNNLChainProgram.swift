@@ -64,15 +64,6 @@ public final class DNNLChainProgram: @unchecked Sendable {
         for d in descriptors { dnnl_primitive_desc_destroy(d) }
     }
 
-    /// oneDNN's name for the implementation of each step (e.g. `brgconv:avx512_core`, `jit:uni`), in run order.
-    public var implementations: [String] {
-        descriptors.map { pd in
-            var text: UnsafePointer<CChar>?
-            guard dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &text) == dnnl_success, let text else { return "?" }
-            return String(cString: text)
-        }
-    }
-
     /// Number of primitives a run executes, reorders included.
     public var stepCount: Int { steps.count }
 
