@@ -6,14 +6,14 @@ import XCTest
 
 /// Stretches of CNNs run by oneDNN in its blocked layouts (`BlockedChain`): the chains form where
 /// they should, agree with Loupe's own kernels and with onnxruntime, give taps from inside a chain,
-/// repeat their bytes, and stay out of gradient runs and of small models at the default bound.
+/// repeat their bytes, and stay out of small models at the default bound.
 final class BlockedChainTests: XCTestCase {
     override func setUpWithError() throws {
         try XCTSkipUnless(BlockedChain.isEnabled, "oneDNN is off (LOUPE_ONEDNN=0 or LOUPE_BLOCKED_CHAINS=0) or did not start")
     }
 
     /// The model fixtures with convolutions, each with an input and onnxruntime's output.
-    func convolutionFixtures() throws -> [(name: String, model: Model, inputs: [String: Tensor], expected: [String: Tensor])] {
+    static func convolutionFixtures() throws -> [(name: String, model: Model, inputs: [String: Tensor], expected: [String: Tensor])] {
         var found = [(name: String, model: Model, inputs: [String: Tensor], expected: [String: Tensor])]()
         for fixture in try Fixtures.cases("models") {
             let model = try Model(path: try Fixtures.modelPath("models", fixture))
@@ -52,7 +52,7 @@ final class BlockedChainTests: XCTestCase {
 
     func testChainsFormInTheCNNFixturesAndMatchLoupesKernelsAndOnnxruntime() throws {
         var chained = [String]()
-        for fixture in try convolutionFixtures() {
+        for fixture in try Self.convolutionFixtures() {
             let found = try chains(fixture.model, fixture.inputs)
             if found.isEmpty { continue }
             chained.append(fixture.name)
@@ -107,7 +107,7 @@ final class BlockedChainTests: XCTestCase {
         XCTAssertFalse(try chains(model, seven).isEmpty)
         assertClose(try model.runWhole(seven, chainMinimum: 0).firstOutput(of: model),
                     try model.runWhole(seven, chainMinimum: Int.max).firstOutput(of: model), 1e-5, "seven images")
-        // At the default bound the small block is not worth a chain: Loupe's kernels run, as in gradient runs.
+        // At the default bound the small block is not worth a chain: Loupe's kernels run.
         let plan = try model.plan(inputShapes: inputs.mapValues(\.shape))
         let state = try ExecutionState(model: model, plan: plan, inputs: inputs, taps: [])
         XCTAssertTrue(model.blockedChains(plan: plan, pinned: state.pinned, fuse: true).isEmpty)
@@ -196,6 +196,9 @@ final class BlockedChainTests: XCTestCase {
         let summary = try ModelSummary(model: model, batchSize: 2).withBlockedChains(of: model)
         XCTAssertEqual(summary.forwardChains, 1)
         XCTAssertEqual(summary.layers.filter { $0.op == "Conv" }.map(\.forwardChain), [0, 0])
+        // 46 M multiply-adds per image is below the gradient runs' bound (`minimumGradientMultiplyAddsPerImage`).
+        XCTAssertEqual(summary.gradientChains, 0)
+        XCTAssertEqual(summary.layers.filter { $0.op == "Conv" }.map(\.gradientChain), [nil, nil])
         var random = TestRandom(seed: 5)
         let x = random.tensor([2, 32, 64, 64])
         let chained = try model.runWhole(["x": x]).firstOutput(of: model)

@@ -14,14 +14,17 @@ struct BlockedChainFinder {
     let fuse: Bool
     /// Convolution multiply-adds per image a chain needs (`BlockedChain.minimumMultiplyAddsPerImage`).
     let minimum: Int
+    /// Chains for a gradient run: only stages with a reverse mode (`DNNLChainGradientProgram`).
+    let gradients: Bool
     /// For each slot, the steps reading it.
     private let readers: [[Int]]
     /// For each slot, its planned facts.
     private let slotFacts: [ValueFacts?]
 
-    init(model: Model, plan: Plan, pinned: [Bool], fuse: Bool, minimum: Int) {
+    init(model: Model, plan: Plan, pinned: [Bool], fuse: Bool, minimum: Int, gradients: Bool = false) {
         self.model = model
         self.minimum = minimum
+        self.gradients = gradients
         self.plan = plan
         self.pinned = pinned
         self.fuse = fuse
@@ -62,14 +65,18 @@ struct BlockedChainFinder {
             } else {
                 stretch.append(taken)
             }
+            // A gradient run needs the whole gradient of a pinned value (a requested one): it ends the chain.
+            if gradients && pinned[taken.writes] { close() }
         }
         close()
         return found.isEmpty ? nil : found
     }
 
     /// The fusion headed by step `index` that a forward-only run applies (`ExecutionState.forward`'s rule).
+    /// In gradient runs only ReLU-like tails fuse (their backward reads the fused result).
     private func appliedFusion(_ index: Int) -> Fusion? {
-        guard fuse, let candidate = plan.fusions[index] else { return nil }
+        guard fuse, let candidate = plan.fusions[index],
+              !gradients || DNNLChainGradientProgram.reluSlope(candidate.function) != nil else { return nil }
         return candidate.appliesInPlace(pinned: pinned, keep: { _ in false }) ? candidate : nil
     }
 
@@ -101,13 +108,14 @@ struct BlockedChainFinder {
             if inputs.count > 2 && inputs[2] != nil && b == nil { return nil }
             guard let (geometry, _) = try? conv.plan(input: x.shape, weight: w.shape, bias: b?.shape),
                   geometry.inHeight == x.shape[2] else { return nil }
-            // Winograd where the convolution rule picks oneDNN's for this layer's forward pass.
-            let algorithm = ConvolutionRule.route(for: geometry).forward == .oneDNNWinograd ? DNNLConvolutionAlgorithm.winograd : .direct
+            // Winograd by the chains' own rule (in oneDNN's layouts it wins on smaller maps than on plain ones).
+            let algorithm = DNNLChainDescription.winogradForward(geometry) ? DNNLConvolutionAlgorithm.winograd : .direct
             return Taken(stage: .convolution(.init(geometry: geometry, weight: w.scalars, bias: b?.scalars, input: x.slot,
                                                    output: output, tail: tail, algorithm: algorithm)),
                          reads: [x.slot], writes: output, replaced: replaced, isConvolution: true)
         case is AddOperator, is MulOperator:
             guard inputs.count == 2, let lhs = batched(0), let rhs = batched(1), broadcastable(lhs.shape, rhs.shape) else { return nil }
+            if gradients && (op is MulOperator || lhs.shape != rhs.shape) { return nil }
             let kind: DNNLChainDescription.BinaryKind = op is AddOperator ? .add : .mul
             return Taken(stage: .binary(kind, lhs: lhs.slot, rhs: rhs.slot, output: output, tail: tail),
                          reads: [lhs.slot, rhs.slot], writes: output, replaced: replaced, isConvolution: false)
@@ -117,7 +125,8 @@ struct BlockedChainFinder {
                          replaced: replaced, isConvolution: false)
         case let unary as any UnaryElementwiseOperator:
             guard tail == nil, inputs.count == 1, let x = batched(0),
-                  DNNLChainDescription.elementwise(unary.function) != nil else { return nil }
+                  DNNLChainDescription.elementwise(unary.function) != nil,
+                  !gradients || DNNLChainGradientProgram.reluSlope(unary.function) != nil else { return nil }
             return Taken(stage: .unary(unary.function, input: x.slot, output: output), reads: [x.slot], writes: output,
                          replaced: replaced, isConvolution: false)
         default:
@@ -130,6 +139,7 @@ struct BlockedChainFinder {
     private func residual(_ taken: Taken, after previous: Taken) -> Taken? {
         guard case .binary(.add, let lhs, let rhs, let output, let tail) = taken.stage,
               case .convolution(var convolution) = previous.stage, convolution.addend == nil,
+              !gradients || convolution.tail == nil,
               let addStep = taken.replaced.first, readers[previous.writes] == [addStep], !pinned[previous.writes] else { return nil }
         let addend = lhs == previous.writes ? rhs : lhs
         guard addend != previous.writes, lhs == previous.writes || rhs == previous.writes,
@@ -179,19 +189,38 @@ struct BlockedChainFinder {
                                          outputs: outputSlots.map(value))
         guard chain.convolutionMultiplyAddsPerImage >= minimum, (chain.batch ?? 0) > 0,
               let first = stretch.first?.replaced.first, let last = stretch.last?.replaced.first else { return [] }
-        // One program for one image: the batch runs through it image by image.
+        // A gradient run's backward reaches the chain at its last replaced step: every outside reader
+        // of its outputs must come later.
+        if gradients, let lastReplaced = replaced.max(),
+           outputSlots.contains(where: { slot in readers[slot].contains { !replaced.contains($0) && $0 < lastReplaced } }) {
+            return []
+        }
+        // Forward-only runs: one program for one image, the batch runs through it image by image.
+        // Gradient runs: the whole batch at once (ResNet-50's 1x1 convolutions on 7x7 maps are too thin
+        // one image at a time).
         var refused: Int?
-        guard let program = DNNLChainProgram(chain.resized(images: 1), threads: threads, constants: model.chainConstants,
-                                             refusedStage: &refused) else {
+        let program: DNNLChainProgram?, gradient: DNNLChainGradientProgram?
+        let imagesPerRun = gradients ? (chain.batch ?? 1) : 1
+        if gradients {
+            gradient = DNNLChainGradientProgram(chain.resized(images: imagesPerRun), threads: threads,
+                                                constants: model.chainConstants, refusedStage: &refused)
+            program = gradient?.forward
+        } else {
+            gradient = nil
+            program = DNNLChainProgram(chain.resized(images: 1), threads: threads, constants: model.chainConstants,
+                                       refusedStage: &refused)
+        }
+        guard let program else {
             guard let refused, refused < stretch.count else { return [] }
             let cut = stretch.startIndex + refused
             return compile(stretch[..<cut], threads: threads) + compile(stretch[(cut + 1)...], threads: threads)
         }
         func imageSize(_ slot: Int) -> Int { (slotFacts[slot]?.shape ?? []).dropFirst().reduce(1, *) }
+        func shape(_ slot: Int) -> [Int] { slotFacts[slot]?.shape ?? [] }
         return [BlockedChain(first: first, last: last, replacedSteps: replaced.sorted(), inputSlots: inputSlots,
-                             outputSlots: outputSlots, outputShapes: outputSlots.map { slotFacts[$0]?.shape ?? [] },
-                             program: program, inputImageSizes: inputSlots.map(imageSize),
-                             outputImageSizes: outputSlots.map(imageSize))]
+                             inputShapes: inputSlots.map(shape), outputSlots: outputSlots, outputShapes: outputSlots.map(shape),
+                             program: program, gradient: gradient, inputImageSizes: inputSlots.map(imageSize),
+                             outputImageSizes: outputSlots.map(imageSize), imagesPerRun: imagesPerRun)]
     }
 
     /// `stage` with slots replaced by value numbers.

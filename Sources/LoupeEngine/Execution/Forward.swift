@@ -66,6 +66,8 @@ final class ExecutionState {
     let tapSlots: Set<Int>
     let tapNames: Set<String>
     let pinned: [Bool]
+    /// In gradient runs, what each chain (by first step) saved for its backward, for the whole batch.
+    var chainSaved: [Int: [[Float]]] = [:]
 
     init(model: Model, plan: Plan, inputs: [String: Tensor], taps: Set<String>) throws {
         self.model = model
@@ -92,13 +94,18 @@ final class ExecutionState {
     /// its head's output, and its own steps are skipped; the results are the same bytes either way.
     /// The tails in `beside` (by head step) run beside their head instead: the head's output is kept
     /// and the tail's result is a new value (a gradient run's fused tail, `Model.gradients`).
-    /// The `chains` (by first step; forward-only runs) replace their steps (`BlockedChain`).
+    /// The `chains` (by first step) replace their steps (`BlockedChain`); in gradient runs each keeps
+    /// the values its backward reads in `chainSaved`.
     func forward(keep: (Int) -> Bool, fuse: Bool = Fusion.isEnabled, beside: [Int: Fusion] = [:],
                  chains: [Int: BlockedChain] = [:]) throws {
         var fusedAway = [Bool](repeating: false, count: plan.steps.count)
+        // A tail that a chain runs as its own stage is not fused onto an unchained head.
+        var chained = [Bool](repeating: false, count: plan.steps.count)
+        for chain in chains.values { for step in chain.replacedSteps { chained[step] = true } }
         for (stepIndex, step) in plan.steps.enumerated() where !fusedAway[stepIndex] {
             if let chain = chains[stepIndex] {
-                try chain.run(&slots, graph: model.graph)
+                let saved = try chain.run(&slots, graph: model.graph)
+                if chain.gradient != nil { chainSaved[chain.first] = saved }
                 for replaced in chain.replacedSteps {
                     fusedAway[replaced] = true
                     release(plan.steps[replaced].inputSlots, after: replaced, keep: keep)
@@ -109,7 +116,8 @@ final class ExecutionState {
             let op = model.operators[step.nodeIndex]
             let inputs = step.inputSlots.map { $0.flatMap { slots[$0] } }
             let fusion = fuse && beside[stepIndex] == nil ? plan.fusions[stepIndex].flatMap { candidate in
-                candidate.appliesInPlace(pinned: pinned, keep: keep) ? candidate : nil
+                candidate.appliesInPlace(pinned: pinned, keep: keep) && !candidate.skippedSteps.contains { chained[$0] }
+                    ? candidate : nil
             } : nil
             var outputs: [TensorValue]
             do {

@@ -15,8 +15,11 @@ public struct ModelSummary: Codable, Sendable {
         /// The kernels `ConvolutionRule` picks for a 2-D Conv (forward, input and weight gradient); nil otherwise.
         public var kernels: ConvolutionKernelRoute? = nil
         /// The number of the oneDNN chain (`BlockedChain`) that runs this node in a forward-only pass at
-        /// this batch size without taps; nil when Loupe's own step runs it (and in gradient runs, always).
+        /// this batch size without taps; nil when Loupe's own step runs it.
         public var forwardChain: Int? = nil
+        /// The number of the oneDNN chain with a reverse mode that runs this node in an input-gradient run
+        /// (saliency, Integrated Gradients) over this batch size; nil when Loupe's own steps run it.
+        public var gradientChain: Int? = nil
     }
 
     public var model: String
@@ -37,21 +40,31 @@ public struct ModelSummary: Codable, Sendable {
 
     /// Number of oneDNN chains a forward-only pass runs at this batch size; nil when not asked (`withBlockedChains`).
     public var forwardChains: Int?
+    /// Number of oneDNN chains an input-gradient run uses at this batch size; nil when not asked.
+    public var gradientChains: Int?
 
-    /// This summary with `forwardChains` and each layer's `forwardChain` filled in for `model`.
+    /// This summary with the chains of forward-only and input-gradient runs filled in for `model`.
     public func withBlockedChains(of model: Model) throws -> ModelSummary {
         var summary = self
         let plan = try model.plan(batchSize: batchSize)
         let pinned = plan.pinnedSlots(outputs: model.graph.outputs.map(\.name), taps: [])
-        let chains = model.blockedChains(plan: plan, pinned: pinned, fuse: Fusion.isEnabled).values.sorted { $0.first < $1.first }
-        var chainOfNode = [Int: Int]()
-        for (number, chain) in chains.enumerated() {
-            for step in chain.replacedSteps { chainOfNode[plan.steps[step].nodeIndex] = number }
+        /// Each running node's chain number when `gradients` is as given, and the number of chains.
+        func chains(gradients: Bool) -> (numbers: [Int?], count: Int) {
+            let found = model.blockedChains(plan: plan, pinned: pinned, fuse: Fusion.isEnabled, gradients: gradients).values
+                .sorted { $0.first < $1.first }
+            var chainOfNode = [Int: Int]()
+            for (number, chain) in found.enumerated() {
+                for step in chain.replacedSteps { chainOfNode[plan.steps[step].nodeIndex] = number }
+            }
+            return (plan.runningNodeIndices.map { chainOfNode[$0] }, found.count)
         }
-        for (position, nodeIndex) in plan.runningNodeIndices.enumerated() where position < summary.layers.count {
-            summary.layers[position].forwardChain = chainOfNode[nodeIndex]
+        let forward = chains(gradients: false), gradient = chains(gradients: true)
+        for position in summary.layers.indices where position < forward.numbers.count {
+            summary.layers[position].forwardChain = forward.numbers[position]
+            summary.layers[position].gradientChain = gradient.numbers[position]
         }
-        summary.forwardChains = chains.count
+        summary.forwardChains = forward.count
+        summary.gradientChains = gradient.count
         return summary
     }
 

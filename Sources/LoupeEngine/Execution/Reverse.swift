@@ -35,9 +35,11 @@ extension Model {
         try gradients(inputs, target: target, seed: seed, wrt: wrt, taps: taps, reluRule: reluRule, fuse: Fusion.isEnabled)
     }
 
-    /// `gradients`, with fused tails beside their heads (`Fusion.runsBesideHead`) only when `fuse` is set.
+    /// `gradients`, with fused tails beside their heads (`Fusion.runsBesideHead`) only when `fuse` is set,
+    /// and oneDNN chains only with at least `chainMinimum` convolution multiply-adds per image.
     func gradients(_ inputs: [String: Tensor], target: String, seed: (Tensor) throws -> Tensor,
-                   wrt: Set<String>, taps: Set<String>, reluRule: ReluRule, fuse: Bool) throws -> GradientResult {
+                   wrt: Set<String>, taps: Set<String>, reluRule: ReluRule, fuse: Bool,
+                   chainMinimum: Int = BlockedChain.minimumGradientMultiplyAddsPerImage) throws -> GradientResult {
         let plan = try self.plan(inputShapes: inputs.mapValues(\.shape))
         try validateValueNames(wrt.union([target]), plan: plan, role: "gradient value")
         guard let targetSlot = plan.slotOf[target] else {
@@ -75,9 +77,22 @@ extension Model {
             }
         }
         let state = try ExecutionState(model: self, plan: plan, inputs: inputs, taps: taps)
-        // Fused tails with a backward from their input alone run beside their head (`Fusion.runsBesideHead`).
         let protected = Set(wrtSlots.values).union([targetSlot])
-        let besides = fuse ? plan.fusions.filter { $0.value.runsBesideHead(pinned: state.pinned, protected: protected) } : [:]
+        // Stretches with a reverse mode in oneDNN run as chains (`BlockedChain`), unless a requested or
+        // target value lies inside, parameters want gradients, or ReLU follows another rule.
+        var chains = [Int: BlockedChain]()
+        if reluRule == .standard, wrt.allSatisfy({ graph.initializers[$0] == nil }) {
+            var pinned = state.pinned
+            for slot in protected { pinned[slot] = true }
+            chains = blockedChains(plan: plan, pinned: pinned, fuse: fuse, minimum: chainMinimum, gradients: true)
+        }
+        var chainOf = [Int: BlockedChain]()
+        for chain in chains.values { for step in chain.replacedSteps { chainOf[step] = chain } }
+        // Fused tails with a backward from their input alone run beside their head (`Fusion.runsBesideHead`).
+        let besides = fuse ? plan.fusions.filter { head, fusion in
+            ([head] + fusion.skippedSteps).allSatisfy { chainOf[$0] == nil }
+                && fusion.runsBesideHead(pinned: state.pinned, protected: protected)
+        } : [:]
         var fusedTail = [Int: Fusion]()
         for fusion in besides.values {
             for skipped in fusion.skippedSteps { fusedTail[skipped] = fusion }
@@ -89,14 +104,14 @@ extension Model {
             guard let last = fusion.skippedSteps.last, activeStep[last], let head = fusion.innerSlots.first else { continue }
             releaseAfter[head] = min(releaseAfter[head], last)
         }
-        for (index, step) in plan.steps.enumerated() where activeStep[index] && fusedTail[index] == nil {
+        for (index, step) in plan.steps.enumerated() where activeStep[index] && fusedTail[index] == nil && chainOf[index] == nil {
             let op = operators[step.nodeIndex]
             var saved = [Int]()
             for (slot, read) in zip(step.inputSlots, op.inputsRead(wanting: wanted[index])) where read { saved += [slot].compactMap { $0 } }
             if op.backwardNeeds.contains(.outputs) { saved += step.outputSlots.compactMap { $0 } }
             for s in saved { releaseAfter[s] = min(releaseAfter[s], index) }
         }
-        try state.forward(keep: { releaseAfter[$0] != Int.max || $0 == targetSlot }, fuse: fuse, beside: besides)
+        try state.forward(keep: { releaseAfter[$0] != Int.max || $0 == targetSlot }, fuse: fuse, beside: besides, chains: chains)
         let forwardResult = state.result()
         guard let targetValue = state.slots[targetSlot]?.asFloat else {
             throw LoupeError(.computation, file: graph.sourcePath, location: "target '\(target)'", "target value was not computed")
@@ -126,6 +141,17 @@ extension Model {
                     && !state.pinned[s] && plan.producer[s] >= 0 {
                     state.slots[s] = nil
                 }
+            }
+            if let chain = chainOf[index] {
+                // The chain's backward runs once, at its last step; its other steps have none of their own.
+                guard index == chain.replacedSteps.last else { continue }
+                let outputGradients = chain.outputSlots.map { grads[$0] }
+                let saved = state.chainSaved.removeValue(forKey: chain.first) ?? []
+                guard outputGradients.contains(where: { $0 != nil }), let batch = chain.inputShapes.first?.first else { continue }
+                let inputGradients = try chain.backward(outputGradients, saved: saved, batch: batch, graph: graph)
+                for slot in chain.outputSlots where !keepGradient.contains(slot) { grads[slot] = nil }
+                for (slot, g) in zip(chain.inputSlots, inputGradients) where influenced[slot] { accumulate(slot, g) }
+                continue
             }
             guard activeStep[index] else { continue }
             if let fusion = fusedTail[index] {

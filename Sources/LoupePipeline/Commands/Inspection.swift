@@ -74,10 +74,12 @@ public enum Inspection {
         if let sliced = summary.slicedForwardRuns {
             out.append("Forward runs over several images: " + (sliced ? "one slice of the batch per worker" : "whole batches"))
         }
-        if let chains = summary.forwardChains {
-            let convolutions = summary.layers.filter { $0.op == "Conv" }
-            let chained = convolutions.filter { $0.forwardChain != nil }.count
-            out.append("oneDNN blocked-layout chains in forward-only runs: \(chains), running \(chained) of \(convolutions.count) Conv layers")
+        let convolutions = summary.layers.filter { $0.op == "Conv" }
+        for (runs, chains, chain) in [("forward-only", summary.forwardChains, \ModelSummary.Layer.forwardChain),
+                                      ("input-gradient", summary.gradientChains, \ModelSummary.Layer.gradientChain)] {
+            guard let chains else { continue }
+            let chained = convolutions.filter { $0[keyPath: chain] != nil }.count
+            out.append("oneDNN blocked-layout chains in \(runs) runs: \(chains), running \(chained) of \(convolutions.count) Conv layers")
         }
         out.append(rule)
         return out.joined(separator: "\n")

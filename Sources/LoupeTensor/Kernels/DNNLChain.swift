@@ -93,6 +93,24 @@ public struct DNNLChainDescription: Sendable {
         }
     }
 
+    /// Whether a chain's convolution runs its forward pass with oneDNN's Winograd: 3x3, stride 1, not
+    /// dilated or grouped, on output maps of at least 4x4 (measured on ResNet-18/50 layers, BENCHMARKS.md:
+    /// 1.3 to 3x faster than direct down to 4x4, 2x slower on 2x2 maps).
+    public static func winogradForward(_ g: ConvolutionGeometry) -> Bool {
+        isWinogradShape(g) && min(g.outHeight, g.outWidth) >= 4
+    }
+
+    /// Whether a chain's convolution runs its input gradient with oneDNN's Winograd: as `winogradForward`,
+    /// on output maps of at least 8x8 (faster than direct from 8x8 up, slower on 7x7 and below).
+    public static func winogradBackward(_ g: ConvolutionGeometry) -> Bool {
+        isWinogradShape(g) && min(g.outHeight, g.outWidth) >= 8
+    }
+
+    private static func isWinogradShape(_ g: ConvolutionGeometry) -> Bool {
+        g.kernelHeight == 3 && g.kernelWidth == 3 && g.strideHeight == 1 && g.strideWidth == 1 && g.dilationHeight == 1
+            && g.dilationWidth == 1 && g.groups == 1
+    }
+
     /// The batch size of the chain's values, when they all have the same leading extent.
     public var batch: Int? {
         let leading = Set(dimensions.map { $0.first ?? 0 })

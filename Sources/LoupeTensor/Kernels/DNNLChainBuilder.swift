@@ -10,14 +10,20 @@ struct DNNLChainBuilder {
     let chain: DNNLChainDescription
     let engine: OpaquePointer
     /// The buffer each value is written to.
-    private var home: [Int?]
+    private(set) var home: [Int?]
     /// Reordered copies of each value: (layout, buffer).
     private var copies: [[(descriptor: dnnl_memory_desc_t, buffer: Int)]]
 
-    init(program: DNNLChainProgram, chain: DNNLChainDescription, engine: OpaquePointer) {
+    /// `dnnl_forward_training` for a gradient run's forward program: its kernels write the blocked layouts
+    /// the backward kernels read (inference kernels may pick others, and a reorder at every stage).
+    let propagation: dnnl_prop_kind_t
+
+    init(program: DNNLChainProgram, chain: DNNLChainDescription, engine: OpaquePointer,
+         propagation: dnnl_prop_kind_t = dnnl_forward_inference) {
         self.program = program
         self.chain = chain
         self.engine = engine
+        self.propagation = propagation
         home = [Int?](repeating: nil, count: chain.dimensions.count)
         copies = [[(descriptor: dnnl_memory_desc_t, buffer: Int)]](repeating: [], count: chain.dimensions.count)
     }
@@ -67,7 +73,7 @@ struct DNNLChainBuilder {
         /// The primitive descriptor for these source and destination layouts and post-ops.
         func make(_ source: dnnl_memory_desc_t, _ destination: dnnl_memory_desc_t, _ postOps: [PostOp]) -> OpaquePointer? {
             guard var desc = DNNLPrimitiveFactory.forwardDescriptor(
-                g, dnnl_forward_inference, algorithm, source: source, weights: DNNLPrimitiveFactory.anyLayout(plainDescriptors.weights),
+                g, propagation, algorithm, source: source, weights: DNNLPrimitiveFactory.anyLayout(plainDescriptors.weights),
                 bias: c.bias == nil ? nil : plainDescriptors.bias, destination: destination) else { return nil }
             return primitiveDescriptor(&desc, postOps: postOps)
         }
@@ -190,7 +196,7 @@ struct DNNLChainBuilder {
     }
 
     /// A primitive descriptor for an operation descriptor, with these post-ops and a user scratchpad.
-    private func primitiveDescriptor(raw desc: UnsafeMutableRawPointer, postOps: [PostOp]) -> OpaquePointer? {
+    func primitiveDescriptor(raw desc: UnsafeMutableRawPointer, postOps: [PostOp], hint: OpaquePointer? = nil) -> OpaquePointer? {
         guard let attr = DNNLPrimitiveFactory.userScratchpadAttributes() else { return nil }
         defer { dnnl_primitive_attr_destroy(attr) }
         if !postOps.isEmpty {
@@ -209,7 +215,7 @@ struct DNNLChainBuilder {
             guard dnnl_primitive_attr_set_post_ops(attr, list) == dnnl_success else { return nil }
         }
         var pd: OpaquePointer?
-        guard dnnl_primitive_desc_create(&pd, desc, attr, engine, nil) == dnnl_success, let pd else { return nil }
+        guard dnnl_primitive_desc_create(&pd, desc, attr, engine, hint) == dnnl_success, let pd else { return nil }
         // A reference implementation (plain C++ loops) is many times slower than Loupe's kernels: refused.
         var implementation: UnsafePointer<CChar>?
         if dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &implementation) == dnnl_success,
@@ -220,18 +226,18 @@ struct DNNLChainBuilder {
         return pd
     }
 
-    private func primitiveDescriptor<D>(_ desc: inout D, postOps: [PostOp]) -> OpaquePointer? {
+    func primitiveDescriptor<D>(_ desc: inout D, postOps: [PostOp], hint: OpaquePointer? = nil) -> OpaquePointer? {
         withUnsafeMutableBytes(of: &desc) { bytes in
-            bytes.baseAddress.flatMap { primitiveDescriptor(raw: $0, postOps: postOps) }
+            bytes.baseAddress.flatMap { primitiveDescriptor(raw: $0, postOps: postOps, hint: hint) }
         }
     }
 
-    private func primitiveDescriptor<D>(_ desc: inout D, tail: UnaryFunction?) -> OpaquePointer? {
-        primitiveDescriptor(&desc, postOps: tail.map { [PostOp.elementwise($0)] } ?? [])
+    func primitiveDescriptor<D>(_ desc: inout D, tail: UnaryFunction?, hint: OpaquePointer? = nil) -> OpaquePointer? {
+        primitiveDescriptor(&desc, postOps: tail.map { [PostOp.elementwise($0)] } ?? [], hint: hint)
     }
 
     /// Creates the primitive of `pd` and adds it as a step (the program owns both); false on failure.
-    private func addPrimitive(_ pd: OpaquePointer, _ arguments: [(Int32, Int)], isReorder: Bool = false) -> Bool {
+    func addPrimitive(_ pd: OpaquePointer, _ arguments: [(Int32, Int)], isReorder: Bool = false) -> Bool {
         var primitive: OpaquePointer?
         guard dnnl_primitive_create(&primitive, pd) == dnnl_success, let primitive else {
             dnnl_primitive_desc_destroy(pd)
@@ -257,7 +263,7 @@ struct DNNLChainBuilder {
     }
 
     /// Adds a reorder step from one buffer's layout into another's.
-    private func reorder(from source: Int, to target: Int) -> Bool {
+    func reorder(from source: Int, to target: Int) -> Bool {
         var from = program.buffers[source].descriptor, to = program.buffers[target].descriptor
         var pd: OpaquePointer?
         guard let attr = DNNLPrimitiveFactory.userScratchpadAttributes() else { return false }
@@ -267,7 +273,7 @@ struct DNNLChainBuilder {
     }
 
     /// A constant (weights, bias) in the layout `chosen`, copied once per model (`DNNLConstantStore`).
-    private func constant(_ values: [Float], plain: dnnl_memory_desc_t, chosen: dnnl_memory_desc_t) -> Int? {
+    func constant(_ values: [Float], plain: dnnl_memory_desc_t, chosen: dnnl_memory_desc_t) -> Int? {
         var plainDescriptor = plain, chosenDescriptor = chosen
         guard values.count * MemoryLayout<Float>.size == dnnl_memory_desc_get_size(&plainDescriptor) else { return nil }
         let engine = self.engine
@@ -303,9 +309,9 @@ struct DNNLChainBuilder {
     }
 
     /// The plain NCHW layout of `value`.
-    private func plain(_ value: Int) -> dnnl_memory_desc_t { DNNLPrimitiveFactory.descriptor(chain.dimensions[value], dnnl_nchw) }
+    func plain(_ value: Int) -> dnnl_memory_desc_t { DNNLPrimitiveFactory.descriptor(chain.dimensions[value], dnnl_nchw) }
 
-    private func queried(_ pd: OpaquePointer, _ what: dnnl_query_t) -> dnnl_memory_desc_t {
+    func queried(_ pd: OpaquePointer, _ what: dnnl_query_t) -> dnnl_memory_desc_t {
         dnnl_primitive_desc_query_md(pd, what, 0)?.pointee ?? dnnl_memory_desc_t()
     }
 }

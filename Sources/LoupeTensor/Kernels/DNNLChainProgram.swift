@@ -55,6 +55,17 @@ public final class DNNLChainProgram: @unchecked Sendable {
             refusedStage = builder.refusedStage
             return nil
         }
+        finish()
+    }
+
+    /// An empty program for a builder to fill (`DNNLChainGradientProgram`); `finish` must follow.
+    init(threads: Int, constants: DNNLConstantStore) {
+        self.threads = threads
+        constantStore = constants
+    }
+
+    /// Notes each buffer's last step, once every step is in.
+    func finish() {
         lastUse = [Int](repeating: -1, count: buffers.count)
         for (index, step) in steps.enumerated() { for argument in step.arguments { lastUse[argument.buffer] = index } }
     }
@@ -92,6 +103,9 @@ public final class DNNLChainProgram: @unchecked Sendable {
                           scratchBytes: scratchBytes))
         if isReorder { reorders += 1 }
     }
+
+    /// Gives a buffer another role (an inner value the caller keeps becomes an output).
+    func setRole(_ buffer: Int, _ role: Role) { buffers[buffer].role = role }
 
     /// Keeps a constant's buffer until the program is freed.
     func hold(_ buffer: DNNLConstantStore.Buffer) { constants.append(buffer) }
