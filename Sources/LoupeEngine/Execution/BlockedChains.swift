@@ -58,9 +58,9 @@ struct BlockedChain {
 
     /// The bound for gradient runs (2^28: ResNet-50 and ResNet-18 at 224 px pass, the 64-px ResNet-18
     /// fixture, 0.15 G, does not). oneDNN rounds differently, and along an Integrated Gradients path a
-    /// ReLU whose input is within rounding of 0 can flip: on that fixture the attributions moved by up to
-    /// 1.3e-3 of their scale against captum's 1e-3 tolerance (Loupe's kernels: 0.75e-3), for a speed-up
-    /// of 5 to 10 % on saliency. Large models gain more (ResNet-50 saliency: 1.12 to 1.19x).
+    /// ReLU whose input is within rounding of 0 can flip: on that fixture the attributions stood 2.5e-3
+    /// of their scale from captum's, against a tolerance of 1e-3 (Loupe's kernels: 0.75e-3). ResNet-50
+    /// saliency gains 1.12x (BENCHMARKS.md).
     static let minimumGradientMultiplyAddsPerImage = 1 << 28
 
     /// Runs the chain: reads its inputs from `slots`, writes its outputs there; returns the values its
