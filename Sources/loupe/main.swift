@@ -64,7 +64,28 @@ func keepFreedBuffers() {
 func keepFreedBuffers() {}
 #endif
 
+/// The file `LOUPE_PEAK_MEMORY_FILE` names, kept for the exit handler (a C function cannot capture it).
+nonisolated(unsafe) private var peakMemoryFile: UnsafeMutablePointer<CChar>?
+
+/// With `LOUPE_PEAK_MEMORY_FILE` set, writes this process's peak resident memory in bytes there at exit.
+///
+/// The kernel's own figure (`VmHWM`, the high-water mark of this program's memory since it started) is the
+/// one the hostile-input tests need: the `ru_maxrss` a parent reads for a spawned child also counts the
+/// parent's peak at the time of the spawn (exec folds the old memory map's high-water mark into it).
+func recordPeakMemoryAtExit() {
+    guard let path = ProcessInfo.processInfo.environment["LOUPE_PEAK_MEMORY_FILE"], !path.isEmpty else { return }
+    peakMemoryFile = strdup(path)
+    atexit {
+        guard let path = peakMemoryFile,
+              let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kilobytes = line.split(separator: " ").dropFirst().first.flatMap({ Int($0) }) else { return }
+        FileManager.default.createFile(atPath: String(cString: path), contents: Data("\(kilobytes * 1024)\n".utf8))
+    }
+}
+
 keepFreedBuffers()
+recordPeakMemoryAtExit()
 // Past a file-size limit (RLIMIT_FSIZE) a write then fails with EFBIG, reported like a full disk,
 // instead of the signal ending the process.
 signal(SIGXFSZ, SIG_IGN)

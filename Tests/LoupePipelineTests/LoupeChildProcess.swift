@@ -6,14 +6,15 @@ import Glibc
 #endif
 
 /// One run of the `loupe` executable as a child process, with what the hostile-input suite checks:
-/// exit code or signal, standard error, wall time and the child's peak resident memory (`wait4`'s rusage).
+/// exit code or signal, standard error, wall time and the child's peak resident memory (its own `VmHWM`,
+/// which loupe writes at exit to `LOUPE_PEAK_MEMORY_FILE`; `wait4`'s `ru_maxrss` when it did not exit).
 struct LoupeChildRun {
     var exitCode: Int32?
     var signal: Int32?
     var stderr: String
     var stdout: String
     var seconds: Double
-    /// Peak resident set size of the child, in bytes (`ru_maxrss`).
+    /// Peak resident set size of the child, in bytes.
     var peakBytes: Int
     var timedOut: Bool
 
@@ -31,6 +32,7 @@ struct LoupeChildRun {
         defer {
             unlink(outPath + ".out")
             unlink(outPath + ".err")
+            unlink(outPath + ".peak")
         }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -40,6 +42,8 @@ struct LoupeChildRun {
         posix_spawn_file_actions_addopen(&actions, 2, outPath + ".err", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         var merged = ProcessInfo.processInfo.environment
         for (key, value) in environment { merged[key] = value }
+        // The child's own peak: the ru_maxrss of a spawned child also counts this process's peak at the spawn.
+        merged["LOUPE_PEAK_MEMORY_FILE"] = outPath + ".peak"
         // The shell changes folder and replaces itself with loupe (same process, so wait4 sees loupe's usage).
         let argv = (["/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", folder, binary] + arguments).map { strdup($0) } + [nil]
         let envp = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
@@ -71,6 +75,13 @@ struct LoupeChildRun {
         return LoupeChildRun(exitCode: exited ? (status >> 8) & 0xFF : nil, signal: exited ? nil : status & 0x7F,
                              stderr: String(decoding: FileManager.default.contents(atPath: outPath + ".err") ?? Data(), as: UTF8.self),
                              stdout: String(decoding: FileManager.default.contents(atPath: outPath + ".out") ?? Data(), as: UTF8.self),
-                             seconds: seconds, peakBytes: Int(usage.ru_maxrss) * 1024, timedOut: timedOut)
+                             seconds: seconds, peakBytes: ownPeak(outPath + ".peak") ?? Int(usage.ru_maxrss) * 1024,
+                             timedOut: timedOut)
+    }
+
+    /// The peak loupe wrote at exit (`LOUPE_PEAK_MEMORY_FILE`), or nil when it wrote none.
+    private static func ownPeak(_ path: String) -> Int? {
+        FileManager.default.contents(atPath: path)
+            .flatMap { Int(String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) }
     }
 }
