@@ -56,11 +56,11 @@ struct BlockedChainFinder {
             if absorbed.contains(index) { continue }
             // A fused tail runs with its head, chained or not: never a stage of its own.
             absorbed.formUnion(appliedFusion(index)?.skippedSteps ?? [])
-            guard let taken = take(index) else {
+            guard let taken = take(index), hasReverseModeIfNeeded(taken) else {
                 close()
                 continue
             }
-            if let last = stretch.last, let merged = residual(taken, after: last) {
+            if let last = stretch.last, let merged = residual(taken, after: last), hasReverseModeIfNeeded(merged) {
                 stretch[stretch.count - 1] = merged
             } else {
                 stretch.append(taken)
@@ -70,6 +70,12 @@ struct BlockedChainFinder {
         }
         close()
         return found.isEmpty ? nil : found
+    }
+
+    /// Whether `taken` may join a chain of this kind: in gradient runs, only with a reverse mode
+    /// (`DNNLChainGradientProgram.hasReverseMode`, the rule its program also applies).
+    private func hasReverseModeIfNeeded(_ taken: Taken) -> Bool {
+        !gradients || DNNLChainGradientProgram.hasReverseMode(taken.stage, dimensions: { slotFacts[$0]?.shape })
     }
 
     /// The fusion headed by step `index` that a forward-only run applies (`ExecutionState.forward`'s rule).
@@ -115,7 +121,6 @@ struct BlockedChainFinder {
                          reads: [x.slot], writes: output, replaced: replaced, isConvolution: true)
         case is AddOperator, is MulOperator:
             guard inputs.count == 2, let lhs = batched(0), let rhs = batched(1), broadcastable(lhs.shape, rhs.shape) else { return nil }
-            if gradients && (op is MulOperator || lhs.shape != rhs.shape) { return nil }
             let kind: DNNLChainDescription.BinaryKind = op is AddOperator ? .add : .mul
             return Taken(stage: .binary(kind, lhs: lhs.slot, rhs: rhs.slot, output: output, tail: tail),
                          reads: [lhs.slot, rhs.slot], writes: output, replaced: replaced, isConvolution: false)
@@ -125,8 +130,7 @@ struct BlockedChainFinder {
                          replaced: replaced, isConvolution: false)
         case let unary as any UnaryElementwiseOperator:
             guard tail == nil, inputs.count == 1, let x = batched(0),
-                  DNNLChainDescription.elementwise(unary.function) != nil,
-                  !gradients || DNNLChainGradientProgram.reluSlope(unary.function) != nil else { return nil }
+                  DNNLChainDescription.elementwise(unary.function) != nil else { return nil }
             return Taken(stage: .unary(unary.function, input: x.slot, output: output), reads: [x.slot], writes: output,
                          replaced: replaced, isConvolution: false)
         default:
@@ -139,7 +143,6 @@ struct BlockedChainFinder {
     private func residual(_ taken: Taken, after previous: Taken) -> Taken? {
         guard case .binary(.add, let lhs, let rhs, let output, let tail) = taken.stage,
               case .convolution(var convolution) = previous.stage, convolution.addend == nil,
-              !gradients || convolution.tail == nil,
               let addStep = taken.replaced.first, readers[previous.writes] == [addStep], !pinned[previous.writes] else { return nil }
         let addend = lhs == previous.writes ? rhs : lhs
         guard addend != previous.writes, lhs == previous.writes || rhs == previous.writes,

@@ -87,11 +87,12 @@ struct BlockedChain {
     }
 
     /// The gradients of the chain's inputs from those of its outputs (nil: zero) and the values `run` saved.
-    func backward(_ outputGradients: [Tensor?], saved: [[Float]], batch: Int, graph: Graph) throws -> [Tensor] {
+    func backward(_ outputGradients: [Tensor?], saved: [[Float]], graph: Graph) throws -> [Tensor] {
         guard let gradient else {
             throw LoupeError(.computation, file: graph.sourcePath, location: "oneDNN chain at step \(first)",
                              "the chain was compiled without a reverse mode")
         }
+        let batch = inputShapes.first?.first ?? 0
         let incoming = zip(outputGradients, outputShapes).map { $0?.scalars ?? [Float](repeating: 0, count: $1.reduce(1, *)) }
         var outputs = inputImageSizes.map { LinearSupport.uninitialized(batch * $0) }
         try runImages(gradient.backward, batch: batch, inputs: incoming + saved, inputSizes: outputImageSizes + savedImageSizes,

@@ -147,8 +147,8 @@ extension Model {
                 guard index == chain.replacedSteps.last else { continue }
                 let outputGradients = chain.outputSlots.map { grads[$0] }
                 let saved = state.chainSaved.removeValue(forKey: chain.first) ?? []
-                guard outputGradients.contains(where: { $0 != nil }), let batch = chain.inputShapes.first?.first else { continue }
-                let inputGradients = try chain.backward(outputGradients, saved: saved, batch: batch, graph: graph)
+                guard outputGradients.contains(where: { $0 != nil }) else { continue }
+                let inputGradients = try chain.backward(outputGradients, saved: saved, graph: graph)
                 for slot in chain.outputSlots where !keepGradient.contains(slot) { grads[slot] = nil }
                 for (slot, g) in zip(chain.inputSlots, inputGradients) where influenced[slot] { accumulate(slot, g) }
                 continue

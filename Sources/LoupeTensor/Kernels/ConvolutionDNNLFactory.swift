@@ -89,6 +89,19 @@ enum DNNLPrimitiveFactory {
         return status == dnnl_success ? desc : nil
     }
 
+    /// The input-gradient descriptor of `g` with these layouts, or nil when oneDNN refuses it.
+    static func inputGradientDescriptor(_ g: ConvolutionGeometry, _ algorithm: dnnl_alg_kind_t, source: dnnl_memory_desc_t,
+                                        weights: dnnl_memory_desc_t, destination: dnnl_memory_desc_t) -> dnnl_convolution_desc_t? {
+        guard let (left, right) = paddings(g) else { return nil }
+        var src = source, wei = weights, dst = destination
+        var strides = padded([g.strideHeight, g.strideWidth]), dilates = padded([g.dilationHeight - 1, g.dilationWidth - 1])
+        var padL = padded(left), padR = padded(right)
+        var desc = dnnl_convolution_desc_t()
+        let status = dnnl_dilated_convolution_backward_data_desc_init(&desc, algorithm, &src, &wei, &dst, &strides, &dilates,
+                                                                      &padL, &padR)
+        return status == dnnl_success ? desc : nil
+    }
+
     /// Creates the primitive for `key`, or nil when oneDNN has no implementation for it.
     static func make(_ key: DNNLPrimitiveCache.Key, geometry g: ConvolutionGeometry,
                      engine: OpaquePointer) -> DNNLConvolutionPrimitive? {
@@ -127,9 +140,7 @@ enum DNNLPrimitiveFactory {
         case .inputGradient:
             guard let hint = forwardDescriptor(dnnl_forward_training, withBias: false) else { return nil }
             defer { dnnl_primitive_desc_destroy(hint) }
-            var desc = dnnl_convolution_desc_t()
-            guard dnnl_dilated_convolution_backward_data_desc_init(&desc, algorithm, &src, &wei, &dst, &strides, &dilates,
-                                                                   &padL, &padR) == dnnl_success,
+            guard var desc = inputGradientDescriptor(g, algorithm, source: src, weights: wei, destination: dst),
                   dnnl_primitive_desc_create(&pd, &desc, attr, engine, hint) == dnnl_success else { return nil }
             inputs = [(Argument.destinationGradient, plain.destination, dnnl_query_diff_dst_md),
                       (Argument.weights, plain.weights, dnnl_query_weights_md)]

@@ -52,6 +52,14 @@ public struct DNNLChainDescription: Sendable {
         case globalAveragePool(input: Int, output: Int)
         /// One elementwise function.
         case unary(UnaryFunction, input: Int, output: Int)
+
+        /// The value the stage writes.
+        public var output: Int {
+            switch self {
+            case .convolution(let c): return c.output
+            case .binary(_, _, _, let output, _), .globalAveragePool(_, let output), .unary(_, _, let output): return output
+            }
+        }
     }
 
     /// The `[N, C, H, W]` extents of every value.

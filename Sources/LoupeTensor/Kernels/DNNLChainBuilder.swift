@@ -39,21 +39,19 @@ struct DNNLChainBuilder {
         }
         let outputPositions = Dictionary(chain.outputs.enumerated().map { ($0.element, $0.offset) }, uniquingKeysWith: { a, _ in a })
         for (index, stage) in chain.stages.enumerated() {
-            let written: Int?
+            let built: Bool
             switch stage {
-            case .convolution(let c):
-                written = convolution(c) ? c.output : nil
+            case .convolution(let c): built = convolution(c)
             case .binary(let kind, let lhs, let rhs, let output, let tail):
-                written = binary(kind, lhs: lhs, rhs: rhs, output: output, tail: tail) ? output : nil
-            case .globalAveragePool(let input, let output):
-                written = globalAveragePool(input: input, output: output) ? output : nil
-            case .unary(let function, let input, let output):
-                written = unary(function, input: input, output: output) ? output : nil
+                built = binary(kind, lhs: lhs, rhs: rhs, output: output, tail: tail)
+            case .globalAveragePool(let input, let output): built = globalAveragePool(input: input, output: output)
+            case .unary(let function, let input, let output): built = unary(function, input: input, output: output)
             }
-            guard let written else {
+            guard built else {
                 refusedStage = index
                 return false
             }
+            let written = stage.output
             // A value wanted outside is reordered out as soon as it is written, so its inner copy can go early.
             if let position = outputPositions[written] {
                 let target = program.addBuffer(plain(written), .output(position))

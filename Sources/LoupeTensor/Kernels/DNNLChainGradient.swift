@@ -21,7 +21,7 @@ public final class DNNLChainGradientProgram: @unchecked Sendable {
     /// Compiles `chain`; nil, with the stage in `refusedStage` when one is to blame, when a stage has no
     /// reverse mode here or oneDNN refuses one.
     public init?(_ chain: DNNLChainDescription, threads: Int, constants: DNNLConstantStore, refusedStage: inout Int?) {
-        if let unsupported = chain.stages.firstIndex(where: { !Self.hasReverseMode($0, chain) }) {
+        if let unsupported = chain.stages.firstIndex(where: { !Self.hasReverseMode($0, dimensions: { chain.dimensions[$0] }) }) {
             refusedStage = unsupported
             return nil
         }
@@ -53,14 +53,15 @@ public final class DNNLChainGradientProgram: @unchecked Sendable {
         backward.finish()
     }
 
-    /// Whether `stage` has a reverse mode here (see the type's summary).
-    static func hasReverseMode(_ stage: DNNLChainDescription.Stage, _ chain: DNNLChainDescription) -> Bool {
+    /// Whether `stage` has a reverse mode here (see the type's summary), with `dimensions` giving each
+    /// value's extents.
+    public static func hasReverseMode(_ stage: DNNLChainDescription.Stage, dimensions: (Int) -> [Int]?) -> Bool {
         switch stage {
         case .convolution(let c):
             if c.addend != nil && c.tail != nil { return false }
             return [c.tail, c.addendTail].allSatisfy { $0 == nil || reluSlope($0) != nil }
         case .binary(let kind, let lhs, let rhs, _, let tail):
-            return kind == .add && chain.dimensions[lhs] == chain.dimensions[rhs] && (tail == nil || reluSlope(tail) != nil)
+            return kind == .add && dimensions(lhs) == dimensions(rhs) && (tail == nil || reluSlope(tail) != nil)
         case .globalAveragePool:
             return true
         case .unary(let function, _, _):
@@ -89,13 +90,7 @@ public final class DNNLChainGradientProgram: @unchecked Sendable {
 
     /// The stage outputs the backward reads: those with a ReLU-like function last.
     static func savedValues(_ chain: DNNLChainDescription) -> [Int] {
-        chain.stages.compactMap { stage in
-            guard lastFunction(stage) != nil else { return nil }
-            switch stage {
-            case .convolution(let c): return c.output
-            case .binary(_, _, _, let output, _), .unary(_, _, let output), .globalAveragePool(_, let output): return output
-            }
-        }
+        chain.stages.filter { lastFunction($0) != nil }.map(\.output)
     }
 }
 
@@ -108,7 +103,6 @@ struct DNNLChainReverseBuilder {
     typealias Argument = DNNLPrimitiveFactory.Argument
     let forward: DNNLChainBuilder
     let chain: DNNLChainDescription
-    let engine: OpaquePointer
     /// Builds into the backward program, with the forward builder's helpers.
     private var helper: DNNLChainBuilder
     private var program: DNNLChainProgram { helper.program }
@@ -124,7 +118,6 @@ struct DNNLChainReverseBuilder {
          saved: [Int: Int]) {
         self.forward = forward
         self.chain = chain
-        self.engine = engine
         self.saved = saved
         helper = DNNLChainBuilder(program: backward, chain: chain, engine: engine)
         gradient = [Int?](repeating: nil, count: chain.dimensions.count)
@@ -155,11 +148,7 @@ struct DNNLChainReverseBuilder {
     // MARK: stages
 
     private mutating func reverse(_ stage: DNNLChainDescription.Stage) -> Bool {
-        let output: Int
-        switch stage {
-        case .convolution(let c): output = c.output
-        case .binary(_, _, _, let o, _), .unary(_, _, let o), .globalAveragePool(_, let o): output = o
-        }
+        let output = stage.output
         // No gradient reaches this stage's output: nothing flows back through it.
         guard let outputGradient = gradient[output] else { return true }
         // The output's gradient is complete and read only here: its buffer may be handed on without a copy.
@@ -206,15 +195,11 @@ struct DNNLChainReverseBuilder {
 
     private mutating func convolutionBackward(_ c: DNNLChainDescription.Convolution, gradient incoming: Int) -> Bool {
         let g = c.geometry
-        guard let (left, right) = DNNLPrimitiveFactory.paddings(g) else { return false }
         var algorithm = DNNLChainDescription.winogradBackward(g) ? dnnl_convolution_winograd : dnnl_convolution_direct
         let plainDescriptors = DNNLPrimitiveFactory.plainDescriptors(g)
-        var source = DNNLPrimitiveFactory.anyLayout(plainDescriptors.source)
-        var weights = DNNLPrimitiveFactory.anyLayout(plainDescriptors.weights)
-        var destination = DNNLPrimitiveFactory.anyLayout(plainDescriptors.destination)
-        let padded = DNNLPrimitiveFactory.padded
-        var strides = padded([g.strideHeight, g.strideWidth]), dilates = padded([g.dilationHeight - 1, g.dilationWidth - 1])
-        var padLeft = padded(left), padRight = padded(right)
+        let source = DNNLPrimitiveFactory.anyLayout(plainDescriptors.source)
+        let weights = DNNLPrimitiveFactory.anyLayout(plainDescriptors.weights)
+        let destination = DNNLPrimitiveFactory.anyLayout(plainDescriptors.destination)
         /// The input-gradient primitive with this algorithm, or nil when oneDNN refuses it. Its hint is a
         /// training forward primitive with free layouts, made for the purpose and never run (the forward
         /// program's may have another algorithm, and a residual or ReLU as post-ops).
@@ -223,9 +208,8 @@ struct DNNLChainReverseBuilder {
                                                                            weights: weights, bias: nil, destination: destination),
                   let hint = helper.primitiveDescriptor(&forwardDesc, postOps: []) else { return nil }
             defer { dnnl_primitive_desc_destroy(hint) }
-            var desc = dnnl_convolution_desc_t()
-            guard dnnl_dilated_convolution_backward_data_desc_init(&desc, algorithm, &source, &weights, &destination, &strides,
-                                                                   &dilates, &padLeft, &padRight) == dnnl_success else { return nil }
+            guard var desc = DNNLPrimitiveFactory.inputGradientDescriptor(g, algorithm, source: source, weights: weights,
+                                                                          destination: destination) else { return nil }
             return helper.primitiveDescriptor(&desc, postOps: [], hint: hint)
         }
         var made = make()
