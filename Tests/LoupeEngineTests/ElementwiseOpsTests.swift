@@ -143,10 +143,31 @@ final class ElementwiseOpsTests: XCTestCase {
         XCTAssertEqual(reduceGradient(g, toShape: [1, 3, 2]), Tensor(shape: [1, 3, 2], scalars: [6, 8, 10, 12, 14, 16]))
     }
 
+    func testReduceProductSumsBlocksWithoutTheFullProduct() {
+        var random = TestRandom(seed: 9)
+        // Inner blocks of 37 (two 16-wide steps and a tail of 5) and of 1; outer axes of 1 and 2.
+        for (shape, target) in [([2, 3, 37], [2, 3, 1]), ([2, 3, 37], [1, 3, 1]), ([4, 6], [4, 1]), ([2, 5, 3], [5, 1])] {
+            let g = random.tensor(shape), x = random.tensor(shape)
+            let expected = reduceGradient(zipElements(g, x) { $0 * $1 }, toShape: target)
+            guard let fused = reduceProduct(g, x, toShape: target) else {
+                XCTFail("\(shape) to \(target): not fused")
+                continue
+            }
+            XCTAssertEqual(fused.shape, target)
+            for (a, e) in zip(fused.scalars, expected.scalars) { XCTAssertEqual(a, e, accuracy: 1e-5 * max(1, abs(e)), "\(shape) to \(target)") }
+        }
+        // Not one contiguous block per result, or another shape: the caller keeps the general path.
+        let g = random.tensor([2, 3, 4])
+        XCTAssertNil(reduceProduct(g, random.tensor([2, 3, 4]), toShape: [2, 1, 4]))
+        XCTAssertNil(reduceProduct(g, random.tensor([2, 3, 1]), toShape: [2, 3, 1]))
+        XCTAssertNil(reduceProduct(g, g, toShape: [2, 3, 4]))
+    }
+
     func testBinaryGradientsIncludingBroadcastOperands() throws {
         var random = TestRandom(seed: 5)
         let pairs: [([Int], [Int])] = [([2, 3, 2], [2, 3, 2]), ([2, 3, 2], [2]), ([2, 3, 2], [3, 1]),
-                                       ([1, 3, 1, 2], [2, 1, 2, 1]), ([2, 3], []), ([3, 1], [2, 3, 2])]
+                                       ([1, 3, 1, 2], [2, 1, 2, 1]), ([2, 3], []), ([3, 1], [2, 3, 2]),
+                                       ([2, 3, 4, 5], [2, 3, 1, 1]), ([1, 3, 1, 1], [2, 3, 4, 5])]
         for (aShape, bShape) in pairs {
             let a = random.tensor(aShape, in: 0.5...2), b = random.tensor(bShape, in: 0.5...2)
             let inputs: [TensorValue?] = [.float(a), .float(b)]

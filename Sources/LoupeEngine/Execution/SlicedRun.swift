@@ -2,7 +2,7 @@ import Foundation
 import LoupeONNX
 import LoupeTensor
 
-/// Forward runs cut into one slice of the batch per worker, each slice run whole on its own worker.
+/// Forward and gradient runs cut into one slice of the batch per worker, each slice run whole on its own worker.
 ///
 /// Each operator, given a whole batch, spreads its own work over the workers and waits for them at
 /// its end: some 150 waits per pass of a MobileNet, and single-threaded stretches in between.
@@ -12,10 +12,50 @@ import LoupeTensor
 /// has at least two images, there are at least two workers, and `BatchSeparation` shows that the
 /// graph keeps the images apart; otherwise the batch runs whole. A slice runs the same kernels as
 /// the whole batch would, on fewer images, so results agree to rounding, and for one batch size and
-/// worker count they are the same bytes on every run. Set `LOUPE_SLICED_RUNS=0` to run batches whole.
+/// worker count they are the same bytes on every run. Gradient runs are cut the same way
+/// (`Model.gradientsInSlices`): EfficientNet-B0's saliency at a batch of two ran in 45 ms instead of 66,
+/// at eight 4–6 % faster. Set `LOUPE_SLICED_RUNS=0` to run batches whole.
 enum SlicedRun {
-    /// Whether forward runs may be cut (`LOUPE_SLICED_RUNS` is not `0`).
+    /// Whether runs may be cut (`LOUPE_SLICED_RUNS` is not `0`).
     static let isEnabled = ProcessInfo.processInfo.environment["LOUPE_SLICED_RUNS"] != "0"
+
+    /// The slices' outputs and taps joined along their batch axes (`axes`, nil: the same in every
+    /// slice, taken from the first); each slice's piece is dropped as soon as it is joined, so the
+    /// whole batch's values are held once, plus one value.
+    static func join(_ parts: inout [ForwardResult], axes: [String: Int?]) -> ForwardResult {
+        func joined(_ results: WritableKeyPath<ForwardResult, [String: TensorValue]>) -> [String: TensorValue] {
+            var values = [String: TensorValue]()
+            guard let first = parts.first else { return values }
+            for name in first[keyPath: results].keys.sorted() {
+                let pieces = parts.compactMap { $0[keyPath: results][name] }
+                for index in parts.indices { parts[index][keyPath: results][name] = nil }
+                guard pieces.count == parts.count else { continue }
+                if let axis = axes[name] ?? nil { values[name] = join(pieces, axis: axis) } else { values[name] = pieces[0] }
+            }
+            return values
+        }
+        let outputs = joined(\.outputs)
+        return ForwardResult(outputs: outputs, taps: joined(\.taps))
+    }
+
+    /// `whole` cut along `axis` into consecutive pieces of these extents.
+    static func split(_ whole: Tensor, axis: Int, extents: [Int]) -> [Tensor] {
+        let outer = whole.shape.prefix(axis).reduce(1, *), inner = whole.shape.dropFirst(axis + 1).reduce(1, *)
+        let total = whole.shape[axis]
+        var start = 0
+        return extents.map { extent in
+            var shape = whole.shape
+            shape[axis] = extent
+            var scalars = [Float]()
+            scalars.reserveCapacity(outer * extent * inner)
+            for o in 0..<outer {
+                let base = (o * total + start) * inner
+                scalars += whole.scalars[base..<(base + extent * inner)]
+            }
+            start += extent
+            return Tensor(shape: shape, scalars: scalars)
+        }
+    }
 
     /// The slices' values of one output joined along its batch axis.
     static func join(_ pieces: [TensorValue], axis: Int) -> TensorValue? {
@@ -46,19 +86,52 @@ extension Model {
         var parts = try Parallel.mapParts(batch, minimumPart: 1) { range in
             try self.runWhole(inputs.mapValues { $0.slice(batch: range) }, taps: taps)
         }
-        // Each slice's piece is dropped as soon as it is joined: the whole batch's taps are held once, plus one value.
-        func joined(_ results: WritableKeyPath<ForwardResult, [String: TensorValue]>) -> [String: TensorValue] {
-            var values = [String: TensorValue]()
-            for name in parts[0][keyPath: results].keys.sorted() {
-                let pieces = parts.compactMap { $0[keyPath: results][name] }
-                for index in parts.indices { parts[index][keyPath: results][name] = nil }
-                guard pieces.count == parts.count else { continue }
-                if let axis = joinAxis[name] ?? nil { values[name] = SlicedRun.join(pieces, axis: axis) } else { values[name] = pieces[0] }
-            }
-            return values
+        return SlicedRun.join(&parts, axes: joinAxis)
+    }
+
+    /// The gradient run of `gradients` with one slice of the batch per worker, or nil when the batch
+    /// should run whole: one image, one worker, a graph that mixes images, or a requested value or target
+    /// that is not cut by images (parameters). Each worker runs its slice's forward half (`GradientRun`);
+    /// the seed is made once, from the whole batch's target, and cut along the target's batch axis; then
+    /// each worker runs its slice's reverse half. As with forward runs, a slice runs the kernels the whole
+    /// batch would, on fewer images (for ResNet-50 and the depthwise CNNs with one thread each instead of
+    /// two on each operator), and the results are the same bytes on every run for one batch size.
+    func gradientsInSlices(_ inputs: [String: Tensor], _ request: GradientRequest,
+                           seed: (Tensor) throws -> Tensor) throws -> GradientResult? {
+        guard SlicedRun.isEnabled, Parallel.workerCount > 1, !graph.inputs.isEmpty,
+              request.wrt.allSatisfy({ graph.initializers[$0] == nil }) else { return nil }
+        let batches = Set(graph.inputs.map { inputs[$0.name]?.shape.first ?? 0 })
+        guard batches.count == 1, let batch = batches.first, batch >= 2 else { return nil }
+        let sliceBatches = Set(Parallel.partRanges(batch, minimumPart: 1).map(\.count))
+        let wrt = request.wrt.sorted()
+        guard let separation = separation(inputs.mapValues(\.shape), batch: batch, sliceBatches: sliceBatches),
+              let joinAxis = separation.joinAxes(graph.outputs.map(\.name) + request.taps.sorted() + wrt + [request.target]),
+              let targetAxis = joinAxis[request.target] ?? nil,
+              wrt.allSatisfy({ (joinAxis[$0] ?? nil) != nil }) else { return nil }
+        let runs = try Parallel.mapParts(batch, minimumPart: 1) { range in
+            try GradientRun(model: self, inputs: inputs.mapValues { $0.slice(batch: range) }, request)
         }
-        let outputs = joined(\.outputs)
-        return ForwardResult(outputs: outputs, taps: joined(\.taps))
+        guard case .float(let target)? = SlicedRun.join(runs.map { .float($0.target) }, axis: targetAxis) else { return nil }
+        let seedGradient = try seed(target)
+        guard seedGradient.shape == target.shape else {
+            throw LoupeError(.computation, location: "target '\(request.target)'",
+                             "seed gradient shape \(seedGradient.shape) differs from the value's \(target.shape)")
+        }
+        let seeds = SlicedRun.split(seedGradient, axis: targetAxis, extents: runs.map { $0.target.shape[targetAxis] })
+        var results = try Parallel.mapParts(runs.count, minimumPart: 1) { range in
+            try runs[range.lowerBound].backward(seed: seeds[range.lowerBound])
+        }
+        guard results.count == runs.count else { return nil }
+        var gradients = [String: Tensor]()
+        for name in wrt {
+            let pieces = results.indices.compactMap { index in results[index].gradients.removeValue(forKey: name) }
+            guard let axis = joinAxis[name] ?? nil, case .float(let joined)? = SlicedRun.join(pieces.map { .float($0) }, axis: axis)
+            else { return nil }
+            gradients[name] = joined
+        }
+        var forwards = results.map(\.forward)
+        results = []
+        return GradientResult(forward: SlicedRun.join(&forwards, axes: joinAxis), target: target, gradients: gradients)
     }
 
     /// Whether a forward pass over `batch` images (at the declared sample shape) may run as slices of

@@ -74,11 +74,15 @@ public struct ConvOperator: ConvolutionFamilyOperator {
         let (geometry, shape) = try plan(input: xShape, weight: wShape, bias: hasBias ? [wShape[0]] : nil)
         let dy = context.gradient(0, shape: shape)
         let xCount = xShape.reduce(1, *)
-        let winograd = wantX && ConvolutionRule.route(for: geometry).inputGradient == .winograd
-        var dx = winograd ? LinearSupport.uninitialized(xCount) : [Float](repeating: 0, count: wantX ? xCount : 0)
+        let inputRoute = ConvolutionRule.route(for: geometry).inputGradient
+        let winograd = wantX && inputRoute == .winograd
+        // Loupe's direct kernel adds into dX; Winograd and oneDNN write every element (no zeroing first).
+        let written = wantX && (winograd || inputRoute.oneDNNAlgorithm != nil)
+        var dx = written ? LinearSupport.uninitialized(xCount) : [Float](repeating: 0, count: wantX ? xCount : 0)
         var dw = [Float](repeating: 0, count: wantW ? wShape.reduce(1, *) : 0)
         LinearSupport.borrow(x.scalars, w.scalars, dy.scalars, writing: &dx, &dw) { xp, wp, dyp, dxp, dwp in
             let oneDNNX = wantX && DNNLConvolution.inputGradientIfChosen(weight: wp, gradOutput: dyp, geometry: geometry, gradInput: dxp)
+            if written && !winograd && !oneDNNX { dxp.update(repeating: 0, count: xCount) }
             if winograd && !oneDNNX {
                 LinearSupport.read(winogradWeights.transformed(w)) { up in
                     WinogradConvolution.forward(input: dyp, transformedWeight: up, inputGradient: true, bias: nil,

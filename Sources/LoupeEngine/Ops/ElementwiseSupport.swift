@@ -89,6 +89,8 @@ protocol BroadcastingBinaryOperator: Operator {
     static var floatOp: FloatBinaryOp { get }
     /// `dA` (index 0) or `dB` (index 1) at the broadcast shape, before it is summed down to that input's shape.
     func broadcastGradient(_ index: Int, _ g: Tensor, _ context: BackwardContext) throws -> Tensor
+    /// `broadcastGradient` summed down to the input's `shape` (a member may fuse the two).
+    func reducedGradient(_ index: Int, _ g: Tensor, toShape shape: [Int], _ context: BackwardContext) throws -> Tensor
 }
 
 extension BroadcastingBinaryOperator {
@@ -138,6 +140,10 @@ extension BroadcastingBinaryOperator {
         }
     }
 
+    func reducedGradient(_ index: Int, _ g: Tensor, toShape shape: [Int], _ context: BackwardContext) throws -> Tensor {
+        reduceGradient(try broadcastGradient(index, g, context), toShape: shape)
+    }
+
     /// Each wanted input's `broadcastGradient`, summed over the axes it was broadcast along.
     ///
     /// Only the input shapes are needed here (from the plan when the inputs were not kept).
@@ -150,7 +156,7 @@ extension BroadcastingBinaryOperator {
         return try node.located {
             let g = context.gradient(0, shape: try broadcastShape(a, b))
             return try [a, b].enumerated().map { index, shape in
-                context.wants(index) ? reduceGradient(try broadcastGradient(index, g, context), toShape: shape) : nil
+                context.wants(index) ? try reducedGradient(index, g, toShape: shape, context) : nil
             }
         }
     }

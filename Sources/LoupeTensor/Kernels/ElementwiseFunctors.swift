@@ -114,7 +114,7 @@ struct ErfGeluChainKernel: UnaryKernel {
 struct SiluGradientKernel: BinaryKernel {
     @inline(__always) func callAsFunction(_ g: Float, _ x: Float) -> Float {
         let s = sigmoidScalar(x)
-        return g * (s * (1 + x * (1 - s)))
+        return g * (s * fused(x, 1 - s, 1))
     }
 }
 /// `g * f'(x)` for the GELU chain `f(x) = 0.5 x (1 + erf(x / c))`:
