@@ -118,14 +118,20 @@ final class GradientRun {
         self.target = targetValue
     }
 
-    /// Runs the reverse half from `seedGradient` (dObjective/dTarget, the target's shape) and
-    /// returns the gradients of the requested values (zeros when unreachable). Runs once.
-    func backward(seed seedGradient: Tensor) throws -> GradientResult {
-        let graph = model.graph
-        guard seedGradient.shape == target.shape else {
-            throw LoupeError(.computation, location: "target '\(targetName)'",
-                             "seed gradient shape \(seedGradient.shape) differs from the value's \(target.shape)")
+    /// `seed`, when it has the shape of `target` (the value named `name`).
+    static func checked(seed: Tensor, of target: Tensor, named name: String) throws -> Tensor {
+        guard seed.shape == target.shape else {
+            throw LoupeError(.computation, location: "target '\(name)'",
+                             "seed gradient shape \(seed.shape) differs from the value's \(target.shape)")
         }
+        return seed
+    }
+
+    /// Runs the reverse half from `seed` (dObjective/dTarget, the target's shape) and
+    /// returns the gradients of the requested values (zeros when unreachable). Runs once.
+    func backward(seed: Tensor) throws -> GradientResult {
+        let graph = model.graph
+        let seedGradient = try Self.checked(seed: seed, of: target, named: targetName)
         var grads = [Tensor?](repeating: nil, count: plan.slotCount)
         grads[targetSlot] = seedGradient
         /// Adds `g` to the gradient of `slot`; taken out of `grads` first so the sum is written in place, not into a copy.

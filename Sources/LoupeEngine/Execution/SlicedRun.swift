@@ -77,11 +77,7 @@ extension Model {
     /// The batch's results from one slice per worker run side by side, or nil when the batch
     /// should run whole (one image, one worker, or a graph that mixes images; see `SlicedRun`).
     func runInSlices(_ inputs: [String: Tensor], taps: Set<String>) throws -> ForwardResult? {
-        guard SlicedRun.isEnabled, Parallel.workerCount > 1, !graph.inputs.isEmpty else { return nil }
-        let batches = Set(graph.inputs.map { inputs[$0.name]?.shape.first ?? 0 })
-        guard batches.count == 1, let batch = batches.first, batch >= 2 else { return nil }
-        let sliceBatches = Set(Parallel.partRanges(batch, minimumPart: 1).map(\.count))
-        guard let separation = separation(inputs.mapValues(\.shape), batch: batch, sliceBatches: sliceBatches),
+        guard case let (batch, separation)? = sliceableBatch(inputs),
               let joinAxis = separation.joinAxes(graph.outputs.map(\.name) + taps.sorted()) else { return nil }
         var parts = try Parallel.mapParts(batch, minimumPart: 1) { range in
             try self.runWhole(inputs.mapValues { $0.slice(batch: range) }, taps: taps)
@@ -98,40 +94,44 @@ extension Model {
     /// two on each operator), and the results are the same bytes on every run for one batch size.
     func gradientsInSlices(_ inputs: [String: Tensor], _ request: GradientRequest,
                            seed: (Tensor) throws -> Tensor) throws -> GradientResult? {
-        guard SlicedRun.isEnabled, Parallel.workerCount > 1, !graph.inputs.isEmpty,
-              request.wrt.allSatisfy({ graph.initializers[$0] == nil }) else { return nil }
-        let batches = Set(graph.inputs.map { inputs[$0.name]?.shape.first ?? 0 })
-        guard batches.count == 1, let batch = batches.first, batch >= 2 else { return nil }
-        let sliceBatches = Set(Parallel.partRanges(batch, minimumPart: 1).map(\.count))
         let wrt = request.wrt.sorted()
-        guard let separation = separation(inputs.mapValues(\.shape), batch: batch, sliceBatches: sliceBatches),
+        guard request.wrt.allSatisfy({ graph.initializers[$0] == nil }), case let (batch, separation)? = sliceableBatch(inputs),
               let joinAxis = separation.joinAxes(graph.outputs.map(\.name) + request.taps.sorted() + wrt + [request.target]),
               let targetAxis = joinAxis[request.target] ?? nil,
               wrt.allSatisfy({ (joinAxis[$0] ?? nil) != nil }) else { return nil }
         let runs = try Parallel.mapParts(batch, minimumPart: 1) { range in
             try GradientRun(model: self, inputs: inputs.mapValues { $0.slice(batch: range) }, request)
         }
-        guard case .float(let target)? = SlicedRun.join(runs.map { .float($0.target) }, axis: targetAxis) else { return nil }
-        let seedGradient = try seed(target)
-        guard seedGradient.shape == target.shape else {
-            throw LoupeError(.computation, location: "target '\(request.target)'",
-                             "seed gradient shape \(seedGradient.shape) differs from the value's \(target.shape)")
-        }
+        let failure = LoupeError(.computation, file: graph.sourcePath, location: "target '\(request.target)'",
+                                 "the slices of a gradient run could not be joined")
+        guard case .float(let target)? = SlicedRun.join(runs.map { .float($0.target) }, axis: targetAxis) else { throw failure }
+        let seedGradient = try GradientRun.checked(seed: try seed(target), of: target, named: request.target)
         let seeds = SlicedRun.split(seedGradient, axis: targetAxis, extents: runs.map { $0.target.shape[targetAxis] })
         var results = try Parallel.mapParts(runs.count, minimumPart: 1) { range in
             try runs[range.lowerBound].backward(seed: seeds[range.lowerBound])
         }
-        guard results.count == runs.count else { return nil }
+        guard results.count == runs.count else { throw failure }
         var gradients = [String: Tensor]()
         for name in wrt {
             let pieces = results.indices.compactMap { index in results[index].gradients.removeValue(forKey: name) }
             guard let axis = joinAxis[name] ?? nil, case .float(let joined)? = SlicedRun.join(pieces.map { .float($0) }, axis: axis)
-            else { return nil }
+            else { throw failure }
             gradients[name] = joined
         }
         var forwards = results.map(\.forward)
         results = []
         return GradientResult(forward: SlicedRun.join(&forwards, axes: joinAxis), target: target, gradients: gradients)
+    }
+
+    /// The batch of `inputs` and its separation into one slice per worker, or nil when the run should
+    /// stay whole (cutting off, one worker, no inputs, inputs of different batches, one image, or a graph
+    /// that mixes images).
+    private func sliceableBatch(_ inputs: [String: Tensor]) -> (Int, BatchSeparation)? {
+        guard SlicedRun.isEnabled, Parallel.workerCount > 1, !graph.inputs.isEmpty else { return nil }
+        let batches = Set(graph.inputs.map { inputs[$0.name]?.shape.first ?? 0 })
+        guard batches.count == 1, let batch = batches.first, batch >= 2 else { return nil }
+        let sliceBatches = Set(Parallel.partRanges(batch, minimumPart: 1).map(\.count))
+        return separation(inputs.mapValues(\.shape), batch: batch, sliceBatches: sliceBatches).map { (batch, $0) }
     }
 
     /// Whether a forward pass over `batch` images (at the declared sample shape) may run as slices of
