@@ -201,4 +201,24 @@ final class ConvolutionDNNLTests: XCTestCase {
             XCTAssertEqual(ConvolutionRule.route(for: g), expected, "\(g.inChannels)→\(g.outChannels) at \(g.inHeight), k\(g.kernelHeight) s\(g.strideHeight)")
         }
     }
+
+    func testSingleImagesGetOpenMPThreadsOnlyForLargeConvolutions() {
+        let workers = Parallel.workerCount
+        // 64-px MobileNetV3-small's stem (442 K multiply-adds) and a ResNet-50 3x3 layer (116 M).
+        let small = ConvolutionGeometry(batch: 1, inChannels: 3, inHeight: 64, inWidth: 64, outChannels: 16, outHeight: 32,
+                                        outWidth: 32, kernelHeight: 3, kernelWidth: 3, strideHeight: 2, strideWidth: 2,
+                                        padTop: 1, padLeft: 1)
+        var large = ConvolutionGeometry(batch: 1, inChannels: 64, inHeight: 56, inWidth: 56, outChannels: 64, outHeight: 56,
+                                        outWidth: 56, kernelHeight: 3, kernelWidth: 3, padTop: 1, padLeft: 1)
+        XCTAssertEqual(DNNLConvolution.multiplyAddsPerImage(small), 442_368)
+        XCTAssertLessThan(DNNLConvolution.multiplyAddsPerImage(small), DNNLConvolution.minimumMultiplyAddsForThreads)
+        XCTAssertGreaterThan(DNNLConvolution.multiplyAddsPerImage(large), DNNLConvolution.minimumMultiplyAddsForThreads)
+        XCTAssertEqual(DNNLConvolution.slicePlan(small).parts, 1)
+        XCTAssertEqual(DNNLConvolution.slicePlan(small).threads, 1)
+        XCTAssertEqual(DNNLConvolution.slicePlan(large).threads, workers)
+        // Several images: one slice per worker, one thread each.
+        large.batch = 8
+        XCTAssertEqual(DNNLConvolution.slicePlan(large).parts, min(workers, 8))
+        XCTAssertEqual(DNNLConvolution.slicePlan(large).threads, workers > 1 ? 1 : workers)
+    }
 }
