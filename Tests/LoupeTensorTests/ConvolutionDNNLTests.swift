@@ -210,9 +210,9 @@ final class ConvolutionDNNLTests: XCTestCase {
                                         padTop: 1, padLeft: 1)
         var large = ConvolutionGeometry(batch: 1, inChannels: 64, inHeight: 56, inWidth: 56, outChannels: 64, outHeight: 56,
                                         outWidth: 56, kernelHeight: 3, kernelWidth: 3, padTop: 1, padLeft: 1)
-        XCTAssertEqual(DNNLConvolution.multiplyAddsPerImage(small), 442_368)
-        XCTAssertLessThan(DNNLConvolution.multiplyAddsPerImage(small), DNNLConvolution.minimumMultiplyAddsForThreads)
-        XCTAssertGreaterThan(DNNLConvolution.multiplyAddsPerImage(large), DNNLConvolution.minimumMultiplyAddsForThreads)
+        XCTAssertEqual(small.multiplyAddsPerImage, 442_368)
+        XCTAssertLessThan(small.multiplyAddsPerImage, DNNLConvolution.minimumMultiplyAddsForThreads)
+        XCTAssertGreaterThan(large.multiplyAddsPerImage, DNNLConvolution.minimumMultiplyAddsForThreads)
         XCTAssertEqual(DNNLConvolution.slicePlan(small).parts, 1)
         XCTAssertEqual(DNNLConvolution.slicePlan(small).threads, 1)
         XCTAssertEqual(DNNLConvolution.slicePlan(large).threads, workers)

@@ -130,16 +130,12 @@ public enum DNNLConvolution {
         let workers = Parallel.workerCount
         let parts = max(1, min(workers, g.batch))
         guard parts == 1 else { return (parts, 1) }
-        return (1, multiplyAddsPerImage(g) >= minimumMultiplyAddsForThreads ? workers : 1)
+        return (1, g.multiplyAddsPerImage >= minimumMultiplyAddsForThreads ? workers : 1)
     }
 
     /// Multiply-adds of one image below which a single-image convolution runs on one OpenMP thread.
     static let minimumMultiplyAddsForThreads = 1 << 24
 
-    /// Multiply-adds of `g` for one image.
-    static func multiplyAddsPerImage(_ g: ConvolutionGeometry) -> Int {
-        g.outChannels * g.outHeight * g.outWidth * (g.inChannels / max(g.groups, 1)) * g.kernelHeight * g.kernelWidth
-    }
 
     /// Runs `body(slice geometry, first image, OpenMP threads)` on each worker's slice of the batch.
     private static func runSlices(_ g: ConvolutionGeometry,

@@ -62,6 +62,8 @@ public struct ConvolutionGeometry: Sendable, Equatable {
     public var outputShape: [Int] { [batch, outChannels, outHeight, outWidth] }
     /// Weight shape of the convolution `[out, in/groups, kH, kW]`.
     public var weightShape: [Int] { [outChannels, inChannelsPerGroup, kernelHeight, kernelWidth] }
+    /// Multiply-adds for one image: every output value takes one kernel slice of its group.
+    public var multiplyAddsPerImage: Int { outChannels * outPlane * patchSize }
 
     /// Whether this is a 1x1, stride-1, unpadded convolution whose im2col matrix is the input itself.
     public var isPointwise: Bool {

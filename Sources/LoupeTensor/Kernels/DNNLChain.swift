@@ -141,9 +141,7 @@ public struct DNNLChainDescription: Sendable {
     public var convolutionMultiplyAddsPerImage: Int {
         stages.reduce(0) { total, stage in
             guard case .convolution(let convolution) = stage else { return total }
-            let g = convolution.geometry
-            return total + g.outChannels * g.outHeight * g.outWidth * (g.inChannels / max(g.groups, 1))
-                * g.kernelHeight * g.kernelWidth
+            return total + convolution.geometry.multiplyAddsPerImage
         }
     }
 }
