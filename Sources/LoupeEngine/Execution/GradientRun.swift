@@ -8,8 +8,7 @@ import LoupeTensor
 /// from the whole batch's target between them. Saved forward values are released as soon as the last
 /// backward step that reads them ran.
 final class GradientRun {
-    let model: Model
-    let plan: Plan
+    /// The run's slots, with its model and plan.
     let state: ExecutionState
     let reluRule: ReluRule
     let targetName: String
@@ -110,7 +109,7 @@ final class GradientRun {
         guard let targetValue = state.slots[targetSlot]?.asFloat else {
             throw LoupeError(.computation, file: graph.sourcePath, location: "target '\(target)'", "target value was not computed")
         }
-        (self.model, self.plan, self.state, self.reluRule) = (model, plan, state, reluRule)
+        (self.state, self.reluRule) = (state, reluRule)
         (self.targetName, self.targetSlot) = (target, targetSlot)
         (self.wrtSlots, self.influenced, self.activeStep, self.wanted) = (wrtSlots, influenced, activeStep, wanted)
         (self.chainOf, self.fusedTail, self.releaseAfter) = (chainOf, fusedTail, releaseAfter)
@@ -130,6 +129,7 @@ final class GradientRun {
     /// Runs the reverse half from `seed` (dObjective/dTarget, the target's shape) and
     /// returns the gradients of the requested values (zeros when unreachable). Runs once.
     func backward(seed: Tensor) throws -> GradientResult {
+        let (model, plan) = (state.model, state.plan)
         let graph = model.graph
         let seedGradient = try Self.checked(seed: seed, of: target, named: targetName)
         var grads = [Tensor?](repeating: nil, count: plan.slotCount)
