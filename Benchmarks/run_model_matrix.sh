@@ -5,10 +5,11 @@
 # each side for saliency and IG (each measurement is its own process).
 # Usage: LOUPE_PYTHON=/path/to/venv/python Benchmarks/run_model_matrix.sh [seconds] [models-folder]
 #   models-folder (default /tmp/loupe-torchvision) receives the exported *_dynamic.onnx files
-#   (random weights, not committed); MODELS=resnet50,vit_b_16 and BATCHES=8 narrow the run.
+#   (random weights, not committed); MODELS=resnet50,vit_b_16 and BATCHES=8 narrow the run; REPEATS=3
+#   measures each row in three rounds and prints medians, and each ratio's range over the rounds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-5}
 source Benchmarks/model_matrix_setup.sh
 exec "$python" Benchmarks/model_matrix_table.py --loupe "$loupe" --folder "$folder" --models "$models" \
-    --batches "${BATCHES:-8,32}" --seconds "$seconds"
+    --batches "${BATCHES:-8,32}" --seconds "$seconds" --repeats "${REPEATS:-1}"
