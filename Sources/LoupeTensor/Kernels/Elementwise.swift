@@ -89,11 +89,15 @@ public enum UnaryFunction: Sendable, Equatable {
     return a < 1 ? series : signed
 }
 
-/// Numerically stable logistic function (vectorisable: one `fastExp` of a non-positive argument).
+/// The logistic function `1 / (1 + exp(-x))`, vectorisable: one `fastExp` and one division, no branch.
+///
+/// `fastExp` clamps its argument to [-87.3, 88.3], so `exp(-x)` never overflows: below x = -88.3 the
+/// result stays at about 5e-39 instead of falling further (an absolute error under 1e-38), and elsewhere
+/// it is within 1.8e-7 relative of the exact value (the split form `exp(-|x|)` with a select: 2.0e-7). Without
+/// the select and the absolute value a SiLU pass takes 0.48 instead of 0.59 ns per element, its gradient
+/// 0.60 instead of 0.69 (a standalone copy of the loops, 128 K floats, `-target-cpu haswell`).
 @inlinable @inline(__always) public func sigmoidScalar(_ x: Float) -> Float {
-    let e = fastExp(-Swift.abs(x))
-    let s = 1 / (1 + e)
-    return x >= 0 ? s : e * s
+    1 / (1 + fastExp(-x))
 }
 
 /// `log(1 + exp(x))` without overflow for large `x`.
