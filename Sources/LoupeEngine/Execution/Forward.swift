@@ -27,7 +27,10 @@ extension Model {
     ///
     /// Intermediate buffers are released as soon as their last consumer ran, unless tapped. A batch
     /// of several images runs as one slice per worker when the graph keeps images apart (`SlicedRun`).
+    /// Layers whose rows the outputs do not read run on the rows they do read (`RowPruning`).
     public func run(_ inputs: [String: Tensor], taps: Set<String> = []) throws -> ForwardResult {
+        let pruned = modelForRun(requesting: taps)
+        if pruned !== self { return try pruned.run(inputs, taps: taps) }
         if let sliced = try runInSlices(inputs, taps: taps) { return sliced }
         return try runWhole(inputs, taps: taps)
     }

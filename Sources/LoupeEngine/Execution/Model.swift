@@ -16,6 +16,8 @@ public final class Model: @unchecked Sendable {
     private let planLock = NSLock()
     /// `inputSplit()`, made on first use.
     let splitCache = OnceCache<Int, ModelInputSplit>()
+    /// `rowPruning()`, made on first use.
+    let rowPruningCache = OnceCache<Int, RowPruning>()
     /// `BatchSeparation`s by batch sizes, made on first use (`SlicedRun`).
     let separationCache = OnceCache<[Int], BatchSeparation>()
     /// Compiled oneDNN chains by plan, pinned values and threads (`blockedChains`).

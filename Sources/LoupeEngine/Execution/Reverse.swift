@@ -39,10 +39,16 @@ extension Model {
 
     /// `gradients`, with fused tails beside their heads (`Fusion.runsBesideHead`) only when `fuse` is set,
     /// and oneDNN chains only with at least `chainMinimum` convolution multiply-adds per image.
-    /// A batch of several images runs as one slice per worker when it may (`gradientsInSlices`).
+    /// A batch of several images runs as one slice per worker when it may (`gradientsInSlices`), and
+    /// layers whose rows the target does not read on the rows it does read (`RowPruning`).
     func gradients(_ inputs: [String: Tensor], target: String, seed: (Tensor) throws -> Tensor,
                    wrt: Set<String>, taps: Set<String>, reluRule: ReluRule, fuse: Bool,
                    chainMinimum: Int = BlockedChain.minimumGradientMultiplyAddsPerImage) throws -> GradientResult {
+        let pruned = modelForRun(requesting: wrt.union(taps).union([target]))
+        if pruned !== self {
+            return try pruned.gradients(inputs, target: target, seed: seed, wrt: wrt, taps: taps, reluRule: reluRule, fuse: fuse,
+                                        chainMinimum: chainMinimum)
+        }
         let request = GradientRequest(target: target, wrt: wrt, taps: taps, reluRule: reluRule, fuse: fuse, chainMinimum: chainMinimum)
         if let sliced = try gradientsInSlices(inputs, request, seed: seed) { return sliced }
         let run = try GradientRun(model: self, inputs: inputs, request)
