@@ -21,6 +21,18 @@ public func assertClose(_ actual: Tensor, _ expected: Tensor, relativeTo toleran
                              file: file, line: line)
 }
 
+/// Asserts that `actual` has `expected`'s shape and agrees within `tolerance` of `expected`'s largest
+/// magnitude, which must not be zero (for comparing two ways of computing one result).
+public func assertCloseToLargest(_ actual: Tensor?, _ expected: Tensor?, _ label: String, tolerance: Float = 1e-5,
+                                 file: StaticString = #filePath, line: UInt = #line) {
+    guard let actual, let expected else { return XCTFail("\(label): missing", file: file, line: line) }
+    XCTAssertEqual(actual.shape, expected.shape, label, file: file, line: line)
+    let scale = expected.scalars.map(abs).max() ?? 0
+    XCTAssertGreaterThan(scale, 1e-12, "\(label): reference is all zeros", file: file, line: line)
+    let worst = zip(actual.scalars, expected.scalars).map { abs($0 - $1) }.max() ?? .infinity
+    XCTAssertLessThanOrEqual(worst, tolerance * scale, "\(label): differs by \(worst) of \(scale)", file: file, line: line)
+}
+
 /// A deterministic generator for test data (xorshift64*).
 public struct TestRandom {
     private var state: UInt64

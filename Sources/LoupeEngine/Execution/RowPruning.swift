@@ -42,24 +42,24 @@ extension Model {
     }
 
     private func makeRowPruning() -> RowPruning? {
-        guard let plan = try? plan(batchSize: 1) else { return nil }
+        // Only a graph with a Gather is planned for it.
+        guard graph.nodes.contains(where: { $0.opType == "Gather" }), let plan = try? plan(batchSize: 1) else { return nil }
+        // The one Gather on axis 1 of a rank-3 value with a constant scalar index, and that index.
+        let gathers = graph.nodes.indices.compactMap { index -> (node: Int, row: Int)? in
+            let node = graph.nodes[index]
+            guard node.opType == "Gather", node.inputs.count == 2, node.outputs.count == 1,
+                  (try? node.int("axis", default: 0)) == 1, let shape = plan.facts[node.inputs[0]]?.shape, shape.count == 3,
+                  case .int(let indices)? = plan.facts[node.inputs[1]]?.constant, indices.shape.isEmpty,
+                  let row = indices.values.first, row >= 0, row < shape[1] else { return nil }
+            return (index, row)
+        }
+        guard gathers.count == 1, let (gather, row) = gathers.first,
+              let rows = plan.facts[graph.nodes[gather].inputs[0]]?.shape[1] else { return nil }
         let outputs = Set(graph.outputs.map(\.name))
         var readers = [String: [Int]]()
         for (index, node) in graph.nodes.enumerated() {
             for name in Set(node.inputs) where !name.isEmpty { readers[name, default: []].append(index) }
         }
-        // The one Gather on axis 1 of a rank-3 value with a constant scalar index.
-        let gathers = graph.nodes.indices.filter { index in
-            let node = graph.nodes[index]
-            guard node.opType == "Gather", node.inputs.count == 2, node.outputs.count == 1,
-                  (try? node.int("axis", default: 0)) == 1, plan.facts[node.inputs[0]]?.shape.count == 3,
-                  case .int(let indices)? = plan.facts[node.inputs[1]]?.constant, indices.shape.isEmpty else { return false }
-            return true
-        }
-        guard gathers.count == 1, let gather = gathers.first, let data = plan.facts[graph.nodes[gather].inputs[0]],
-              case .int(let index)? = plan.facts[graph.nodes[gather].inputs[1]]?.constant, let row = index.values.first,
-              row >= 0, row < data.shape[1] else { return nil }
-        let rows = data.shape[1]
         // A value with all rows: shape [n, T, ...] of the data's rank.
         func hasRows(_ name: String) -> Bool {
             guard let shape = plan.facts[name]?.shape else { return false }
@@ -74,10 +74,10 @@ extension Model {
                   isRowWise(node, plan: plan, hasRows: hasRows) else { continue }
             pruned.insert(index)
         }
-        guard let last = readers[graph.nodes[gather].inputs[0]], last.allSatisfy({ $0 == gather }),
-              let producer = graph.nodes.indices.first(where: { graph.nodes[$0].outputs.contains(graph.nodes[gather].inputs[0]) }),
-              pruned.contains(producer) else { return nil }
-        return try? prunedModel(pruned: pruned, gather: gather, row: row, plan: plan, hasRows: hasRows)
+        // Nothing to do unless the Gather alone reads its input, and that input is made on one row.
+        let data = graph.nodes[gather].inputs[0]
+        guard readers[data] == [gather], pruned.contains(where: { graph.nodes[$0].outputs == [data] }) else { return nil }
+        return try? prunedModel(pruned: pruned, gather: gather, row: row, hasRows: hasRows)
     }
 
     /// Whether `node` works on each row of its `[n, T, D]` operands apart, with its other operands
@@ -105,7 +105,7 @@ extension Model {
 
     /// The graph with the pruned nodes reading one row: a Gather before each operand with all rows
     /// that no pruned node makes, and the original Gather replaced by an Identity.
-    private func prunedModel(pruned: Set<Int>, gather: Int, row: Int, plan: Plan, hasRows: (String) -> Bool) throws -> RowPruning? {
+    private func prunedModel(pruned: Set<Int>, gather: Int, row: Int, hasRows: (String) -> Bool) throws -> RowPruning {
         var graph = self.graph
         let made = Set(pruned.flatMap { self.graph.nodes[$0].outputs })
         let indexName = "\(self.graph.nodes[gather].outputs[0])#row_index"
