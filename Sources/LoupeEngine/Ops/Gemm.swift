@@ -54,8 +54,13 @@ public struct GemmOperator: Operator {
             accumulate = 1
         }
         LinearSupport.borrow(a.scalars, b.scalars, nil, writing: &y) { ap, bp, _, yp in
-            sgemm(transposeA: transA, transposeB: transB, m: m, n: n, k: k, alpha: alpha,
-                  a: ap, lda: a.shape[1], b: bp, ldb: b.shape[1], beta: accumulate, c: yp, ldc: n)
+            if transA {
+                sgemm(transposeA: true, transposeB: transB, m: m, n: n, k: k, alpha: alpha,
+                      a: ap, lda: a.shape[1], b: bp, ldb: b.shape[1], beta: accumulate, c: yp, ldc: n)
+            } else { // rows are images: each row's result must not depend on the batch
+                sgemmRowwise(transposeB: transB, m: m, n: n, k: k, alpha: alpha,
+                             a: ap, lda: a.shape[1], b: bp, ldb: b.shape[1], beta: accumulate, c: yp, ldc: n)
+            }
         }
         return [.float(Tensor(shape: [m, n], scalars: y))]
     }
@@ -77,9 +82,9 @@ public struct GemmOperator: Operator {
             if wantA && transA { // A is [K, M]: dA = alpha * op(B) * dY^T
                 sgemm(transposeA: transB, transposeB: true, m: k, n: m, k: n, alpha: alpha,
                       a: bp, lda: bShape[1], b: dyp, ldb: n, c: dap, ldc: m)
-            } else if wantA { // A is [M, K]: dA = alpha * dY * op(B)^T
-                sgemm(transposeA: false, transposeB: !transB, m: m, n: k, k: n, alpha: alpha,
-                      a: dyp, lda: n, b: bp, ldb: bShape[1], c: dap, ldc: k)
+            } else if wantA { // A is [M, K]: dA = alpha * dY * op(B)^T, row by row like the forward pass
+                sgemmRowwise(transposeB: !transB, m: m, n: k, k: n, alpha: alpha,
+                             a: dyp, lda: n, b: bp, ldb: bShape[1], c: dap, ldc: k)
             }
             if wantB && transB { // B is [N, K]: dB = alpha * dY^T * op(A)
                 sgemm(transposeA: true, transposeB: transA, m: n, n: k, k: m, alpha: alpha,

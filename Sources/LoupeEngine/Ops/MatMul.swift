@@ -40,13 +40,20 @@ public struct MatMulOperator: AttributeFreeOperator {
     /// Whether B has no batch dimensions, so all of A's rows form one `[batch*M, K]` matrix.
     private func isFlat(_ p: Plan) -> Bool { p.bBatch.allSatisfy { $0 == 1 } }
 
+    /// Whether A is a matrix whose rows are images (`[N, K]` times a `[K, N']` B, as in a classifier
+    /// head or a transformer's class-token rows): then each row is computed alone (`sgemmRowwise`),
+    /// so an image's result does not depend on the batch it is in.
+    private func isImageRows(_ p: Plan) -> Bool { p.aBatch.isEmpty && p.bBatch.isEmpty }
+
     public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] {
         let a = try node.float(inputs, 0, "A"), b = try node.float(inputs, 1, "B")
         let p = try plan(a: a.shape, b: b.shape)
         let l = p.layout
         var y = [Float](repeating: 0, count: try node.count(p.shape))
         LinearSupport.borrow(a.scalars, b.scalars, nil, writing: &y) { ap, bp, _, yp in
-            if isFlat(p) {
+            if isImageRows(p) {
+                sgemmRowwise(transposeB: false, m: l.m, n: l.n, k: l.k, a: ap, lda: l.k, b: bp, ldb: l.n, c: yp, ldc: l.n)
+            } else if isFlat(p) {
                 sgemm(m: l.count * l.m, n: l.n, k: l.k, a: ap, lda: l.k, b: bp, ldb: l.n, c: yp, ldc: l.n)
             } else {
                 batchedMatrixProduct(l, a: ap, b: bp, c: yp)
@@ -70,7 +77,9 @@ public struct MatMulOperator: AttributeFreeOperator {
         var db = [Float](repeating: 0, count: wantB ? bShape.reduce(1, *) : 0)
         let flat = isFlat(p)
         LinearSupport.borrow(a.scalars, b.scalars, dy.scalars, writing: &da, &db) { ap, bp, dyp, dap, dbp in
-            if wantA && flat { // dA = dY * B^T over all rows at once
+            if wantA && isImageRows(p) { // dA = dY * B^T, row by row like the forward pass
+                sgemmRowwise(transposeB: true, m: l.m, n: l.k, k: l.n, a: dyp, lda: l.n, b: bp, ldb: l.n, c: dap, ldc: l.k)
+            } else if wantA && flat { // dA = dY * B^T over all rows at once
                 sgemm(transposeB: true, m: l.count * l.m, n: l.k, k: l.n, a: dyp, lda: l.n, b: bp, ldb: l.n,
                       c: dap, ldc: l.k)
             } else if wantA { // broadcast batches accumulate into the same A matrix

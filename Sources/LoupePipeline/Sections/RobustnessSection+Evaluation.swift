@@ -35,7 +35,9 @@ final class PrefetchSlot: @unchecked Sendable {
 /// has the model's size; gray models take the BT.601 luma of the corrupted RGB image). Images
 /// smaller than 32x32 are edge-padded to 32 for the corruption and cropped back. Every image
 /// has its own generator, seeded from (job seed, dataset index), then (corruption, severity)
-/// inside `corrupt`, so a run repeats exactly whatever the batch size or thread count.
+/// inside `corrupt`, so the corrupted images are the same whatever the batch size or thread count, and a
+/// rerun with the same settings repeats exactly. (The model's outputs for an image may differ in the last
+/// bit between batch sizes where images share a BLAS product: BENCHMARKS.md, "Batch-independent results".)
 struct CorruptionPipeline {
     let classifier: Classifier
     /// The job's preprocessing with resize and crop removed.

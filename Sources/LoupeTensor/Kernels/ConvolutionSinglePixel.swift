@@ -1,5 +1,5 @@
 /// Pointwise convolutions of 1x1 maps (squeeze-and-excitation layers, convolutional classifier
-/// heads) as one matrix product over the batch.
+/// heads) as one matrix product over the batch, each image's row computed alone (`sgemmRowwise`).
 ///
 /// With one pixel per channel, an NCHW batch is already the `batch x channels` matrix of a fully
 /// connected layer: `Y = X Wᵀ (+ bias)`, `dX = dY W`, `dW = dYᵀ X`. The general route would copy
@@ -14,7 +14,7 @@ extension ConvolutionKernel {
     static func singlePixelForward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                                    geometry g: ConvolutionGeometry, output: UnsafeMutablePointer<Float>) {
         let (rows, m, c) = (g.batch, g.outChannels, g.inChannels)
-        sgemm(transposeB: true, m: rows, n: m, k: c, a: input, lda: c, b: weight, ldb: c, c: output, ldc: m)
+        sgemmRowwise(transposeB: true, m: rows, n: m, k: c, a: input, lda: c, b: weight, ldb: c, c: output, ldc: m)
         guard let bias else { return }
         for row in 0..<rows {
             let line = output + row * m
@@ -28,7 +28,7 @@ extension ConvolutionKernel {
                                     gradWeight: UnsafeMutablePointer<Float>?) {
         let (rows, m, c) = (g.batch, g.outChannels, g.inChannels)
         if let gradInput {
-            sgemm(m: rows, n: c, k: m, a: gradOutput, lda: m, b: weight, ldb: c, c: gradInput, ldc: c)
+            sgemmRowwise(transposeB: false, m: rows, n: c, k: m, a: gradOutput, lda: m, b: weight, ldb: c, c: gradInput, ldc: c)
         }
         if let gradWeight, let input {
             sgemm(transposeA: true, m: m, n: c, k: rows, a: gradOutput, lda: m, b: input, ldb: c, c: gradWeight, ldc: c)
