@@ -177,15 +177,18 @@ final class ConvolutionDNNLTests: XCTestCase {
                                        outWidth: out, kernelHeight: kernel, kernelWidth: kernel, strideHeight: stride,
                                        strideWidth: stride, padTop: kernel / 2, padLeft: kernel / 2)
         }
+        // oneDNN's Winograd exists on AVX-512 CPUs only; elsewhere those layers keep Loupe's kernels.
+        let oneDNNWinograd = ConvolutionKernelRoute(forward: .oneDNNWinograd, inputGradient: .oneDNNWinograd,
+                                                    weightGradient: .oneDNNWinograd)
+        func wino(_ g: ConvolutionGeometry) -> (ConvolutionGeometry, ConvolutionKernelRoute) {
+            (g, DNNLConvolution.hasWinograd ? oneDNNWinograd : ConvolutionRule.ownRoute(for: g))
+        }
         let cases: [(ConvolutionGeometry, ConvolutionKernelRoute)] = [
             (conv(3, 64, 224, kernel: 7, stride: 2), ConvolutionKernelRoute(forward: .oneDNNDirect, inputGradient: .im2colGEMM,
                                                                             weightGradient: .oneDNNDirect)),
-            (conv(64, 64, 56, kernel: 3), ConvolutionKernelRoute(forward: .oneDNNWinograd, inputGradient: .oneDNNWinograd,
-                                                                 weightGradient: .oneDNNWinograd)),
-            (conv(128, 128, 28, kernel: 3), ConvolutionKernelRoute(forward: .oneDNNWinograd, inputGradient: .oneDNNWinograd,
-                                                                   weightGradient: .oneDNNWinograd)),
-            (conv(256, 256, 14, kernel: 3), ConvolutionKernelRoute(forward: .oneDNNWinograd, inputGradient: .oneDNNWinograd,
-                                                                   weightGradient: .oneDNNWinograd)),
+            wino(conv(64, 64, 56, kernel: 3)),
+            wino(conv(128, 128, 28, kernel: 3)),
+            wino(conv(256, 256, 14, kernel: 3)),
             (conv(512, 512, 7, kernel: 3), ConvolutionKernelRoute(forward: .winograd, inputGradient: .winograd,
                                                                   weightGradient: .im2colGEMM)),
             (conv(128, 128, 56, kernel: 3, stride: 2), ConvolutionKernelRoute(forward: .oneDNNDirect, inputGradient: .oneDNNDirect,
@@ -194,9 +197,17 @@ final class ConvolutionDNNLTests: XCTestCase {
                                                                               weightGradient: .im2colGEMM)),
             (conv(256, 64, 56, kernel: 1), ConvolutionKernelRoute(forward: .im2colGEMM, inputGradient: .im2colGEMM,
                                                                   weightGradient: .im2colGEMM)),
-            (conv(1024, 2048, 14, kernel: 1, stride: 2), ConvolutionKernelRoute(forward: .im2colGEMM, inputGradient: .im2colGEMM,
+            (conv(1024, 2048, 14, kernel: 1, stride: 2), ConvolutionKernelRoute(forward: .im2colGEMM, inputGradient: .oneDNNDirect,
                                                                                 weightGradient: .im2colGEMM)),
+            (conv(2048, 512, 7, kernel: 1), ConvolutionKernelRoute(forward: .im2colGEMM, inputGradient: .oneDNNDirect,
+                                                                   weightGradient: .im2colGEMM)),
         ]
+        // Depthwise 5x5 weight gradients stay in Loupe's loops on AVX2 (oneDNN's took 3-4x as long there).
+        let depthwise5 = ConvolutionGeometry(batch: 8, inChannels: 240, inHeight: 28, inWidth: 28, outChannels: 240,
+                                             outHeight: 28, outWidth: 28, kernelHeight: 5, kernelWidth: 5, padTop: 2,
+                                             padLeft: 2, groups: 240)
+        XCTAssertEqual(ConvolutionRule.route(for: depthwise5).weightGradient,
+                       DNNLConvolution.hasAVX512 ? .oneDNNDirect : .depthwise)
         for (g, expected) in cases {
             XCTAssertEqual(ConvolutionRule.route(for: g), expected, "\(g.inChannels)→\(g.outChannels) at \(g.inHeight), k\(g.kernelHeight) s\(g.strideHeight)")
         }

@@ -16,6 +16,21 @@ public enum DNNLConvolution {
     /// Whether oneDNN started (its CPU engine exists).
     public static var isAvailable: Bool { DNNLPrimitiveCache.engine.value != nil }
 
+    /// Whether oneDNN runs AVX-512 kernels on this CPU (`dnnl_get_effective_cpu_isa`). The rule's thresholds
+    /// were measured on both kinds of CPU; where they differ, `ConvolutionRule` asks this.
+    public static let hasAVX512: Bool = {
+        let core = dnnl_cpu_isa_avx512_core.rawValue
+        return isAvailable && dnnl_get_effective_cpu_isa().rawValue & core == core
+    }()
+
+    /// Whether oneDNN has Winograd convolutions on this CPU. oneDNN 2.6 has them for AVX-512 only: on an
+    /// AVX2 CPU it refuses every Winograd convolution. Asked once, with a 16→16 3x3 layer on an 8x8 map.
+    public static let hasWinograd: Bool = {
+        let probe = ConvolutionGeometry(batch: 1, inChannels: 16, inHeight: 8, inWidth: 8, outChannels: 16, outHeight: 8,
+                                        outWidth: 8, kernelHeight: 3, kernelWidth: 3, padTop: 1, padLeft: 1)
+        return primitive(probe, .forward(bias: false), .winograd, 1) != nil
+    }()
+
     /// Writes the convolution of `input` by `weight` (plus `bias`) into `output`.
     public static func forward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                                geometry g: ConvolutionGeometry, output: UnsafeMutablePointer<Float>,

@@ -86,6 +86,19 @@ public enum ConvolutionRule {
         isPlain3x3(g) && g.groups == 1 && g.inChannels >= 16 && g.outChannels >= 16
     }
 
+    /// oneDNN's Winograd where this CPU has it (AVX-512: `DNNLConvolution.hasWinograd`), else `fallback`. On
+    /// AVX2, Loupe's own kernels beat oneDNN direct on every ResNet-50 Winograd layer, all three passes
+    /// (BENCHMARKS.md, "The rule on an AVX2 CPU").
+    static func winograd(or fallback: ConvolutionKernelChoice) -> ConvolutionKernelChoice {
+        DNNLConvolution.hasWinograd ? .oneDNNWinograd : fallback
+    }
+
+    /// Whether `g` is an ungrouped 1x1 convolution (any stride) reading a map of 7x7 to 14x14 (smaller maps,
+    /// down to 2x2 in 64-px models, gained nothing in oneDNN).
+    static func isSmallMapPointwise(_ g: ConvolutionGeometry) -> Bool {
+        g.kernelHeight == 1 && g.kernelWidth == 1 && g.groups == 1 && g.inPlane <= 14 * 14 && g.inPlane >= 7 * 7
+    }
+
     /// Whether `g` is a dense (one group) convolution with a kernel wider than 1x1.
     static func isDenseSpatial(_ g: ConvolutionGeometry) -> Bool {
         g.groups == 1 && (g.kernelHeight > 1 || g.kernelWidth > 1)
@@ -99,18 +112,20 @@ public enum ConvolutionRule {
     static func forwardChoice(_ g: ConvolutionGeometry, own: ConvolutionKernelChoice) -> ConvolutionKernelChoice {
         if g.isDepthwise { return g.outPlane <= 14 * 14 ? .oneDNNDirect : own }
         guard isDenseSpatial(g) else { return own }
-        if isWinogradCandidate(g) { return g.outPlane >= 14 * 14 ? .oneDNNWinograd : own }
+        if isWinogradCandidate(g) { return g.outPlane >= 14 * 14 ? winograd(or: own) : own }
         if g.strideHeight > 1 || g.strideWidth > 1 || g.kernelHeight > 3 || g.kernelWidth > 3 { return .oneDNNDirect }
         return own
     }
 
     /// Input gradient: oneDNN Winograd on 3x3 stride-1 layers with maps of 14x14 or more, oneDNN direct on
-    /// strided 3x3 layers and every depthwise layer; Loupe's own kernels elsewhere (notably large
-    /// first-layer kernels on few channels).
+    /// strided 3x3 layers, every depthwise layer and 1x1 layers reading maps of 7x7 to 14x14 (on AVX2
+    /// 1.1–2.4x faster than Loupe's GEMM there, on AVX-512 0.97–1.1x); Loupe's own kernels elsewhere
+    /// (notably large first-layer kernels on few channels).
     static func inputGradientChoice(_ g: ConvolutionGeometry, own: ConvolutionKernelChoice) -> ConvolutionKernelChoice {
         if g.isDepthwise { return .oneDNNDirect }
+        if isSmallMapPointwise(g) { return .oneDNNDirect }
         guard isDenseSpatial(g) else { return own }
-        if isWinogradCandidate(g) { return g.outPlane >= 14 * 14 ? .oneDNNWinograd : own }
+        if isWinogradCandidate(g) { return g.outPlane >= 14 * 14 ? winograd(or: own) : own }
         if (g.strideHeight > 1 || g.strideWidth > 1) && g.kernelHeight <= 3 && g.kernelWidth <= 3 && g.inChannels >= 16 {
             return .oneDNNDirect
         }
@@ -118,12 +133,16 @@ public enum ConvolutionRule {
     }
 
     /// Weight gradient: oneDNN Winograd on 3x3 stride-1 layers with maps of 14x14 or more, oneDNN direct on
-    /// kernels larger than 3x3, on strided layers with output maps of 28x28 or more and on every
-    /// depthwise layer; Loupe's own elsewhere.
+    /// kernels larger than 3x3, on strided layers with output maps of 28x28 or more and on depthwise
+    /// layers, except depthwise kernels larger than 3x3 on AVX2 CPUs (oneDNN's AVX2 kernel took 2.9–4.4x
+    /// Loupe's loops on EfficientNet-B0's 5x5 layers); Loupe's own elsewhere.
     static func weightGradientChoice(_ g: ConvolutionGeometry, own: ConvolutionKernelChoice) -> ConvolutionKernelChoice {
-        if g.isDepthwise { return .oneDNNDirect }
+        if g.isDepthwise {
+            let wide = g.kernelHeight > 3 || g.kernelWidth > 3
+            return wide && !DNNLConvolution.hasAVX512 ? own : .oneDNNDirect
+        }
         guard isDenseSpatial(g) else { return own }
-        if isWinogradCandidate(g) { return g.outPlane >= 14 * 14 ? .oneDNNWinograd : own }
+        if isWinogradCandidate(g) { return g.outPlane >= 14 * 14 ? winograd(or: own) : own }
         if g.kernelHeight > 3 || g.kernelWidth > 3 { return .oneDNNDirect }
         if (g.strideHeight > 1 || g.strideWidth > 1) && g.outPlane >= 28 * 28 { return .oneDNNDirect }
         return own

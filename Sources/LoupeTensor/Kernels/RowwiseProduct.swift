@@ -60,46 +60,49 @@ enum RowwiseKernels {
     /// `B` is `n x k`: each element is a dot product of two rows of length `k`, in eight lanes
     /// (chunks of eight in order), then the lanes in a fixed order, then the last `k % 8` terms.
     /// Four rows by four columns share their loads; short blocks repeat their last row or column
-    /// and drop the repeat, so every element runs the same instructions.
+    /// and drop the repeat, so every element runs the same instructions. Each block of four rows of `B`
+    /// stays in cache while up to 64 rows of `A` pass over it, so `B` is read once per 64 rows.
     static func dot(m: Int, columns: Range<Int>, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
                     ldb: Int, alpha: Float, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
         let whole = k & ~7
-        for row in stride(from: 0, to: m, by: 4) {
-            let r0 = a + row * lda, r1 = a + min(row + 1, m - 1) * lda
-            let r2 = a + min(row + 2, m - 1) * lda, r3 = a + min(row + 3, m - 1) * lda
+        for rowBlock in stride(from: 0, to: m, by: 64) {
             for column in stride(from: columns.lowerBound, to: columns.upperBound, by: 4) {
-                let last = columns.upperBound - 1
-                let q0 = b + column * ldb, q1 = b + min(column + 1, last) * ldb
-                let q2 = b + min(column + 2, last) * ldb, q3 = b + min(column + 3, last) * ldb
-                var s00 = Lanes(), s01 = Lanes(), s02 = Lanes(), s03 = Lanes()
-                var s10 = Lanes(), s11 = Lanes(), s12 = Lanes(), s13 = Lanes()
-                var s20 = Lanes(), s21 = Lanes(), s22 = Lanes(), s23 = Lanes()
-                var s30 = Lanes(), s31 = Lanes(), s32 = Lanes(), s33 = Lanes()
-                var index = 0
-                while index < whole {
-                    let b0 = load(q0 + index), b1 = load(q1 + index), b2 = load(q2 + index), b3 = load(q3 + index)
-                    let a0 = load(r0 + index)
-                    s00.addProduct(a0, b0); s01.addProduct(a0, b1); s02.addProduct(a0, b2); s03.addProduct(a0, b3)
-                    let a1 = load(r1 + index)
-                    s10.addProduct(a1, b0); s11.addProduct(a1, b1); s12.addProduct(a1, b2); s13.addProduct(a1, b3)
-                    let a2 = load(r2 + index)
-                    s20.addProduct(a2, b0); s21.addProduct(a2, b1); s22.addProduct(a2, b2); s23.addProduct(a2, b3)
-                    let a3 = load(r3 + index)
-                    s30.addProduct(a3, b0); s31.addProduct(a3, b1); s32.addProduct(a3, b2); s33.addProduct(a3, b3)
-                    index += 8
+                for row in stride(from: rowBlock, to: min(rowBlock + 64, m), by: 4) {
+                    let r0 = a + row * lda, r1 = a + min(row + 1, m - 1) * lda
+                    let r2 = a + min(row + 2, m - 1) * lda, r3 = a + min(row + 3, m - 1) * lda
+                    let last = columns.upperBound - 1
+                    let q0 = b + column * ldb, q1 = b + min(column + 1, last) * ldb
+                    let q2 = b + min(column + 2, last) * ldb, q3 = b + min(column + 3, last) * ldb
+                    var s00 = Lanes(), s01 = Lanes(), s02 = Lanes(), s03 = Lanes()
+                    var s10 = Lanes(), s11 = Lanes(), s12 = Lanes(), s13 = Lanes()
+                    var s20 = Lanes(), s21 = Lanes(), s22 = Lanes(), s23 = Lanes()
+                    var s30 = Lanes(), s31 = Lanes(), s32 = Lanes(), s33 = Lanes()
+                    var index = 0
+                    while index < whole {
+                        let b0 = load(q0 + index), b1 = load(q1 + index), b2 = load(q2 + index), b3 = load(q3 + index)
+                        let a0 = load(r0 + index)
+                        s00.addProduct(a0, b0); s01.addProduct(a0, b1); s02.addProduct(a0, b2); s03.addProduct(a0, b3)
+                        let a1 = load(r1 + index)
+                        s10.addProduct(a1, b0); s11.addProduct(a1, b1); s12.addProduct(a1, b2); s13.addProduct(a1, b3)
+                        let a2 = load(r2 + index)
+                        s20.addProduct(a2, b0); s21.addProduct(a2, b1); s22.addProduct(a2, b2); s23.addProduct(a2, b3)
+                        let a3 = load(r3 + index)
+                        s30.addProduct(a3, b0); s31.addProduct(a3, b1); s32.addProduct(a3, b2); s33.addProduct(a3, b3)
+                        index += 8
+                    }
+                    let rows = min(4, m - row), width = min(4, columns.upperBound - column)
+                    /// Finishes element (row + i, column + j) from its lanes and the last `k % 8` terms.
+                    func finish(_ lanes: Lanes, _ i: Int, _ j: Int, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>) {
+                        guard i < rows, j < width else { return }
+                        var value = total(lanes)
+                        for t in whole..<k { value = value.addingProduct(x[t], y[t]) }
+                        store(value, c + (row + i) * ldc + column + j, alpha: alpha, beta: beta)
+                    }
+                    finish(s00, 0, 0, r0, q0); finish(s01, 0, 1, r0, q1); finish(s02, 0, 2, r0, q2); finish(s03, 0, 3, r0, q3)
+                    finish(s10, 1, 0, r1, q0); finish(s11, 1, 1, r1, q1); finish(s12, 1, 2, r1, q2); finish(s13, 1, 3, r1, q3)
+                    finish(s20, 2, 0, r2, q0); finish(s21, 2, 1, r2, q1); finish(s22, 2, 2, r2, q2); finish(s23, 2, 3, r2, q3)
+                    finish(s30, 3, 0, r3, q0); finish(s31, 3, 1, r3, q1); finish(s32, 3, 2, r3, q2); finish(s33, 3, 3, r3, q3)
                 }
-                let rows = min(4, m - row), width = min(4, columns.upperBound - column)
-                /// Finishes element (row + i, column + j) from its lanes and the last `k % 8` terms.
-                func finish(_ lanes: Lanes, _ i: Int, _ j: Int, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>) {
-                    guard i < rows, j < width else { return }
-                    var value = total(lanes)
-                    for t in whole..<k { value = value.addingProduct(x[t], y[t]) }
-                    store(value, c + (row + i) * ldc + column + j, alpha: alpha, beta: beta)
-                }
-                finish(s00, 0, 0, r0, q0); finish(s01, 0, 1, r0, q1); finish(s02, 0, 2, r0, q2); finish(s03, 0, 3, r0, q3)
-                finish(s10, 1, 0, r1, q0); finish(s11, 1, 1, r1, q1); finish(s12, 1, 2, r1, q2); finish(s13, 1, 3, r1, q3)
-                finish(s20, 2, 0, r2, q0); finish(s21, 2, 1, r2, q1); finish(s22, 2, 2, r2, q2); finish(s23, 2, 3, r2, q3)
-                finish(s30, 3, 0, r3, q0); finish(s31, 3, 1, r3, q1); finish(s32, 3, 2, r3, q2); finish(s33, 3, 3, r3, q3)
             }
         }
     }
