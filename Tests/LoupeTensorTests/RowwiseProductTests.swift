@@ -1,15 +1,13 @@
 import LoupeTensor
+import LoupeTestSupport
 import XCTest
 
 /// `sgemmRowwise`: the product itself, and that a row or column never depends on the others in the call.
 final class RowwiseProductTests: XCTestCase {
-    /// Seeded values in [-1, 1).
+    /// Seeded values in [-1, 1].
     func values(_ count: Int, seed: UInt64) -> [Float] {
-        var state = seed &* 0x9E37_79B9_7F4A_7C15 | 1
-        return (0..<count).map { _ in
-            state ^= state << 13; state ^= state >> 7; state ^= state << 17
-            return Float(state >> 40) / Float(1 << 23) - 1
-        }
+        var random = TestRandom(seed: seed)
+        return random.tensor([count]).scalars
     }
 
     /// Row-major `alpha * op(A) * op(B) + beta * C` in Double.

@@ -86,11 +86,11 @@ public enum ConvolutionRule {
         isPlain3x3(g) && g.groups == 1 && g.inChannels >= 16 && g.outChannels >= 16
     }
 
-    /// oneDNN's Winograd where this CPU has it (AVX-512: `DNNLConvolution.hasWinograd`), else `fallback`. On
-    /// AVX2, Loupe's own kernels beat oneDNN direct on every ResNet-50 Winograd layer, all three passes
-    /// (BENCHMARKS.md, "The rule on an AVX2 CPU").
-    static func winograd(or fallback: ConvolutionKernelChoice) -> ConvolutionKernelChoice {
-        DNNLConvolution.hasWinograd ? .oneDNNWinograd : fallback
+    /// Every pass of a Winograd candidate: oneDNN's Winograd on maps of 14x14 or more where this CPU has it
+    /// (AVX-512: `DNNLConvolution.hasWinograd`), else `own`. On AVX2, Loupe's own kernels beat oneDNN direct on
+    /// every ResNet-50 Winograd layer, all three passes (BENCHMARKS.md, "The rule on an AVX2 CPU").
+    static func winogradChoice(_ g: ConvolutionGeometry, own: ConvolutionKernelChoice) -> ConvolutionKernelChoice {
+        g.outPlane >= 14 * 14 && DNNLConvolution.hasWinograd ? .oneDNNWinograd : own
     }
 
     /// Whether `g` is an ungrouped 1x1 convolution (any stride) reading a map of 7x7 to 14x14 (smaller maps,
@@ -112,7 +112,7 @@ public enum ConvolutionRule {
     static func forwardChoice(_ g: ConvolutionGeometry, own: ConvolutionKernelChoice) -> ConvolutionKernelChoice {
         if g.isDepthwise { return g.outPlane <= 14 * 14 ? .oneDNNDirect : own }
         guard isDenseSpatial(g) else { return own }
-        if isWinogradCandidate(g) { return g.outPlane >= 14 * 14 ? winograd(or: own) : own }
+        if isWinogradCandidate(g) { return winogradChoice(g, own: own) }
         if g.strideHeight > 1 || g.strideWidth > 1 || g.kernelHeight > 3 || g.kernelWidth > 3 { return .oneDNNDirect }
         return own
     }
@@ -125,7 +125,7 @@ public enum ConvolutionRule {
         if g.isDepthwise { return .oneDNNDirect }
         if isSmallMapPointwise(g) { return .oneDNNDirect }
         guard isDenseSpatial(g) else { return own }
-        if isWinogradCandidate(g) { return g.outPlane >= 14 * 14 ? winograd(or: own) : own }
+        if isWinogradCandidate(g) { return winogradChoice(g, own: own) }
         if (g.strideHeight > 1 || g.strideWidth > 1) && g.kernelHeight <= 3 && g.kernelWidth <= 3 && g.inChannels >= 16 {
             return .oneDNNDirect
         }
@@ -142,7 +142,7 @@ public enum ConvolutionRule {
             return wide && !DNNLConvolution.hasAVX512 ? own : .oneDNNDirect
         }
         guard isDenseSpatial(g) else { return own }
-        if isWinogradCandidate(g) { return g.outPlane >= 14 * 14 ? winograd(or: own) : own }
+        if isWinogradCandidate(g) { return winogradChoice(g, own: own) }
         if g.kernelHeight > 3 || g.kernelWidth > 3 { return .oneDNNDirect }
         if (g.strideHeight > 1 || g.strideWidth > 1) && g.outPlane >= 28 * 28 { return .oneDNNDirect }
         return own

@@ -11,7 +11,7 @@
 ///
 /// Used where the rows of a product are images (fully connected layers, single-pixel
 /// convolutions, a transformer's class-token rows): few rows and a constant `B`, where the
-/// product is limited by reading `B` and this kernel reads `B` once per four rows.
+/// product is limited by reading `B`; each loop keeps a block of `B` in cache while the rows pass over it.
 /// `A` is `m x k` (row stride `lda`); `B` is `n x k` when `transposeB` (row stride `ldb`), else `k x n`.
 /// `transposeA` (A stored `k x m`) is supported with an untransposed `B` only.
 public func sgemmRowwise(transposeA: Bool = false, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
