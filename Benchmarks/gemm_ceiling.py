@@ -8,8 +8,13 @@ on this machine, whatever it does outside its products. Next to it the script pr
 rate that issue 17's goal asks for (1.5x the PyTorch rate given on the command line, or measured by
 bench_model_matrix_peer.py).
 
+Integrated Gradients with 50 steps is 50 such passes per image, so it takes at least
+    50 * 4 * forward GMACs / peak GFLOP/s   seconds per image,
+and the goal (2x captum) asks for half of captum's seconds per image given with --captum-ig. A goal
+below that floor cannot be met by any engine that keeps float32 products of the same size.
+
 Usage: OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2 $LOUPE_PYTHON Benchmarks/gemm_ceiling.py \
-           [--torch-saliency vit_b_16=2.05,convnext_tiny=7.70,swin_t=6.67]
+           [--torch-saliency vit_b_16=2.05,convnext_tiny=7.70,swin_t=6.67] [--captum-ig vit_b_16=34.75,...]
 """
 import argparse
 import ctypes
@@ -39,6 +44,7 @@ def rate(product, m, k, n, repeats=8):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--torch-saliency", default="", help="model=images/s pairs, comma-separated")
+    parser.add_argument("--captum-ig", default="", help="model=seconds per image pairs (50 steps), comma-separated")
     args = parser.parse_args()
     dnnl = ctypes.CDLL("libdnnl.so.2")
     blas = ctypes.CDLL("libopenblas.so.0")
@@ -60,7 +66,10 @@ def main():
         d, o = rate(onednn, m, k, n), rate(openblas, m, k, n)
         best = max(best, d, o)
         print(f"{f'{m} x {k} x {n}':>22}  {d:15.1f}  {o:17.1f}")
-    torch = dict((pair.split("=")[0], float(pair.split("=")[1])) for pair in args.torch_saliency.split(",") if pair)
+    def pairs(text):
+        return dict((pair.split("=")[0], float(pair.split("=")[1])) for pair in text.split(",") if pair)
+
+    torch, captum = pairs(args.torch_saliency), pairs(args.captum_ig)
     print(f"\npeak {best:.0f} GFLOP/s; saliency ceiling = peak / (4 x forward GMACs)")
     print(f"{'model':>16}  {'GMACs':>6}  {'ceiling img/s':>13}  {'goal img/s':>10}  {'goal / ceiling':>14}")
     for model, gmacs in FORWARD_GMACS.items():
@@ -68,6 +77,13 @@ def main():
         goal = 1.5 * torch[model] if model in torch else None
         shown = f"{goal:10.2f}  {goal / ceiling:14.2f}" if goal else f"{'-':>10}  {'-':>14}"
         print(f"{model:>16}  {gmacs:6.2f}  {ceiling:13.2f}  {shown}")
+    print("\nIntegrated Gradients, 50 steps: floor = 50 x 4 x forward GMACs / peak")
+    print(f"{'model':>16}  {'floor s/img':>11}  {'goal s/img':>10}  {'floor / goal':>12}")
+    for model, gmacs in FORWARD_GMACS.items():
+        floor = 50 * 4 * gmacs / best
+        goal = captum[model] / 2 if model in captum else None
+        shown = f"{goal:10.2f}  {floor / goal:12.2f}" if goal else f"{'-':>10}  {'-':>12}"
+        print(f"{model:>16}  {floor:11.2f}  {shown}")
 
 
 if __name__ == "__main__":

@@ -71,6 +71,34 @@ final class FusionTests: XCTestCase {
                        try reference.firstOutput(of: model).scalars.map(\.bitPattern))
     }
 
+    func testLinearBiasAddsRunInTheProductsPassUnlessTheProductIsWanted() throws {
+        for name in ["vit_2block", "swin_1stage", "convnext_block"] {
+            let (model, x) = try matrixModel(name)
+            XCTAssertGreaterThan(try model.plan(inputShapes: [model.primaryInputName: x.shape]).rowBiasAdds.count, 0,
+                                 "\(name): no bias Add runs in its product's pass")
+        }
+        let (model, x) = try matrixModel("convnext_block")
+        let plan = try model.plan(inputShapes: [model.primaryInputName: x.shape])
+        let (step, biasAdd) = try XCTUnwrap(plan.rowBiasAdds.min { $0.key < $1.key })
+        XCTAssertNotNil(plan.fusions[biasAdd.addStep], "the GELU after the first bias Add is fused onto it")
+        let product = try XCTUnwrap(model.graph.nodes[plan.steps[step].nodeIndex].outputs.first)
+        let sum = try XCTUnwrap(model.graph.nodes[plan.steps[biasAdd.addStep].nodeIndex].outputs.first)
+        // The product tapped (the Add runs as a step), the sum tapped (the GELU runs as steps), neither.
+        for taps: Set<String> in [[product], [sum], [product, sum], []] {
+            let fused = try output(model, x, fuse: true, taps: taps), steps = try output(model, x, fuse: false, taps: taps)
+            for name in taps {
+                let value = try XCTUnwrap(fused.taps[name]?.asFloat, "\(name) not returned")
+                XCTAssertEqual(value.scalars.map(\.bitPattern), try XCTUnwrap(steps.taps[name]?.asFloat).scalars.map(\.bitPattern))
+            }
+            XCTAssertEqual(try fused.firstOutput(of: model).scalars.map(\.bitPattern),
+                           try steps.firstOutput(of: model).scalars.map(\.bitPattern), "taps \(taps)")
+        }
+        let tapped = try XCTUnwrap(try output(model, x, fuse: true, taps: [product, sum]).taps)
+        let (p, q) = (try XCTUnwrap(tapped[product]?.asFloat), try XCTUnwrap(tapped[sum]?.asFloat))
+        XCTAssertEqual(q.scalars[0], p.scalars[0] + biasAdd.bias[0])
+        XCTAssertNotEqual(p.scalars.map(\.bitPattern), q.scalars.map(\.bitPattern))
+    }
+
     func testGradientsWithFusionMatchTheStepsOneByOne() throws {
         let (model, x) = try matrixModel("convnext_block")
         let target = try XCTUnwrap(model.graph.outputs.first?.name)

@@ -115,25 +115,36 @@ final class ExecutionState {
                 }
                 continue
             }
-            let node = model.graph.nodes[step.nodeIndex]
             let op = model.operators[step.nodeIndex]
             let inputs = step.inputSlots.map { $0.flatMap { slots[$0] } }
-            let fusion = fuse && beside[stepIndex] == nil ? plan.fusions[stepIndex].flatMap { candidate in
+            // A product whose bias `Add` runs in the same pass: this step then produces the `Add`'s output (`head`).
+            let biasAdd = fuse ? plan.rowBiasAdds[stepIndex].flatMap { candidate in
+                candidate.applies(pinned: pinned, keep: keep) && !chained[candidate.addStep] ? candidate : nil
+            } : nil
+            let head = biasAdd?.addStep ?? stepIndex
+            let node = model.graph.nodes[plan.steps[head].nodeIndex]
+            let fusion = fuse && beside[head] == nil ? plan.fusions[head].flatMap { candidate in
                 candidate.appliesInPlace(pinned: pinned, keep: keep) && !candidate.skippedSteps.contains { chained[$0] }
                     ? candidate : nil
             } : nil
             var outputs: [TensorValue]
             do {
-                outputs = try op.forward(inputs, epilogue: fusion?.function)
+                if let biasAdd {
+                    outputs = try op.forward(inputs)
+                    try biasAdd.apply(to: &outputs, tail: fusion?.function, beside: beside[head]?.function)
+                    fusedAway[head] = true
+                } else {
+                    outputs = try op.forward(inputs, epilogue: fusion?.function)
+                }
             } catch let error as LoupeError {
                 throw error.inFile(model.graph.sourcePath)
             }
-            var outputSlots = step.outputSlots
+            var outputSlots = plan.steps[head].outputSlots
             if let fusion {
                 outputSlots = [fusion.resultSlot]
                 for skipped in fusion.skippedSteps { fusedAway[skipped] = true }
-            } else if let tail = beside[stepIndex], case .float(let head)? = outputs.first, outputs.count == 1 {
-                outputs.append(.float(applyUnary(tail.function, to: head)))
+            } else if let tail = beside[head], case .float(let value)? = outputs.first, outputs.count == (biasAdd == nil ? 1 : 2) {
+                if biasAdd == nil { outputs.append(.float(applyUnary(tail.function, to: value))) }
                 outputSlots.append(tail.resultSlot)
                 for skipped in tail.skippedSteps { fusedAway[skipped] = true }
             }

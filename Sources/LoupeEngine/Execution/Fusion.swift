@@ -42,6 +42,51 @@ struct Fusion {
     }
 }
 
+/// A `MatMul` whose only reader adds a constant vector along the last axis (a linear layer's bias): the
+/// executor adds it in the pass that applies the `Add`'s fused tail (`addRowBiasInPlace`), and the `Add` step
+/// does not run. The product itself is never stored apart from the sum; the bytes are those of the two steps.
+struct RowBiasAdd {
+    /// The `Add` step, whose output (and fused tail, `Plan.fusions`) the `MatMul` step produces instead.
+    let addStep: Int
+    /// The product's slot, never stored when the bias is absorbed.
+    let productSlot: Int
+    /// The bias, one value per column of the product.
+    let bias: [Float]
+
+    /// Whether a run absorbs the `Add`: the product is neither pinned (a tap or a graph output) nor kept for a
+    /// backward pass.
+    func applies(pinned: [Bool], keep: (Int) -> Bool) -> Bool { !pinned[productSlot] && !keep(productSlot) }
+
+    /// Adds the bias to the `MatMul` step's product in place, then applies `tail` to each sum, or writes `beside`
+    /// of each sum as a second output.
+    func apply(to outputs: inout [TensorValue], tail: UnaryFunction?, beside: UnaryFunction?) throws {
+        guard case .float(var value)? = outputs.first, let columns = value.shape.last, columns == bias.count else {
+            throw LoupeError(.computation, "a bias was fused onto a product of another shape")
+        }
+        outputs = []  // the only reference left is `value`: no copy below
+        let rows = columns == 0 ? 0 : value.count / columns
+        let count = value.count
+        var besideValues = [Float]()
+        bias.withUnsafeBufferPointer { bias in
+            value.scalars.withUnsafeMutableBufferPointer { scalars in
+                guard let biasBase = bias.baseAddress, let base = scalars.baseAddress else { return }
+                guard let beside else {
+                    addRowBiasInPlace(biasBase, to: base, rows: rows, columns: columns, then: tail)
+                    return
+                }
+                besideValues = [Float](unsafeUninitializedCapacity: count) { out, initialized in
+                    if let outBase = out.baseAddress {
+                        addRowBiasInPlace(biasBase, to: base, rows: rows, columns: columns, besideInto: outBase, function: beside)
+                    }
+                    initialized = count
+                }
+            }
+        }
+        outputs = [.float(value)]
+        if beside != nil { outputs.append(.float(Tensor(shape: value.shape, scalars: besideValues))) }
+    }
+}
+
 extension Operator {
     /// `forward(inputs)`, then one in-place pass of `epilogue` over the (float) first output. An operator
     /// that can apply it part by part while each part is in cache implements this itself (Conv).
@@ -175,6 +220,23 @@ struct FusionFinder {
               otherOperand(half, besides: m) == 0.5, let result = onlyOutput(half) else { return nil }
         return Fusion(function: .erfGeluChain(divisor: divisor), skippedSteps: [div, erf, add, mul, half],
                       innerSlots: [h, d, e, a, m], resultSlot: result)
+    }
+
+    /// Every `MatMul` step whose product only feeds an `Add` of a constant vector along its last axis, by step.
+    func rowBiasAdds() -> [Int: RowBiasAdd] {
+        var found = [Int: RowBiasAdd]()
+        for head in steps.indices where op(head) is MatMulOperator {
+            guard let h = onlyOutput(head), let name = node(head).outputs.first, facts[name]?.element == .float,
+                  let shape = facts[name]?.shape, let columns = shape.last,
+                  let add = readers(h, count: 1)?.first, op(add) is AddOperator, steps[add].inputSlots.count == 2,
+                  let resultName = node(add).outputs.first, facts[resultName]?.shape == shape else { continue }
+            let inputs = steps[add].inputSlots
+            guard let position = inputs.firstIndex(of: h), let other = inputs[1 - position], other != h, producer[other] < 0,
+                  case .float(let bias)? = inputFacts(add, 1 - position)?.constant, bias.count == columns,
+                  bias.shape.last == columns, bias.shape.count <= shape.count else { continue }
+            found[head] = RowBiasAdd(addStep: add, productSlot: h, bias: bias.scalars)
+        }
+        return found
     }
 
     /// The scalar constant a binary step combines with `slot`.

@@ -30,6 +30,8 @@ public struct Plan: @unchecked Sendable {
     let producer: [Int]
     /// Elementwise tails that may run in place on their head's output, keyed by the head step (`Fusion`).
     let fusions: [Int: Fusion]
+    /// Bias additions a `MatMul` step may do itself, keyed by that step (`RowBiasAdd`).
+    let rowBiasAdds: [Int: RowBiasAdd]
 
     init(model: Model, inputShapes: [String: [Int]]) throws {
         let graph = model.graph
@@ -139,7 +141,9 @@ public struct Plan: @unchecked Sendable {
         self.steps = steps
         self.lastUse = lastUse
         self.producer = producer
-        fusions = FusionFinder(model: model, steps: steps, facts: facts, slotCount: slotOf.count, producer: producer).fusions()
+        let finder = FusionFinder(model: model, steps: steps, facts: facts, slotCount: slotOf.count, producer: producer)
+        fusions = finder.fusions()
+        rowBiasAdds = finder.rowBiasAdds()
     }
 
     /// For each slot, the steps that read it, in order (each step once).

@@ -49,7 +49,7 @@ public struct MatMulOperator: AttributeFreeOperator {
         let a = try node.float(inputs, 0, "A"), b = try node.float(inputs, 1, "B")
         let p = try plan(a: a.shape, b: b.shape)
         let l = p.layout
-        var y = [Float](repeating: 0, count: try node.count(p.shape))
+        var y = LinearSupport.uninitialized(try node.count(p.shape))  // every path writes every element
         LinearSupport.borrow(a.scalars, b.scalars, nil, writing: &y) { ap, bp, _, yp in
             if isImageRows(p) {
                 sgemmRowwise(transposeB: false, m: l.m, n: l.n, k: l.k, a: ap, lda: l.k, b: bp, ldb: l.n, c: yp, ldc: l.n)
@@ -73,9 +73,11 @@ public struct MatMulOperator: AttributeFreeOperator {
         let p = try plan(a: aShape, b: bShape)
         let l = p.layout
         let dy = context.gradient(0, shape: p.shape)
-        var da = [Float](repeating: 0, count: wantA ? aShape.reduce(1, *) : 0)
-        var db = [Float](repeating: 0, count: wantB ? bShape.reduce(1, *) : 0)
         let flat = isFlat(p)
+        // Products with beta 0 write every element; broadcast batches accumulate into zeros.
+        let aCount = wantA ? aShape.reduce(1, *) : 0, bCount = wantB ? bShape.reduce(1, *) : 0
+        var da = flat || isImageRows(p) ? LinearSupport.uninitialized(aCount) : [Float](repeating: 0, count: aCount)
+        var db = flat ? LinearSupport.uninitialized(bCount) : [Float](repeating: 0, count: bCount)
         LinearSupport.borrow(a.scalars, b.scalars, dy.scalars, writing: &da, &db) { ap, bp, dyp, dap, dbp in
             if wantA && isImageRows(p) { // dA = dY * B^T, row by row like the forward pass
                 sgemmRowwise(transposeB: true, m: l.m, n: l.k, k: l.n, a: dyp, lda: l.n, b: bp, ldb: l.n, c: dap, ldc: l.k)
