@@ -65,20 +65,15 @@ struct RowBiasAdd {
         }
         outputs = []  // the only reference left is `value`: no copy below
         let rows = columns == 0 ? 0 : value.count / columns
-        let count = value.count
-        var besideValues = [Float]()
-        bias.withUnsafeBufferPointer { bias in
-            value.scalars.withUnsafeMutableBufferPointer { scalars in
-                guard let biasBase = bias.baseAddress, let base = scalars.baseAddress else { return }
-                guard let beside else {
-                    addRowBiasInPlace(biasBase, to: base, rows: rows, columns: columns, then: tail)
-                    return
-                }
-                besideValues = [Float](unsafeUninitializedCapacity: count) { out, initialized in
-                    if let outBase = out.baseAddress {
-                        addRowBiasInPlace(biasBase, to: base, rows: rows, columns: columns, besideInto: outBase, function: beside)
+        var besideValues = beside == nil ? [] : LinearSupport.uninitialized(value.count)
+        LinearSupport.read(bias) { bias in
+            LinearSupport.write(&value.scalars) { base in
+                if let beside {
+                    LinearSupport.write(&besideValues) { result in
+                        addRowBiasInPlace(bias, to: base, rows: rows, columns: columns, besideInto: result, function: beside)
                     }
-                    initialized = count
+                } else {
+                    addRowBiasInPlace(bias, to: base, rows: rows, columns: columns, then: tail)
                 }
             }
         }
@@ -231,9 +226,10 @@ struct FusionFinder {
                   let add = readers(h, count: 1)?.first, op(add) is AddOperator, steps[add].inputSlots.count == 2,
                   let resultName = node(add).outputs.first, facts[resultName]?.shape == shape else { continue }
             let inputs = steps[add].inputSlots
-            guard let position = inputs.firstIndex(of: h), let other = inputs[1 - position], other != h, producer[other] < 0,
+            // The sum has the product's shape, so a constant of `columns` values ending in `columns` is a row vector.
+            guard let position = inputs.firstIndex(of: h), let other = inputs[1 - position], producer[other] < 0,
                   case .float(let bias)? = inputFacts(add, 1 - position)?.constant, bias.count == columns,
-                  bias.shape.last == columns, bias.shape.count <= shape.count else { continue }
+                  bias.shape.last == columns else { continue }
             found[head] = RowBiasAdd(addStep: add, productSlot: h, bias: bias.scalars)
         }
         return found

@@ -15,11 +15,7 @@ extension ConvolutionKernel {
                                    geometry g: ConvolutionGeometry, output: UnsafeMutablePointer<Float>) {
         let (rows, m, c) = (g.batch, g.outChannels, g.inChannels)
         sgemmRowwise(transposeB: true, m: rows, n: m, k: c, a: input, lda: c, b: weight, ldb: c, c: output, ldc: m)
-        guard let bias else { return }
-        for row in 0..<rows {
-            let line = output + row * m
-            for j in 0..<m { line[j] += bias[j] }
-        }
+        if let bias { addRowBiasInPlace(bias, to: output, rows: rows, columns: m, then: nil) }
     }
 
     /// `dX = dY W` and `dW = dYᵀ X` for a single-pixel pointwise convolution (each overwritten when given).

@@ -116,10 +116,10 @@ enum RowwiseKernels {
     static func axpy(m: Int, columns: Range<Int>, k: Int, a: UnsafePointer<Float>, rowStep: Int, termStep: Int,
                      b: UnsafePointer<Float>, ldb: Int, alpha: Float, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
         let vectorEnd = columns.lowerBound + (columns.count & ~7)
-        /// Rows `row..<row+4` (the last repeated past `m`) and the number of them that are real.
-        func rowGroup(_ row: Int) -> (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, Int) {
+        /// Rows `row..<row+4`, the last repeated past `m` (`put` drops those).
+        func rowGroup(_ row: Int) -> (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>) {
             (a + row * rowStep, a + min(row + 1, m - 1) * rowStep, a + min(row + 2, m - 1) * rowStep,
-             a + min(row + 3, m - 1) * rowStep, min(4, m - row))
+             a + min(row + 3, m - 1) * rowStep)
         }
         /// Writes the lanes of row `row` from `column`.
         func put(_ lanes: Lanes, _ row: Int, _ column: Int) {
@@ -130,7 +130,7 @@ enum RowwiseKernels {
         var column = columns.lowerBound
         while column + 16 <= vectorEnd {
             for row in stride(from: 0, to: m, by: 4) {
-                let (r0, r1, r2, r3, _) = rowGroup(row)
+                let (r0, r1, r2, r3) = rowGroup(row)
                 var s00 = Lanes(), s01 = Lanes(), s10 = Lanes(), s11 = Lanes()
                 var s20 = Lanes(), s21 = Lanes(), s30 = Lanes(), s31 = Lanes()
                 for t in 0..<k {
@@ -148,7 +148,7 @@ enum RowwiseKernels {
         }
         if column + 8 <= vectorEnd {
             for row in stride(from: 0, to: m, by: 4) {
-                let (r0, r1, r2, r3, _) = rowGroup(row)
+                let (r0, r1, r2, r3) = rowGroup(row)
                 var s0 = Lanes(), s1 = Lanes(), s2 = Lanes(), s3 = Lanes()
                 for t in 0..<k {
                     let b0 = load(b + t * ldb + column), at = t * termStep
