@@ -80,14 +80,20 @@ final class ElementwiseActivationTests: XCTestCase {
     }
 
     func testFastErfAccuracyAndEnds() {
-        var worstAbsolute: Double = 0, worstRelativeNearZero: Double = 0
+        var worstAbsolute: Double = 0, worstRelativeNearZero: Double = 0, worstUlps: Double = 0
         for i in stride(from: -6.0, through: 6.0, by: 0.000_37) {
             let x = Float(i), exact = Foundation.erf(Double(x))
             worstAbsolute = max(worstAbsolute, abs(Double(fastErf(x)) - exact))
+            worstUlps = max(worstUlps, abs(Double(fastErf(x)) - exact) / Double(Float(exact).ulp))
             if abs(x) < 0.5 && x != 0 { worstRelativeNearZero = max(worstRelativeNearZero, abs(Double(fastErf(x)) / exact - 1)) }
         }
-        XCTAssertLessThan(worstAbsolute, 3e-7)
-        XCTAssertLessThan(worstRelativeNearZero, 3e-7)
+        // Both polynomials and the switch between them at |x| = 1, one float apart.
+        for x in [Float(1).nextDown, 1, Float(1).nextUp, 4, Float(4).nextUp] {
+            worstAbsolute = max(worstAbsolute, abs(Double(fastErf(x)) - Foundation.erf(Double(x))))
+        }
+        XCTAssertLessThan(worstAbsolute, 8e-8)
+        XCTAssertLessThan(worstUlps, 1.25)
+        XCTAssertLessThan(worstRelativeNearZero, 1.5e-7)
         XCTAssertEqual(Double(fastErf(1e-30)), Foundation.erf(1e-30), accuracy: 1e-36)
         XCTAssertEqual(fastErf(0), 0)
         XCTAssertEqual(fastErf(.infinity), 1)

@@ -57,36 +57,42 @@ public enum UnaryFunction: Sendable, Equatable {
     return poly * Float(bitPattern: (bits &+ 127) &<< 23)
 }
 
-/// `erf(x)`, branch- and call-free so loops vectorise (absolute error under 2e-7, NaN propagates).
+/// `erf(x)`, branch- and call-free so loops vectorise (within 1.2 ulp, absolute error under 8e-8; NaN propagates).
 ///
-/// Below |x| = 1 the Maclaurin series to x^23 (relative error under 2e-7, so small inputs keep
-/// their precision); from there Abramowitz & Stegun 7.1.26, `1 - t (a1 + t (a2 + ... t a5)) exp(-x^2)`
-/// with `t = 1 / (1 + p |x|)` (absolute error 1.5e-7), with the sign of `x` put back.
+/// Two fitted polynomials (`scripts/fit_erf.py`, near-minimax), both evaluated and one selected per element:
+/// - below |x| = 1, `x + x P(x^2)` with `P(x^2) = erf(x) / x - 1` (degree 6): the leading `x` is exact, so small
+///   inputs keep their relative precision;
+/// - from 1 to 4, `1 - Q(|x| - 2.5)` with `Q` fitted to `erfc` (degree 14); `|x| - 2.5` is exact there, and `|x|`
+///   is clamped to 4, past which `erf` rounds to 1 in single precision.
+/// No division and no `exp`: 1.3x faster than the series with Abramowitz & Stegun 7.1.26 it replaced (3.1 ulp).
 @inlinable @inline(__always) public func fastErf(_ x: Float) -> Float {
     let a = Swift.abs(x), z = x * x
-    // The series' coefficients (-1)^n / (n! (2n + 1)), n = 11 down to 0, in Horner form in x^2.
-    var s: Float = -1.089_222_2e-9
-    s = fused(s, z, 1.312_253_3e-8)
-    s = fused(s, z, -1.450_385_3e-7)
-    s = fused(s, z, 1.458_916_9e-6)
-    s = fused(s, z, -1.322_751_4e-5)
-    s = fused(s, z, 1.068_376_1e-4)
-    s = fused(s, z, -7.575_757_6e-4)
-    s = fused(s, z, 4.629_629_6e-3)
-    s = fused(s, z, -2.380_952_4e-2)
-    s = fused(s, z, 0.1)
-    s = fused(s, z, -0.333_333_34)
-    s = fused(s, z, 1)
-    let series = 1.128_379_2 * x * s
-    let t = 1 / fused(0.327_591_1, a, 1)
-    var p: Float = 1.061_405_4
-    p = fused(p, t, -1.453_152_0)
-    p = fused(p, t, 1.421_413_7)
-    p = fused(p, t, -0.284_496_74)
-    p = fused(p, t, 0.254_829_6)
-    let tail = 1 - p * t * fastExp(-z)
-    let signed = x < 0 ? -tail : tail
-    return a < 1 ? series : signed
+    var p: Float = 7.8891164e-05
+    p = fused(p, z, -8.0208364e-04)
+    p = fused(p, z, 5.1895343e-03)
+    p = fused(p, z, -2.6854444e-02)
+    p = fused(p, z, 1.12836e-01)
+    p = fused(p, z, -3.7612626e-01)
+    p = fused(p, z, 1.2837917e-01)
+    let small = fused(x, p, x)
+    let u = Swift.min(a, 4) - 2.5
+    var q: Float = -8.9613536e-07
+    q = fused(q, u, -5.092469e-07)
+    q = fused(q, u, 1.5767993e-05)
+    q = fused(q, u, -1.7682287e-05)
+    q = fused(q, u, -8.125661e-05)
+    q = fused(q, u, 2.703995e-04)
+    q = fused(q, u, -2.5848075e-04)
+    q = fused(q, u, -5.6006585e-04)
+    q = fused(q, u, 2.797349e-03)
+    q = fused(q, u, -6.109302e-03)
+    q = fused(q, u, 8.622685e-03)
+    q = fused(q, u, -8.351716e-03)
+    q = fused(q, u, 5.4456764e-03)
+    q = fused(q, u, -2.1781889e-03)
+    q = fused(q, u, 4.0695266e-04)
+    let large = Float(signOf: x, magnitudeOf: 1 - Swift.max(q, 0))
+    return a < 1 ? small : large
 }
 
 /// The logistic function `1 / (1 + exp(-x))`, vectorisable: one `fastExp` and one division, no branch.
