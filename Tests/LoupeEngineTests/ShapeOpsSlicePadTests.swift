@@ -56,6 +56,30 @@ final class ShapeOpsSlicePadTests: XCTestCase {
         try checkGradients(of: op, inputs: [.float(x), D.ints([-1, 4, 0]), D.ints([Int.min, 0, 3]), D.ints([0, 1, 2]),
                                             D.ints([-1, -2, 2])], checked: [0])
         try checkGradients(of: op, inputs: [.float(x), D.ints([1]), D.ints([3]), D.ints([1]), nil], checked: [0])
+        // The whole input (Swin's crop after a zero pad), which returns the input itself.
+        try checkGradients(of: op, inputs: [.float(x), D.ints([0, 0]), D.ints([Int.max, 5]), D.ints([0, 1]), nil], checked: [0])
+    }
+
+    /// A window over every element returns the input; one that drops or reorders any element is still a copy.
+    func testWholeSliceAndZeroPadReturnTheirInput() throws {
+        let x = D.distinct([2, 3, 4])
+        let slice = try makeOperator(SliceOperator.self, inputs: 5)
+        func sliced(_ starts: [Int], _ ends: [Int], _ steps: [Int]?) throws -> Tensor {
+            shapeOpFloat(try slice.forward([.float(x), D.ints(starts), D.ints(ends), D.ints([0, 1, 2]), steps.map(D.ints)])[0])
+        }
+        XCTAssertEqual(try sliced([0, 0, 0], [Int.max, 3, 4], nil), x)
+        XCTAssertEqual(try sliced([-2, -10, 0], [2, 3, 100], [1, 1, 1]), x)
+        XCTAssertEqual(try sliced([0, 0, 1], [2, 3, 4], nil).shape, [2, 3, 3])
+        let reversed = try sliced([1, 0, 0], [Int.min, 3, 4], [-1, 1, 1])
+        XCTAssertEqual(reversed.shape, x.shape)
+        XCTAssertEqual(Array(reversed.scalars[0..<12]), Array(x.scalars[12..<24]))
+        for mode in ["constant", "reflect", "edge"] {
+            let pad = try makeOperator(PadOperator.self, inputs: 3, attributes: ["mode": .string(mode)])
+            XCTAssertEqual(shapeOpFloat(try pad.forward([.float(x), D.ints([0, 0, 0, 0, 0, 0]), nil])[0]), x)
+            try checkGradients(of: pad, inputs: [.float(x), D.ints([0, 0, 0, 0, 0, 0]), nil], checked: [0])
+            XCTAssertEqual(shapeOpFloat(try pad.forward([.float(x), D.ints([0, 0, 0, 0, 0, 1]), nil])[0]),
+                           naivePad(x, before: [0, 0, 0], after: [0, 0, 1], mode: mode))
+        }
     }
 
     /// A direct pad by coordinates (reflect/edge via their definitions), independent of the kernel.

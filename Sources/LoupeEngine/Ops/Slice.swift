@@ -29,6 +29,11 @@ public struct SliceOperator: Operator {
         var starts: [Int]
         var steps: [Int]
         var counts: [Int]
+
+        /// Whether the window is every element of `shape` in order (a copy would change nothing).
+        func isWhole(of shape: [Int]) -> Bool {
+            counts == shape && steps.allSatisfy { $0 == 1 } && starts.allSatisfy { $0 == 0 }
+        }
     }
 
     func window(_ shape: [Int], starts: [Int], ends: [Int], axes: [Int]?, steps: [Int]?) throws -> Window {
@@ -79,6 +84,8 @@ public struct SliceOperator: Operator {
     public func forward(_ inputs: [TensorValue?]) throws -> [TensorValue] {
         let x = try node.value(inputs, 0, "data")
         let w = try window(inputs, shape: x.shape)
+        // A window that covers every element in order (Swin's crop after padding by zero) shares the input's storage.
+        if w.isWhole(of: x.shape) { return [x] }
         let n = w.counts.reduce(1, *)
         switch x {
         case .float(let t):
@@ -98,6 +105,7 @@ public struct SliceOperator: Operator {
         try ShapeOps.dataGradient(context) { x in
             let w = try window(context.inputs, shape: x.shape)
             let g = try ShapeOps.gradient(context, 0, w.counts)
+            if w.isWhole(of: x.shape) { return g }
             return Tensor(shape: x.shape, scalars: ShapeOps.produce(g.scalars, count: x.shape.reduce(1, *)) {
                 LayoutKernels.sliceBackward($0, inputShape: x.shape, starts: w.starts, steps: w.steps, counts: w.counts, into: $1)
             })
