@@ -208,6 +208,21 @@ final class ConvolutionDNNLTests: XCTestCase {
                                              padLeft: 2, groups: 240)
         XCTAssertEqual(ConvolutionRule.route(for: depthwise5).weightGradient,
                        DNNLConvolution.hasAVX512 ? .oneDNNDirect : .depthwise)
+        XCTAssertEqual(ConvolutionRule.route(for: depthwise5).inputGradient, .oneDNNDirect)
+        // On 4x4 maps and less (64-px MobileNetV3) the 5x5 input gradient stays in Loupe's loops on AVX2; 3x3 does not.
+        func depthwise(_ channels: Int, _ size: Int, kernel: Int, stride: Int) -> ConvolutionGeometry {
+            let out = (size + 2 * (kernel / 2) - kernel) / stride + 1
+            return ConvolutionGeometry(batch: 25, inChannels: channels, inHeight: size, inWidth: size, outChannels: channels,
+                                       outHeight: out, outWidth: out, kernelHeight: kernel, kernelWidth: kernel,
+                                       strideHeight: stride, strideWidth: stride, padTop: kernel / 2, padLeft: kernel / 2,
+                                       groups: channels)
+        }
+        for tiny in [depthwise(240, 4, kernel: 5, stride: 1), depthwise(288, 4, kernel: 5, stride: 2), depthwise(576, 2, kernel: 5, stride: 1)] {
+            XCTAssertEqual(ConvolutionRule.route(for: tiny).inputGradient, DNNLConvolution.hasAVX512 ? .oneDNNDirect : .depthwise)
+        }
+        for larger in [depthwise(96, 8, kernel: 5, stride: 2), depthwise(1152, 7, kernel: 5, stride: 1), depthwise(88, 4, kernel: 3, stride: 1)] {
+            XCTAssertEqual(ConvolutionRule.route(for: larger).inputGradient, .oneDNNDirect)
+        }
         for (g, expected) in cases {
             XCTAssertEqual(ConvolutionRule.route(for: g), expected, "\(g.inChannels)→\(g.outChannels) at \(g.inHeight), k\(g.kernelHeight) s\(g.strideHeight)")
         }

@@ -99,6 +99,13 @@ public enum ConvolutionRule {
         g.kernelHeight == 1 && g.kernelWidth == 1 && g.groups == 1 && g.inPlane <= 14 * 14 && g.inPlane >= 7 * 7
     }
 
+    /// Whether `g` is a depthwise convolution with a kernel wider than 3x3 reading a map of 4x4 or less (64-px
+    /// MobileNetV3's 5x5 layers). There, on AVX2, Loupe's loops took 0.27–0.69x oneDNN's time for the input gradient
+    /// (with its layout reorders); from 7x7 maps up oneDNN was faster (BENCHMARKS.md, "The rule on an AVX2 CPU").
+    static func isTinyWideDepthwise(_ g: ConvolutionGeometry) -> Bool {
+        g.isDepthwise && (g.kernelHeight > 3 || g.kernelWidth > 3) && g.inPlane <= 4 * 4
+    }
+
     /// Whether `g` is a dense (one group) convolution with a kernel wider than 1x1.
     static func isDenseSpatial(_ g: ConvolutionGeometry) -> Bool {
         g.groups == 1 && (g.kernelHeight > 1 || g.kernelWidth > 1)
@@ -118,11 +125,12 @@ public enum ConvolutionRule {
     }
 
     /// Input gradient: oneDNN Winograd on 3x3 stride-1 layers with maps of 14x14 or more, oneDNN direct on
-    /// strided 3x3 layers, every depthwise layer and 1x1 layers reading maps of 7x7 to 14x14 (on AVX2
+    /// strided 3x3 layers, depthwise layers and 1x1 layers reading maps of 7x7 to 14x14 (on AVX2
     /// 1.1–2.4x faster than Loupe's GEMM there, on AVX-512 0.97–1.1x); Loupe's own kernels elsewhere
-    /// (notably large first-layer kernels on few channels).
+    /// (notably large first-layer kernels on few channels), and on depthwise kernels wider than 3x3 reading
+    /// maps of 4x4 or less on CPUs without AVX-512 (`isTinyWideDepthwise`).
     static func inputGradientChoice(_ g: ConvolutionGeometry, own: ConvolutionKernelChoice) -> ConvolutionKernelChoice {
-        if g.isDepthwise { return .oneDNNDirect }
+        if g.isDepthwise { return isTinyWideDepthwise(g) && !DNNLConvolution.hasAVX512 ? own : .oneDNNDirect }
         if isSmallMapPointwise(g) { return .oneDNNDirect }
         guard isDenseSpatial(g) else { return own }
         if isWinogradCandidate(g) { return winogradChoice(g, own: own) }
