@@ -199,6 +199,23 @@ final class ElementwiseNormalizationTests: XCTestCase {
         try checkGradients(of: op1, inputs: [.float(x), .float(s1)], step: 1e-2, tolerance: 2e-2)
     }
 
+    /// The statistics the backward recomputes are the forward's, bit for bit, at sizes that use every lane path.
+    func testLayerNormStatisticsAreTheForwardsOwn() {
+        var random = TestRandom(seed: 43)
+        for size in [1, 7, 8, 15, 16, 24, 96, 101] {
+            let rows = 5
+            let x = random.tensor([rows, size], in: -3...5)
+            let scale = [Float](repeating: 1, count: size)
+            let forward = NormalizationKernels.layerNormForward(x, rows: rows, size: size, epsilon: 1e-6, scale: scale, bias: nil)
+            let statistics = NormalizationKernels.layerNormStatistics(x, rows: rows, size: size, epsilon: 1e-6)
+            XCTAssertEqual(statistics.mean, forward.mean, "size \(size)")
+            XCTAssertEqual(statistics.invStd, forward.invStd, "size \(size)")
+            let (_, means, inv) = Self.naiveLayerNorm(x, rows: rows, scale: scale, bias: nil, epsilon: 1e-6)
+            assertClose(Tensor(shape: [rows], scalars: statistics.mean), Tensor(shape: [rows], scalars: means), relativeTo: 1e-5)
+            assertClose(Tensor(shape: [rows], scalars: statistics.invStd), Tensor(shape: [rows], scalars: inv), relativeTo: 1e-5)
+        }
+    }
+
     func testLayerNormRefusesBadScaleAndAxis() throws {
         let op = try makeOperator(LayerNormalizationOperator.self, inputs: 2)
         XCTAssertThrowsError(try op.inferFacts([ValueFacts(shape: [2, 3, 4]), ValueFacts(shape: [5])])) { error in

@@ -75,8 +75,7 @@ public struct LayerNormalizationOperator: Operator {
         let op = try operands(context.inputs)
         let scale = try broadcastExpand(op.scale, to: op.block)
         // Recompute the statistics (cheap next to the backward itself) rather than keeping outputs alive.
-        let (_, mean, invStd) = NormalizationKernels.layerNormForward(op.x, rows: op.rows, size: op.size, epsilon: epsilon,
-                                                                      scale: scale.scalars, bias: nil)
+        let (mean, invStd) = NormalizationKernels.layerNormStatistics(op.x, rows: op.rows, size: op.size, epsilon: epsilon)
         let g = context.gradient(0, shape: op.x.shape)
         let extra = { (index: Int) -> [Float]? in
             index < context.outputGradients.count ? context.outputGradients[index]?.scalars : nil

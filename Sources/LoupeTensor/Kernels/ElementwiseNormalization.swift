@@ -145,6 +145,29 @@ public enum NormalizationKernels {
         return (Tensor(shape: x.shape, scalars: out), mean, invStd)
     }
 
+    /// The per-row mean and inverse standard deviation of `layerNormForward`, without the normalised output (what
+    /// a backward pass recomputes instead of keeping the forward's statistics alive). Same bytes as the forward's.
+    public static func layerNormStatistics(_ x: Tensor, rows: Int, size: Int, epsilon: Float) -> (mean: [Float], invStd: [Float]) {
+        var mean = [Float](repeating: 0, count: rows), invStd = [Float](repeating: 0, count: rows)
+        guard rows * size == x.count, size > 0 else { return (mean, invStd) }
+        x.scalars.withUnsafeBufferPointer { px in
+            mean.withUnsafeMutableBufferPointer { pm in
+                invStd.withUnsafeMutableBufferPointer { pr in
+                    guard let src = px.baseAddress, let m = pm.baseAddress, let r = pr.baseAddress else { return }
+                    let (x, mu, rstd) = (UncheckedBox(src), SendablePointer(m), SendablePointer(r))
+                    Parallel.forEachChunk(rows, grain: max(1, 16_384 / size)) { range in
+                        for row in range {
+                            let (rowMean, variance) = rowMoments(x.value + row * size, size)
+                            mu.base[row] = rowMean
+                            rstd.base[row] = 1 / (variance + epsilon).squareRoot()
+                        }
+                    }
+                }
+            }
+        }
+        return (mean, invStd)
+    }
+
     /// Mean and (biased) variance of `n` floats, eight lanes at a time: the mean first, then the
     /// squared deviations from it (two passes, so a large mean does not cancel the variance away).
     @inline(__always)
