@@ -216,6 +216,28 @@ final class ElementwiseNormalizationTests: XCTestCase {
         }
     }
 
+    /// Normalising a channels-first tensor into channels-last rows gives the bytes of a transpose and then the
+    /// row normalisation, for position counts that leave a partial block and channel counts off the lane width.
+    func testChannelsLastLayerNormIsTransposeThenLayerNorm() throws {
+        var random = TestRandom(seed: 47)
+        for (shape, withBias) in [([2, 5, 3, 7], true), ([1, 24, 4, 4], false), ([3, 17, 33], true), ([1, 1, 2, 2], false)] {
+            let x = random.tensor(shape, in: -4...6)
+            let channels = shape[1], positions = shape[2...].reduce(1, *)
+            let scale = random.tensor([channels], in: 0.5...1.5).scalars
+            let bias = withBias ? random.tensor([channels]).scalars : nil
+            let fused = NormalizationKernels.layerNormChannelsLast(fromChannelsFirst: x, epsilon: 1e-6, scale: scale, bias: bias)
+            let perm = [0] + Array(2..<shape.count) + [1]
+            let transposed = Tensor(shape: perm.map { shape[$0] }, scalars: [Float](unsafeUninitializedCapacity: x.count) { out, n in
+                x.scalars.withUnsafeBufferPointer { LayoutKernels.permute($0, shape: shape, perm: perm, into: out) }
+                n = x.count
+            })
+            let steps = NormalizationKernels.layerNormForward(transposed, rows: shape[0] * positions, size: channels,
+                                                              epsilon: 1e-6, scale: scale, bias: bias).y
+            XCTAssertEqual(fused.shape, transposed.shape, "\(shape)")
+            XCTAssertEqual(fused.scalars.map(\.bitPattern), steps.scalars.map(\.bitPattern), "\(shape)")
+        }
+    }
+
     func testLayerNormRefusesBadScaleAndAxis() throws {
         let op = try makeOperator(LayerNormalizationOperator.self, inputs: 2)
         XCTAssertThrowsError(try op.inferFacts([ValueFacts(shape: [2, 3, 4]), ValueFacts(shape: [5])])) { error in

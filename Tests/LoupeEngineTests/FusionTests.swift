@@ -99,6 +99,29 @@ final class FusionTests: XCTestCase {
         XCTAssertNotEqual(p.scalars.map(\.bitPattern), q.scalars.map(\.bitPattern))
     }
 
+    func testChannelsFirstLayerNormRunsInItsTransposesPassUnlessTheCopyIsWanted() throws {
+        let (model, x) = try matrixModel("convnext_block")
+        let plan = try model.plan(inputShapes: [model.primaryInputName: x.shape])
+        let (step, fused) = try XCTUnwrap(plan.transposedNormalizations.min { $0.key < $1.key }, "no transpose feeds a layer norm")
+        let transposed = try XCTUnwrap(model.graph.nodes[plan.steps[step].nodeIndex].outputs.first)
+        let normalized = try XCTUnwrap(model.graph.nodes[plan.steps[fused.normalizationStep].nodeIndex].outputs.first)
+        // The copy tapped (both steps run), the normalised value tapped, both, neither: the steps' bytes every time.
+        for taps: Set<String> in [[transposed], [normalized], [transposed, normalized], []] {
+            let once = try output(model, x, fuse: true, taps: taps), steps = try output(model, x, fuse: false, taps: taps)
+            for name in taps {
+                let value = try XCTUnwrap(once.taps[name]?.asFloat, "\(name) not returned")
+                XCTAssertEqual(value.shape, try XCTUnwrap(steps.taps[name]?.asFloat).shape)
+                XCTAssertEqual(value.scalars.map(\.bitPattern), try XCTUnwrap(steps.taps[name]?.asFloat).scalars.map(\.bitPattern))
+            }
+            XCTAssertEqual(try once.firstOutput(of: model).scalars.map(\.bitPattern),
+                           try steps.firstOutput(of: model).scalars.map(\.bitPattern), "taps \(taps)")
+        }
+        // A gradient run keeps the copy for the normalisation's backward, so it runs both steps.
+        let unpinned = [Bool](repeating: false, count: plan.slotCount)
+        XCTAssertTrue(fused.applies(pinned: unpinned, keep: { _ in false }))
+        XCTAssertFalse(fused.applies(pinned: unpinned, keep: { $0 == fused.transposedSlot }))
+    }
+
     func testGradientsWithFusionMatchTheStepsOneByOne() throws {
         let (model, x) = try matrixModel("convnext_block")
         let target = try XCTUnwrap(model.graph.outputs.first?.name)

@@ -121,7 +121,12 @@ final class ExecutionState {
             let biasAdd = fuse ? plan.rowBiasAdds[stepIndex].flatMap { candidate in
                 candidate.applies(pinned: pinned, keep: keep) && !chained[candidate.addStep] ? candidate : nil
             } : nil
-            let head = biasAdd?.addStep ?? stepIndex
+            // A transpose whose layer normalisation runs in the same pass: this step then produces its output.
+            let transposedNorm = fuse && biasAdd == nil ? plan.transposedNormalizations[stepIndex].flatMap { candidate in
+                candidate.applies(pinned: pinned, keep: keep) && !chained[candidate.normalizationStep]
+                    && beside[candidate.normalizationStep] == nil ? candidate : nil
+            } : nil
+            let head = biasAdd?.addStep ?? transposedNorm?.normalizationStep ?? stepIndex
             let node = model.graph.nodes[plan.steps[head].nodeIndex]
             let fusion = fuse && beside[head] == nil ? plan.fusions[head].flatMap { candidate in
                 candidate.appliesInPlace(pinned: pinned, keep: keep) && !candidate.skippedSteps.contains { chained[$0] }
@@ -132,6 +137,9 @@ final class ExecutionState {
                 if let biasAdd {
                     outputs = try op.forward(inputs)
                     try biasAdd.apply(to: &outputs, tail: fusion?.function, beside: beside[head]?.function)
+                    fusedAway[head] = true
+                } else if let transposedNorm {
+                    outputs = try transposedNorm.apply(to: inputs.first ?? nil, tail: fusion?.function)
                     fusedAway[head] = true
                 } else {
                     outputs = try op.forward(inputs, epilogue: fusion?.function)

@@ -82,6 +82,35 @@ struct RowBiasAdd {
     }
 }
 
+/// A `Transpose` that moves the channel axis of `[N, C, ...]` last, read only by a `LayerNormalization` over that
+/// last axis (ConvNeXt's blocks): the `Transpose` step produces the normalisation's output in one pass
+/// (`layerNormChannelsLast`), and neither the transposed copy is stored nor the `LayerNormalization` step run.
+/// The bytes are those of the two steps.
+struct TransposedNormalization {
+    /// The `LayerNormalization` step, whose output (and fused tail, `Plan.fusions`) the `Transpose` step produces.
+    let normalizationStep: Int
+    /// The transposed copy's slot, never stored when the fusion applies.
+    let transposedSlot: Int
+    let epsilon: Float
+    /// Scale and bias, one value per channel.
+    let scale: [Float]
+    let bias: [Float]?
+
+    /// Whether a run fuses the two steps: the transposed copy is neither pinned (a tap or a graph output) nor kept
+    /// for a backward pass.
+    func applies(pinned: [Bool], keep: (Int) -> Bool) -> Bool { !pinned[transposedSlot] && !keep(transposedSlot) }
+
+    /// The normalisation's output from the `Transpose` step's input, with `tail` applied in place.
+    func apply(to input: TensorValue?, tail: UnaryFunction?) throws -> [TensorValue] {
+        guard case .float(let x)? = input, x.shape.count >= 3, x.shape[1] == scale.count else {
+            throw LoupeError(.computation, "a layer normalisation was fused onto a transpose of another shape")
+        }
+        var y = NormalizationKernels.layerNormChannelsLast(fromChannelsFirst: x, epsilon: epsilon, scale: scale, bias: bias)
+        if let tail { applyUnaryInPlace(tail, to: &y.scalars) }
+        return [.float(y)]
+    }
+}
+
 extension Operator {
     /// `forward(inputs)`, then one in-place pass of `epilogue` over the (float) first output. An operator
     /// that can apply it part by part while each part is in cache implements this itself (Conv).
@@ -231,6 +260,35 @@ struct FusionFinder {
                   case .float(let bias)? = inputFacts(add, 1 - position)?.constant, bias.count == columns,
                   bias.shape.last == columns else { continue }
             found[head] = RowBiasAdd(addStep: add, productSlot: h, bias: bias.scalars)
+        }
+        return found
+    }
+
+    /// Every `Transpose` step that moves axis 1 last and feeds only a `LayerNormalization` over the last axis with
+    /// constant per-channel scale and bias and no statistics outputs, by step (`TransposedNormalization`).
+    func transposedNormalizations() -> [Int: TransposedNormalization] {
+        var found = [Int: TransposedNormalization]()
+        for head in steps.indices {
+            guard let transpose = op(head) as? TransposeOperator, let h = onlyOutput(head),
+                  let input = inputFacts(head, 0), input.element == .float, input.shape.count >= 3,
+                  let perm = try? transpose.permutation(rank: input.shape.count),
+                  perm == [0] + Array(2..<input.shape.count) + [1],
+                  let norm = readers(h, count: 1)?.first, let layerNorm = op(norm) as? LayerNormalizationOperator,
+                  steps[norm].inputSlots.first == h, node(norm).outputs.count == 1,
+                  layerNorm.axis == -1 || layerNorm.axis == input.shape.count - 1 else { continue }
+            let channels = input.shape[1]
+            func perChannel(_ position: Int) -> [Float]? {
+                guard position < steps[norm].inputSlots.count, let slot = steps[norm].inputSlots[position], producer[slot] < 0,
+                      case .float(let value)? = inputFacts(norm, position)?.constant, value.count == channels,
+                      value.shape.last == channels else { return nil }
+                return value.scalars
+            }
+            guard let scale = perChannel(1) else { continue }
+            let hasBias = steps[norm].inputSlots.count > 2 && steps[norm].inputSlots[2] != nil
+            let bias = hasBias ? perChannel(2) : nil
+            if hasBias && bias == nil { continue }
+            found[head] = TransposedNormalization(normalizationStep: norm, transposedSlot: h, epsilon: layerNorm.epsilon,
+                                                  scale: scale, bias: bias)
         }
         return found
     }

@@ -32,6 +32,8 @@ public struct Plan: @unchecked Sendable {
     let fusions: [Int: Fusion]
     /// Bias additions a `MatMul` step may do itself, keyed by that step (`RowBiasAdd`).
     let rowBiasAdds: [Int: RowBiasAdd]
+    /// Layer normalisations a `Transpose` step may do itself, keyed by that step (`TransposedNormalization`).
+    let transposedNormalizations: [Int: TransposedNormalization]
 
     init(model: Model, inputShapes: [String: [Int]]) throws {
         let graph = model.graph
@@ -144,6 +146,7 @@ public struct Plan: @unchecked Sendable {
         let finder = FusionFinder(model: model, steps: steps, facts: facts, slotCount: slotOf.count, producer: producer)
         fusions = finder.fusions()
         rowBiasAdds = finder.rowBiasAdds()
+        transposedNormalizations = finder.transposedNormalizations()
     }
 
     /// For each slot, the steps that read it, in order (each step once).

@@ -145,6 +145,56 @@ public enum NormalizationKernels {
         return (Tensor(shape: x.shape, scalars: out), mean, invStd)
     }
 
+    /// `layerNormForward` over the channels of a channels-first tensor `[N, C, rest...]`, written channels-last
+    /// (`[N, rest..., C]`): a `Transpose` that moves the channel axis last and the normalisation after it, in one pass.
+    ///
+    /// Each block of 64 positions is transposed into its rows of the output (`LayoutKernels.transposePlane`) and
+    /// normalised there while it is in cache, with the row functions of `layerNormForward`: the bytes are those of
+    /// the two steps. On ConvNeXt-T at batch 8 this took 2.3–2.6 % of the forward pass against 2.8 % for the
+    /// two steps (blocks of 16 positions: 3.4 %).
+    public static func layerNormChannelsLast(fromChannelsFirst x: Tensor, epsilon: Float, scale: [Float],
+                                             bias: [Float]?) -> Tensor {
+        let shape = x.shape
+        let outShape = shape.count < 2 ? shape : [shape[0]] + shape[2...] + [shape[1]]
+        guard shape.count >= 2, shape[1] > 0, scale.count == shape[1], bias.map({ $0.count == shape[1] }) ?? true else {
+            return Tensor(shape: outShape, scalars: [Float](repeating: 0, count: x.count))
+        }
+        let (images, channels) = (shape[0], shape[1])
+        let positions = shape[2...].reduce(1, *)
+        let block = 64
+        let blocksPerImage = (positions + block - 1) / block
+        let shift = bias ?? [Float](repeating: 0, count: channels)
+        let out = [Float](unsafeUninitializedCapacity: x.count) { po, initialized in
+            initialized = x.count
+            x.scalars.withUnsafeBufferPointer { px in
+                scale.withUnsafeBufferPointer { ps in
+                    shift.withUnsafeBufferPointer { pb in
+                        guard let src = px.baseAddress, let dst = po.baseAddress, let sc = ps.baseAddress,
+                              let sh = pb.baseAddress else { return }
+                        let (x, y, g, b) = (UncheckedBox(src), SendablePointer(dst), UncheckedBox(sc), UncheckedBox(sh))
+                        Parallel.forEachChunk(images * blocksPerImage, grain: max(1, 16_384 / (block * channels))) { range in
+                            for task in range {
+                                let image = task / blocksPerImage, first = (task % blocksPerImage) * block
+                                let count = min(block, positions - first)
+                                let source = x.value + image * channels * positions + first
+                                let rows = y.base + (image * positions + first) * channels
+                                LayoutKernels.transposePlane(source, sourceStride: positions, rows: count, columns: channels,
+                                                             into: rows, destinationStride: channels)
+                                for position in 0..<count {
+                                    let row = rows + position * channels
+                                    let (rowMean, variance) = rowMoments(row, channels)
+                                    normalizeRow(row, channels, mean: rowMean, invStd: 1 / (variance + epsilon).squareRoot(),
+                                                 scale: g.value, shift: b.value, into: row)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return Tensor(shape: outShape, scalars: out)
+    }
+
     /// The per-row mean and inverse standard deviation of `layerNormForward`, without the normalised output (what
     /// a backward pass recomputes instead of keeping the forward's statistics alive). Same bytes as the forward's.
     public static func layerNormStatistics(_ x: Tensor, rows: Int, size: Int, epsilon: Float) -> (mean: [Float], invStd: [Float]) {

@@ -89,7 +89,8 @@ public enum LayoutKernels {
                                    shape: [Int], _ a: [Int], _ b: [Int]) {
         let rank = shape.count
         // A transpose-like copy (destination contiguous on the last axis, source contiguous on
-        // another): copy in 16×16 tiles so both sides stay in cache.
+        // another): floats in 8x8 register blocks (`transposePlane`), other types in 16×16 tiles so
+        // both sides stay in cache.
         if rank >= 2, b[rank - 1] == 1, a[rank - 1] != 1, let k = a.firstIndex(of: 1), k != rank - 1,
            shape[k] >= 8, shape[rank - 1] >= 8 {
             var outerShape = [Int](), outerA = [Int](), outerB = [Int]()
@@ -98,6 +99,15 @@ public enum LayoutKernels {
             }
             outerShape.append(1); outerA.append(0); outerB.append(0)
             let rows = shape[k], cols = shape[rank - 1], rowStride = b[k], colStride = a[rank - 1]
+            if T.self == Float.self {
+                let floatSource = UnsafeMutableRawPointer(source).assumingMemoryBound(to: Float.self)
+                let floatDestination = UnsafeMutableRawPointer(destination).assumingMemoryBound(to: Float.self)
+                forEachRun(shape: outerShape, strides: outerA, outerB) { offA, offB in
+                    transposePlane(floatSource + offA, sourceStride: colStride, rows: rows, columns: cols,
+                                   into: floatDestination + offB, destinationStride: rowStride)
+                }
+                return
+            }
             forEachRun(shape: outerShape, strides: outerA, outerB) { offA, offB in
                 let src = source + offA, dst = destination + offB
                 var i0 = 0
