@@ -71,6 +71,23 @@ final class FusionTests: XCTestCase {
                        try reference.firstOutput(of: model).scalars.map(\.bitPattern))
     }
 
+    /// Fused and unfused forward runs with either of `values` tapped, both, or neither: the same output and taps, bit
+    /// for bit (a tap on a fused-away value turns that fusion off).
+    func assertFusedRunsGiveTheStepsBytes(_ model: Model, _ x: Tensor, tapping values: [String],
+                                          file: StaticString = #filePath, line: UInt = #line) throws {
+        for taps: Set<String> in [[values[0]], [values[1]], Set(values), []] {
+            let fused = try output(model, x, fuse: true, taps: taps), steps = try output(model, x, fuse: false, taps: taps)
+            for name in taps {
+                let value = try XCTUnwrap(fused.taps[name]?.asFloat, "\(name) not returned", file: file, line: line)
+                let expected = try XCTUnwrap(steps.taps[name]?.asFloat, file: file, line: line)
+                XCTAssertEqual(value.shape, expected.shape, name, file: file, line: line)
+                XCTAssertEqual(value.scalars.map(\.bitPattern), expected.scalars.map(\.bitPattern), name, file: file, line: line)
+            }
+            XCTAssertEqual(try fused.firstOutput(of: model).scalars.map(\.bitPattern),
+                           try steps.firstOutput(of: model).scalars.map(\.bitPattern), "taps \(taps)", file: file, line: line)
+        }
+    }
+
     func testLinearBiasAddsRunInTheProductsPassUnlessTheProductIsWanted() throws {
         for name in ["vit_2block", "swin_1stage", "convnext_block"] {
             let (model, x) = try matrixModel(name)
@@ -84,15 +101,7 @@ final class FusionTests: XCTestCase {
         let product = try XCTUnwrap(model.graph.nodes[plan.steps[step].nodeIndex].outputs.first)
         let sum = try XCTUnwrap(model.graph.nodes[plan.steps[biasAdd.addStep].nodeIndex].outputs.first)
         // The product tapped (the Add runs as a step), the sum tapped (the GELU runs as steps), neither.
-        for taps: Set<String> in [[product], [sum], [product, sum], []] {
-            let fused = try output(model, x, fuse: true, taps: taps), steps = try output(model, x, fuse: false, taps: taps)
-            for name in taps {
-                let value = try XCTUnwrap(fused.taps[name]?.asFloat, "\(name) not returned")
-                XCTAssertEqual(value.scalars.map(\.bitPattern), try XCTUnwrap(steps.taps[name]?.asFloat).scalars.map(\.bitPattern))
-            }
-            XCTAssertEqual(try fused.firstOutput(of: model).scalars.map(\.bitPattern),
-                           try steps.firstOutput(of: model).scalars.map(\.bitPattern), "taps \(taps)")
-        }
+        try assertFusedRunsGiveTheStepsBytes(model, x, tapping: [product, sum])
         let tapped = try XCTUnwrap(try output(model, x, fuse: true, taps: [product, sum]).taps)
         let (p, q) = (try XCTUnwrap(tapped[product]?.asFloat), try XCTUnwrap(tapped[sum]?.asFloat))
         XCTAssertEqual(q.scalars[0], p.scalars[0] + biasAdd.bias[0])
@@ -105,17 +114,8 @@ final class FusionTests: XCTestCase {
         let (step, fused) = try XCTUnwrap(plan.transposedNormalizations.min { $0.key < $1.key }, "no transpose feeds a layer norm")
         let transposed = try XCTUnwrap(model.graph.nodes[plan.steps[step].nodeIndex].outputs.first)
         let normalized = try XCTUnwrap(model.graph.nodes[plan.steps[fused.normalizationStep].nodeIndex].outputs.first)
-        // The copy tapped (both steps run), the normalised value tapped, both, neither: the steps' bytes every time.
-        for taps: Set<String> in [[transposed], [normalized], [transposed, normalized], []] {
-            let once = try output(model, x, fuse: true, taps: taps), steps = try output(model, x, fuse: false, taps: taps)
-            for name in taps {
-                let value = try XCTUnwrap(once.taps[name]?.asFloat, "\(name) not returned")
-                XCTAssertEqual(value.shape, try XCTUnwrap(steps.taps[name]?.asFloat).shape)
-                XCTAssertEqual(value.scalars.map(\.bitPattern), try XCTUnwrap(steps.taps[name]?.asFloat).scalars.map(\.bitPattern))
-            }
-            XCTAssertEqual(try once.firstOutput(of: model).scalars.map(\.bitPattern),
-                           try steps.firstOutput(of: model).scalars.map(\.bitPattern), "taps \(taps)")
-        }
+        // The copy tapped (both steps run), the normalised value tapped, both, neither.
+        try assertFusedRunsGiveTheStepsBytes(model, x, tapping: [transposed, normalized])
         // A gradient run keeps the copy for the normalisation's backward, so it runs both steps.
         let unpinned = [Bool](repeating: false, count: plan.slotCount)
         XCTAssertTrue(fused.applies(pinned: unpinned, keep: { _ in false }))

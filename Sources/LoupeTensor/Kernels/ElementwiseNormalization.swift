@@ -112,31 +112,20 @@ public enum NormalizationKernels {
         guard rows * size == x.count, scale.count == size, bias.map({ $0.count == size }) ?? true, size > 0 else {
             return (Tensor(shape: x.shape, scalars: [Float](repeating: 0, count: x.count)), mean, invStd)
         }
-        let shift = bias ?? [Float](repeating: 0, count: size)
-        // Every element is written below, so the buffer starts uninitialised.
-        let out = [Float](unsafeUninitializedCapacity: x.count) { po, initialized in
-            initialized = x.count
-            x.scalars.withUnsafeBufferPointer { px in
-                scale.withUnsafeBufferPointer { ps in
-                    shift.withUnsafeBufferPointer { pb in
-                        mean.withUnsafeMutableBufferPointer { pm in
-                            invStd.withUnsafeMutableBufferPointer { pr in
-                                guard let src = px.baseAddress, let dst = po.baseAddress, let sc = ps.baseAddress,
-                                      let sh = pb.baseAddress, let m = pm.baseAddress, let r = pr.baseAddress else { return }
-                                let (x, y, mu, rstd) = (UncheckedBox(src), SendablePointer(dst), SendablePointer(m), SendablePointer(r))
-                                let (g, b) = (UncheckedBox(sc), UncheckedBox(sh))
-                                Parallel.forEachChunk(rows, grain: max(1, 16_384 / size)) { range in
-                                    for row in range {
-                                        let at = x.value + row * size
-                                        let (rowMean, variance) = rowMoments(at, size)
-                                        let inverse = 1 / (variance + epsilon).squareRoot()
-                                        mu.base[row] = rowMean
-                                        rstd.base[row] = inverse
-                                        normalizeRow(at, size, mean: rowMean, invStd: inverse, scale: g.value, shift: b.value,
-                                                     into: y.base + row * size)
-                                    }
-                                }
-                            }
+        let out = normalizedArray(x, scale: scale, bias: bias) { x, y, g, b in
+            mean.withUnsafeMutableBufferPointer { pm in
+                invStd.withUnsafeMutableBufferPointer { pr in
+                    guard let m = pm.baseAddress, let r = pr.baseAddress else { return }
+                    let (mu, rstd) = (SendablePointer(m), SendablePointer(r))
+                    Parallel.forEachChunk(rows, grain: max(1, 16_384 / size)) { range in
+                        for row in range {
+                            let at = x.value + row * size
+                            let (rowMean, variance) = rowMoments(at, size)
+                            let inverse = 1 / (variance + epsilon).squareRoot()
+                            mu.base[row] = rowMean
+                            rstd.base[row] = inverse
+                            normalizeRow(at, size, mean: rowMean, invStd: inverse, scale: g.value, shift: b.value,
+                                         into: y.base + row * size)
                         }
                     }
                 }
@@ -163,36 +152,45 @@ public enum NormalizationKernels {
         let positions = shape[2...].reduce(1, *)
         let block = 64
         let blocksPerImage = (positions + block - 1) / block
-        let shift = bias ?? [Float](repeating: 0, count: channels)
-        let out = [Float](unsafeUninitializedCapacity: x.count) { po, initialized in
+        let out = normalizedArray(x, scale: scale, bias: bias) { x, y, g, b in
+            Parallel.forEachChunk(images * blocksPerImage, grain: max(1, 16_384 / (block * channels))) { range in
+                for task in range {
+                    let image = task / blocksPerImage, first = (task % blocksPerImage) * block
+                    let count = min(block, positions - first)
+                    let source = x.value + image * channels * positions + first
+                    let rows = y.base + (image * positions + first) * channels
+                    LayoutKernels.transposePlane(source, sourceStride: positions, rows: count, columns: channels,
+                                                 into: rows, destinationStride: channels)
+                    for position in 0..<count {
+                        let row = rows + position * channels
+                        let (rowMean, variance) = rowMoments(row, channels)
+                        normalizeRow(row, channels, mean: rowMean, invStd: 1 / (variance + epsilon).squareRoot(),
+                                     scale: g.value, shift: b.value, into: row)
+                    }
+                }
+            }
+        }
+        return Tensor(shape: outShape, scalars: out)
+    }
+
+    /// A new array of `x.count` floats that `body` writes whole (so it starts uninitialised), with `x`, `scale` and
+    /// the bias (zeros when nil) borrowed for it: the input, the output, the scale and the shift, in that order.
+    static func normalizedArray(_ x: Tensor, scale: [Float], bias: [Float]?,
+                                _ body: (UncheckedBox<UnsafePointer<Float>>, SendablePointer<Float>,
+                                         UncheckedBox<UnsafePointer<Float>>, UncheckedBox<UnsafePointer<Float>>) -> Void) -> [Float] {
+        let shift = bias ?? [Float](repeating: 0, count: scale.count)
+        return [Float](unsafeUninitializedCapacity: x.count) { po, initialized in
             initialized = x.count
             x.scalars.withUnsafeBufferPointer { px in
                 scale.withUnsafeBufferPointer { ps in
                     shift.withUnsafeBufferPointer { pb in
                         guard let src = px.baseAddress, let dst = po.baseAddress, let sc = ps.baseAddress,
                               let sh = pb.baseAddress else { return }
-                        let (x, y, g, b) = (UncheckedBox(src), SendablePointer(dst), UncheckedBox(sc), UncheckedBox(sh))
-                        Parallel.forEachChunk(images * blocksPerImage, grain: max(1, 16_384 / (block * channels))) { range in
-                            for task in range {
-                                let image = task / blocksPerImage, first = (task % blocksPerImage) * block
-                                let count = min(block, positions - first)
-                                let source = x.value + image * channels * positions + first
-                                let rows = y.base + (image * positions + first) * channels
-                                LayoutKernels.transposePlane(source, sourceStride: positions, rows: count, columns: channels,
-                                                             into: rows, destinationStride: channels)
-                                for position in 0..<count {
-                                    let row = rows + position * channels
-                                    let (rowMean, variance) = rowMoments(row, channels)
-                                    normalizeRow(row, channels, mean: rowMean, invStd: 1 / (variance + epsilon).squareRoot(),
-                                                 scale: g.value, shift: b.value, into: row)
-                                }
-                            }
-                        }
+                        body(UncheckedBox(src), SendablePointer(dst), UncheckedBox(sc), UncheckedBox(sh))
                     }
                 }
             }
         }
-        return Tensor(shape: outShape, scalars: out)
     }
 
     /// The per-row mean and inverse standard deviation of `layerNormForward`, without the normalised output (what
