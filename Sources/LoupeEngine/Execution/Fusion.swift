@@ -256,10 +256,9 @@ struct FusionFinder {
                   let resultName = node(add).outputs.first, facts[resultName]?.shape == shape else { continue }
             let inputs = steps[add].inputSlots
             // The sum has the product's shape, so a constant of `columns` values ending in `columns` is a row vector.
-            guard let position = inputs.firstIndex(of: h), let other = inputs[1 - position], producer[other] < 0,
-                  case .float(let bias)? = inputFacts(add, 1 - position)?.constant, bias.count == columns,
-                  bias.shape.last == columns else { continue }
-            found[head] = RowBiasAdd(addStep: add, productSlot: h, bias: bias.scalars)
+            guard let position = inputs.firstIndex(of: h), let bias = constantVector(add, 1 - position, length: columns)
+            else { continue }
+            found[head] = RowBiasAdd(addStep: add, productSlot: h, bias: bias)
         }
         return found
     }
@@ -276,21 +275,24 @@ struct FusionFinder {
                   let norm = readers(h, count: 1)?.first, let layerNorm = op(norm) as? LayerNormalizationOperator,
                   steps[norm].inputSlots.first == h, node(norm).outputs.count == 1,
                   layerNorm.axis == -1 || layerNorm.axis == input.shape.count - 1 else { continue }
-            let channels = input.shape[1]
-            func perChannel(_ position: Int) -> [Float]? {
-                guard position < steps[norm].inputSlots.count, let slot = steps[norm].inputSlots[position], producer[slot] < 0,
-                      case .float(let value)? = inputFacts(norm, position)?.constant, value.count == channels,
-                      value.shape.last == channels else { return nil }
-                return value.scalars
-            }
-            guard let scale = perChannel(1) else { continue }
-            let hasBias = steps[norm].inputSlots.count > 2 && steps[norm].inputSlots[2] != nil
-            let bias = hasBias ? perChannel(2) : nil
+            let channels = input.shape[1], inputs = steps[norm].inputSlots
+            guard let scale = constantVector(norm, 1, length: channels) else { continue }
+            let hasBias = inputs.count > 2 && inputs[2] != nil
+            let bias = hasBias ? constantVector(norm, 2, length: channels) : nil
             if hasBias && bias == nil { continue }
             found[head] = TransposedNormalization(normalizationStep: norm, transposedSlot: h, epsilon: layerNorm.epsilon,
                                                   scale: scale, bias: bias)
         }
         return found
+    }
+
+    /// The values of input `position` of `step` when it is a graph constant of `length` floats along its last axis.
+    private func constantVector(_ step: Int, _ position: Int, length: Int) -> [Float]? {
+        let inputs = steps[step].inputSlots
+        guard position < inputs.count, let slot = inputs[position], producer[slot] < 0,
+              case .float(let value)? = inputFacts(step, position)?.constant, value.count == length,
+              value.shape.last == length else { return nil }
+        return value.scalars
     }
 
     /// The scalar constant a binary step combines with `slot`.

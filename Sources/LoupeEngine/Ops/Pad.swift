@@ -41,10 +41,9 @@ public struct PadOperator: Operator {
         var after: [Int]
         var output: [Int]
 
-        /// Whether the plan neither crops nor pads `shape` (its output is its input).
-        func isIdentity(for shape: [Int]) -> Bool {
-            cropped == shape && output == shape && before.allSatisfy { $0 == 0 } && after.allSatisfy { $0 == 0 }
-        }
+        /// Whether the plan neither crops nor pads `shape` (its output is its input): nothing cropped, and the
+        /// non-negative pads add nothing.
+        func isIdentity(for shape: [Int]) -> Bool { cropped == shape && output == shape }
     }
 
     func plan(_ shape: [Int], pads: [Int]?, axes: [Int]?) throws -> Plan {

@@ -30,10 +30,9 @@ public struct SliceOperator: Operator {
         var steps: [Int]
         var counts: [Int]
 
-        /// Whether the window is every element of `shape` in order (a copy would change nothing).
-        func isWhole(of shape: [Int]) -> Bool {
-            counts == shape && steps.allSatisfy { $0 == 1 } && starts.allSatisfy { $0 == 0 }
-        }
+        /// Whether the window is every element of `shape` in order (a copy would change nothing): a full count at
+        /// step 1 can only start at 0.
+        func isWhole(of shape: [Int]) -> Bool { counts == shape && steps.allSatisfy { $0 == 1 } }
     }
 
     func window(_ shape: [Int], starts: [Int], ends: [Int], axes: [Int]?, steps: [Int]?) throws -> Window {

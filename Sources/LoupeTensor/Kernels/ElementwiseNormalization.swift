@@ -121,7 +121,7 @@ public enum NormalizationKernels {
                         for row in range {
                             let at = x.value + row * size
                             let (rowMean, variance) = rowMoments(at, size)
-                            let inverse = 1 / (variance + epsilon).squareRoot()
+                            let inverse = inverseDeviation(variance, epsilon)
                             mu.base[row] = rowMean
                             rstd.base[row] = inverse
                             normalizeRow(at, size, mean: rowMean, invStd: inverse, scale: g.value, shift: b.value,
@@ -164,7 +164,7 @@ public enum NormalizationKernels {
                     for position in 0..<count {
                         let row = rows + position * channels
                         let (rowMean, variance) = rowMoments(row, channels)
-                        normalizeRow(row, channels, mean: rowMean, invStd: 1 / (variance + epsilon).squareRoot(),
+                        normalizeRow(row, channels, mean: rowMean, invStd: inverseDeviation(variance, epsilon),
                                      scale: g.value, shift: b.value, into: row)
                     }
                 }
@@ -207,7 +207,7 @@ public enum NormalizationKernels {
                         for row in range {
                             let (rowMean, variance) = rowMoments(x.value + row * size, size)
                             mu.base[row] = rowMean
-                            rstd.base[row] = 1 / (variance + epsilon).squareRoot()
+                            rstd.base[row] = inverseDeviation(variance, epsilon)
                         }
                     }
                 }
@@ -215,6 +215,11 @@ public enum NormalizationKernels {
         }
         return (mean, invStd)
     }
+
+    /// `1 / sqrt(variance + epsilon)`: the one rounding of every layer-norm kernel here, so their statistics agree
+    /// bit for bit.
+    @inline(__always)
+    static func inverseDeviation(_ variance: Float, _ epsilon: Float) -> Float { 1 / (variance + epsilon).squareRoot() }
 
     /// Mean and (biased) variance of `n` floats, eight lanes at a time: the mean first, then the
     /// squared deviations from it (two passes, so a large mean does not cancel the variance away).
